@@ -1,0 +1,34 @@
+"""API authentication: bearer tokens and the browser session, then the company context."""
+
+from ninja.security import HttpBearer
+from ninja.security import SessionAuth as NinjaSessionAuth
+
+from tandem.core.errors import Forbidden
+from tandem.core.services import company_for_user, token_authenticate
+
+
+def _bind_company(request, user):
+    """Attach `request.company` from `X-Company` (or the user's default)."""
+    request.user = user
+    code = request.headers.get("X-Company")
+    company = company_for_user(user, code.strip() if code else None)
+    if code and company is None:
+        raise Forbidden(f"Not a member of company {code!r}", code="company.forbidden")
+    request.company = company
+    return user
+
+
+class TokenAuth(HttpBearer):
+    def authenticate(self, request, token):
+        user = token_authenticate(token)
+        if user is None:
+            return None
+        return _bind_company(request, user)
+
+
+class SessionAuth(NinjaSessionAuth):
+    def authenticate(self, request, key):
+        user = super().authenticate(request, key)
+        if user is None:
+            return None
+        return _bind_company(request, user)

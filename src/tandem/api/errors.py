@@ -1,0 +1,127 @@
+import logging
+
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError, OperationalError
+from django.http import Http404
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+
+from tandem.core.errors import DomainError
+
+from .problems import problem_response
+
+logger = logging.getLogger("tandem.api")
+
+
+def _field_of(loc) -> str:
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header", "payload")]
+    return ".".join(parts) or "body"
+
+
+def install(api) -> None:
+    @api.exception_handler(DomainError)
+    def domain_error(request, exc: DomainError):
+        return problem_response(
+            status=exc.status,
+            code=exc.code,
+            title=exc.title,
+            detail=exc.message,
+            errors=exc.errors,
+            **exc.extra,
+        )
+
+    @api.exception_handler(ValidationError)
+    def validation_error(request, exc: ValidationError):
+        errors = [
+            {"field": _field_of(e.get("loc", ())), "message": e.get("msg", "invalid")}
+            for e in exc.errors
+        ]
+        return problem_response(
+            status=422,
+            code="validation.invalid",
+            title="Invalid input",
+            detail="; ".join(f"{e['field']}: {e['message']}" for e in errors),
+            errors=errors,
+        )
+
+    @api.exception_handler(DjangoValidationError)
+    def django_validation_error(request, exc: DjangoValidationError):
+        if hasattr(exc, "error_dict"):
+            errors = [
+                {"field": f, "message": m} for f, msgs in exc.message_dict.items() for m in msgs
+            ]
+        else:
+            errors = [{"field": "body", "message": m} for m in exc.messages]
+        return problem_response(
+            status=422,
+            code="validation.invalid",
+            title="Invalid input",
+            detail="; ".join(e["message"] for e in errors),
+            errors=errors,
+        )
+
+    @api.exception_handler(AuthenticationError)
+    def auth_error(request, exc):
+        return problem_response(
+            status=401,
+            code="auth.required",
+            title="Authentication required",
+            detail="Send 'Authorization: Bearer <token>' or log in.",
+        )
+
+    @api.exception_handler(PermissionDenied)
+    def permission_error(request, exc):
+        return problem_response(
+            status=403,
+            code="permission.denied",
+            title="Permission denied",
+            detail=str(exc) or "Permission denied",
+        )
+
+    @api.exception_handler(Http404)
+    def not_found(request, exc):
+        return problem_response(
+            status=404, code="not_found", title="Not found", detail=str(exc) or "Not found"
+        )
+
+    @api.exception_handler(ObjectDoesNotExist)
+    def does_not_exist(request, exc):
+        return problem_response(status=404, code="not_found", title="Not found", detail=str(exc))
+
+    @api.exception_handler(HttpError)
+    def http_error(request, exc: HttpError):
+        code = {
+            400: "request.malformed",
+            401: "auth.required",
+            403: "permission.denied",
+            404: "not_found",
+            405: "request.method_not_allowed",
+            429: "request.throttled",
+        }.get(exc.status_code, "request.error")
+        return problem_response(status=exc.status_code, code=code, title=str(exc), detail=str(exc))
+
+    @api.exception_handler(IntegrityError)
+    def integrity_error(request, exc):
+        logger.warning("integrity error: %s", exc)
+        return problem_response(
+            status=409,
+            code="conflict.integrity",
+            title="Conflicts with existing data",
+            detail=str(exc)[:300],
+        )
+
+    @api.exception_handler(OperationalError)
+    def operational_error(request, exc):
+        # Lock timeouts, deadlocks and serialization failures: the client may retry.
+        logger.warning("operational error: %s", exc)
+        return problem_response(
+            status=503,
+            code="database.busy",
+            title="Try again",
+            detail="The database is busy; retry the request.",
+        )
+
+    @api.exception_handler(Exception)
+    def unexpected(request, exc):
+        logger.exception("unhandled API error")
+        return problem_response(status=500, code="server.error", title="Internal error")

@@ -1,0 +1,26 @@
+"""The ninja root: one API at /api/v1 that mounts each app's router."""
+
+from ninja import NinjaAPI
+
+from tandem.catalog.api import router as catalog_router
+from tandem.core.api import router as core_router
+from tandem.parties.api import router as parties_router
+
+from . import errors
+from .auth import SessionAuth, TokenAuth
+
+api = NinjaAPI(
+    title="Tandem API",
+    version="1",
+    description="Tandem CRM + ERP. Authenticate with `Authorization: Bearer <token>`; "
+    "choose the company with `X-Company: <code>`.",
+    auth=[TokenAuth(), SessionAuth()],
+    urls_namespace="api",
+    docs_url="/docs",
+    openapi_url="/openapi.json",
+)
+errors.install(api)
+
+api.add_router("/", core_router)
+api.add_router("/", parties_router)
+api.add_router("/", catalog_router)

@@ -1,0 +1,277 @@
+"""The `tandem` command (see API.md). Thin: each subcommand hands over to Django or Celery."""
+
+import argparse
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import time
+
+
+def _django():
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tandem.settings")
+    import django
+
+    django.setup()
+
+
+def _call(name, *args, **options):
+    from django.core.management import call_command
+
+    return call_command(name, *args, **options)
+
+
+def _embedded_broker() -> bool:
+    from django.conf import settings
+
+    return settings.CELERY_BROKER_URL.startswith("sqla+")
+
+
+def _database_is_empty() -> bool:
+    from tandem.core.models import Company
+
+    return not Company.objects.exists()
+
+
+def ensure_admin(password: str | None = None) -> tuple[str, str | None]:
+    """Create the `admin` superuser (owner of every company) if missing.
+
+    Returns the username and the password when one was set now (else None).
+    """
+    from tandem.core.models import Company, User
+    from tandem.core.services import membership_grant
+
+    user = User.objects.filter(username="admin").first()
+    new_password = None
+    if user is None:
+        new_password = (
+            password or os.environ.get("TANDEM_ADMIN_PASSWORD") or secrets.token_urlsafe(12)
+        )
+        user = User.objects.create_superuser("admin", "admin@localhost", new_password)
+    for company in Company.objects.exclude(memberships__user=user):
+        membership_grant(user=user, company=company, roles=["owner"])
+    return user.username, new_password
+
+
+def cmd_migrate(args):
+    _django()
+    _call("migrate", interactive=False, verbosity=args.verbosity)
+
+
+def cmd_createadmin(args):
+    _django()
+    _call("migrate", interactive=False, verbosity=0)
+    username, password = ensure_admin(args.password)
+    if password:
+        print(f"Created user {username} with password: {password}")
+    else:
+        print(f"User {username} exists; password unchanged.")
+
+
+def cmd_demo(args):
+    _django()
+    _call("migrate", interactive=False, verbosity=0)
+    _call("demo", size=args.size, seed=args.seed)
+    username, password = ensure_admin()
+    if password:
+        print(f"Login: user {username}, password {password}")
+
+
+def cmd_token(args):
+    _django()
+    from tandem.core.models import User
+    from tandem.core.services import token_create
+
+    user = User.objects.filter(username=args.user).first()
+    if user is None:
+        print(f"No user named {args.user!r}", file=sys.stderr)
+        sys.exit(2)
+    _token, raw = token_create(user=user, name=args.name or "cli")
+    print(f"API token for {user.username} (shown once):")
+    print(raw)
+
+
+def cmd_check_integrity(args):
+    _django()
+    from tandem.core.integrity import run_all
+
+    report = run_all()
+    print(report.render())
+    sys.exit(0 if report.ok else 1)
+
+
+def _celery_argv(*extra):
+    return [sys.executable, "-m", "celery", "-A", "tandem", *extra]
+
+
+def cmd_worker(args):
+    _django()
+    os.execv(
+        sys.executable,
+        _celery_argv("worker", "--loglevel", args.loglevel, "--concurrency", str(args.concurrency)),
+    )
+
+
+def cmd_beat(args):
+    _django()
+    from django.conf import settings
+
+    os.execv(
+        sys.executable,
+        _celery_argv(
+            "beat",
+            "--loglevel",
+            args.loglevel,
+            "--schedule",
+            settings.CELERY_BEAT_SCHEDULE_FILENAME,
+        ),
+    )
+
+
+def cmd_serve(args):
+    _django()
+    from django.conf import settings
+
+    _call("migrate", interactive=False, verbosity=0)
+    if args.demo and _database_is_empty():
+        print("Loading the demo company (first start)…", flush=True)
+        _call("demo", size="small", seed=1)
+    login_note = None
+    if args.demo:
+        username, password = ensure_admin()
+        login_note = (
+            f"Login: user {username}, password {password}"
+            if password
+            else f"Login: user {username} (password as set before)"
+        )
+
+    children = []
+    if _embedded_broker():
+        # One child runs both worker and beat: the embedded default needs no other process.
+        children.append(
+            subprocess.Popen(
+                _celery_argv(
+                    "worker",
+                    "--beat",
+                    "--pool",
+                    "solo",
+                    "--loglevel",
+                    "WARNING",
+                    "--schedule",
+                    settings.CELERY_BEAT_SCHEDULE_FILENAME,
+                )
+            )
+        )
+    web = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "tandem.wsgi:application",
+            "--bind",
+            f"{args.host}:{args.port}",
+            "--workers",
+            str(args.workers),
+            "--threads",
+            "4",
+            "--timeout",
+            "120",
+            "--access-logfile",
+            "-",
+        ]
+    )
+    children.append(web)
+    host = "localhost" if args.host in {"0.0.0.0", "127.0.0.1"} else args.host
+    print(f"Tandem is running at http://{host}:{args.port}/", flush=True)
+    if login_note:
+        print(login_note, flush=True)
+
+    stopping = False
+
+    def stop(signum, _frame):
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    try:
+        while not stopping and all(child.poll() is None for child in children):
+            time.sleep(0.5)
+    finally:
+        for child in children:
+            if child.poll() is None:
+                child.terminate()
+        deadline = time.monotonic() + 20
+        for child in children:
+            try:
+                child.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                child.kill()
+                child.wait()
+    sys.exit(0 if stopping else 1)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="tandem", description="Tandem CRM + ERP")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("serve", help="migrate and run the web app (and embedded jobs)")
+    p.add_argument("--demo", action="store_true", help="load the demo company if empty")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--workers", type=int, default=2)
+    p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("demo", help="load a demo company")
+    p.add_argument("--size", choices=["small", "large"], default="small")
+    p.add_argument("--seed", type=int, default=1)
+    p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("migrate", help="apply database migrations")
+    p.add_argument("--verbosity", type=int, default=1)
+    p.set_defaults(func=cmd_migrate)
+
+    p = sub.add_parser("createadmin", help="create the admin user")
+    p.add_argument("--password", default=None)
+    p.set_defaults(func=cmd_createadmin)
+
+    p = sub.add_parser("token", help="API tokens")
+    token_sub = p.add_subparsers(dest="token_command", required=True)
+    t = token_sub.add_parser("create", help="print a new API token")
+    t.add_argument("--user", required=True)
+    t.add_argument("--name", default="")
+    t.set_defaults(func=cmd_token)
+
+    p = sub.add_parser("worker", help="run a Celery worker")
+    p.add_argument("--loglevel", default="INFO")
+    p.add_argument("--concurrency", type=int, default=2)
+    p.set_defaults(func=cmd_worker)
+
+    p = sub.add_parser("beat", help="run the Celery scheduler")
+    p.add_argument("--loglevel", default="INFO")
+    p.set_defaults(func=cmd_beat)
+
+    p = sub.add_parser("check-integrity", help="verify ledger and data invariants")
+    p.set_defaults(func=cmd_check_integrity)
+
+    p = sub.add_parser("manage", help="run a Django management command")
+    p.add_argument("rest", nargs=argparse.REMAINDER)
+    p.set_defaults(func=cmd_manage)
+    return parser
+
+
+def cmd_manage(args):
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tandem.settings")
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["tandem manage", *args.rest])
+
+
+def main(argv=None):
+    args = build_parser().parse_args(argv)
+    args.func(args)
+
+
+if __name__ == "__main__":
+    main()

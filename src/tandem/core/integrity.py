@@ -1,0 +1,50 @@
+"""Invariant checks behind `tandem check-integrity`.
+
+Each app registers its checks in AppConfig.ready; a check yields one line per breach.
+Checks are set-based queries, so they stay fast on a big database.
+"""
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+_checks: list[tuple[str, Callable[[], Iterable[str]]]] = []
+
+
+def register(name: str):
+    def decorator(func):
+        if all(existing != name for existing, _ in _checks):
+            _checks.append((name, func))
+        return func
+
+    return decorator
+
+
+@dataclass
+class Report:
+    results: list[tuple[str, list[str]]] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return all(not breaches for _, breaches in self.results)
+
+    def render(self) -> str:
+        lines = []
+        for name, breaches in self.results:
+            lines.append(f"[{'FAIL' if breaches else ' ok '}] {name}")
+            lines.extend(f"       - {b}" for b in breaches[:50])
+            if len(breaches) > 50:
+                lines.append(f"       … and {len(breaches) - 50} more")
+        failed = sum(1 for _, b in self.results if b)
+        lines.append(f"{len(self.results)} checks, {failed} failed")
+        return "\n".join(lines)
+
+
+def run_all() -> Report:
+    report = Report()
+    for name, func in _checks:
+        report.results.append((name, list(func())))
+    return report
+
+
+def registered() -> list[str]:
+    return [name for name, _ in _checks]

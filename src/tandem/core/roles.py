@@ -1,0 +1,45 @@
+"""Roles and the Django permissions they grant, by app label.
+
+`full` grants add/change/delete/view on every model of the app, `view` only view;
+a key `app.model` sets one model.
+Apps that do not exist yet are listed so the mapping holds once they land.
+"""
+
+from django.utils.translation import gettext_lazy as _
+
+BUSINESS_APPS = [
+    "parties",
+    "catalog",
+    "accounting",
+    "inventory",
+    "purchasing",
+    "sales",
+    "manufacturing",
+    "crm",
+    "marketing",
+    "service",
+    "hr",
+    "analytics",
+]
+ALL = {app: "full" for app in BUSINESS_APPS + ["core"]}
+VIEW_ALL = {app: "view" for app in BUSINESS_APPS}
+
+ROLES: dict[str, tuple] = {
+    "owner": (_("Owner"), ALL),
+    "admin": (_("Admin"), ALL),
+    "sales": (_("Sales"), {**VIEW_ALL, "parties": "full", "crm": "full", "sales": "full"}),
+    "marketing": (_("Marketing"), {**VIEW_ALL, "parties": "full", "marketing": "full"}),
+    "service": (_("Service"), {**VIEW_ALL, "parties": "full", "service": "full"}),
+    "purchasing": (
+        _("Purchasing"),
+        {**VIEW_ALL, "parties": "full", "catalog": "full", "purchasing": "full"},
+    ),
+    "warehouse": (_("Warehouse"), {**VIEW_ALL, "inventory": "full"}),
+    "production": (_("Production"), {**VIEW_ALL, "manufacturing": "full"}),
+    "accountant": (
+        _("Accountant"),
+        {**VIEW_ALL, "parties": "full", "accounting": "full", "core.exchangerate": "full"},
+    ),
+    "hr": (_("HR"), {"hr": "full", "parties": "view"}),
+    "readonly": (_("Read-only"), VIEW_ALL),
+}

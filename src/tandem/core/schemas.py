@@ -1,0 +1,131 @@
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Annotated
+
+from ninja import Schema
+from pydantic import Field, StringConstraints
+
+Code = Annotated[
+    str,
+    StringConstraints(
+        strip_whitespace=True, min_length=1, max_length=20, pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]*$"
+    ),
+]
+CurrencyCode = Annotated[
+    str, StringConstraints(strip_whitespace=True, to_upper=True, pattern=r"^[A-Za-z]{3}$")
+]
+
+
+class CompanyOut(Schema):
+    id: int
+    code: str
+    name: str
+    currency: str = Field(validation_alias="currency_id")
+    country: str
+    time_zone: str
+    fiscal_year_start_month: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class CompanyIn(Schema):
+    code: Code
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+    currency: CurrencyCode = "CNY"
+    country: Annotated[str, StringConstraints(to_upper=True, pattern=r"^[A-Za-z]{2}$")] = "CN"
+    time_zone: Annotated[str, StringConstraints(max_length=64)] = "Asia/Shanghai"
+    fiscal_year_start_month: int = Field(1, ge=1, le=12)
+
+
+class CompanyPatch(Schema):
+    name: (
+        Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+        | None
+    ) = None
+    time_zone: Annotated[str, StringConstraints(max_length=64)] | None = None
+    fiscal_year_start_month: int | None = Field(None, ge=1, le=12)
+
+
+class CurrencyOut(Schema):
+    code: str
+    name: str
+    minor_unit: int
+    active: bool
+
+
+class ExchangeRateIn(Schema):
+    currency: CurrencyCode
+    date: date
+    rate: Decimal = Field(gt=0, max_digits=20, decimal_places=8)
+
+
+class ExchangeRatePatch(Schema):
+    rate: Decimal = Field(gt=0, max_digits=20, decimal_places=8)
+
+
+class ExchangeRateOut(Schema):
+    id: int
+    company: int = Field(validation_alias="company_id")
+    currency: str = Field(validation_alias="currency_id")
+    date: date
+    rate: Decimal
+    created_at: datetime
+    updated_at: datetime
+
+
+RoleCode = Annotated[str, StringConstraints(max_length=30)]
+
+
+class UserIn(Schema):
+    username: Annotated[
+        str,
+        StringConstraints(
+            strip_whitespace=True, min_length=1, max_length=150, pattern=r"^[\w.@+-]+$"
+        ),
+    ]
+    email: Annotated[str, StringConstraints(max_length=254)] = ""
+    first_name: Annotated[str, StringConstraints(max_length=150)] = ""
+    last_name: Annotated[str, StringConstraints(max_length=150)] = ""
+    password: Annotated[str, StringConstraints(min_length=8, max_length=128)] | None = None
+    language: Annotated[str, StringConstraints(pattern=r"^(|en|zh-hans)$")] = ""
+    roles: list[RoleCode] = Field(default_factory=lambda: ["readonly"], max_length=20)
+
+
+class UserPatch(Schema):
+    email: Annotated[str, StringConstraints(max_length=254)] | None = None
+    first_name: Annotated[str, StringConstraints(max_length=150)] | None = None
+    last_name: Annotated[str, StringConstraints(max_length=150)] | None = None
+    language: Annotated[str, StringConstraints(pattern=r"^(|en|zh-hans)$")] | None = None
+    roles: list[RoleCode] | None = Field(None, max_length=20)
+    is_active: bool | None = None
+
+
+class UserOut(Schema):
+    id: int
+    username: str
+    email: str
+    first_name: str
+    last_name: str
+    language: str
+    is_active: bool
+    roles: list[str]
+    created_at: datetime = Field(validation_alias="date_joined")
+    updated_at: datetime
+
+
+class TokenIn(Schema):
+    name: Annotated[str, StringConstraints(max_length=100)] = ""
+
+
+class TokenOut(Schema):
+    id: int
+    name: str
+    prefix: str
+    created_at: datetime
+    updated_at: datetime
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+
+
+class TokenCreated(TokenOut):
+    token: str

@@ -1,0 +1,256 @@
+"""Core services: reference data, companies and memberships, sequences, API tokens."""
+
+import secrets
+from datetime import date as date_type
+from datetime import timedelta
+from decimal import Decimal
+
+from babel import Locale
+from babel.numbers import get_currency_precision, list_currencies
+from django.conf import settings
+from django.contrib.auth.models import Permission
+from django.db import IntegrityError, router, transaction
+from django.utils import timezone
+
+from .errors import NotFound, ValidationFailed
+from .models import (
+    ApiToken,
+    Company,
+    Currency,
+    ExchangeRate,
+    IdempotencyKey,
+    Membership,
+    Role,
+    Sequence,
+    SequenceNumber,
+    User,
+)
+from .roles import ROLES
+
+ACTIONS = ("add", "change", "delete", "view")
+
+
+def currencies_sync(*, using: str = "default") -> int:
+    """Load ISO 4217 currencies with their minor units from babel's CLDR data."""
+    names = Locale("en").currencies
+    existing = set(Currency.objects.using(using).values_list("code", flat=True))
+    new = [
+        Currency(code=code, name=names.get(code, code), minor_unit=get_currency_precision(code))
+        for code in sorted(list_currencies())
+        if len(code) == 3 and code not in existing
+    ]
+    Currency.objects.using(using).bulk_create(new, ignore_conflicts=True)
+    return len(new)
+
+
+def _role_permission_ids(grants: dict, permissions: list[tuple[int, str, str, str]]) -> list[int]:
+    chosen = []
+    for perm_id, app_label, model, action in permissions:
+        level = grants.get(f"{app_label}.{model}", grants.get(app_label))
+        if level == "full" or (level == "view" and action == "view"):
+            chosen.append(perm_id)
+    return chosen
+
+
+def roles_sync(*, using: str = "default") -> None:
+    """Create the fixed roles and map each onto the Django permissions of the apps it grants."""
+    permissions = []
+    for perm_id, codename, app_label, model in Permission.objects.using(using).values_list(
+        "id", "codename", "content_type__app_label", "content_type__model"
+    ):
+        action = codename.split("_", 1)[0]
+        if action in ACTIONS and codename == f"{action}_{model}":
+            permissions.append((perm_id, app_label, model, action))
+    for code, (label, grants) in ROLES.items():
+        role, _ = Role.objects.using(using).get_or_create(code=code, defaults={"name": str(label)})
+        role.permissions.set(_role_permission_ids(grants, permissions))
+
+
+def reference_data_sync(*, using: str = "default") -> None:
+    if not router.allow_migrate_model(using, Currency):
+        return
+    currencies_sync(using=using)
+    roles_sync(using=using)
+
+
+@transaction.atomic
+def company_create(
+    *,
+    code: str,
+    name: str,
+    currency: str = "CNY",
+    country: str = "CN",
+    time_zone: str = "Asia/Shanghai",
+    fiscal_year_start_month: int = 1,
+    owner: User | None = None,
+) -> Company:
+    try:
+        currency_obj = Currency.objects.get(code=currency.upper())
+    except Currency.DoesNotExist:
+        raise ValidationFailed(
+            f"Unknown currency {currency}", code="currency.unknown", field="currency"
+        ) from None
+    if Company.objects.filter(code__iexact=code).exists():
+        raise ValidationFailed(
+            f"Company code {code} is taken", code="company.code_taken", field="code"
+        )
+    company = Company.objects.create(
+        code=code,
+        name=name,
+        currency=currency_obj,
+        country=country.upper(),
+        time_zone=time_zone,
+        fiscal_year_start_month=fiscal_year_start_month,
+    )
+    if owner is not None:
+        membership_grant(user=owner, company=company, roles=["owner"])
+    return company
+
+
+@transaction.atomic
+def membership_grant(*, user: User, company: Company, roles: list[str]) -> Membership:
+    role_objs = list(Role.objects.filter(code__in=roles))
+    unknown = set(roles) - {r.code for r in role_objs}
+    if unknown:
+        raise ValidationFailed(
+            f"Unknown roles: {', '.join(sorted(unknown))}", code="role.unknown", field="roles"
+        )
+    membership, _ = Membership.objects.get_or_create(user=user, company=company)
+    membership.is_active = True
+    membership.save(update_fields=["is_active", "updated_at"])
+    membership.roles.set(role_objs)
+    if user.default_company_id is None:
+        User.objects.filter(pk=user.pk).update(default_company=company)
+        user.default_company = company
+    return membership
+
+
+def user_companies(user):
+    if not user.is_authenticated:
+        return Company.objects.none()
+    return Company.objects.filter(memberships__user=user, memberships__is_active=True)
+
+
+def company_for_user(user, code: str | None = None) -> Company | None:
+    """The company a request acts in: `code` if the user is a member, else its default."""
+    companies = user_companies(user)
+    if code:
+        return companies.filter(code=code).first()
+    if user.default_company_id:
+        company = companies.filter(pk=user.default_company_id).first()
+        if company:
+            return company
+    return companies.order_by("id").first()
+
+
+def user_permissions(user, company) -> frozenset[str]:
+    """Django permission names ('app_label.codename') the user holds in `company`."""
+    if company is None or not user.is_authenticated:
+        return frozenset()
+    rows = (
+        Permission.objects.filter(
+            tandem_roles__memberships__user=user,
+            tandem_roles__memberships__company=company,
+            tandem_roles__memberships__is_active=True,
+        )
+        .values_list("content_type__app_label", "codename")
+        .distinct()
+    )
+    return frozenset(f"{app}.{codename}" for app, codename in rows)
+
+
+def _sequence_locked(company: Company, code: str, year: int, prefix: str) -> Sequence:
+    lookup = {"company": company, "code": code, "year": year}
+    seq = Sequence.objects.select_for_update().filter(**lookup).first()
+    if seq is not None:
+        return seq
+    try:
+        with transaction.atomic():
+            Sequence.objects.create(**lookup, prefix=prefix)
+    except IntegrityError:
+        pass  # another transaction created it first; lock theirs
+    return Sequence.objects.select_for_update().get(**lookup)
+
+
+def sequence_format(seq: Sequence, number: int) -> str:
+    prefix = seq.prefix.format(code=seq.code.upper(), year=seq.year)
+    return f"{prefix}{number:0{seq.padding}d}"
+
+
+@transaction.atomic
+def sequence_next(
+    *, company: Company, code: str, on_date: date_type | None = None, prefix: str = "{code}/{year}/"
+) -> str:
+    """Allocate the next gapless number of `code` for the year of `on_date`.
+
+    Call inside the transaction that uses the number: a rollback returns it.
+    """
+    year = (on_date or timezone.localdate()).year
+    seq = _sequence_locked(company, code, year, prefix)
+    number = seq.last_number + 1
+    Sequence.objects.filter(pk=seq.pk).update(last_number=number)
+    value = sequence_format(seq, number)
+    SequenceNumber.objects.create(company=company, sequence=seq, number=number, value=value)
+    return value
+
+
+def token_create(*, user: User, name: str = "") -> tuple[ApiToken, str]:
+    """Make a token; the raw value is returned once and only its hash is stored."""
+    raw = "tdm_" + secrets.token_urlsafe(32)
+    token = ApiToken.objects.create(
+        user=user, name=name[:100], prefix=raw[:12], token_hash=ApiToken.hash(raw)
+    )
+    return token, raw
+
+
+def token_revoke(*, user: User, token_id: int) -> ApiToken:
+    token = ApiToken.objects.filter(user=user, pk=token_id).first()
+    if token is None:
+        raise NotFound("No such token", code="token.not_found")
+    if token.revoked_at is None:
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at", "updated_at"])
+    return token
+
+
+def token_authenticate(raw: str) -> User | None:
+    token = (
+        ApiToken.objects.select_related("user")
+        .filter(token_hash=ApiToken.hash(raw), revoked_at__isnull=True)
+        .first()
+    )
+    if token is None or not token.user.is_active:
+        return None
+    now = timezone.now()
+    # Touch at most once a minute: a read-heavy client should not turn every GET into a write.
+    if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    return token.user
+
+
+def exchange_rate_for(*, company: Company, currency: str, on_date: date_type):
+    """The latest rate on or before `on_date`; 1 for the company's own currency."""
+    if currency.upper() == company.currency_id:
+        return Decimal(1)
+    rate = (
+        ExchangeRate.objects.filter(
+            company=company, currency_id=currency.upper(), date__lte=on_date
+        )
+        .order_by("-date")
+        .values_list("rate", flat=True)
+        .first()
+    )
+    if rate is None:
+        raise ValidationFailed(
+            f"No exchange rate for {currency} on {on_date}",
+            code="exchange_rate.missing",
+            field="currency",
+        )
+    return rate
+
+
+def idempotency_keys_expire(*, older_than_hours: int | None = None) -> int:
+    hours = older_than_hours if older_than_hours is not None else settings.IDEMPOTENCY_KEY_TTL_HOURS
+    cutoff = timezone.now() - timedelta(hours=hours)
+    deleted, _ = IdempotencyKey.objects.filter(created_at__lt=cutoff).delete()
+    return deleted

@@ -1,0 +1,15 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from tandem.api.root import api
+from tandem.web.urls import auth_urlpatterns
+
+urlpatterns = [
+    path("api/v1/", api.urls),
+    path("admin/", admin.site.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("parties/", include("tandem.parties.urls")),
+    path("catalog/", include("tandem.catalog.urls")),
+    *auth_urlpatterns,
+    path("", include("tandem.web.urls")),
+]

@@ -1,0 +1,98 @@
+import json
+
+import pytest
+from django.db import connection
+from django.test import Client
+
+from tandem.core.services import company_create, membership_grant, token_create
+from tests.factories import UserFactory
+
+
+def pytest_collection_modifyitems(config, items):
+    """A `postgres` test run on SQLite fails loudly rather than passing without proving anything."""
+    for item in items:
+        if item.get_closest_marker("postgres"):
+            item.fixturenames.append("_require_postgres")
+
+
+@pytest.fixture
+def _require_postgres(django_db_blocker):
+    if connection.vendor != "postgresql":
+        pytest.fail(
+            "this test needs PostgreSQL: set TANDEM_TEST_DATABASE_URL "
+            "(e.g. postgres://postgres@127.0.0.1:5432/test)"
+        )
+
+
+@pytest.fixture
+def company(db):
+    return company_create(code="ACME", name="Acme Trading", currency="CNY", country="CN")
+
+
+@pytest.fixture
+def other_company(db):
+    return company_create(
+        code="OTHER", name="Other Co", currency="USD", country="US", time_zone="America/New_York"
+    )
+
+
+@pytest.fixture
+def owner(company):
+    user = UserFactory(username="owner")
+    membership_grant(user=user, company=company, roles=["owner"])
+    return user
+
+
+class ApiClient:
+    """A thin JSON client for /api/v1 with a bearer token."""
+
+    def __init__(self, user, company=None):
+        self.user = user
+        _token, self.token = token_create(user=user, name="test")
+        self.client = Client()
+        self.company = company
+
+    def _headers(self, extra):
+        headers = {"Authorization": f"Bearer {self.token}"}
+        if self.company is not None:
+            headers["X-Company"] = self.company.code
+        headers.update(extra or {})
+        return headers
+
+    def get(self, path, params=None, headers=None):
+        return self.client.get("/api/v1" + path, params or {}, headers=self._headers(headers))
+
+    def post(self, path, data=None, headers=None, raw=None):
+        body = raw if raw is not None else json.dumps(data if data is not None else {})
+        return self.client.post(
+            "/api/v1" + path, body, content_type="application/json", headers=self._headers(headers)
+        )
+
+    def patch(self, path, data=None, headers=None):
+        return self.client.patch(
+            "/api/v1" + path,
+            json.dumps(data or {}),
+            content_type="application/json",
+            headers=self._headers(headers),
+        )
+
+    def delete(self, path, headers=None):
+        return self.client.delete("/api/v1" + path, headers=self._headers(headers))
+
+
+@pytest.fixture
+def api(owner, company):
+    return ApiClient(owner, company)
+
+
+@pytest.fixture
+def api_as():
+    """Build an API client for any user: api_as(user, company)."""
+    return ApiClient
+
+
+@pytest.fixture
+def web(owner, company):
+    client = Client()
+    client.force_login(owner)
+    return client
