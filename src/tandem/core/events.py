@@ -35,3 +35,19 @@ def _dispatch(event: str, payload: dict) -> None:
 def publish(event: str, **payload) -> None:
     """Queue `event` for dispatch on commit; dropped if the transaction rolls back."""
     transaction.on_commit(lambda: _dispatch(event, dict(payload)))
+
+
+# Hooks: synchronous reactions that must commit or roll back with the change itself
+# (e.g. seeding a new company's units of measure). Use `publish` for everything else.
+_hooks: dict[str, list[Callable]] = defaultdict(list)
+
+
+def hook(event: str, handler: Callable) -> None:
+    if handler not in _hooks[event]:
+        _hooks[event].append(handler)
+
+
+def emit(event: str, **payload) -> None:
+    """Run the hooks of `event` now, inside the caller's transaction; errors propagate."""
+    for handler in list(_hooks[event]):
+        handler(event=event, **payload)

@@ -12,6 +12,7 @@ from django.contrib.auth.models import Permission
 from django.db import IntegrityError, router, transaction
 from django.utils import timezone
 
+from . import events
 from .errors import NotFound, ValidationFailed
 from .models import (
     ApiToken,
@@ -104,6 +105,8 @@ def company_create(
     )
     if owner is not None:
         membership_grant(user=owner, company=company, roles=["owner"])
+    events.emit("company.created", company=company)
+    events.publish("company.created", company_id=company.pk)
     return company
 
 
