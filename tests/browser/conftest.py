@@ -1,0 +1,67 @@
+"""A served Tandem for the browser and API-fuzz tests: `tandem serve --demo` on a free port.
+
+`TANDEM_SERVE_BIN` picks the `tandem` executable (CI points it at a venv made by the README's
+`pip install .`); by default the current interpreter runs `python -m tandem`.
+"""
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+
+ADMIN_PASSWORD = "browser-pass-2026"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _tandem_cmd() -> list[str]:
+    binary = os.environ.get("TANDEM_SERVE_BIN")
+    return [binary] if binary else [sys.executable, "-m", "tandem"]
+
+
+@pytest.fixture(scope="session")
+def served(tmp_path_factory):
+    data_dir = tmp_path_factory.mktemp("tandem-data")
+    env = {key: value for key, value in os.environ.items()
+           if key not in {"TANDEM_DATABASE_URL", "TANDEM_TEST_DATABASE_URL",
+                          "TANDEM_BROKER_URL", "DJANGO_SETTINGS_MODULE"}}
+    env.update(TANDEM_DATA_DIR=str(data_dir), TANDEM_ADMIN_PASSWORD=ADMIN_PASSWORD)
+    port = _free_port()
+    log = (data_dir / "serve.log").open("w")
+    process = subprocess.Popen([*_tandem_cmd(), "serve", "--demo", "--port", str(port)],
+                               env=env, stdout=log, stderr=subprocess.STDOUT, cwd=data_dir)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 180
+    while True:
+        try:
+            with urllib.request.urlopen(base + "/healthz", timeout=2) as response:
+                if response.status == 200:
+                    break
+        except OSError:
+            pass
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            pytest.fail("tandem serve did not come up:\n" + (data_dir / "serve.log").read_text())
+        time.sleep(0.5)
+    token = subprocess.run([*_tandem_cmd(), "token", "create", "--user", "admin"], env=env,
+                           cwd=data_dir, capture_output=True, text=True, check=True
+                           ).stdout.strip().splitlines()[-1]
+    yield {"url": base, "token": token, "password": ADMIN_PASSWORD, "data_dir": data_dir,
+           "process": process}
+    process.send_signal(signal.SIGTERM)
+    try:
+        code = process.wait(timeout=40)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        pytest.fail("tandem serve did not stop within 40 s of SIGTERM")
+    log.close()
+    assert code == 0, (data_dir / "serve.log").read_text()[-3000:]
