@@ -77,6 +77,7 @@ MIDDLEWARE = [
     "tandem.core.middleware.CurrentCompanyMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "tandem.api.idempotency.IdempotencyMiddleware",
+    "tandem.api.retry.DatabaseRetryMiddleware",
 ]
 
 ROOT_URLCONF = "tandem.urls"

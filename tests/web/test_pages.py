@@ -70,3 +70,49 @@ def test_posts_without_csrf_token_are_refused(owner, path):
 
 def test_changes_only_by_post(web):
     assert web.get("/profile/tokens/").status_code == 405
+
+
+def test_owner_adds_a_member_with_roles_through_settings(web, company):
+    from tandem.core.models import Membership
+
+    response = web.post("/settings/members/new/", {"username": "wang.fang",
+                                                   "email": "wang@example.com",
+                                                   "password": "long-pass-123",
+                                                   "roles": ["warehouse"]})
+    assert response.status_code == 302
+    membership = Membership.objects.get(user__username="wang.fang", company=company)
+    assert [r.code for r in membership.roles.all()] == ["warehouse"]
+
+
+def test_duplicate_username_shows_on_the_field(web, owner):
+    response = web.post("/settings/members/new/", {"username": "owner", "roles": ["sales"]})
+    assert response.status_code == 200
+    assert "That username is taken" in response.content.decode()
+
+
+def test_exchange_rate_form_refuses_the_company_currency(web, company):
+    from tandem.core.models import ExchangeRate
+
+    response = web.post("/settings/exchange-rates/", {"currency": "CNY", "date": "2026-01-02",
+                                                      "rate": "1"})
+    assert response.status_code == 200
+    assert "The company currency has no exchange rate" in response.content.decode()
+    assert not ExchangeRate.objects.exists()
+    ok = web.post("/settings/exchange-rates/", {"currency": "usd", "date": "2026-01-02",
+                                                "rate": "7.1"})
+    assert ok.status_code == 302
+    assert ExchangeRate.objects.get().currency_id == "USD"
+
+
+def test_member_without_settings_rights_gets_403(company):
+    from django.test import Client
+
+    from tandem.core.services import membership_grant
+    from tests.factories import UserFactory
+
+    clerk = UserFactory()
+    membership_grant(user=clerk, company=company, roles=["warehouse"])
+    client = Client()
+    client.force_login(clerk)
+    assert client.get("/settings/members/new/").status_code == 403
+    assert client.get("/settings/").status_code == 200

@@ -1,13 +1,11 @@
-from django.core.validators import validate_email
-from django.db import transaction
 from django.db.models import Prefetch
 from ninja import Query, Router, Status
 
 from tandem.api.context import company_of, get_scoped, page_of, paginate, require_perm
-from tandem.core.errors import Duplicate, Forbidden, NotFound, ValidationFailed
+from tandem.core.errors import Forbidden, NotFound
 
 from . import services
-from .models import Currency, ExchangeRate, Membership, Role, User
+from .models import Currency, ExchangeRate, Membership, User
 from .schemas import (
     CompanyIn,
     CompanyOut,
@@ -133,28 +131,11 @@ def exchange_rate_read(request, rate_id: int):
 @router.post("/exchange-rates", response={201: ExchangeRateOut}, tags=["exchange-rates"])
 def exchange_rate_add(request, payload: ExchangeRateIn):
     require_perm(request, "core.add_exchangerate")
-    company = company_of(request)
-    if not Currency.objects.filter(code=payload.currency).exists():
-        raise ValidationFailed(
-            f"Unknown currency {payload.currency}", code="currency.unknown", field="currency"
-        )
-    if payload.currency == company.currency_id:
-        raise ValidationFailed(
-            "The company currency has no exchange rate",
-            code="exchange_rate.own_currency",
-            field="currency",
-        )
-    existing = ExchangeRate.objects.filter(
-        company=company, currency_id=payload.currency, date=payload.date
-    ).first()
-    if existing:
-        raise Duplicate(
-            "A rate for that currency and date exists",
-            code="exchange_rate.duplicate",
-            extra={"existing_id": existing.pk},
-        )
-    rate = ExchangeRate.objects.create(
-        company=company, currency_id=payload.currency, date=payload.date, rate=payload.rate
+    rate = services.exchange_rate_set(
+        company=company_of(request),
+        currency=payload.currency,
+        on_date=payload.date,
+        rate=payload.rate,
     )
     return Status(201, rate)
 
@@ -212,16 +193,6 @@ def _user_read(request, user_id):
     return user
 
 
-def _check_email(email: str):
-    if email:
-        try:
-            validate_email(email)
-        except Exception:
-            raise ValidationFailed(
-                "Enter a valid email address", code="validation.email", field="email"
-            ) from None
-
-
 @router.get("/users", response=page_of(UserOut), tags=["users"])
 def user_list(
     request,
@@ -247,33 +218,7 @@ def user_read(request, user_id: int):
 @router.post("/users", response={201: UserOut}, tags=["users"])
 def user_add(request, payload: UserIn):
     require_perm(request, "core.add_user")
-    company = company_of(request)
-    _check_email(payload.email)
-    existing = User.objects.filter(username=payload.username).first()
-    if existing:
-        raise Duplicate(
-            "That username is taken",
-            code="user.duplicate",
-            field="username",
-            extra={"existing_id": existing.pk},
-        )
-    if set(payload.roles) - set(Role.objects.values_list("code", flat=True)):
-        raise ValidationFailed("Unknown role", code="role.unknown", field="roles")
-    with transaction.atomic():
-        user = User(
-            username=payload.username,
-            email=payload.email,
-            first_name=payload.first_name,
-            last_name=payload.last_name,
-            language=payload.language,
-            default_company=company,
-        )
-        if payload.password:
-            user.set_password(payload.password)
-        else:
-            user.set_unusable_password()
-        user.save()
-        services.membership_grant(user=user, company=company, roles=payload.roles)
+    user = services.user_create(company=company_of(request), **payload.dict())
     return Status(201, _user_out(_user_read(request, user.pk)))
 
 
@@ -281,19 +226,9 @@ def user_add(request, payload: UserIn):
 def user_update(request, user_id: int, payload: UserPatch):
     require_perm(request, "core.change_user")
     user = _user_read(request, user_id)
-    data = payload.dict(exclude_unset=True)
-    if data.get("email"):
-        _check_email(data["email"])
-    with transaction.atomic():
-        for field in ("email", "first_name", "last_name", "language"):
-            if data.get(field) is not None:
-                setattr(user, field, data[field])
-        user.save()
-        membership = user.company_memberships[0]
-        if data.get("roles") is not None:
-            services.membership_grant(user=user, company=membership.company, roles=data["roles"])
-        if data.get("is_active") is not None:
-            Membership.objects.filter(pk=membership.pk).update(is_active=data["is_active"])
+    services.member_update(
+        company=company_of(request), user=user, **payload.dict(exclude_unset=True)
+    )
     return _user_out(_user_read(request, user.pk))
 
 
@@ -301,10 +236,9 @@ def user_update(request, user_id: int, payload: UserPatch):
 def user_delete(request, user_id: int):
     """Removes the user's membership in this company; the account itself stays."""
     require_perm(request, "core.delete_user")
-    user = _user_read(request, user_id)
-    if user.pk == request.user.pk:
-        raise ValidationFailed("You cannot remove yourself", code="user.self_delete")
-    Membership.objects.filter(user=user, company=company_of(request)).delete()
+    services.member_remove(
+        company=company_of(request), user=_user_read(request, user_id), acting_user=request.user
+    )
     return Status(204, None)
 
 

@@ -24,10 +24,13 @@ GETTEXT_NAMES = {"_", "gettext", "gettext_lazy", "gettext_noop", "pgettext", "pg
 PLURAL_NAMES = {"ngettext", "ngettext_lazy"}
 
 _TRANSLATE_TAG = re.compile(
-    r"""{%\s*(?:translate|trans)\s+(?P<q>["'])(?P<msg>.*?)(?P=q)(?:\s+[^%]*)?%}""", re.S)
+    r"""{%\s*(?:translate|trans)\s+(?P<q>["'])(?P<msg>.*?)(?P=q)(?:\s+[^%]*)?%}""", re.S
+)
 _BLOCK_TAG = re.compile(
     r"{%\s*(?:blocktranslate|blocktrans)(?P<opts>[^%]*)%}(?P<body>.*?)"
-    r"{%\s*(?:endblocktranslate|endblocktrans)\s*%}", re.S)
+    r"{%\s*(?:endblocktranslate|endblocktrans)\s*%}",
+    re.S,
+)
 _VAR = re.compile(r"{{\s*([\w.]+)\s*}}")
 
 
@@ -54,12 +57,18 @@ def _python_messages(text: str):
         args = node.args
         if name in GETTEXT_NAMES:
             index = 1 if name.startswith("pgettext") else 0
-            if len(args) > index and isinstance(args[index], ast.Constant) and \
-                    isinstance(args[index].value, str):
+            if (
+                len(args) > index
+                and isinstance(args[index], ast.Constant)
+                and isinstance(args[index].value, str)
+            ):
                 context = args[0].value if index else None
                 yield args[index].value, context
-        elif name in PLURAL_NAMES and len(args) >= 2 and all(
-                isinstance(a, ast.Constant) and isinstance(a.value, str) for a in args[:2]):
+        elif (
+            name in PLURAL_NAMES
+            and len(args) >= 2
+            and all(isinstance(a, ast.Constant) and isinstance(a.value, str) for a in args[:2])
+        ):
             yield (args[0].value, args[1].value), None
 
 
@@ -93,7 +102,7 @@ def load() -> Catalog:
 def missing(catalog: Catalog | None = None) -> list:
     catalog = catalog or load()
     gaps = []
-    for (msgid, context) in extract():
+    for msgid, context in extract():
         message = catalog.get(msgid, context=context)
         if message is None or message.fuzzy:
             gaps.append(msgid)
@@ -106,13 +115,18 @@ def missing(catalog: Catalog | None = None) -> list:
 
 def update() -> int:
     catalog = load()
-    new = Catalog(locale=LOCALE, domain="django", project="Tandem", charset="utf-8",
-                  fuzzy=False, copyright_holder="the Tandem authors")
+    new = Catalog(
+        locale=LOCALE,
+        domain="django",
+        project="Tandem",
+        charset="utf-8",
+        fuzzy=False,
+        copyright_holder="the Tandem authors",
+    )
     for (msgid, context), locations in sorted(extract().items(), key=lambda kv: str(kv[0])):
         old = catalog.get(msgid, context=context)
         string = old.string if old is not None else ("", "") if isinstance(msgid, tuple) else ""
-        new.add(msgid, string, locations=[(loc, 0) for loc in sorted(locations)],
-                context=context)
+        new.add(msgid, string, locations=[(loc, 0) for loc in sorted(locations)], context=context)
     PO_PATH.parent.mkdir(parents=True, exist_ok=True)
     with PO_PATH.open("wb") as handle:
         write_po(handle, new, width=100, omit_header=False, include_lineno=False)

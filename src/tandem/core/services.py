@@ -257,3 +257,129 @@ def idempotency_keys_expire(*, older_than_hours: int | None = None) -> int:
     cutoff = timezone.now() - timedelta(hours=hours)
     deleted, _ = IdempotencyKey.objects.filter(created_at__lt=cutoff).delete()
     return deleted
+
+
+def _validate_email(email: str) -> None:
+    from django.core.exceptions import ValidationError
+    from django.core.validators import validate_email
+
+    if email:
+        try:
+            validate_email(email)
+        except ValidationError:
+            raise ValidationFailed(
+                "Enter a valid email address", code="validation.email", field="email"
+            ) from None
+
+
+@transaction.atomic
+def user_create(
+    *,
+    company: Company,
+    username: str,
+    roles: list[str],
+    email: str = "",
+    first_name: str = "",
+    last_name: str = "",
+    language: str = "",
+    password: str | None = None,
+) -> User:
+    """Create a login and make it a member of `company` with `roles`."""
+    from .errors import Duplicate
+
+    _validate_email(email)
+    existing = User.objects.filter(username__iexact=username).first()
+    if existing:
+        raise Duplicate(
+            "That username is taken",
+            code="user.duplicate",
+            field="username",
+            extra={"existing_id": existing.pk},
+        )
+    user = User(
+        username=username,
+        email=email,
+        first_name=first_name,
+        last_name=last_name,
+        language=language,
+        default_company=company,
+    )
+    if password:
+        user.set_password(password)
+    else:
+        user.set_unusable_password()
+    user.save()
+    membership_grant(user=user, company=company, roles=roles)
+    return user
+
+
+@transaction.atomic
+def member_update(
+    *,
+    company: Company,
+    user: User,
+    roles: list[str] | None = None,
+    is_active: bool | None = None,
+    **profile,
+) -> User:
+    """Change a member's profile fields, roles in `company`, or membership state."""
+    membership = Membership.objects.select_for_update().filter(user=user, company=company).first()
+    if membership is None:
+        raise NotFound("Not a member of this company", code="user.not_found")
+    if profile.get("email"):
+        _validate_email(profile["email"])
+    changed = [f for f, v in profile.items() if v is not None]
+    for field in changed:
+        setattr(user, field, profile[field])
+    if changed:
+        user.save(update_fields=[*changed, "updated_at"])
+    if roles is not None:
+        membership_grant(user=user, company=company, roles=roles)
+    if is_active is not None:
+        Membership.objects.filter(pk=membership.pk).update(is_active=is_active)
+        if not is_active and user.default_company_id == company.pk:
+            other = user_companies(user).exclude(pk=company.pk).order_by("id").first()
+            User.objects.filter(pk=user.pk).update(default_company=other)
+    return user
+
+
+@transaction.atomic
+def member_remove(*, company: Company, user: User, acting_user: User) -> None:
+    if user.pk == acting_user.pk:
+        raise ValidationFailed("You cannot remove yourself", code="user.self_delete")
+    Membership.objects.filter(user=user, company=company).delete()
+    if user.default_company_id == company.pk:
+        other = user_companies(user).order_by("id").first()
+        User.objects.filter(pk=user.pk).update(default_company=other)
+
+
+@transaction.atomic
+def exchange_rate_set(
+    *, company: Company, currency: str, on_date: date_type, rate: Decimal
+) -> ExchangeRate:
+    """Record the rate of `currency` on `on_date`; a second rate for that day is a duplicate."""
+    from .errors import Duplicate
+
+    code = currency.upper()
+    if not Currency.objects.filter(code=code).exists():
+        raise ValidationFailed(
+            f"Unknown currency {currency}", code="currency.unknown", field="currency"
+        )
+    if code == company.currency_id:
+        raise ValidationFailed(
+            "The company currency has no exchange rate",
+            code="exchange_rate.own_currency",
+            field="currency",
+        )
+    if rate is None or rate <= 0:
+        raise ValidationFailed(
+            "The rate must be positive", code="exchange_rate.invalid", field="rate"
+        )
+    existing = ExchangeRate.objects.filter(company=company, currency_id=code, date=on_date).first()
+    if existing:
+        raise Duplicate(
+            "A rate for that currency and date exists",
+            code="exchange_rate.duplicate",
+            extra={"existing_id": existing.pk},
+        )
+    return ExchangeRate.objects.create(company=company, currency_id=code, date=on_date, rate=rate)

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import views
+from . import settings_views, views
 
 app_name = "web"
 urlpatterns = [
@@ -12,7 +12,16 @@ urlpatterns = [
     path("profile/", views.profile, name="profile"),
     path("profile/tokens/", views.token_add, name="token_add"),
     path("profile/tokens/<int:token_id>/revoke/", views.token_revoke, name="token_revoke"),
-    path("settings/", views.settings_page, name="settings"),
+    path("settings/", settings_views.settings_page, name="settings"),
+    path("settings/company/", settings_views.company_edit, name="company_edit"),
+    path("settings/companies/new/", settings_views.company_add, name="company_add"),
+    path("settings/members/new/", settings_views.member_add, name="member_add"),
+    path("settings/members/<int:user_id>/", settings_views.member_edit, name="member_edit"),
+    path("settings/members/<int:user_id>/remove/", settings_views.member_remove,
+         name="member_remove"),
+    path("settings/exchange-rates/", settings_views.exchange_rates, name="exchange_rates"),
+    path("settings/exchange-rates/<int:rate_id>/delete/", settings_views.exchange_rate_delete,
+         name="exchange_rate_delete"),
     path("healthz", views.healthz, name="healthz"),
 ]
 

@@ -2,7 +2,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -10,8 +9,7 @@ from django.views.decorators.http import require_POST
 
 from tandem.catalog.models import Product
 from tandem.core import services as core_services
-from tandem.core.middleware import SESSION_COMPANY_KEY, request_has_perm
-from tandem.core.models import Membership
+from tandem.core.middleware import SESSION_COMPANY_KEY
 from tandem.parties.models import Party
 
 from .context import AREAS
@@ -108,25 +106,3 @@ def token_revoke(request, token_id):
     core_services.token_revoke(user=request.user, token_id=token_id)
     messages.success(request, _("API token revoked."))
     return redirect("web:profile")
-
-
-@login_required
-def settings_page(request):
-    company = request.company
-    members = []
-    if company is not None and request_has_perm(request, "core.view_user"):
-        members = (
-            Membership.objects.filter(company=company)
-            .select_related("user")
-            .prefetch_related("roles")
-            .order_by("user__username")
-        )
-    return render(
-        request,
-        "web/settings.html",
-        {
-            "company": company,
-            "members": members,
-            "history_url": reverse("web:settings"),
-        },
-    )
