@@ -87,3 +87,9 @@ def test_openapi_document_is_served(db):
     paths = response.json()["paths"]
     assert "/api/v1/companies" in paths
     assert "/api/v1/exchange-rates" in paths
+
+
+def test_api_docs_are_served_without_a_cdn(web):
+    page = web.get("/api/v1/docs").content.decode()
+    assert "/static/ninja/swagger-ui-bundle.js" in page
+    assert "cdn" not in page.lower()
