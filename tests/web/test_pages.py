@@ -75,10 +75,15 @@ def test_changes_only_by_post(web):
 def test_owner_adds_a_member_with_roles_through_settings(web, company):
     from tandem.core.models import Membership
 
-    response = web.post("/settings/members/new/", {"username": "wang.fang",
-                                                   "email": "wang@example.com",
-                                                   "password": "long-pass-123",
-                                                   "roles": ["warehouse"]})
+    response = web.post(
+        "/settings/members/new/",
+        {
+            "username": "wang.fang",
+            "email": "wang@example.com",
+            "password": "long-pass-123",
+            "roles": ["warehouse"],
+        },
+    )
     assert response.status_code == 302
     membership = Membership.objects.get(user__username="wang.fang", company=company)
     assert [r.code for r in membership.roles.all()] == ["warehouse"]
@@ -93,13 +98,15 @@ def test_duplicate_username_shows_on_the_field(web, owner):
 def test_exchange_rate_form_refuses_the_company_currency(web, company):
     from tandem.core.models import ExchangeRate
 
-    response = web.post("/settings/exchange-rates/", {"currency": "CNY", "date": "2026-01-02",
-                                                      "rate": "1"})
+    response = web.post(
+        "/settings/exchange-rates/", {"currency": "CNY", "date": "2026-01-02", "rate": "1"}
+    )
     assert response.status_code == 200
     assert "The company currency has no exchange rate" in response.content.decode()
     assert not ExchangeRate.objects.exists()
-    ok = web.post("/settings/exchange-rates/", {"currency": "usd", "date": "2026-01-02",
-                                                "rate": "7.1"})
+    ok = web.post(
+        "/settings/exchange-rates/", {"currency": "usd", "date": "2026-01-02", "rate": "7.1"}
+    )
     assert ok.status_code == 302
     assert ExchangeRate.objects.get().currency_id == "USD"
 
