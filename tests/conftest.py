@@ -9,10 +9,35 @@ from tests.factories import UserFactory
 
 
 def pytest_collection_modifyitems(config, items):
-    """A `postgres` test run on SQLite fails loudly rather than passing without proving anything."""
+    """`postgres` tests are deselected, visibly, on SQLite: a lock test there proves nothing.
+
+    The PostgreSQL leg (TANDEM_TEST_DATABASE_URL) runs them; a `postgres` test that still
+    lands on SQLite (e.g. selected with -m postgres) fails instead of passing.
+    """
+    from django.conf import settings
+
+    on_sqlite = settings.DATABASES["default"]["ENGINE"].endswith("sqlite3")
+    explicitly_selected = "postgres" in (config.getoption("markexpr") or "")
+    kept, deselected = [], []
     for item in items:
         if item.get_closest_marker("postgres"):
             item.fixturenames.append("_require_postgres")
+            if on_sqlite and not explicitly_selected:
+                deselected.append(item)
+                continue
+        kept.append(item)
+    if deselected:
+        config.hook.pytest_deselected(items=deselected)
+        items[:] = kept
+        config._tandem_pg_deselected = len(deselected)
+
+
+def pytest_terminal_summary(terminalreporter, config):
+    count = getattr(config, "_tandem_pg_deselected", 0)
+    if count:
+        terminalreporter.write_line(
+            f"{count} postgres tests deselected on SQLite; run them with "
+            "TANDEM_TEST_DATABASE_URL=postgres://postgres@127.0.0.1:5432/test pytest")
 
 
 @pytest.fixture

@@ -6,3 +6,11 @@ class CatalogConfig(AppConfig):
     name = "tandem.catalog"
     label = "catalog"
     verbose_name = _("Catalog")
+
+    def ready(self):
+        from tandem.core.events import hook
+
+        from . import checks  # noqa: F401  (registers the catalog invariants)
+        from .services import on_company_created
+
+        hook("company.created", on_company_created)

@@ -4,6 +4,7 @@ from decimal import Decimal
 
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -132,7 +133,7 @@ class ProductCategory(CompanyScoped):
 
     @property
     def full_path(self) -> str:
-        """"All / Furniture / Chairs"; walks the parents (use queries.category_paths for lists)."""
+        """ "All / Furniture / Chairs"; walks the parents (use queries.category_paths for lists)."""
         names, node, seen = [], self, set()
         while node is not None and node.pk not in seen:
             seen.add(node.pk)
@@ -206,7 +207,8 @@ class Product(CompanyScoped):
         verbose_name = _("product")
         verbose_name_plural = _("products")
         constraints = [
-            models.UniqueConstraint(fields=["company", "sku"], name="product_unique_sku"),
+            # case-insensitive: "ab-1" and "AB-1" are the same SKU
+            models.UniqueConstraint("company", Lower("sku"), name="product_unique_sku"),
             models.UniqueConstraint(
                 fields=["company", "barcode"],
                 condition=~Q(barcode=""),

@@ -6,3 +6,6 @@ class PartiesConfig(AppConfig):
     name = "tandem.parties"
     label = "parties"
     verbose_name = _("Parties")
+
+    def ready(self):
+        from . import checks  # noqa: F401  (registers the party invariants)

@@ -1,0 +1,25 @@
+"""Catalog refusals, each with a stable code (see API.md)."""
+
+from tandem.core.errors import Conflict, ValidationFailed
+
+
+class UomIncompatible(ValidationFailed):
+    code = "uom.incompatible"
+    title = "Units of different categories"
+
+
+class InUse(Conflict):
+    code = "catalog.in_use"
+    title = "Still in use"
+
+
+class CategoryCycle(ValidationFailed):
+    code = "category.cycle"
+    title = "A category cannot sit under itself"
+
+
+class InvalidReference(ValidationFailed):
+    """An id in the input that is not a row of the caller's company."""
+
+    code = "reference.invalid"
+    title = "Unknown reference"

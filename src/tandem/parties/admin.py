@@ -1,0 +1,48 @@
+from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
+
+from .models import Address, Contact, Party, PaymentTerm, Tag
+
+
+class ContactInline(admin.TabularInline):
+    model = Contact
+    extra = 0
+    fields = ("name", "job_title", "email", "phone", "mobile", "is_primary")
+
+
+class AddressInline(admin.StackedInline):
+    model = Address
+    extra = 0
+    fields = (
+        "kind",
+        ("street", "street2"),
+        ("postal_code", "city"),
+        ("state", "country"),
+        "is_default",
+    )
+
+
+@admin.register(Party)
+class PartyAdmin(SimpleHistoryAdmin):
+    list_display = ("name", "company", "kind", "is_customer", "is_supplier", "country", "active")
+    list_filter = ("company", "kind", "is_customer", "is_supplier", "active", "country")
+    search_fields = ("name", "email", "tax_id", "phone")
+    list_select_related = ("company",)
+    autocomplete_fields = ("tags",)
+    raw_id_fields = ("payment_term",)
+    readonly_fields = ("created_at", "updated_at")
+    inlines = [ContactInline, AddressInline]
+
+
+@admin.register(Tag)
+class TagAdmin(admin.ModelAdmin):
+    list_display = ("name", "company", "color")
+    list_filter = ("company",)
+    search_fields = ("name",)
+
+
+@admin.register(PaymentTerm)
+class PaymentTermAdmin(admin.ModelAdmin):
+    list_display = ("name", "company", "due_days")
+    list_filter = ("company",)
+    search_fields = ("name",)

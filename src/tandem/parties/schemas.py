@@ -1,0 +1,174 @@
+"""JSON shapes of the party API. Lengths and formats are checked by the services."""
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Literal
+
+from ninja import Schema
+from pydantic import Field
+
+PartyKind = Literal["organization", "person"]
+AddressKind = Literal["billing", "shipping", "other"]
+
+
+class AddressOut(Schema):
+    id: int
+    party: int = Field(validation_alias="party_id")
+    kind: str
+    street: str
+    street2: str
+    city: str
+    state: str
+    postal_code: str
+    country: str
+    is_default: bool
+    created_at: datetime
+    updated_at: datetime
+
+
+class AddressIn(Schema):
+    kind: AddressKind = "billing"
+    street: str = ""
+    street2: str = ""
+    city: str = ""
+    state: str = ""
+    postal_code: str = ""
+    country: str | None = Field(None, description="ISO 3166 alpha-2; defaults to the party's")
+    is_default: bool | None = Field(
+        None, description="Omitted: the first address of a kind becomes its default"
+    )
+
+
+class AddressPatch(Schema):
+    kind: AddressKind | None = None
+    street: str | None = None
+    street2: str | None = None
+    city: str | None = None
+    state: str | None = None
+    postal_code: str | None = None
+    country: str | None = None
+    is_default: bool | None = None
+
+
+class ContactOut(Schema):
+    id: int
+    party: int = Field(validation_alias="party_id")
+    name: str
+    job_title: str
+    email: str
+    phone: str
+    mobile: str
+    is_primary: bool
+    notes: str
+    created_at: datetime
+    updated_at: datetime
+
+
+class ContactIn(Schema):
+    name: str
+    job_title: str = ""
+    email: str = ""
+    phone: str = Field("", description="Read in the party's country unless it starts with +")
+    mobile: str = ""
+    is_primary: bool | None = Field(None, description="Omitted: the first contact is primary")
+    notes: str = ""
+
+
+class ContactPatch(Schema):
+    name: str | None = None
+    job_title: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    mobile: str | None = None
+    is_primary: bool | None = None
+    notes: str | None = None
+
+
+class PartyOut(Schema):
+    id: int
+    created_at: datetime
+    updated_at: datetime
+    company: int = Field(validation_alias="company_id")
+    kind: str
+    name: str
+    is_customer: bool
+    is_supplier: bool
+    email: str
+    phone: str = Field(description="E.164")
+    website: str
+    tax_id: str = Field(description="Compact form")
+    country: str
+    currency: str = Field(validation_alias="currency_id")
+    credit_limit: Decimal
+    payment_term: int | None = Field(validation_alias="payment_term_id")
+    tags: list[str]
+    addresses: list[AddressOut]
+    contacts: list[ContactOut]
+    notes: str
+    active: bool
+
+    @staticmethod
+    def resolve_tags(obj) -> list[str]:
+        return [tag.name for tag in obj.tags.all()]
+
+
+class PartyIn(Schema):
+    kind: PartyKind = "organization"
+    name: str
+    is_customer: bool = False
+    is_supplier: bool = False
+    email: str = ""
+    phone: str = Field("", description="Read in the party's country unless it starts with +")
+    website: str = ""
+    tax_id: str = Field("", description="Checked against the country's scheme (CN: USCC)")
+    country: str | None = Field(None, description="ISO 3166 alpha-2; defaults to the company's")
+    currency: str | None = Field(None, description="ISO 4217; defaults to the company's")
+    credit_limit: Decimal = Field(Decimal("0"), allow_inf_nan=False)
+    payment_term: int | None = None
+    tags: list[str] = Field(default_factory=list, description="Tag names, created if missing")
+    notes: str = ""
+    active: bool = True
+
+
+class PartyPatch(Schema):
+    kind: PartyKind | None = None
+    name: str | None = None
+    is_customer: bool | None = None
+    is_supplier: bool | None = None
+    email: str | None = None
+    phone: str | None = None
+    website: str | None = None
+    tax_id: str | None = None
+    country: str | None = None
+    currency: str | None = None
+    credit_limit: Decimal | None = Field(None, allow_inf_nan=False)
+    payment_term: int | None = None
+    tags: list[str] | None = None
+    notes: str | None = None
+    active: bool | None = None
+
+
+class TagOut(Schema):
+    id: int
+    name: str
+    color: str
+    created_at: datetime
+    updated_at: datetime
+
+
+class TagIn(Schema):
+    name: str
+    color: str = Field("", description="#rrggbb")
+
+
+class PaymentTermOut(Schema):
+    id: int
+    name: str
+    due_days: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class PaymentTermIn(Schema):
+    name: str
+    due_days: int = 0
