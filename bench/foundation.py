@@ -49,8 +49,12 @@ def main() -> int:
 
     cases = [
         ("API /parties first page", client, "/api/v1/parties?limit=50", headers),
-        ("API /parties search + filter", client,
-         "/api/v1/parties?limit=50&search=科技&role=customer&ordering=-created_at", headers),
+        (
+            "API /parties search + filter",
+            client,
+            "/api/v1/parties?limit=50&search=科技&role=customer&ordering=-created_at",
+            headers,
+        ),
         ("API /parties page 150", client, "/api/v1/parties?limit=50&offset=7450", headers),
         ("API /products first page", client, "/api/v1/products?limit=50", headers),
         ("web /parties/ first page", web, "/parties/", {}),
@@ -72,11 +76,19 @@ def main() -> int:
                 b"".join(response.streaming_content)
             timings.append((time.perf_counter() - t0) * 1000)
         timings.sort()
-        rows.append((label, len(queries.captured_queries), statistics.median(timings),
-                     timings[int(len(timings) * 0.95) - 1]))
+        rows.append(
+            (
+                label,
+                len(queries.captured_queries),
+                statistics.median(timings),
+                timings[int(len(timings) * 0.95) - 1],
+            )
+        )
 
-    print(f"database: {connection.vendor}; demo large loaded in {load_seconds:.1f} s "
-          f"({summary['parties']} parties, {summary['products']} products)")
+    print(
+        f"database: {connection.vendor}; demo large loaded in {load_seconds:.1f} s "
+        f"({summary['parties']} parties, {summary['products']} products)"
+    )
     print("| request | queries | median ms | p95 ms |")
     print("| --- | ---: | ---: | ---: |")
     for label, count, median, p95 in rows:

@@ -37,7 +37,8 @@ def pytest_terminal_summary(terminalreporter, config):
     if count:
         terminalreporter.write_line(
             f"{count} postgres tests deselected on SQLite; run them with "
-            "TANDEM_TEST_DATABASE_URL=postgres://postgres@127.0.0.1:5432/test pytest")
+            "TANDEM_TEST_DATABASE_URL=postgres://postgres@127.0.0.1:5432/test pytest"
+        )
 
 
 @pytest.fixture

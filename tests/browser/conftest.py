@@ -31,14 +31,27 @@ def _tandem_cmd() -> list[str]:
 @pytest.fixture(scope="session")
 def served(tmp_path_factory):
     data_dir = tmp_path_factory.mktemp("tandem-data")
-    env = {key: value for key, value in os.environ.items()
-           if key not in {"TANDEM_DATABASE_URL", "TANDEM_TEST_DATABASE_URL",
-                          "TANDEM_BROKER_URL", "DJANGO_SETTINGS_MODULE"}}
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key
+        not in {
+            "TANDEM_DATABASE_URL",
+            "TANDEM_TEST_DATABASE_URL",
+            "TANDEM_BROKER_URL",
+            "DJANGO_SETTINGS_MODULE",
+        }
+    }
     env.update(TANDEM_DATA_DIR=str(data_dir), TANDEM_ADMIN_PASSWORD=ADMIN_PASSWORD)
     port = _free_port()
     log = (data_dir / "serve.log").open("w")
-    process = subprocess.Popen([*_tandem_cmd(), "serve", "--demo", "--port", str(port)],
-                               env=env, stdout=log, stderr=subprocess.STDOUT, cwd=data_dir)
+    process = subprocess.Popen(
+        [*_tandem_cmd(), "serve", "--demo", "--port", str(port)],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        cwd=data_dir,
+    )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 180
     while True:
@@ -52,11 +65,25 @@ def served(tmp_path_factory):
             process.kill()
             pytest.fail("tandem serve did not come up:\n" + (data_dir / "serve.log").read_text())
         time.sleep(0.5)
-    token = subprocess.run([*_tandem_cmd(), "token", "create", "--user", "admin"], env=env,
-                           cwd=data_dir, capture_output=True, text=True, check=True
-                           ).stdout.strip().splitlines()[-1]
-    yield {"url": base, "token": token, "password": ADMIN_PASSWORD, "data_dir": data_dir,
-           "process": process}
+    token = (
+        subprocess.run(
+            [*_tandem_cmd(), "token", "create", "--user", "admin"],
+            env=env,
+            cwd=data_dir,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        .stdout.strip()
+        .splitlines()[-1]
+    )
+    yield {
+        "url": base,
+        "token": token,
+        "password": ADMIN_PASSWORD,
+        "data_dir": data_dir,
+        "process": process,
+    }
     process.send_signal(signal.SIGTERM)
     try:
         code = process.wait(timeout=40)

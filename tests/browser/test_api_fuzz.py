@@ -13,15 +13,34 @@ pytestmark = pytest.mark.browser
 def test_no_server_errors_under_schemathesis(served):
     binary = Path(sys.executable).with_name("schemathesis")
     result = subprocess.run(
-        [str(binary), "run", served["url"] + "/api/v1/openapi.json",
-         "--header", f"Authorization: Bearer {served['token']}",
-         "--header", "X-Company: DEMO",
-         "--checks", "not_a_server_error",
-         "--max-examples", "12", "--workers", "2", "--seed", "2026",
-         "--phases", "examples,coverage,fuzzing",
-         "--suppress-health-check", "all",
-         "--request-timeout", "30", "--no-color"],
-        capture_output=True, text=True, timeout=1200)
+        [
+            str(binary),
+            "run",
+            served["url"] + "/api/v1/openapi.json",
+            "--header",
+            f"Authorization: Bearer {served['token']}",
+            "--header",
+            "X-Company: DEMO",
+            "--checks",
+            "not_a_server_error",
+            "--max-examples",
+            "12",
+            "--workers",
+            "2",
+            "--seed",
+            "2026",
+            "--phases",
+            "examples,coverage,fuzzing",
+            "--suppress-health-check",
+            "all",
+            "--request-timeout",
+            "30",
+            "--no-color",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=1200,
+    )
     tail = result.stdout[-6000:] + result.stderr[-2000:]
     assert result.returncode == 0, tail
     counts = re.search(r"(\d+) generated, (\d+) passed", result.stdout)

@@ -26,12 +26,32 @@ def _database_url() -> str:
 def worker(tmp_path):
     if not settings.CELERY_BROKER_URL.startswith("redis://"):
         pytest.fail("set TANDEM_BROKER_URL=redis://127.0.0.1:6379/15 for the Celery leg")
-    env = {**os.environ, "TANDEM_DATABASE_URL": _database_url(),
-           "TANDEM_DATA_DIR": str(tmp_path), "TANDEM_TEST_DATABASE_URL": ""}
+    env = {
+        **os.environ,
+        "TANDEM_DATABASE_URL": _database_url(),
+        "TANDEM_DATA_DIR": str(tmp_path),
+        "TANDEM_TEST_DATABASE_URL": "",
+    }
     process = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "tandem", "worker", "--pool", "solo",
-         "--loglevel", "INFO", "--without-gossip", "--without-mingle"],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "tandem",
+            "worker",
+            "--pool",
+            "solo",
+            "--loglevel",
+            "INFO",
+            "--without-gossip",
+            "--without-mingle",
+        ],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     yield process
     process.terminate()
     try:
@@ -42,8 +62,7 @@ def worker(tmp_path):
 
 def test_worker_expires_stale_idempotency_keys(owner, worker):
     stale = IdempotencyKey.objects.create(user=owner, key="stale", request_hash="h", path="/")
-    IdempotencyKey.objects.filter(pk=stale.pk).update(
-        created_at=timezone.now() - timedelta(days=2))
+    IdempotencyKey.objects.filter(pk=stale.pk).update(created_at=timezone.now() - timedelta(days=2))
     IdempotencyKey.objects.create(user=owner, key="fresh", request_hash="h", path="/")
 
     expire_idempotency_keys.delay()

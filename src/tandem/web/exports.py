@@ -22,8 +22,9 @@ def _safe_cell(value):
     return "" if value is None else value
 
 
-def export_response(*, fmt: str, filename: str, headers: Sequence[str],
-                    rows: Iterable[Sequence]) -> HttpResponse:
+def export_response(
+    *, fmt: str, filename: str, headers: Sequence[str], rows: Iterable[Sequence]
+) -> HttpResponse:
     """`rows` may be a generator (e.g. a queryset's values_list().iterator())."""
     if fmt == "xlsx":
         workbook = Workbook(write_only=True)

@@ -32,15 +32,25 @@ def settings_page(request):
     can_manage = company is not None and request_has_perm(request, "core.view_user")
     members = []
     if can_manage:
-        members = (Membership.objects.filter(company=company).select_related("user")
-                   .prefetch_related("roles").order_by("user__username"))
+        members = (
+            Membership.objects.filter(company=company)
+            .select_related("user")
+            .prefetch_related("roles")
+            .order_by("user__username")
+        )
     company_form = None
     if company is not None and request_has_perm(request, "core.change_company"):
         company_form = CompanyForm(instance=company)
-    return render(request, "web/settings.html", {
-        "company": company, "members": members, "company_form": company_form,
-        "can_add_member": company is not None and request_has_perm(request, "core.add_user"),
-    })
+    return render(
+        request,
+        "web/settings.html",
+        {
+            "company": company,
+            "members": members,
+            "company_form": company_form,
+            "can_add_member": company is not None and request_has_perm(request, "core.add_user"),
+        },
+    )
 
 
 @login_required
@@ -52,14 +62,21 @@ def company_edit(request):
         form.save()
         messages.success(request, _("Company saved."))
         return redirect("web:settings")
-    return render(request, "web/settings.html", {"company": request.company,
-                                                 "company_form": form, "members": []})
+    return render(
+        request,
+        "web/settings.html",
+        {"company": request.company, "company_form": form, "members": []},
+    )
 
 
 @login_required
 def company_add(request):
-    allowed = request.user.is_superuser or Membership.objects.filter(
-        user=request.user, is_active=True, roles__code__in=["owner", "admin"]).exists()
+    allowed = (
+        request.user.is_superuser
+        or Membership.objects.filter(
+            user=request.user, is_active=True, roles__code__in=["owner", "admin"]
+        ).exists()
+    )
     if not allowed:
         raise PermissionDenied
     form = CompanyCreateForm(request.POST or None)
@@ -93,16 +110,19 @@ def member_add(request):
 @login_required
 def member_edit(request, user_id):
     _require(request, "core.change_user")
-    membership = get_object_or_404(Membership.objects.select_related("user"),
-                                   company=request.company, user_id=user_id)
-    initial = {"roles": [r.code for r in membership.roles.all()],
-               "is_active": membership.is_active}
+    membership = get_object_or_404(
+        Membership.objects.select_related("user"), company=request.company, user_id=user_id
+    )
+    initial = {"roles": [r.code for r in membership.roles.all()], "is_active": membership.is_active}
     form = MemberRolesForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            services.member_update(company=request.company, user=membership.user,
-                                   roles=form.cleaned_data["roles"],
-                                   is_active=form.cleaned_data["is_active"])
+            services.member_update(
+                company=request.company,
+                user=membership.user,
+                roles=form.cleaned_data["roles"],
+                is_active=form.cleaned_data["is_active"],
+            )
         except DomainError as exc:
             form_error(form, exc)
         else:
@@ -133,10 +153,12 @@ def exchange_rates(request):
         _require(request, "core.add_exchangerate")
         if form.is_valid():
             try:
-                services.exchange_rate_set(company=request.company,
-                                           currency=form.cleaned_data["currency"],
-                                           on_date=form.cleaned_data["date"],
-                                           rate=form.cleaned_data["rate"])
+                services.exchange_rate_set(
+                    company=request.company,
+                    currency=form.cleaned_data["currency"],
+                    on_date=form.cleaned_data["date"],
+                    rate=form.cleaned_data["rate"],
+                )
             except DomainError as exc:
                 form_error(form, exc)
             else:

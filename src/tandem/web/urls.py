@@ -17,11 +17,15 @@ urlpatterns = [
     path("settings/companies/new/", settings_views.company_add, name="company_add"),
     path("settings/members/new/", settings_views.member_add, name="member_add"),
     path("settings/members/<int:user_id>/", settings_views.member_edit, name="member_edit"),
-    path("settings/members/<int:user_id>/remove/", settings_views.member_remove,
-         name="member_remove"),
+    path(
+        "settings/members/<int:user_id>/remove/", settings_views.member_remove, name="member_remove"
+    ),
     path("settings/exchange-rates/", settings_views.exchange_rates, name="exchange_rates"),
-    path("settings/exchange-rates/<int:rate_id>/delete/", settings_views.exchange_rate_delete,
-         name="exchange_rate_delete"),
+    path(
+        "settings/exchange-rates/<int:rate_id>/delete/",
+        settings_views.exchange_rate_delete,
+        name="exchange_rate_delete",
+    ),
     path("healthz", views.healthz, name="healthz"),
 ]
 
