@@ -47,8 +47,8 @@ def test_login_switch_to_chinese_create_and_find_a_customer(served, page):
     expect(page.get_by_role("heading", name="仪表盘")).to_be_visible()
 
     page.goto(served["url"] + "/parties/new/")
-    page.get_by_label("名称").fill("浏览器测试客户有限公司")
-    page.get_by_label("客户").check()
+    page.get_by_label("名称", exact=True).fill("浏览器测试客户有限公司")
+    page.get_by_label("客户", exact=True).check()
     page.get_by_role("button", name="保存").click()
     expect(page.get_by_role("heading", name="浏览器测试客户有限公司")).to_be_visible()
 

@@ -22,3 +22,8 @@ def test_extraction_finds_template_and_python_strings():
     assert "Log in to Tandem" in messages  # {% translate %} in a template
     assert "API token revoked." in messages  # gettext() in views.py
     assert any("is not built yet" in m for m in messages if isinstance(m, str))
+
+
+def test_plural_blocks_become_plural_entries():
+    messages = {msgid for msgid, _context in i18n.extract()}
+    assert ("%(counter)s party", "%(counter)s parties") in messages

@@ -41,11 +41,19 @@ def _block_msgid(opts: str, body: str) -> str:
     return _VAR.sub(lambda m: f"%({m.group(1)})s", body)
 
 
+_PLURAL_TAG = re.compile(r"{%\s*plural\s*%}")
+
+
 def _template_messages(text: str):
     for match in _TRANSLATE_TAG.finditer(text):
         yield match.group("msg"), None
     for match in _BLOCK_TAG.finditer(text):
-        yield _block_msgid(match.group("opts"), match.group("body")), None
+        opts = match.group("opts")
+        forms = _PLURAL_TAG.split(match.group("body"))
+        if len(forms) == 2:  # {% blocktranslate count ... %}one{% plural %}many
+            yield tuple(_block_msgid(opts, form) for form in forms), None
+        else:
+            yield _block_msgid(opts, match.group("body")), None
 
 
 def _python_messages(text: str):
