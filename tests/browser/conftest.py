@@ -28,8 +28,9 @@ def _tandem_cmd() -> list[str]:
     return [binary] if binary else [sys.executable, "-m", "tandem"]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def served(tmp_path_factory):
+    """One fresh server per test module, so the fuzzer's writes never meet another test."""
     data_dir = tmp_path_factory.mktemp("tandem-data")
     env = {
         key: value

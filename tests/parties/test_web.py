@@ -199,7 +199,7 @@ def test_detail_shows_the_audit_trail_with_old_and_new_values(web, make_party):
     assert "New Trading Name" in page
     history = page[page.index('class="history"') :]
     assert "<strong>name</strong>: <del>Old Trading Name</del> → New Trading Name" in history
-    assert "<strong>credit_limit</strong>: <del>1000.00</del> → 2500.00" in history
+    assert "<strong>credit limit</strong>: <del>1000.00</del> → 2500.00" in history
     assert "Created" in history and "owner" in history
 
 

@@ -123,3 +123,19 @@ def test_member_without_settings_rights_gets_403(company):
     client.force_login(clerk)
     assert client.get("/settings/members/new/").status_code == 403
     assert client.get("/settings/").status_code == 200
+
+
+def test_company_changes_show_in_the_settings_history(web, company):
+    web.post(
+        "/settings/company/",
+        {
+            "name": "Acme Trading (Shanghai)",
+            "time_zone": "Asia/Shanghai",
+            "fiscal_year_start_month": "4",
+        },
+    )
+    page = web.get("/settings/").content.decode()
+    assert "Acme Trading (Shanghai)" in page
+    assert "fiscal year start month" in page
+    company.refresh_from_db()
+    assert company.fiscal_year_start_month == 4

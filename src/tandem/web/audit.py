@@ -1,6 +1,13 @@
 """Audit trail rows for a detail page, from django-simple-history's records."""
 
 
+def _label(obj, field_name: str) -> str:
+    try:
+        return str(obj._meta.get_field(field_name).verbose_name)
+    except Exception:  # a field since removed from the model still has history
+        return field_name
+
+
 def history_rows(obj, limit: int = 50) -> list[dict]:
     records = list(
         obj.history.select_related("history_user").order_by("-history_date")[: limit + 1]
@@ -11,7 +18,8 @@ def history_rows(obj, limit: int = 50) -> list[dict]:
         changes = []
         if previous is not None and record.history_type == "~":
             delta = record.diff_against(previous)
-            changes = [{"field": c.field, "old": c.old, "new": c.new} for c in delta.changes]
+            changes = [{"field": _label(obj, c.field), "old": c.old, "new": c.new}
+                       for c in delta.changes]
         rows.append(
             {
                 "when": record.history_date,

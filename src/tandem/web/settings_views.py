@@ -12,6 +12,7 @@ from tandem.core.errors import DomainError
 from tandem.core.middleware import SESSION_COMPANY_KEY, request_has_perm
 from tandem.core.models import ExchangeRate, Membership, User
 
+from .audit import history_rows
 from .forms import CompanyCreateForm, CompanyForm, ExchangeRateForm, MemberForm, MemberRolesForm
 
 
@@ -49,6 +50,7 @@ def settings_page(request):
             "members": members,
             "company_form": company_form,
             "can_add_member": company is not None and request_has_perm(request, "core.add_user"),
+            "history": history_rows(company) if company is not None else [],
         },
     )
 
