@@ -18,8 +18,9 @@ def history_rows(obj, limit: int = 50) -> list[dict]:
         changes = []
         if previous is not None and record.history_type == "~":
             delta = record.diff_against(previous)
-            changes = [{"field": _label(obj, c.field), "old": c.old, "new": c.new}
-                       for c in delta.changes]
+            changes = [
+                {"field": _label(obj, c.field), "old": c.old, "new": c.new} for c in delta.changes
+            ]
         rows.append(
             {
                 "when": record.history_date,
