@@ -59,6 +59,8 @@ INSTALLED_APPS = [
     "tandem.core",
     "tandem.parties",
     "tandem.catalog",
+    "tandem.accounting",
+    "tandem.crm",
     "tandem.api",
     "tandem.web",
 ]

@@ -10,6 +10,8 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("parties/", include("tandem.parties.urls")),
     path("catalog/", include("tandem.catalog.urls")),
+    path("accounting/", include("tandem.accounting.urls")),
+    path("crm/", include("tandem.crm.urls")),
     *auth_urlpatterns,
     path("", include("tandem.web.urls")),
 ]

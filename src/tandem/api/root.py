@@ -2,8 +2,10 @@
 
 from ninja import NinjaAPI
 
+from tandem.accounting.api import router as accounting_router
 from tandem.catalog.api import router as catalog_router
 from tandem.core.api import router as core_router
+from tandem.crm.api import router as crm_router
 from tandem.parties.api import router as parties_router
 
 from . import errors
@@ -24,3 +26,5 @@ errors.install(api)
 api.add_router("/", core_router)
 api.add_router("/", parties_router)
 api.add_router("/", catalog_router)
+api.add_router("/", accounting_router)
+api.add_router("/", crm_router)
