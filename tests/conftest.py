@@ -122,3 +122,12 @@ def web(owner, company):
     client = Client()
     client.force_login(owner)
     return client
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Requests activate a user's language in the thread; later tests start from English."""
+    from django.utils import translation
+
+    yield
+    translation.activate("en")

@@ -22,6 +22,7 @@ from tandem.catalog.models import (
 )
 from tandem.core.models import Company, ExchangeRate, User
 from tandem.core.services import company_create, membership_grant
+from tandem.crm.demo import load_crm_demo
 from tandem.parties.models import Address, Contact, Party, PaymentTerm, Tag
 
 SIZES = {"small": (80, 60), "large": (10_000, 2_000)}
@@ -394,6 +395,7 @@ def load_demo(*, size: str = "small", seed: int = 1) -> dict:
     products = _products(company, rng, product_count)
     _price_lists(company, rng, products, parties)
     _rates(company, rng)
+    load_crm_demo(company=company, parties=parties, products=products, rng=rng)
 
     subsidiary = _company("DEMO-US", "Tandem Demo Inc.", "USD", "US", "America/New_York")
     _parties(subsidiary, rng, fakers, max(10, party_count // 20))

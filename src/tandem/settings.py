@@ -190,6 +190,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "tandem.core.tasks.expire_idempotency_keys",
         "schedule": 3600.0,
     },
+    "crm-activity-reminders": {
+        "task": "tandem.crm.tasks.send_activity_reminders",
+        "schedule": 300.0,
+    },
 }
 IDEMPOTENCY_KEY_TTL_HOURS = 24
 

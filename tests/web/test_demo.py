@@ -30,7 +30,9 @@ def test_small_demo_is_a_coherent_company(db):
     summary = load_demo(size="small", seed=1)
     demo = Company.objects.get(code="DEMO")
 
-    assert summary["parties"] == Party.objects.filter(company=demo).count() == 80
+    assert summary["parties"] == 80
+    # qualified demo leads add their parties on top of the 80 generated ones
+    assert Party.objects.filter(company=demo).count() >= 80
     assert Product.objects.filter(company=demo).count() == 60
     parties = Party.objects.filter(company=demo)
     assert parties.filter(is_customer=True).exists() and parties.filter(is_supplier=True).exists()
@@ -46,7 +48,9 @@ def test_demo_tax_ids_and_phones_pass_the_validators(db):
     from stdnum.cn import uscc
 
     load_demo(size="small", seed=2)
-    cn_orgs = Party.objects.filter(company__code="DEMO", country="CN", kind="organization")
+    cn_orgs = Party.objects.filter(company__code="DEMO", country="CN", kind="organization").exclude(
+        tax_id=""
+    )
     assert cn_orgs.exists()
     for tax_id, phone in cn_orgs.values_list("tax_id", "phone"):
         assert uscc.is_valid(tax_id), tax_id

@@ -6,3 +6,11 @@ class CrmConfig(AppConfig):
     name = "tandem.crm"
     label = "crm"
     verbose_name = _("CRM")
+
+    def ready(self):
+        from tandem.core.events import hook
+
+        from . import checks  # noqa: F401  (registers the CRM invariants)
+        from .services import on_company_created
+
+        hook("company.created", on_company_created)

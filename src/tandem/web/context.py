@@ -7,7 +7,7 @@ from tandem.core.services import user_companies
 
 # (key, label, url name or None while the area is not built yet)
 AREAS = [
-    ("crm", _("CRM"), None),
+    ("crm", _("CRM"), "crm:home"),
     ("parties", _("Customers & suppliers"), "parties:list"),
     ("sales", _("Sales"), None),
     ("purchasing", _("Purchasing"), None),

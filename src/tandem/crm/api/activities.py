@@ -1,0 +1,163 @@
+"""/activities (planned to-dos; done, cancel) and /interactions (logged touches)."""
+
+from datetime import datetime
+
+from ninja import Query, Router, Status
+
+from tandem.api.context import company_of, get_scoped, page_of, paginate, require_perm
+from tandem.parties.models import Party
+
+from .. import queries, services
+from ..models import Activity, Interaction, Lead, Opportunity
+from ..schemas import (
+    ActivityIn,
+    ActivityKindName,
+    ActivityOut,
+    ActivityPatch,
+    ActivityStateName,
+    DoneIn,
+    InteractionIn,
+    InteractionKindName,
+    InteractionOut,
+)
+from ._common import ID, LIMIT, OFFSET, aware, ref
+
+router = Router()
+
+
+def _links(request, data: dict) -> dict:
+    for field, model in (("party", Party), ("lead", Lead), ("opportunity", Opportunity)):
+        data[field] = ref(model, request, data.get(field), field=field)
+    return data
+
+
+# -- activities ------------------------------------------------------------------------------
+
+
+@router.get("/activities", response=page_of(ActivityOut), tags=["activities"])
+def activity_list(
+    request,
+    limit: int = LIMIT,
+    offset: int = OFFSET,
+    owner: int | None = ID,
+    state: ActivityStateName | None = None,
+    kind: ActivityKindName | None = None,
+    party: int | None = ID,
+    lead: int | None = ID,
+    opportunity: int | None = ID,
+    due_from: datetime | None = Query(None, description="Inclusive"),
+    due_to: datetime | None = Query(None, description="Exclusive"),
+):
+    require_perm(request, "crm.view_activity")
+    qs = queries.activities_filtered(
+        company_of(request),
+        owner=owner,
+        state=state or "",
+        kind=kind or "",
+        party=party,
+        lead=lead,
+        opportunity=opportunity,
+        due_from=aware(due_from, request),
+        due_to=aware(due_to, request),
+    )
+    return paginate(qs, limit=limit, offset=offset)
+
+
+@router.post("/activities", response={201: ActivityOut}, tags=["activities"])
+def activity_add(request, payload: ActivityIn):
+    """Link it to a party, a lead or an opportunity (at least one; 422 otherwise). The owner
+    defaults to the caller."""
+    require_perm(request, "crm.add_activity")
+    data = _links(request, payload.dict())
+    data["due_at"] = aware(data["due_at"], request)
+    if data["owner"] is None:
+        data["owner"] = request.user
+    activity = services.activity_create(company=company_of(request), user=request.user, **data)
+    return Status(201, Activity.objects.get(pk=activity.pk))  # times as stored: UTC
+
+
+@router.get("/activities/{activity_id}", response=ActivityOut, tags=["activities"])
+def activity_read(request, activity_id: int):
+    require_perm(request, "crm.view_activity")
+    return get_scoped(Activity, request, activity_id, label="activity")
+
+
+@router.patch("/activities/{activity_id}", response=ActivityOut, tags=["activities"])
+def activity_update(request, activity_id: int, payload: ActivityPatch):
+    """Planned activities only (409 `activity.not_planned`)."""
+    require_perm(request, "crm.change_activity")
+    activity = get_scoped(Activity, request, activity_id, label="activity")
+    changes = payload.dict(exclude_unset=True)
+    for field in ("kind", "summary", "due_at", "note"):
+        if changes.get(field, "") is None:
+            changes.pop(field)
+    if "due_at" in changes:
+        changes["due_at"] = aware(changes["due_at"], request)
+    services.activity_update(activity=activity, **changes)
+    return Activity.objects.get(pk=activity.pk)
+
+
+@router.delete("/activities/{activity_id}", response={204: None}, tags=["activities"])
+def activity_delete(request, activity_id: int):
+    """A done activity stays (409 `activity.not_planned`)."""
+    require_perm(request, "crm.delete_activity")
+    services.activity_delete(activity=get_scoped(Activity, request, activity_id, label="activity"))
+    return Status(204, None)
+
+
+@router.post("/activities/{activity_id}/done", response=ActivityOut, tags=["activities"])
+def activity_done(request, activity_id: int, payload: DoneIn | None = None):
+    """Mark done with an outcome; 409 `activity.not_planned` unless planned."""
+    require_perm(request, "crm.change_activity")
+    activity = get_scoped(Activity, request, activity_id, label="activity")
+    outcome = payload.outcome if payload is not None else ""
+    return services.activity_done(activity=activity, outcome=outcome, user=request.user)
+
+
+@router.post("/activities/{activity_id}/cancel", response=ActivityOut, tags=["activities"])
+def activity_cancel(request, activity_id: int):
+    require_perm(request, "crm.change_activity")
+    activity = get_scoped(Activity, request, activity_id, label="activity")
+    return services.activity_cancel(activity=activity)
+
+
+# -- interactions ----------------------------------------------------------------------------
+
+
+@router.get("/interactions", response=page_of(InteractionOut), tags=["interactions"])
+def interaction_list(
+    request,
+    limit: int = LIMIT,
+    offset: int = OFFSET,
+    party: int | None = ID,
+    lead: int | None = ID,
+    opportunity: int | None = ID,
+    kind: InteractionKindName | None = None,
+    user: int | None = ID,
+):
+    require_perm(request, "crm.view_interaction")
+    qs = queries.interactions_filtered(
+        company_of(request),
+        party=party,
+        lead=lead,
+        opportunity=opportunity,
+        kind=kind or "",
+        user=user,
+    )
+    return paginate(qs, limit=limit, offset=offset)
+
+
+@router.post("/interactions", response={201: InteractionOut}, tags=["interactions"])
+def interaction_add(request, payload: InteractionIn):
+    """Log a touch that happened (not in the future: 422 `interaction.in_future`)."""
+    require_perm(request, "crm.add_interaction")
+    data = _links(request, payload.dict())
+    data["occurred_at"] = aware(data["occurred_at"], request)
+    interaction = services.interaction_log(company=company_of(request), user=request.user, **data)
+    return Status(201, Interaction.objects.get(pk=interaction.pk))
+
+
+@router.get("/interactions/{interaction_id}", response=InteractionOut, tags=["interactions"])
+def interaction_read(request, interaction_id: int):
+    require_perm(request, "crm.view_interaction")
+    return get_scoped(Interaction, request, interaction_id, label="interaction")

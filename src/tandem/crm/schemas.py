@@ -1,0 +1,426 @@
+"""JSON shapes of the CRM API. Lengths and formats are checked again by the services."""
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Annotated, Literal
+
+from ninja import Schema
+from pydantic import Field, StringConstraints
+
+NO_NUL = r"^[^\x00]*$"  # PostgreSQL refuses NUL characters in text columns
+MAX_ID = 2**63 - 1
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+
+
+def Text(max_length: int):  # noqa: N802  (a type factory)
+    return Annotated[str, StringConstraints(max_length=max_length, pattern=NO_NUL)]
+
+
+Amount = Annotated[Decimal, Field(ge=0, max_digits=24, decimal_places=6, allow_inf_nan=False)]
+Percent = Annotated[int, Field(ge=0, le=100)]
+SourceName = Literal[
+    "web_form",
+    "api",
+    "import",
+    "manual",
+    "referral",
+    "campaign",
+    "email",
+    "phone",
+    "event",
+    "other",
+]
+LeadStateName = Literal["new", "qualified", "disqualified"]
+OpportunityStateName = Literal["open", "won", "lost"]
+ActivityKindName = Literal["call", "email", "meeting", "task"]
+ActivityStateName = Literal["planned", "done", "cancelled"]
+InteractionKindName = Literal["call", "email", "meeting", "note"]
+DirectionName = Literal["in", "out"]
+
+
+class Stamped(Schema):
+    id: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class Scoped(Stamped):
+    company: int = Field(validation_alias="company_id")
+
+
+# -- leads -----------------------------------------------------------------------------------
+
+
+class LeadOut(Scoped):
+    name: str
+    contact_name: str
+    company_name: str
+    email: str
+    phone: str = Field(description="E.164")
+    source: str
+    campaign: str
+    owner: int | None = Field(validation_alias="owner_id")
+    team: int | None = Field(validation_alias="team_id")
+    state: str
+    disqualify_reason: str
+    matched_party: int | None = Field(
+        validation_alias="matched_party_id", description="The existing party the lead is about"
+    )
+    matched_contact: int | None = Field(validation_alias="matched_contact_id")
+    match_on: str = Field(description="email, phone or company_name; empty without a match")
+    opportunity: int | None = Field(validation_alias="opportunity_id")
+    qualified_at: datetime | None
+    notes: str
+
+
+class LeadIn(Schema):
+    name: Text(200) = Field("", description="Defaults to the company or contact name")
+    contact_name: Text(200) = ""
+    company_name: Text(200) = ""
+    email: Text(254) = ""
+    phone: Text(40) = Field("", description="Read in the company's country unless it has a +")
+    source: SourceName = "api"
+    campaign: Text(100) = ""
+    owner: Id | None = None
+    team: Id | None = None
+    notes: Text(10_000) = ""
+
+
+class LeadPatch(Schema):
+    name: Text(200) | None = None
+    contact_name: Text(200) | None = None
+    company_name: Text(200) | None = None
+    email: Text(254) | None = None
+    phone: Text(40) | None = None
+    source: SourceName | None = None
+    campaign: Text(100) | None = None
+    owner: Id | None = None
+    team: Id | None = None
+    notes: Text(10_000) | None = None
+
+
+class QualifyIn(Schema):
+    party: Id | None = Field(None, description="Default: the matched party, else a new one")
+    name: Text(200) | None = Field(None, description="The opportunity's name; default the lead's")
+    stage: Id | None = Field(None, description="Default: the pipeline's first stage")
+    expected_revenue: Amount = Decimal(0)
+    close_date: date | None = None
+
+
+class DisqualifyIn(Schema):
+    reason: Text(500)
+
+
+# -- opportunities ---------------------------------------------------------------------------
+
+
+class NextActivityOut(Schema):
+    id: int
+    due_at: datetime
+    summary: str
+
+
+class OpportunityOut(Scoped):
+    name: str
+    party: int = Field(validation_alias="party_id")
+    party_name: str = Field(validation_alias="party.name")
+    contact: int | None = Field(validation_alias="contact_id")
+    owner: int | None = Field(validation_alias="owner_id")
+    team: int | None = Field(validation_alias="team_id")
+    stage: int = Field(validation_alias="stage_id")
+    stage_name: str = Field(validation_alias="stage.name")
+    expected_revenue: Decimal
+    currency: str = Field(validation_alias="currency_id")
+    probability: int
+    probability_manual: bool = Field(description="false: the probability follows the stage")
+    weighted_revenue: Decimal
+    close_date: date | None
+    products: list[int]
+    state: str
+    lost_reason: int | None = Field(validation_alias="lost_reason_id")
+    lost_note: str
+    won_at: datetime | None
+    lost_at: datetime | None
+    source: str
+    lead: int | None = Field(validation_alias="lead_id")
+    next_activity: NextActivityOut | None
+
+    @staticmethod
+    def resolve_products(obj) -> list[int]:
+        return [product.pk for product in obj.products.all()]
+
+    @staticmethod
+    def resolve_next_activity(obj):
+        if getattr(obj, "next_activity_id", None) is None:
+            return None
+        return {
+            "id": obj.next_activity_id,
+            "due_at": obj.next_activity_due_at,
+            "summary": obj.next_activity_summary,
+        }
+
+
+class OpportunityIn(Schema):
+    name: Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=NO_NUL)]
+    party: Id
+    contact: Id | None = None
+    owner: Id | None = None
+    team: Id | None = None
+    stage: Id | None = Field(None, description="Default: the first stage of the team's pipeline")
+    expected_revenue: Amount = Decimal(0)
+    currency: Text(3) | None = Field(None, description="ISO 4217; default the company's")
+    probability: Percent | None = Field(None, description="Default: the stage's probability")
+    close_date: date | None = None
+    products: list[Id] = Field(default_factory=list, max_length=500)
+    source: SourceName | Literal[""] = ""
+
+
+class OpportunityPatch(Schema):
+    name: Text(200) | None = None
+    party: Id | None = None
+    contact: Id | None = None
+    owner: Id | None = None
+    team: Id | None = None
+    expected_revenue: Amount | None = None
+    currency: Text(3) | None = None
+    probability: Percent | None = Field(
+        None, description="null: follow the stage's probability again"
+    )
+    close_date: date | None = None
+    products: list[Id] | None = Field(None, max_length=500)
+    source: SourceName | Literal[""] | None = None
+
+
+class MoveIn(Schema):
+    stage: Id
+    lost_reason: Id | None = Field(None, description="Required when moving to the lost stage")
+    lost_note: Text(500) = ""
+
+
+class LoseIn(Schema):
+    reason: Id = Field(description="A lost reason's id")
+    note: Text(500) = ""
+
+
+class StageChangeOut(Schema):
+    id: int
+    from_stage: int | None
+    from_stage_name: str | None
+    to_stage: int
+    to_stage_name: str
+    changed_at: datetime
+    left_at: datetime | None
+    changed_by: int | None
+    seconds_in_stage: int | None
+
+
+# -- pipeline configuration ------------------------------------------------------------------
+
+
+class StageOut(Scoped):
+    team: int | None = Field(validation_alias="team_id")
+    name: str
+    sequence: int
+    probability: int
+    is_won: bool
+    is_lost: bool
+    fold: bool
+
+
+class StageIn(Schema):
+    name: Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=NO_NUL)]
+    team: Id | None = Field(None, description="Empty: the company's default pipeline")
+    sequence: int | None = Field(None, ge=0, le=1_000_000)
+    probability: Percent = 0
+    is_won: bool = False
+    is_lost: bool = False
+    fold: bool = False
+
+
+class StagePatch(Schema):
+    name: Text(100) | None = None
+    sequence: int | None = Field(None, ge=0, le=1_000_000)
+    probability: Percent | None = None
+    is_won: bool | None = None
+    is_lost: bool | None = None
+    fold: bool | None = None
+
+
+class TeamOut(Scoped):
+    name: str
+    leader: int | None = Field(validation_alias="leader_id")
+    members: list[int]
+    active: bool
+
+    @staticmethod
+    def resolve_members(obj) -> list[int]:
+        return [user.pk for user in obj.members.all()]
+
+
+class TeamIn(Schema):
+    name: Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=NO_NUL)]
+    leader: Id | None = None
+    members: list[Id] = Field(default_factory=list, max_length=500)
+    active: bool = True
+
+
+class TeamPatch(Schema):
+    name: Text(100) | None = None
+    leader: Id | None = None
+    members: list[Id] | None = Field(None, max_length=500)
+    active: bool | None = None
+
+
+class LostReasonOut(Scoped):
+    name: str
+    active: bool
+
+
+class LostReasonIn(Schema):
+    name: Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=NO_NUL)]
+    active: bool = True
+
+
+class LostReasonPatch(Schema):
+    name: Text(100) | None = None
+    active: bool | None = None
+
+
+# -- activities and interactions -------------------------------------------------------------
+
+
+class ActivityOut(Scoped):
+    kind: str
+    summary: str
+    note: str
+    due_at: datetime
+    owner: int = Field(validation_alias="owner_id")
+    party: int | None = Field(validation_alias="party_id")
+    lead: int | None = Field(validation_alias="lead_id")
+    opportunity: int | None = Field(validation_alias="opportunity_id")
+    state: str
+    done_at: datetime | None
+    outcome: str
+    reminded_at: datetime | None
+
+
+class ActivityIn(Schema):
+    kind: ActivityKindName
+    summary: Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=NO_NUL)]
+    due_at: datetime = Field(description="Without a UTC offset: the company's time zone")
+    owner: Id | None = Field(None, description="Default: the caller")
+    party: Id | None = None
+    lead: Id | None = None
+    opportunity: Id | None = None
+    note: Text(10_000) = ""
+
+
+class ActivityPatch(Schema):
+    kind: ActivityKindName | None = None
+    summary: Text(200) | None = None
+    due_at: datetime | None = None
+    owner: Id | None = None
+    note: Text(10_000) | None = None
+
+
+class DoneIn(Schema):
+    outcome: Text(10_000) = ""
+
+
+class InteractionOut(Scoped):
+    kind: str
+    direction: str
+    occurred_at: datetime
+    duration_minutes: int | None
+    subject: str
+    body: str
+    outcome: str
+    party: int | None = Field(validation_alias="party_id")
+    lead: int | None = Field(validation_alias="lead_id")
+    opportunity: int | None = Field(validation_alias="opportunity_id")
+    user: int | None = Field(validation_alias="user_id")
+    message_id: str
+
+
+class InteractionIn(Schema):
+    kind: InteractionKindName
+    direction: DirectionName = "out"
+    occurred_at: datetime | None = Field(None, description="Default: now; never in the future")
+    duration_minutes: int | None = Field(None, ge=0, le=10_080)
+    subject: Text(200) = ""
+    body: Text(10_000) = ""
+    outcome: Text(500) = ""
+    party: Id | None = None
+    lead: Id | None = None
+    opportunity: Id | None = None
+    message_id: Text(255) = ""
+
+
+# -- reports ---------------------------------------------------------------------------------
+
+
+class ForecastRow(Schema):
+    key: int | str | None = Field(description="YYYY-MM, the owner's id or the stage's id")
+    label: str
+    team: str | None = None
+    count: int
+    expected_revenue: Decimal
+    weighted_revenue: Decimal
+    missing_rate: int = Field(description="Opportunities left out: no exchange rate")
+
+
+class ForecastTotals(Schema):
+    count: int
+    expected_revenue: Decimal
+    weighted_revenue: Decimal
+    missing_rate: int
+    currency: str
+    average_sales_cycle_days: Decimal | None
+
+
+class ForecastOut(Schema):
+    group_by: str
+    rows: list[ForecastRow]
+    totals: ForecastTotals
+
+
+class ConversionRow(Schema):
+    from_stage: int
+    from_stage_name: str
+    to_stage: int
+    to_stage_name: str
+    entered: int
+    advanced: int
+    rate: Decimal | None
+
+
+class ConversionTotals(Schema):
+    entered: int
+    won: int
+    rate: Decimal | None
+    average_sales_cycle_days: Decimal | None
+
+
+class ConversionOut(Schema):
+    rows: list[ConversionRow]
+    totals: ConversionTotals
+
+
+class WinRateRow(Schema):
+    source: str
+    won: int
+    lost: int
+    open: int
+    win_rate: Decimal | None
+
+
+class WinRateTotals(Schema):
+    won: int
+    lost: int
+    open: int
+    win_rate: Decimal | None
+
+
+class WinRateOut(Schema):
+    rows: list[WinRateRow]
+    totals: WinRateTotals

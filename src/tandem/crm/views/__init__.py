@@ -1,0 +1,1 @@
+"""CRM pages, one module per area; urls.py names them."""
