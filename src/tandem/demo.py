@@ -13,6 +13,7 @@ from django.db import transaction
 from faker import Faker
 from stdnum.cn import uscc
 
+from tandem.accounting.services import chart_install
 from tandem.catalog.models import (
     PriceList,
     PriceListItem,
@@ -390,6 +391,7 @@ def load_demo(*, size: str = "small", seed: int = 1) -> dict:
         fakers[locale] = Faker(locale)
         fakers[locale].seed_instance(seed)
     company = _company("DEMO", "Tandem Demo Trading Co., Ltd.", "CNY", "CN", "Asia/Shanghai")
+    chart_install(company=company, template="prc")
     _users(company)
     parties = _parties(company, rng, fakers, party_count)
     products = _products(company, rng, product_count)
@@ -398,6 +400,7 @@ def load_demo(*, size: str = "small", seed: int = 1) -> dict:
     load_crm_demo(company=company, parties=parties, products=products, rng=rng)
 
     subsidiary = _company("DEMO-US", "Tandem Demo Inc.", "USD", "US", "America/New_York")
+    chart_install(company=subsidiary, template="generic")
     _parties(subsidiary, rng, fakers, max(10, party_count // 20))
     _products(subsidiary, rng, max(10, product_count // 20))
     return {

@@ -1,5 +1,6 @@
 from django.db import transaction
 
+from tandem.accounting.models import Account
 from tandem.catalog.models import PriceList, Product
 from tandem.cli import main
 from tandem.core.integrity import run_all
@@ -40,6 +41,8 @@ def test_small_demo_is_a_coherent_company(db):
     assert Contact.objects.filter(company=demo).count() >= 40
     assert Address.objects.filter(company=demo, kind="shipping").count() == 80
     assert PriceList.objects.filter(company=demo, is_default=True).count() == 2
+    assert Account.objects.get(company=demo, code="1122").role == "receivable"
+    assert Account.objects.filter(company__code="DEMO-US", role="receivable").exists()
     assert run_all().ok, run_all().render()
 
 

@@ -6,3 +6,6 @@ class AccountingConfig(AppConfig):
     name = "tandem.accounting"
     label = "accounting"
     verbose_name = _("Accounting")
+
+    def ready(self):
+        from . import checks  # noqa: F401  (registers the ledger invariants)

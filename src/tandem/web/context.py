@@ -14,7 +14,7 @@ AREAS = [
     ("inventory", _("Inventory"), None),
     ("catalog", _("Products"), "catalog:product_list"),
     ("manufacturing", _("Manufacturing"), None),
-    ("accounting", _("Accounting"), None),
+    ("accounting", _("Accounting"), "accounting:home"),
     ("hr", _("HR"), None),
     ("service", _("Service"), None),
     ("marketing", _("Marketing"), None),

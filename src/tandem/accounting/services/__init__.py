@@ -1,0 +1,76 @@
+"""Accounting services: the only code that writes ledger rows.
+
+Every function takes keyword-only arguments, runs in one transaction, locks contested rows
+through `_common.lock` (primary-key order) and raises a DomainError subclass with a stable
+code on refusal (see ..errors); a refused call changes nothing.
+"""
+
+from ..errors import (
+    ChartInstalled,
+    EntryPosted,
+    InUse,
+    InvalidReference,
+    PeriodClosed,
+    PeriodMissing,
+    Unbalanced,
+)
+from ._common import UNSET, account_for_role, company_today, lock, lock_one
+from .chart import (
+    ACCOUNT_FIELDS,
+    JOURNAL_FIELDS,
+    account_create,
+    account_delete,
+    account_update,
+    chart_install,
+    fiscal_year_create,
+    fiscal_year_start_for,
+    journal_create,
+    journal_delete,
+    journal_update,
+)
+from .entries import (
+    LINE_FIELDS,
+    entry_create,
+    entry_delete,
+    entry_post,
+    entry_reverse,
+    entry_update,
+    period_for,
+)
+from .periods import period_close, period_reopen, year_end_close
+
+__all__ = [
+    "ACCOUNT_FIELDS",
+    "JOURNAL_FIELDS",
+    "LINE_FIELDS",
+    "UNSET",
+    "ChartInstalled",
+    "EntryPosted",
+    "InUse",
+    "InvalidReference",
+    "PeriodClosed",
+    "PeriodMissing",
+    "Unbalanced",
+    "account_create",
+    "account_delete",
+    "account_for_role",
+    "account_update",
+    "chart_install",
+    "company_today",
+    "entry_create",
+    "entry_delete",
+    "entry_post",
+    "entry_reverse",
+    "entry_update",
+    "fiscal_year_create",
+    "fiscal_year_start_for",
+    "journal_create",
+    "journal_delete",
+    "journal_update",
+    "lock",
+    "lock_one",
+    "period_close",
+    "period_for",
+    "period_reopen",
+    "year_end_close",
+]
