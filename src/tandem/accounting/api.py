@@ -5,7 +5,14 @@ from typing import Literal
 
 from ninja import Query, Router, Status
 
-from tandem.api.context import company_of, get_scoped, page_of, paginate, require_perm
+from tandem.api.context import (
+    company_of,
+    get_ref,
+    get_scoped,
+    page_of,
+    paginate,
+    require_perm,
+)
 from tandem.core.errors import ValidationFailed
 from tandem.parties.models import Party
 
@@ -40,16 +47,6 @@ OFFSET = Query(0, ge=0, le=10**12)
 SEARCH = Query("", max_length=100, pattern=NO_NUL)
 ID = Query(None, ge=1, le=MAX_ID)
 Format = Literal["json", "csv", "xlsx"]
-
-
-def _ref(model, request, pk, *, field: str):
-    """A row of the caller's company named by an id in the input, or 422 naming the field."""
-    if pk is None:
-        return None
-    obj = model.objects.filter(company=company_of(request), pk=pk).first()
-    if obj is None:
-        raise services.InvalidReference(f"{field}: no such record with id {pk}", field=field)
-    return obj
 
 
 # -- accounts ------------------------------------------------------------------------------
@@ -104,7 +101,7 @@ def account_read(request, account_id: int):
 def account_add(request, payload: AccountIn):
     require_perm(request, "accounting.add_account")
     data = payload.dict()
-    data["parent"] = _ref(Account, request, data["parent"], field="parent")
+    data["parent"] = get_ref(Account, request, data["parent"], field="parent")
     return Status(201, services.account_create(company=company_of(request), **data))
 
 
@@ -114,7 +111,7 @@ def account_update(request, account_id: int, payload: AccountPatch):
     account = get_scoped(Account, request, account_id)
     changes = payload.dict(exclude_unset=True)
     if "parent" in changes:
-        changes["parent"] = _ref(Account, request, changes["parent"], field="parent")
+        changes["parent"] = get_ref(Account, request, changes["parent"], field="parent")
     # null clears the role and the parent; elsewhere it is ignored
     changes = {k: v for k, v in changes.items() if v is not None or k in ("role", "parent")}
     return services.account_update(account=account, **changes)
@@ -157,7 +154,7 @@ def journal_read(request, journal_id: int):
 def journal_add(request, payload: JournalIn):
     require_perm(request, "accounting.add_journal")
     data = payload.dict()
-    data["default_account"] = _ref(
+    data["default_account"] = get_ref(
         Account, request, data["default_account"], field="default_account"
     )
     return Status(201, services.journal_create(company=company_of(request), **data))
@@ -169,7 +166,7 @@ def journal_update(request, journal_id: int, payload: JournalPatch):
     journal = get_scoped(Journal, request, journal_id)
     changes = payload.dict(exclude_unset=True)
     if "default_account" in changes:
-        changes["default_account"] = _ref(
+        changes["default_account"] = get_ref(
             Account, request, changes["default_account"], field="default_account"
         )
     changes = {k: v for k, v in changes.items() if v is not None or k == "default_account"}
@@ -225,7 +222,7 @@ def fiscal_year_close(request, year_id: int, payload: FiscalYearCloseIn | None =
     """Year-end close: post the closing entry to retained earnings, close every period."""
     require_perm(request, "accounting.change_fiscalyear")
     year = get_scoped(FiscalYear, request, year_id, label="fiscal_year")
-    journal = _ref(Journal, request, payload.journal if payload else None, field="journal")
+    journal = get_ref(Journal, request, payload.journal if payload else None, field="journal")
     services.year_end_close(fiscal_year=year, user=request.user, journal=journal)
     return get_scoped(_years(request), request, year.pk)
 
@@ -347,7 +344,7 @@ def entry_add(request, payload: EntryIn):
     data = payload.dict()
     entry = services.entry_create(
         company=company_of(request),
-        journal=_ref(Journal, request, data["journal"], field="journal"),
+        journal=get_ref(Journal, request, data["journal"], field="journal"),
         date=data["date"],
         reference=data["reference"],
         narration=data["narration"],
@@ -364,7 +361,7 @@ def entry_update(request, entry_id: int, payload: EntryPatch):
     entry = get_scoped(Entry, request, entry_id)
     changes = {k: v for k, v in payload.dict(exclude_unset=True).items() if v is not None}
     if "journal" in changes:
-        changes["journal"] = _ref(Journal, request, changes["journal"], field="journal")
+        changes["journal"] = get_ref(Journal, request, changes["journal"], field="journal")
     if "lines" in changes:
         changes["lines"] = _lines(request, changes["lines"])
     services.entry_update(entry=entry, **changes)
@@ -466,7 +463,7 @@ def general_ledger(
         if missing:
             raise services.InvalidReference(f"account: no account {missing[0]}", field="account")
         account_ids = [found[code] for code in codes]
-    party_obj = _ref(Party, request, party, field="party")
+    party_obj = get_ref(Party, request, party, field="party")
     data = queries.general_ledger(
         company,
         accounts=account_ids,

@@ -1,6 +1,12 @@
 """Accounting refusals, each with a stable code (see API.md and the README of this app)."""
 
-from tandem.core.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
+from tandem.core.errors import (
+    Conflict,
+    InvalidReference,
+    InvalidTransition,
+    NotFound,
+    ValidationFailed,
+)
 
 
 class EntryPosted(InvalidTransition):
@@ -33,13 +39,6 @@ class InUse(Conflict):
 class ChartInstalled(Conflict):
     code = "chart.installed"
     title = "The company already has a chart of accounts"
-
-
-class InvalidReference(ValidationFailed):
-    """An id in the input that is not a row of the caller's company."""
-
-    code = "reference.invalid"
-    title = "Unknown reference"
 
 
 __all__ = [

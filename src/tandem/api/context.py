@@ -2,7 +2,7 @@
 
 from django.db.models import Model, QuerySet
 
-from tandem.core.errors import Forbidden, NotFound
+from tandem.core.errors import Forbidden, InvalidReference, NotFound
 from tandem.core.services import user_permissions
 
 MAX_LIMIT = 500
@@ -34,6 +34,26 @@ def get_scoped(queryset: QuerySet | type[Model], request, pk, *, label: str | No
     except (qs.model.DoesNotExist, ValueError, TypeError, OverflowError):
         raise NotFound(f"No {name} with id {pk}", code=f"{name}.not_found") from None
     return obj
+
+
+def get_ref(model: type[Model], request, pk, *, field: str):
+    """A row of the caller's company named by an id in a payload, or 422 naming the field."""
+    if pk is None:
+        return None
+    obj = model.objects.filter(company=company_of(request), pk=pk).first()
+    if obj is None:
+        raise InvalidReference(f"{field}: no such record with id {pk}", field=field)
+    return obj
+
+
+def get_refs(model: type[Model], request, pks, *, field: str) -> list:
+    """Like `get_ref` for a list of ids, in the order given, duplicates dropped."""
+    pks = list(dict.fromkeys(pks))
+    found = {o.pk: o for o in model.objects.filter(company=company_of(request), pk__in=pks)}
+    missing = [pk for pk in pks if pk not in found]
+    if missing:
+        raise InvalidReference(f"{field}: no such record with id {missing[0]}", field=field)
+    return [found[pk] for pk in pks]
 
 
 def paginate(queryset: QuerySet, *, limit: int, offset: int) -> dict:

@@ -5,7 +5,15 @@ from decimal import Decimal
 
 from ninja import Query, Router, Status
 
-from tandem.api.context import company_of, get_scoped, page_of, paginate, require_perm
+from tandem.api.context import (
+    company_of,
+    get_ref,
+    get_refs,
+    get_scoped,
+    page_of,
+    paginate,
+    require_perm,
+)
 from tandem.core.errors import ValidationFailed
 from tandem.core.models import Currency
 from tandem.parties.models import Party
@@ -37,27 +45,6 @@ LIMIT = Query(50, ge=1, le=500)
 OFFSET = Query(0, ge=0)
 SEARCH = Query("", max_length=100, pattern=NO_NUL)
 ID = Query(None, ge=1, le=MAX_ID)
-
-
-def _ref(model, request, pk, *, field: str):
-    """A row of the caller's company named by an id in the input, or 422 naming the field."""
-    if pk is None:
-        return None
-    obj = model.objects.filter(company=company_of(request), pk=pk).first()
-    if obj is None:
-        raise services.InvalidReference(f"{field}: no such record with id {pk}", field=field)
-    return obj
-
-
-def _refs(model, request, pks, *, field: str) -> list:
-    pks = list(dict.fromkeys(pks))
-    found = {o.pk: o for o in model.objects.filter(company=company_of(request), pk__in=pks)}
-    missing = [pk for pk in pks if pk not in found]
-    if missing:
-        raise services.InvalidReference(
-            f"{field}: no such record with id {missing[0]}", field=field
-        )
-    return [found[pk] for pk in pks]
 
 
 # -- units of measure ----------------------------------------------------------------------
@@ -110,7 +97,7 @@ def uom_read(request, uom_id: int):
 def uom_add(request, payload: UomIn):
     require_perm(request, "catalog.add_uom")
     data = payload.dict()
-    data["category"] = _ref(UomCategory, request, data["category"], field="category")
+    data["category"] = get_ref(UomCategory, request, data["category"], field="category")
     return Status(201, services.uom_create(company=company_of(request), **data))
 
 
@@ -164,7 +151,7 @@ def category_read(request, category_id: int):
 def category_add(request, payload: ProductCategoryIn):
     require_perm(request, "catalog.add_productcategory")
     data = payload.dict()
-    data["parent"] = _ref(ProductCategory, request, data["parent"], field="parent")
+    data["parent"] = get_ref(ProductCategory, request, data["parent"], field="parent")
     return Status(201, services.category_create(company=company_of(request), **data))
 
 
@@ -174,7 +161,7 @@ def category_update(request, category_id: int, payload: ProductCategoryPatch):
     category = get_scoped(ProductCategory, request, category_id, label="category")
     changes = payload.dict(exclude_unset=True)
     if "parent" in changes:
-        changes["parent"] = _ref(ProductCategory, request, changes["parent"], field="parent")
+        changes["parent"] = get_ref(ProductCategory, request, changes["parent"], field="parent")
     changes = {k: v for k, v in changes.items() if v is not None or k == "parent"}
     return services.category_update(category=category, **changes)
 
@@ -193,10 +180,10 @@ def category_delete(request, category_id: int):
 
 def _product_refs(request, data: dict) -> dict:
     if "category" in data:
-        data["category"] = _ref(ProductCategory, request, data["category"], field="category")
+        data["category"] = get_ref(ProductCategory, request, data["category"], field="category")
     for field in ("uom", "purchase_uom"):
         if field in data:
-            data[field] = _ref(Uom, request, data[field], field=field)
+            data[field] = get_ref(Uom, request, data[field], field=field)
     return data
 
 
@@ -277,8 +264,8 @@ def product_price(
     require_perm(request, "catalog.view_product")
     company = company_of(request)
     product = get_scoped(Product.objects.select_related("company", "uom"), request, product_id)
-    party_obj = _ref(Party, request, party, field="party")
-    uom_obj = _ref(Uom, request, uom, field="uom")
+    party_obj = get_ref(Party, request, party, field="party")
+    uom_obj = get_ref(Uom, request, uom, field="uom")
     if currency and not Currency.objects.filter(code=currency.upper()).exists():
         raise ValidationFailed(
             f"Unknown currency {currency}", code="currency.unknown", field="currency"
@@ -363,7 +350,7 @@ def price_list_read(request, price_list_id: int):
 def price_list_add(request, payload: PriceListIn):
     require_perm(request, "catalog.add_pricelist")
     data = payload.dict()
-    data["parties"] = _refs(Party, request, data["parties"], field="parties")
+    data["parties"] = get_refs(Party, request, data["parties"], field="parties")
     data["items"] = _items(request, data["items"])
     price_list = services.price_list_create(company=company_of(request), **data)
     return Status(201, get_scoped(_price_list_qs(request), request, price_list.pk))
@@ -378,7 +365,7 @@ def price_list_update(request, price_list_id: int, payload: PriceListPatch):
     nullable = {"valid_from", "valid_to"}
     changes = {k: v for k, v in changes.items() if v is not None or k in nullable}
     if "parties" in changes:
-        changes["parties"] = _refs(Party, request, changes["parties"], field="parties")
+        changes["parties"] = get_refs(Party, request, changes["parties"], field="parties")
     if "items" in changes:
         changes["items"] = _items(request, changes["items"])
     services.price_list_update(price_list=price_list, **changes)

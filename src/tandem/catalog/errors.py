@@ -1,6 +1,10 @@
 """Catalog refusals, each with a stable code (see API.md)."""
 
-from tandem.core.errors import Conflict, ValidationFailed
+from tandem.core.errors import (
+    Conflict,
+    InvalidReference,  # noqa: F401  (shared; re-exported)
+    ValidationFailed,
+)
 
 
 class UomIncompatible(ValidationFailed):
@@ -16,10 +20,3 @@ class InUse(Conflict):
 class CategoryCycle(ValidationFailed):
     code = "category.cycle"
     title = "A category cannot sit under itself"
-
-
-class InvalidReference(ValidationFailed):
-    """An id in the input that is not a row of the caller's company."""
-
-    code = "reference.invalid"
-    title = "Unknown reference"

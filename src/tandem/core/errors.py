@@ -57,6 +57,13 @@ class Duplicate(Conflict):
     title = "Already exists"
 
 
+class InvalidReference(ValidationFailed):
+    """An id in the input that is not a row of the caller's company."""
+
+    code = "reference.invalid"
+    title = "Unknown reference"
+
+
 class InvalidTransition(Conflict):
     code = "state.invalid_transition"
     title = "Not allowed in the current state"

@@ -1,13 +1,11 @@
 """CRM refusals, each with a stable code (see API.md)."""
 
-from tandem.core.errors import Conflict, InvalidTransition, ValidationFailed
-
-
-class InvalidReference(ValidationFailed):
-    """An id in the input that is not a row of the caller's company."""
-
-    code = "reference.invalid"
-    title = "Unknown reference"
+from tandem.core.errors import (
+    Conflict,
+    InvalidReference,  # noqa: F401  (shared; re-exported)
+    InvalidTransition,
+    ValidationFailed,
+)
 
 
 class StageInvalid(ValidationFailed):
