@@ -101,6 +101,67 @@ def cmd_check_integrity(args):
     sys.exit(0 if report.ok else 1)
 
 
+def _company(code: str | None):
+    """The company named by --company, or the only one; exits 2 otherwise."""
+    from tandem.core.models import Company
+
+    companies = Company.objects.order_by("pk")
+    company = companies.filter(code=code).first() if code else None
+    if company is None and not code and companies.count() == 1:
+        company = companies.first()
+    if company is None:
+        print("Name the company with --company CODE", file=sys.stderr)
+        sys.exit(2)
+    return company
+
+
+def cmd_mail_in(args):
+    """Log the new messages of a Maildir as CRM interactions (see crm.services.email)."""
+    _django()
+    from tandem.crm.services import mail_in_maildir
+
+    counts = mail_in_maildir(company=_company(args.company), path=args.maildir)
+    print(f"logged {counts['logged']}, duplicates {counts['duplicate']}, failed {counts['failed']}")
+    sys.exit(1 if counts["failed"] else 0)
+
+
+IMPORT_KINDS = ("leads",)
+
+
+def cmd_import(args):
+    """`tandem import leads FILE [--dry-run]`: row-level errors, nothing written on a dry run
+    or when any row is refused."""
+    _django()
+    from tandem.core.errors import DomainError
+    from tandem.crm.services import lead_import
+
+    try:
+        with open(args.file, "rb") as handle:
+            content = handle.read()
+        report = lead_import(
+            company=_company(args.company),
+            name=args.file,
+            content=content,
+            dry_run=args.dry_run,
+        )
+    except OSError as exc:
+        print(f"Cannot read {args.file}: {exc.strerror}", file=sys.stderr)
+        sys.exit(2)
+    except DomainError as exc:
+        print(f"{exc.code}: {exc.message}", file=sys.stderr)
+        sys.exit(2)
+    for row in report.rows:
+        for error in row["errors"]:
+            print(f"row {row['row']}: {error['field']}: {error['message']}", file=sys.stderr)
+    totals = report.as_dict()["totals"]
+    mode = "dry run" if args.dry_run else "import"
+    print(
+        f"{mode}: {totals['rows']} rows, {totals['valid']} valid, {totals['errors']} refused, "
+        f"{totals['created']} created"
+    )
+    sys.exit(0 if report.ok else 1)
+
+
 def _celery_argv(*extra):
     return [sys.executable, "-m", "celery", "-A", "tandem", *extra]
 
@@ -254,6 +315,18 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("check-integrity", help="verify ledger and data invariants")
     p.set_defaults(func=cmd_check_integrity)
+
+    p = sub.add_parser("mail-in", help="log new Maildir messages as CRM interactions")
+    p.add_argument("--maildir", required=True)
+    p.add_argument("--company", default=None, help="company code (default: the only one)")
+    p.set_defaults(func=cmd_mail_in)
+
+    p = sub.add_parser("import", help="import records from a CSV or XLSX file")
+    p.add_argument("kind", choices=IMPORT_KINDS)
+    p.add_argument("file")
+    p.add_argument("--dry-run", action="store_true", help="check every row, write nothing")
+    p.add_argument("--company", default=None, help="company code (default: the only one)")
+    p.set_defaults(func=cmd_import)
 
     p = sub.add_parser("manage", help="run a Django management command")
     p.add_argument("rest", nargs=argparse.REMAINDER)

@@ -10,10 +10,13 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from django.db import transaction
+from django.utils import timezone
 from faker import Faker
 from stdnum.cn import uscc
 
 from tandem.accounting.services import chart_install
+from tandem.accounting.services.invoices import invoice_create, invoice_post
+from tandem.accounting.services.payments import payment_create, payment_post
 from tandem.catalog.models import (
     PriceList,
     PriceListItem,
@@ -24,7 +27,9 @@ from tandem.catalog.models import (
 from tandem.core.models import Company, ExchangeRate, User
 from tandem.core.services import company_create, membership_grant
 from tandem.crm.demo import load_crm_demo
+from tandem.inventory.demo import load_inventory_demo
 from tandem.parties.models import Address, Contact, Party, PaymentTerm, Tag
+from tandem.purchasing.demo import load_purchasing_demo
 
 SIZES = {"small": (80, 60), "large": (10_000, 2_000)}
 CN_CITIES = [
@@ -374,6 +379,45 @@ def _rates(company, rng) -> None:
 
 
 @transaction.atomic
+def _invoices(company, rng, parties, products, count) -> int:
+    """Posted customer invoices of the last months: some paid, some part-paid, some overdue."""
+    customers = [p for p in parties if p.is_customer and p.currency_id == company.currency_id]
+    goods = [p for p in products if p.can_be_sold and p.list_price > 0]
+    if not customers or not goods:
+        return 0
+    today = timezone.localdate()
+    made = 0
+    for number in range(count):
+        party = rng.choice(customers)
+        on = today - timedelta(days=rng.randint(0, 150))
+        if on.year != today.year:  # the demo's fiscal year is this year
+            on = today.replace(month=1, day=1) + timedelta(days=rng.randint(0, 20))
+        lines = [
+            {"product": product, "quantity": Decimal(rng.randint(1, 20))}
+            for product in rng.sample(goods, k=min(len(goods), rng.randint(1, 3)))
+        ]
+        invoice = invoice_create(
+            company=company, kind="customer_invoice", party=party, date=on, lines=lines
+        )
+        invoice = invoice_post(invoice=invoice)
+        made += 1
+        settled = number % 4  # 0: open, 1: paid, 2: part-paid, 3: paid
+        if settled:
+            amount = invoice.total_amount if settled != 2 else invoice.total_amount / 2
+            amount = amount.quantize(Decimal("0.01"))
+            paid_on = min(today, on + timedelta(days=rng.randint(5, 40)))
+            payment = payment_create(
+                company=company,
+                direction="in",
+                party=party,
+                amount=amount,
+                date=paid_on,
+                allocations=[(invoice, amount)],
+            )
+            payment_post(payment=payment)
+    return made
+
+
 def load_demo(*, size: str = "small", seed: int = 1) -> dict:
     """Load the demo companies; a second call on a loaded database changes nothing."""
     party_count, product_count = SIZES[size]
@@ -397,6 +441,9 @@ def load_demo(*, size: str = "small", seed: int = 1) -> dict:
     products = _products(company, rng, product_count)
     _price_lists(company, rng, products, parties)
     _rates(company, rng)
+    load_inventory_demo(company, rng=rng, size=size)
+    load_purchasing_demo(company, rng=rng, size=size)
+    invoices = _invoices(company, rng, parties, products, 40 if size == "small" else 400)
     load_crm_demo(company=company, parties=parties, products=products, rng=rng)
 
     subsidiary = _company("DEMO-US", "Tandem Demo Inc.", "USD", "US", "America/New_York")
@@ -407,5 +454,6 @@ def load_demo(*, size: str = "small", seed: int = 1) -> dict:
         "company": company.code,
         "parties": len(parties),
         "products": len(products),
+        "invoices": invoices,
         "companies": 2,
     }

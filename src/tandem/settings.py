@@ -60,6 +60,9 @@ INSTALLED_APPS = [
     "tandem.parties",
     "tandem.catalog",
     "tandem.accounting",
+    "tandem.inventory",
+    "tandem.purchasing",
+    "tandem.sales",
     "tandem.crm",
     "tandem.api",
     "tandem.web",
@@ -134,6 +137,23 @@ def _database() -> dict:
 DATABASES = {"default": _database()}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+
+def _cache() -> dict:
+    """A cache every app server process shares (rate limits must hold across workers)."""
+    url = os.environ.get("TANDEM_CACHE_URL", "")
+    if "pytest" in sys.modules and not url:
+        return {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    if url.startswith(("redis://", "rediss://")):
+        return {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}
+    # The embedded default: gunicorn workers and the Celery child on one machine share files.
+    return {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": str(DATA_DIR / "cache"),
+    }
+
+
+CACHES = {"default": _cache()}
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
@@ -193,6 +213,18 @@ CELERY_BEAT_SCHEDULE = {
     "crm-activity-reminders": {
         "task": "tandem.crm.tasks.send_activity_reminders",
         "schedule": 300.0,
+    },
+    "purchasing-replenishment": {
+        "task": "tandem.purchasing.tasks.replenishment_run_all",
+        "schedule": 86400.0,
+    },
+    "sales-sla-breach-scan": {
+        "task": "tandem.sales.tasks.sla_breach_scan",
+        "schedule": 300.0,
+    },
+    "crm-cadence-sweep": {
+        "task": "tandem.crm.tasks.sweep_cadences",
+        "schedule": 900.0,
     },
 }
 IDEMPOTENCY_KEY_TTL_HOURS = 24

@@ -1,3 +1,5 @@
+import re
+
 from tandem.core.models import ExchangeRate, IdempotencyKey
 
 RATE = {"currency": "USD", "date": "2026-03-01", "rate": "7.12345678"}
@@ -92,4 +94,5 @@ def test_openapi_document_is_served(db):
 def test_api_docs_are_served_without_a_cdn(web):
     page = web.get("/api/v1/docs").content.decode()
     assert "/static/ninja/swagger-ui-bundle.js" in page
-    assert "cdn" not in page.lower()
+    # no asset from another host (a random CSRF token may well contain the letters "cdn")
+    assert re.findall(r'(?:src|href)="(?:https?:)?//', page) == []

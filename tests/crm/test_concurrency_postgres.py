@@ -7,7 +7,7 @@ from django.db import connection
 
 from tandem.core.errors import DomainError
 from tandem.crm import services
-from tandem.crm.models import Lead, Opportunity, OpportunityStageChange, PipelineStage
+from tandem.crm.models import Activity, Lead, Opportunity, OpportunityStageChange, PipelineStage
 from tandem.parties.models import Contact, Party
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -86,3 +86,20 @@ def test_parallel_moves_to_one_stage_log_one_change(company):
     assert (errors, refused, len(done)) == ([], [], WORKERS)
     changes = OpportunityStageChange.objects.filter(opportunity=opp).order_by("changed_at", "id")
     assert [c.to_stage.name for c in changes] == ["New", "Proposal"]
+
+
+def test_parallel_sweeps_and_done_plan_one_cadence_activity_per_record(company, owner):
+    # given a repeating rule for new leads and three leads without any activity
+    rule = services.cadence_create(
+        company=company, name="Nurture", applies_to="lead", interval=2, owner=owner
+    )
+    leads = [services.lead_create(company=company, contact_name=f"L{n}") for n in range(3)]
+
+    # when eight workers sweep at once
+    done, refused, errors = _race(lambda n: services.cadence_sweep(company=company))
+
+    # then each lead got exactly one planned activity of the rule, in all
+    assert errors == [] and refused == []
+    assert sum(done) == 3
+    planned = Activity.objects.filter(cadence=rule, state="planned")
+    assert sorted(planned.values_list("lead_id", flat=True)) == sorted(lead.pk for lead in leads)

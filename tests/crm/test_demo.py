@@ -3,7 +3,7 @@ import random
 from tandem.core import integrity
 from tandem.core.services import membership_grant
 from tandem.crm.demo import load_crm_demo
-from tandem.crm.models import Opportunity, OpportunityStageChange, PipelineStage
+from tandem.crm.models import Interaction, Opportunity, OpportunityStageChange, PipelineStage
 from tandem.parties.services import party_create
 from tests.factories import UserFactory
 
@@ -20,8 +20,18 @@ def test_demo_fills_every_stage_with_histories_and_stays_valid(company, owner):
 
     counts = _load(company, seed=7)
 
-    # 20 opportunities and 3 more from the qualified leads
-    assert counts == {"leads": 10, "opportunities": 23, "activities": 20, "interactions": 20}
+    # 20 opportunities and 3 more from the qualified leads; 7 activities planned by the
+    # cadences' sweep; 5 emails logged and their 5 replies; a target for each of the 2 sellers
+    assert counts == {
+        "cadences": 3,
+        "targets": 2,
+        "leads": 10,
+        "opportunities": 23,
+        "activities": 27,
+        "interactions": 30,
+    }
+    replies = Interaction.objects.filter(direction="in", subject__startswith="Re: Quotation")
+    assert replies.filter(opportunity__isnull=False).count() == 5  # threaded to their deals
     used = set(Opportunity.objects.values_list("stage__name", flat=True))
     assert used == set(PipelineStage.objects.filter(company=company).values_list("name", flat=True))
     assert OpportunityStageChange.objects.count() > Opportunity.objects.count()

@@ -1,6 +1,7 @@
 from django.urls import path
 
-from . import views
+from .views import invoices, payments, reports
+from .views import ledger as views
 
 app_name = "accounting"
 urlpatterns = [
@@ -26,3 +27,4 @@ urlpatterns = [
     path("reports/trial-balance/", views.trial_balance, name="trial_balance"),
     path("reports/general-ledger/", views.general_ledger, name="general_ledger"),
 ]
+urlpatterns += invoices.urlpatterns + payments.urlpatterns + reports.urlpatterns

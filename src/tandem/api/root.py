@@ -6,7 +6,10 @@ from tandem.accounting.api import router as accounting_router
 from tandem.catalog.api import router as catalog_router
 from tandem.core.api import router as core_router
 from tandem.crm.api import router as crm_router
+from tandem.inventory.api import router as inventory_router
 from tandem.parties.api import router as parties_router
+from tandem.purchasing.api import router as purchasing_router
+from tandem.sales.api import router as sales_router
 
 from . import errors
 from .auth import SessionAuth, TokenAuth
@@ -27,4 +30,7 @@ api.add_router("/", core_router)
 api.add_router("/", parties_router)
 api.add_router("/", catalog_router)
 api.add_router("/", accounting_router)
+api.add_router("/", inventory_router)
+api.add_router("/", purchasing_router)
+api.add_router("/", sales_router)
 api.add_router("/", crm_router)

@@ -3,6 +3,8 @@
 from datetime import date
 from decimal import Decimal
 
+from django.db import transaction
+from django.db.models import Aggregate, CharField, OuterRef, Subquery
 from ninja import Query, Router, Status
 
 from tandem.api.context import (
@@ -178,6 +180,42 @@ def category_delete(request, category_id: int):
 # -- products ------------------------------------------------------------------------------
 
 
+class _IdList(Aggregate):
+    """Comma-joined ids: one subquery per row instead of one query per product."""
+
+    function = "GROUP_CONCAT"
+    output_field = CharField()
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        return self.as_sql(
+            compiler,
+            connection,
+            function="STRING_AGG",
+            template="%(function)s(CAST(%(expressions)s AS text), ',')",
+            **extra_context,
+        )
+
+
+def _with_tax_ids(qs):
+    """Products with `tax_ids` ("1,5"): their default taxes, declared by accounting."""
+    through = Product.taxes.through
+    ids = (
+        through.objects.filter(product_id=OuterRef("pk"))
+        .order_by()
+        .values("product_id")
+        .annotate(ids=_IdList("tax_id"))
+        .values("ids")
+    )
+    return qs.annotate(tax_ids=Subquery(ids, output_field=CharField()))
+
+
+def _set_taxes(request, product: Product, ids) -> None:
+    if ids is None:
+        return
+    tax_model = Product.taxes.rel.related_model
+    product.taxes.set(get_refs(tax_model, request, ids, field="taxes"))
+
+
 def _product_refs(request, data: dict) -> dict:
     if "category" in data:
         data["category"] = get_ref(ProductCategory, request, data["category"], field="category")
@@ -215,7 +253,7 @@ def product_list(
         can_be_purchased=can_be_purchased,
         ordering=ordering,
     )
-    return paginate(qs, limit=limit, offset=offset)
+    return paginate(_with_tax_ids(qs), limit=limit, offset=offset)
 
 
 @router.get("/products/{product_id}", response=ProductOut, tags=["products"])
@@ -228,7 +266,11 @@ def product_read(request, product_id: int):
 def product_add(request, payload: ProductIn):
     require_perm(request, "catalog.add_product")
     data = _product_refs(request, payload.dict())
-    return Status(201, services.product_create(company=company_of(request), **data))
+    taxes = data.pop("taxes", None)
+    with transaction.atomic():
+        product = services.product_create(company=company_of(request), **data)
+        _set_taxes(request, product, taxes)
+    return Status(201, product)
 
 
 @router.patch("/products/{product_id}", response=ProductOut, tags=["products"])
@@ -240,7 +282,11 @@ def product_update(request, product_id: int, payload: ProductPatch):
     changes = {
         k: v for k, v in changes.items() if v is not None or k in ("category", "purchase_uom")
     }
-    return services.product_update(product=product, **_product_refs(request, changes))
+    taxes = changes.pop("taxes", None)
+    with transaction.atomic():
+        product = services.product_update(product=product, **_product_refs(request, changes))
+        _set_taxes(request, product, taxes)
+    return product
 
 
 @router.delete("/products/{product_id}", response={204: None}, tags=["products"])

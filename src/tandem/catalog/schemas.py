@@ -132,8 +132,16 @@ class ProductOut(Schema):
     active: bool
     can_be_sold: bool
     can_be_purchased: bool
+    taxes: list[int]
     created_at: datetime
     updated_at: datetime
+
+    @staticmethod
+    def resolve_taxes(obj):
+        # default sales and purchase taxes (accounting's Tax.products, read without importing it)
+        if hasattr(obj, "tax_ids"):  # annotated by the list: NULL when there are none
+            return sorted(int(pk) for pk in (obj.tax_ids or "").split(",") if pk)
+        return sorted(obj.taxes.values_list("pk", flat=True))
 
 
 class ProductIn(Schema):
@@ -160,6 +168,7 @@ class ProductIn(Schema):
     active: bool = True
     can_be_sold: bool = True
     can_be_purchased: bool = True
+    taxes: list[Id] = Field(default_factory=list, max_length=50)
 
 
 class ProductPatch(Schema):
@@ -195,6 +204,7 @@ class ProductPatch(Schema):
     active: bool | None = None
     can_be_sold: bool | None = None
     can_be_purchased: bool | None = None
+    taxes: list[Id] | None = Field(None, max_length=50)
 
 
 class PriceQuoteOut(Schema):

@@ -1,7 +1,8 @@
 """Roles and the Django permissions they grant, by app label.
 
 `full` grants add/change/delete/view on every model of the app, `view` only view;
-a key `app.model` sets one model.
+a key `app.model` sets one model. Permissions beyond those four (`sales.override_credit_limit`)
+are granted only by name, `app.codename: "grant"`, or to every one of them by `"*": "grant"`.
 Apps that do not exist yet are listed so the mapping holds once they land.
 """
 
@@ -21,7 +22,7 @@ BUSINESS_APPS = [
     "hr",
     "analytics",
 ]
-ALL = {app: "full" for app in BUSINESS_APPS + ["core"]}
+ALL = {"*": "grant", **{app: "full" for app in BUSINESS_APPS + ["core"]}}
 VIEW_ALL = {app: "view" for app in BUSINESS_APPS}
 
 ROLES: dict[str, tuple] = {
@@ -32,13 +33,27 @@ ROLES: dict[str, tuple] = {
     "service": (_("Service"), {**VIEW_ALL, "parties": "full", "service": "full"}),
     "purchasing": (
         _("Purchasing"),
-        {**VIEW_ALL, "parties": "full", "catalog": "full", "purchasing": "full"},
+        {
+            **VIEW_ALL,
+            "parties": "full",
+            "catalog": "full",
+            "purchasing": "full",
+            # a buyer receives goods and drafts the vendor bill from the purchase order
+            "inventory.transfer": "full",
+            "accounting.invoice": "full",
+        },
     ),
     "warehouse": (_("Warehouse"), {**VIEW_ALL, "inventory": "full"}),
     "production": (_("Production"), {**VIEW_ALL, "manufacturing": "full"}),
     "accountant": (
         _("Accountant"),
-        {**VIEW_ALL, "parties": "full", "accounting": "full", "core.exchangerate": "full"},
+        {
+            **VIEW_ALL,
+            "parties": "full",
+            "accounting": "full",
+            "core.exchangerate": "full",
+            "sales.override_credit_limit": "grant",
+        },
     ),
     "hr": (_("HR"), {"hr": "full", "parties": "view"}),
     "readonly": (_("Read-only"), VIEW_ALL),

@@ -26,7 +26,7 @@ from .models import (
     SequenceNumber,
     User,
 )
-from .roles import ROLES
+from .roles import BUSINESS_APPS, ROLES
 
 ACTIONS = ("add", "change", "delete", "view")
 
@@ -44,27 +44,36 @@ def currencies_sync(*, using: str = "default") -> int:
     return len(new)
 
 
-def _role_permission_ids(grants: dict, permissions: list[tuple[int, str, str, str]]) -> list[int]:
+def _role_permission_ids(
+    grants: dict,
+    permissions: list[tuple[int, str, str, str]],
+    special: list[tuple[int, str, str]],
+) -> list[int]:
     chosen = []
     for perm_id, app_label, model, action in permissions:
         level = grants.get(f"{app_label}.{model}", grants.get(app_label))
         if level == "full" or (level == "view" and action == "view"):
+            chosen.append(perm_id)
+    for perm_id, app_label, codename in special:
+        if grants.get("*") == "grant" or grants.get(f"{app_label}.{codename}") == "grant":
             chosen.append(perm_id)
     return chosen
 
 
 def roles_sync(*, using: str = "default") -> None:
     """Create the fixed roles and map each onto the Django permissions of the apps it grants."""
-    permissions = []
+    permissions, special = [], []
     for perm_id, codename, app_label, model in Permission.objects.using(using).values_list(
         "id", "codename", "content_type__app_label", "content_type__model"
     ):
         action = codename.split("_", 1)[0]
         if action in ACTIONS and codename == f"{action}_{model}":
             permissions.append((perm_id, app_label, model, action))
+        elif app_label in BUSINESS_APPS:
+            special.append((perm_id, app_label, codename))
     for code, (label, grants) in ROLES.items():
         role, _ = Role.objects.using(using).get_or_create(code=code, defaults={"name": str(label)})
-        role.permissions.set(_role_permission_ids(grants, permissions))
+        role.permissions.set(_role_permission_ids(grants, permissions, special))
 
 
 def reference_data_sync(*, using: str = "default") -> None:

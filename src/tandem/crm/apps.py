@@ -8,9 +8,12 @@ class CrmConfig(AppConfig):
     verbose_name = _("CRM")
 
     def ready(self):
+        from tandem.core import panels
         from tandem.core.events import hook
 
         from . import checks  # noqa: F401  (registers the CRM invariants)
         from .services import on_company_created
+        from .views.overview import party_panel
 
         hook("company.created", on_company_created)
+        panels.register("party.detail", "crm.360", party_panel, order=10)

@@ -16,9 +16,19 @@ from django.db import transaction
 from django.utils import timezone
 
 from tandem.core.models import Company, Membership
+from tandem.parties.models import Tag
 
 from . import services
-from .models import Activity, Interaction, Lead, Opportunity, OpportunityStageChange, Source
+from .models import (
+    Activity,
+    Cadence,
+    Interaction,
+    Lead,
+    Opportunity,
+    OpportunityStageChange,
+    SalesTarget,
+    Source,
+)
 
 LEAD_SOURCES = ["web_form", "web_form", "referral", "campaign", "event", "phone", "email"]
 CAMPAIGNS = ["Canton Fair 2026", "Spring newsletter", "WeChat article", ""]
@@ -141,12 +151,89 @@ def load_crm_demo(
             user=opp.owner,
             occurred_at=opp.created_at + timedelta(days=1),
         )
+    _cadences_emails_targets(company, customers, opportunities, users, stages, today)
     return {
+        "cadences": Cadence.objects.filter(company=company).count(),
+        "targets": SalesTarget.objects.filter(company=company).count(),
         "leads": Lead.objects.filter(company=company).count(),
         "opportunities": Opportunity.objects.filter(company=company).count(),
         "activities": Activity.objects.filter(company=company).count(),
         "interactions": Interaction.objects.filter(company=company).count(),
     }
+
+
+def _cadences_emails_targets(company, customers, opportunities, users, stages, today) -> None:
+    """Follow-up rules (planned by one sweep), email threads, and this month's targets."""
+    key_account, _new = Tag.objects.get_or_create(company=company, name="Key account")
+    for party in customers[:3]:
+        party.tags.add(key_account)
+    proposal = next((s for s in stages if s.name == "Proposal"), None)
+    services.cadence_create(
+        company=company,
+        name="New lead: first contact",
+        applies_to="lead",
+        kind="call",
+        interval=1,
+        interval_unit="business_days",
+        summary_template="First call: {record}",
+        repeat=False,
+        owner=users[0],
+    )
+    if proposal is not None:
+        services.cadence_create(
+            company=company,
+            name="Proposal: follow up every 3 days",
+            applies_to="opportunity",
+            stage=proposal,
+            kind="email",
+            interval=3,
+            summary_template="Chase the proposal: {record}",
+        )
+    services.cadence_create(
+        company=company,
+        name="Key account: monthly check-in",
+        applies_to="party",
+        tag=key_account,
+        kind="meeting",
+        interval=30,
+        summary_template="Monthly check-in: {record}",
+        owner=users[0],
+    )
+    services.cadence_sweep(company=company)
+
+    # An email logged on a few open opportunities (logged only: a demo sends nothing), and
+    # the customer's reply threaded back to it.
+    for opp in [o for o in opportunities if o.state == "open"][:5]:
+        address = opp.party.email or f"buyer{opp.party_id}@customer.example"
+        sent = services.interaction_log(
+            company=company,
+            kind="email",
+            direction="out",
+            subject=f"Quotation: {opp.name}",
+            body="Please find our quotation attached. Prices are valid for 30 days.",
+            opportunity=opp,
+            user=opp.owner,
+            message_id=f"<quote-{opp.pk}@demo.example>",
+        )
+        services.mail_in(
+            company=company,
+            raw=(
+                f"From: Buyer <{address}>\r\nTo: sales@example.com\r\n"
+                f"Subject: Re: Quotation: {opp.name}\r\n"
+                f"Message-ID: <reply-{opp.pk}@demo.example>\r\n"
+                f"In-Reply-To: {sent.message_id}\r\n\r\nThanks, we will review it this week.\r\n"
+            ),
+        )
+
+    start = today.replace(day=1)
+    for n, user in enumerate(users):
+        services.target_set(
+            company=company,
+            user=user,
+            period="month",
+            period_start=start,
+            amount=Decimal(50_000 + 10_000 * n),
+        )
 
 
 def company_reasons(company: Company):

@@ -10,16 +10,20 @@ from django.utils.translation import gettext_lazy as _
 from tandem.catalog.models import Product
 from tandem.core.models import Currency, User
 from tandem.parties.forms import ServiceForm
-from tandem.parties.models import Contact, Party
+from tandem.parties.models import Contact, Party, Tag
 
 from .models import (
     ActivityKind,
+    CadenceTarget,
     Direction,
     InteractionKind,
+    IntervalUnit,
     LostReason,
     PipelineStage,
     SalesTeam,
     Source,
+    TargetMeasure,
+    TargetPeriod,
 )
 from .templatetags.crm_tags import crm_label
 
@@ -347,3 +351,96 @@ class WebLeadForm(forms.Form):
         for error in exc.errors:
             field = error.get("field")
             self.add_error(field if field in self.fields else None, error["message"])
+
+
+# -- email, cadences, targets, import --------------------------------------------------------
+
+
+class EmailForm(ServiceForm):
+    to = forms.CharField(label=_("To"), max_length=1000)
+    subject = forms.CharField(label=_("Subject"), max_length=200)
+    body = forms.CharField(
+        label=_("Message"), required=False, widget=forms.Textarea(attrs={"rows": 5})
+    )
+
+
+class CadenceForm(CompanyForm):
+    FIELDS = (
+        "name",
+        "applies_to",
+        "stage",
+        "tag",
+        "kind",
+        "interval",
+        "interval_unit",
+        "summary_template",
+        "repeat",
+        "owner",
+        "active",
+    )
+    name = forms.CharField(label=_("Name"), max_length=100)
+    applies_to = forms.ChoiceField(label=_("Applies to"), choices=CadenceTarget.choices)
+    stage = StageChoiceField(
+        label=_("Stage"),
+        queryset=PipelineStage.objects.none(),
+        required=False,
+        help_text=_("Opportunities only: leave empty for every open stage."),
+    )
+    tag = forms.ModelChoiceField(
+        label=_("Segment (tag)"),
+        queryset=Tag.objects.none(),
+        required=False,
+        help_text=_("Opportunities and customers only: leave empty for all customers."),
+    )
+    kind = forms.ChoiceField(label=_("Activity kind"), choices=ActivityKind.choices)
+    interval = forms.IntegerField(label=_("Interval"), min_value=1, max_value=366, initial=3)
+    interval_unit = forms.ChoiceField(label=_("Interval unit"), choices=IntervalUnit.choices)
+    summary_template = forms.CharField(
+        label=_("Summary"),
+        max_length=200,
+        initial="Follow up: {record}",
+        help_text=_("{record}, {stage} and {owner} are replaced."),
+    )
+    repeat = forms.BooleanField(label=_("Repeat"), required=False, initial=True)
+    owner = UserChoiceField(
+        label=_("Owner when the record has none"), queryset=User.objects.none(), required=False
+    )
+    active = forms.BooleanField(label=_("Active"), required=False, initial=True)
+
+    def __init__(self, *args, company, **kwargs):
+        super().__init__(*args, company=company, **kwargs)
+        self.fields["stage"].queryset = (
+            PipelineStage.objects.filter(company=company, is_won=False, is_lost=False)
+            .select_related("team")
+            .order_by("team__name", "sequence")
+        )
+        self.fields["tag"].queryset = Tag.objects.filter(company=company).order_by("name")
+
+
+class TargetForm(CompanyForm):
+    user = UserChoiceField(label=_("Sales rep"), queryset=User.objects.none(), required=False)
+    team = forms.ModelChoiceField(
+        label=_("Sales team"), queryset=SalesTeam.objects.none(), required=False
+    )
+    period = forms.ChoiceField(label=_("Period"), choices=TargetPeriod.choices)
+    period_start = forms.DateField(
+        label=_("Period start"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    measure = forms.ChoiceField(label=_("Measure"), choices=TargetMeasure.choices)
+    amount = forms.DecimalField(label=_("Target amount"), min_value=0, max_digits=18)
+
+    def __init__(self, *args, company, **kwargs):
+        super().__init__(*args, company=company, **kwargs)
+        self.fields["team"].queryset = SalesTeam.objects.filter(company=company)
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(label=_("CSV or XLSX file"))
+
+
+class CrmSettingsForm(forms.Form):
+    team_visibility = forms.BooleanField(
+        label=_("Reps see only their own team's leads and opportunities"),
+        required=False,
+        help_text=_("Sales team leaders see their teams; owners and admins see everything."),
+    )

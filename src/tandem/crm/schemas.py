@@ -302,6 +302,7 @@ class ActivityOut(Scoped):
     done_at: datetime | None
     outcome: str
     reminded_at: datetime | None
+    cadence: int | None = Field(validation_alias="cadence_id")
 
 
 class ActivityIn(Schema):
@@ -340,6 +341,9 @@ class InteractionOut(Scoped):
     opportunity: int | None = Field(validation_alias="opportunity_id")
     user: int | None = Field(validation_alias="user_id")
     message_id: str
+    in_reply_to: str
+    email_from: str
+    email_to: str
 
 
 class InteractionIn(Schema):
@@ -424,3 +428,229 @@ class WinRateTotals(Schema):
 class WinRateOut(Schema):
     rows: list[WinRateRow]
     totals: WinRateTotals
+
+
+# -- follow-up cadences ----------------------------------------------------------------------
+
+CadenceTargetName = Literal["lead", "opportunity", "party"]
+IntervalUnitName = Literal["days", "business_days"]
+
+
+class CadenceOut(Scoped):
+    name: str
+    applies_to: str = Field(description="lead (new leads), opportunity (open), party (customers)")
+    stage: int | None = Field(validation_alias="stage_id")
+    tag: int | None = Field(validation_alias="tag_id", description="The segment: a party tag")
+    kind: str
+    interval: int
+    interval_unit: str
+    summary_template: str
+    repeat: bool
+    owner: int | None = Field(validation_alias="owner_id")
+    active: bool
+
+
+class CadenceIn(Schema):
+    name: Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=NO_NUL)]
+    applies_to: CadenceTargetName
+    stage: Id | None = Field(None, description="Opportunities in this stage only")
+    tag: Id | None = Field(None, description="Opportunities and customers of this tag only")
+    kind: ActivityKindName = "call"
+    interval: int = Field(3, ge=1, le=366)
+    interval_unit: IntervalUnitName = "days"
+    summary_template: Text(200) = Field(
+        "Follow up: {record}", description="{record}, {stage} and {owner} are replaced"
+    )
+    repeat: bool = True
+    owner: Id | None = Field(None, description="Plans for records without an owner")
+    active: bool = True
+
+
+class CadencePatch(Schema):
+    name: Text(100) | None = None
+    applies_to: CadenceTargetName | None = None
+    stage: Id | None = None
+    tag: Id | None = None
+    kind: ActivityKindName | None = None
+    interval: int | None = Field(None, ge=1, le=366)
+    interval_unit: IntervalUnitName | None = None
+    summary_template: Text(200) | None = None
+    repeat: bool | None = None
+    owner: Id | None = None
+    active: bool | None = None
+
+
+class CadenceReportRow(Schema):
+    kind: str = Field(description="lead, opportunity or party")
+    id: int
+    name: str
+    owner: str | None
+    reason: str = Field(description="overdue (a cadence activity is overdue) or no_touch")
+    overdue_since: datetime | None
+    last_touch: datetime | None
+
+
+class CadenceReportTotals(Schema):
+    overdue: int
+    no_touch: int
+    count: int
+
+
+class CadenceReportOut(Schema):
+    rows: list[CadenceReportRow]
+    totals: CadenceReportTotals
+    days: int
+
+
+# -- email -----------------------------------------------------------------------------------
+
+
+class MailIn(Schema):
+    message: Annotated[str, StringConstraints(min_length=1, max_length=10_000_000)] = Field(
+        description="The whole RFC 822 message (headers and body)"
+    )
+
+
+class MailInOut(Schema):
+    status: str = Field(description="logged, or duplicate (the Message-ID was logged before)")
+    interaction: int | None
+    matched_by: str = Field(description="thread, contact, party, lead or new_lead")
+    party: int | None
+    lead: int | None
+    opportunity: int | None
+
+
+# -- customer 360 ----------------------------------------------------------------------------
+
+
+class TimelineItem(Schema):
+    kind: str = Field(
+        description="interaction, activity, opportunity, stage_change, invoice, credit_note "
+        "or payment"
+    )
+    id: int
+    at: datetime
+    title: str
+    detail: str
+    amount: Decimal | None
+    url: str
+
+
+class OverviewOpportunity(Schema):
+    id: int
+    name: str
+    stage: str
+    expected_revenue: Decimal
+    currency: str
+    probability: int
+    close_date: date | None
+    owner: int | None
+
+
+class TopProduct(Schema):
+    product: int
+    sku: str
+    name: str
+    quantity: Decimal
+    revenue: Decimal
+
+
+class Touch(Schema):
+    kind: str
+    at: datetime
+    title: str
+
+
+class PartyOverviewOut(Schema):
+    party: int
+    name: str
+    currency: str = Field(description="The company currency every amount is in")
+    revenue_basis: str = Field(
+        description="untaxed: posted customer invoices minus credit notes, untaxed x rate"
+    )
+    revenue_this_year: Decimal
+    revenue_last_year: Decimal
+    lifetime_value: Decimal
+    open_balance: Decimal
+    overdue: Decimal
+    average_days_to_pay: Decimal | None
+    open_opportunities: list[OverviewOpportunity]
+    open_pipeline: Decimal
+    top_products: list[TopProduct]
+    last_touch: Touch | None
+    next_touch: Touch | None
+    timeline: list[TimelineItem]
+    timeline_count: int
+
+
+# -- sales performance -----------------------------------------------------------------------
+
+TargetPeriodName = Literal["month", "quarter", "year"]
+TargetMeasureName = Literal["won_revenue", "invoiced_revenue"]
+
+
+class TargetOut(Scoped):
+    user: int | None = Field(validation_alias="user_id")
+    team: int | None = Field(validation_alias="team_id")
+    period: str
+    period_start: date
+    measure: str
+    amount: Decimal
+
+
+class TargetIn(Schema):
+    user: Id | None = Field(None, description="A rep, or")
+    team: Id | None = Field(None, description="a sales team (exactly one of the two)")
+    period: TargetPeriodName = "month"
+    period_start: date = Field(description="Any day of the period; stored as its first day")
+    measure: TargetMeasureName = "won_revenue"
+    amount: Amount
+
+
+class TargetPatch(Schema):
+    amount: Amount | None = None
+
+
+class PerformanceRow(Schema):
+    user: int | None
+    name: str
+    won_count: int
+    won_revenue: Decimal
+    invoiced_revenue: Decimal
+    target: Decimal | None
+    achievement: Decimal | None = Field(description="Percent of the target reached so far")
+    activities_done: int
+    interactions: int
+    opportunities_closed: int
+    win_rate: Decimal | None = Field(description="Won / (won + lost) in the period, percent")
+    leads_assigned: int
+    leads_qualified: int
+    lead_conversion: Decimal | None = Field(description="Qualified / assigned, percent")
+
+
+class TeamPerformanceRow(Schema):
+    team: int
+    name: str
+    won_revenue: Decimal
+    invoiced_revenue: Decimal
+    target: Decimal | None
+    achievement: Decimal | None
+
+
+class PerformanceTotals(Schema):
+    won_count: int
+    won_revenue: Decimal
+    invoiced_revenue: Decimal
+    target: Decimal | None
+    achievement: Decimal | None
+
+
+class PerformanceOut(Schema):
+    period: str
+    start: date
+    end: date = Field(description="Exclusive")
+    measure: str
+    currency: str
+    rows: list[PerformanceRow]
+    teams: list[TeamPerformanceRow]
+    totals: PerformanceTotals

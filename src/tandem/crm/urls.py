@@ -1,6 +1,16 @@
 from django.urls import path
 
-from .views import activities, leads, opportunities, public, settings
+from .views import (
+    activities,
+    followup,
+    imports,
+    leads,
+    opportunities,
+    overview,
+    performance,
+    public,
+    settings,
+)
 
 app_name = "crm"
 urlpatterns = [
@@ -37,6 +47,16 @@ urlpatterns = [
     path("activities/<slug:token>.ics", activities.calendar_feed, name="calendar_feed"),
     path("calendar/", activities.calendar_feed_regenerate, name="calendar_regenerate"),
     path("interactions/new/", activities.interaction_create, name="interaction_create"),
+    path("email/send/", overview.email_send, name="email_send"),
+    # follow-up cadences, performance, import
+    path("cadences/", followup.cadence_list, name="cadence_list"),
+    path("cadences/new/", followup.cadence_create, name="cadence_create"),
+    path("cadences/<int:pk>/", followup.cadence_edit, name="cadence_edit"),
+    path("cadences/<int:pk>/delete/", followup.cadence_delete, name="cadence_delete"),
+    path("cadences/report/", followup.cadence_report, name="cadence_report"),
+    path("performance/", performance.leaderboard, name="performance"),
+    path("performance/targets/<int:pk>/delete/", performance.target_delete, name="target_delete"),
+    path("leads/import/", imports.lead_import, name="lead_import"),
     # settings
     path("settings/", settings.settings_page, name="settings"),
     path("settings/stages/<int:pk>/", settings.stage_edit, name="stage_edit"),
@@ -47,4 +67,5 @@ urlpatterns = [
     path("settings/teams/<int:pk>/delete/", settings.team_delete, name="team_delete"),
     # public
     path("forms/<str:company_code>/lead/", public.web_form, name="web_form"),
+    path("mail-in/<str:company_code>/", public.mail_in, name="mail_in"),
 ]

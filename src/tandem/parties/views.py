@@ -12,6 +12,7 @@ from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from tandem.core import panels
 from tandem.core.errors import DomainError
 from tandem.core.middleware import request_has_perm
 from tandem.web.audit import history_rows
@@ -120,6 +121,7 @@ def party_detail(request, pk):
             "country": country_name(party.country),
             "history": history_rows(party),
             "perms_party": _perms(request),
+            "panels": panels.render("party.detail", request, party),
         },
     )
 

@@ -9,9 +9,9 @@ from tandem.core.services import user_companies
 AREAS = [
     ("crm", _("CRM"), "crm:home"),
     ("parties", _("Customers & suppliers"), "parties:list"),
-    ("sales", _("Sales"), None),
-    ("purchasing", _("Purchasing"), None),
-    ("inventory", _("Inventory"), None),
+    ("sales", _("Sales"), "sales:home"),
+    ("purchasing", _("Purchasing"), "purchasing:home"),
+    ("inventory", _("Inventory"), "inventory:home"),
     ("catalog", _("Products"), "catalog:product_list"),
     ("manufacturing", _("Manufacturing"), None),
     ("accounting", _("Accounting"), "accounting:home"),

@@ -193,6 +193,9 @@ def chart_install(*, company: Company, template: str = "prc") -> dict:
     ).first()
     if year is None:
         year = fiscal_year_create(company=company)
+    from .taxes import taxes_install  # the taxes of the chart, on its tax accounts
+
+    taxes_install(company=company, template=template)
     events.publish("chart.installed", company_id=company.pk, template=template)
     return {
         "template": template,

@@ -2,8 +2,28 @@
 
 from ninja import Router
 
-from . import activities, leads, opportunities, pipeline, reports
+from . import (
+    activities,
+    cadences,
+    email,
+    leads,
+    opportunities,
+    overview,
+    performance,
+    pipeline,
+    reports,
+)
 
 router = Router()
-for module in (leads, opportunities, pipeline, activities, reports):
+for module in (
+    leads,
+    opportunities,
+    pipeline,
+    activities,
+    email,
+    cadences,
+    overview,
+    performance,
+    reports,
+):
     router.add_router("", module.router)

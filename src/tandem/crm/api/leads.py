@@ -7,6 +7,7 @@ from tandem.parties.models import Party
 
 from .. import queries, services
 from ..models import Lead, SalesTeam
+from ..queries.visibility import visible
 from ..schemas import DisqualifyIn, LeadIn, LeadOut, LeadPatch, LeadStateName, QualifyIn, SourceName
 from ._common import ID, LIMIT, OFFSET, SEARCH, ref
 
@@ -14,7 +15,7 @@ router = Router(tags=["leads"])
 
 
 def _lead(request, lead_id) -> Lead:
-    return get_scoped(Lead, request, lead_id, label="lead")
+    return get_scoped(visible(Lead.objects.all(), request), request, lead_id, label="lead")
 
 
 def _refs(request, data: dict) -> dict:
@@ -45,7 +46,7 @@ def lead_list(
         source=source or "",
         campaign=campaign,
     )
-    return paginate(qs, limit=limit, offset=offset)
+    return paginate(visible(qs, request), limit=limit, offset=offset)
 
 
 @router.post("/leads", response={201: LeadOut}, summary="Create a lead")

@@ -8,6 +8,7 @@ from tandem.parties.models import Contact, Party
 
 from .. import queries, services
 from ..models import Opportunity, SalesTeam
+from ..queries.visibility import visible
 from ..schemas import (
     LoseIn,
     MoveIn,
@@ -24,13 +25,15 @@ router = Router(tags=["opportunities"])
 
 
 def _opportunity(request, opportunity_id) -> Opportunity:
-    return get_scoped(Opportunity, request, opportunity_id, label="opportunity")
+    return get_scoped(
+        visible(Opportunity.objects.all(), request), request, opportunity_id, label="opportunity"
+    )
 
 
 def _out(request, opportunity_id) -> Opportunity:
     """The opportunity with everything its JSON shows, in a fixed number of queries."""
     qs = queries.opportunities_for_list(
-        Opportunity.objects.filter(company=company_of(request), pk=opportunity_id)
+        visible(Opportunity.objects.filter(company=company_of(request), pk=opportunity_id), request)
     )
     opp = qs.first()
     if opp is None:
@@ -69,7 +72,9 @@ def opportunity_list(
         source=source or "",
         party=party,
     )
-    return paginate(queries.opportunities_for_list(qs), limit=limit, offset=offset)
+    return paginate(
+        queries.opportunities_for_list(visible(qs, request)), limit=limit, offset=offset
+    )
 
 
 @router.post("/opportunities", response={201: OpportunityOut}, summary="Create an opportunity")

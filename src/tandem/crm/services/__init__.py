@@ -16,6 +16,18 @@ from .activities import (
     calendar_feed_token,
     interaction_log,
 )
+from .cadences import (
+    add_business_days,
+    cadence_after_done,
+    cadence_create,
+    cadence_delete,
+    cadence_sweep,
+    cadence_update,
+    is_business_day,
+    next_due,
+)
+from .email import MailInResult, email_send, mail_in, mail_in_maildir
+from .imports import ImportReport, lead_import
 from .leads import (
     LEAD_FIELDS,
     lead_create,
@@ -54,6 +66,8 @@ from .pipeline import (
     team_delete,
     team_update,
 )
+from .settings import crm_settings_update, mail_in_token
+from .targets import target_delete, target_set
 
 __all__ = [
     "DEFAULT_LOST_REASONS",
@@ -69,12 +83,28 @@ __all__ = [
     "activity_done",
     "activity_reminders_send",
     "activity_update",
+    "add_business_days",
+    "cadence_after_done",
+    "cadence_create",
+    "cadence_delete",
+    "cadence_sweep",
+    "cadence_update",
+    "is_business_day",
+    "next_due",
     "calendar_feed_token",
+    "ImportReport",
+    "MailInResult",
     "closing_stage",
+    "crm_settings_update",
+    "mail_in_token",
+    "email_send",
+    "mail_in",
+    "mail_in_maildir",
     "interaction_log",
     "lead_create",
     "lead_delete",
     "lead_disqualify",
+    "lead_import",
     "lead_match",
     "lead_qualify",
     "lead_reopen",
@@ -97,5 +127,7 @@ __all__ = [
     "stage_update",
     "team_create",
     "team_delete",
+    "target_delete",
+    "target_set",
     "team_update",
 ]

@@ -32,6 +32,7 @@ from ..models import (
     Opportunity,
 )
 from ._common import TEXT_MAX, UNSET, a_datetime, choice, locked, member, same_company, text
+from .cadences import cadence_after_done
 
 logger = logging.getLogger(__name__)
 FUTURE_SKEW = timedelta(minutes=5)
@@ -168,6 +169,7 @@ def activity_done(
     activity.done_at = now or timezone.now()
     activity.outcome = outcome
     activity.save()
+    cadence_after_done(activity=activity, user=user)
     events.publish("activity.done", activity_id=activity.pk, company_id=activity.company_id)
     return activity
 

@@ -19,12 +19,14 @@ from .. import queries, services
 from ..forms import (
     ActivityForm,
     DisqualifyForm,
+    EmailForm,
     InteractionForm,
     LeadForm,
     QualifyForm,
     members_of,
 )
 from ..models import Lead, LeadState, SalesTeam, Source
+from ..queries.visibility import visible
 from ._common import PAGE_SIZE, crm_view, int_param, need, perms
 
 
@@ -41,13 +43,15 @@ def _filters(params) -> dict:
 
 
 def _lead(request, pk) -> Lead:
-    return get_object_or_404(Lead.objects.filter(company=request.company), pk=pk)
+    return get_object_or_404(visible(Lead.objects.filter(company=request.company), request), pk=pk)
 
 
 @crm_view("crm.view_lead")
 def lead_list(request):
     filters = _filters(request.GET)
-    qs = queries.leads_for_list(queries.leads_filtered(request.company, **filters))
+    qs = queries.leads_for_list(
+        visible(queries.leads_filtered(request.company, **filters), request)
+    )
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     context = {"page": page, "filters": filters, "perms_crm": perms(request, "lead")}
     htmx = getattr(request, "htmx", None)
@@ -71,7 +75,7 @@ def lead_export(request):
     fmt = request.GET.get("format", "csv")
     if fmt not in ("csv", "xlsx"):
         raise Http404
-    qs = queries.leads_filtered(request.company, **_filters(request.GET))
+    qs = visible(queries.leads_filtered(request.company, **_filters(request.GET)), request)
     return export_response(
         fmt=fmt,
         filename=f"leads-{request.company.code}-{timezone.localdate().isoformat()}",
@@ -83,7 +87,7 @@ def lead_export(request):
 @crm_view("crm.view_lead")
 def lead_detail(request, pk):
     lead = get_object_or_404(
-        Lead.objects.filter(company=request.company).select_related(
+        visible(Lead.objects.filter(company=request.company), request).select_related(
             "owner", "team", "matched_party", "matched_contact", "opportunity"
         ),
         pk=pk,
@@ -108,6 +112,7 @@ def lead_detail(request, pk):
             "history": history_rows(lead),
             "perms_crm": perms(request, "lead", "activity", "interaction"),
             "record": {"lead": lead.pk},
+            "email_form": EmailForm(initial={"to": lead.email}),
         },
     )
 

@@ -15,6 +15,7 @@ from tandem.web.audit import history_rows
 from .. import queries, services
 from ..forms import (
     ActivityForm,
+    EmailForm,
     InteractionForm,
     LoseForm,
     MoveForm,
@@ -29,13 +30,16 @@ from ..models import (
     SalesTeam,
     Source,
 )
+from ..queries.visibility import request_scope, visible
 from ._common import PAGE_SIZE, crm_view, int_param, perms
 
 BOARD_HEADER = "X-Tandem-Board"
 
 
 def _opportunity(request, pk) -> Opportunity:
-    return get_object_or_404(Opportunity.objects.filter(company=request.company), pk=pk)
+    return get_object_or_404(
+        visible(Opportunity.objects.filter(company=request.company), request), pk=pk
+    )
 
 
 def _board_filters(params, company) -> dict:
@@ -51,7 +55,10 @@ def _board_filters(params, company) -> dict:
 def _board_context(request, filters) -> dict:
     company = request.company
     services.pipeline_seed(company=company)
-    data = queries.board(company, **filters)
+    scope = request_scope(request)
+    data = queries.board(
+        company, **filters, visible_to=scope.condition() if scope is not None else None
+    )
     query = {
         "team": filters["team"].pk if filters["team"] else "",
         "owner": filters["owner"] or "",
@@ -125,7 +132,9 @@ def opportunity_list(request):
         "state": state if state in OpportunityState.values else "",
         "source": source if source in Source.values else "",
     }
-    qs = queries.opportunities_for_list(queries.opportunities_filtered(request.company, **filters))
+    qs = queries.opportunities_for_list(
+        visible(queries.opportunities_filtered(request.company, **filters), request)
+    )
     page = Paginator(qs, PAGE_SIZE).get_page(params.get("page"))
     return render(
         request,
@@ -175,7 +184,10 @@ def forecast(request):
 def opportunity_detail(request, pk):
     company = request.company
     opp = get_object_or_404(
-        queries.opportunities_for_list(Opportunity.objects.filter(company=company)), pk=pk
+        queries.opportunities_for_list(
+            visible(Opportunity.objects.filter(company=company), request)
+        ),
+        pk=pk,
     )
     stages = PipelineStage.objects.filter(company=company, team=opp.stage.team_id).order_by(
         "sequence", "id"
@@ -195,6 +207,9 @@ def opportunity_detail(request, pk):
             "history": history_rows(opp),
             "perms_crm": perms(request, "opportunity", "activity", "interaction"),
             "record": {"opportunity": opp.pk},
+            "email_form": EmailForm(
+                initial={"to": opp.contact.email if opp.contact else opp.party.email}
+            ),
         },
     )
 

@@ -8,7 +8,9 @@ limit per client address.
 """
 
 from django.core.cache import cache
+from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, render
+from django.utils.crypto import constant_time_compare
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
@@ -18,8 +20,9 @@ from tandem.core.models import Company
 
 from .. import services
 from ..forms import HONEYPOT, WebLeadForm
-from ..models import Source
+from ..models import CrmSettings, Source
 
+MAIL_MAX_BYTES = 10_000_000
 RATE_LIMIT = 5  # submissions
 RATE_WINDOW = 60  # seconds, per company and client address
 
@@ -80,3 +83,30 @@ def web_form(request, company_code):
             return render(request, "crm/web_form_thanks.html", context)
     context["form"] = form
     return render(request, "crm/web_form.html", context, status=422)
+
+
+@csrf_exempt
+@require_http_methods(["POST"])
+def mail_in(request, company_code: str):
+    """A mail server pipes one raw message (message/rfc822 or text/plain) here. Exempt from
+    CSRF: the caller is a mail server holding the company's inbound token (Authorization:
+    Bearer <token>), not a browser session, and the token only lets it log an email."""
+    company = Company.objects.filter(code=company_code).first()
+    header = request.headers.get("Authorization", "")
+    token = header.removeprefix("Bearer ").strip() if header.startswith("Bearer ") else ""
+    expected = (
+        CrmSettings.objects.filter(company=company).values_list("mail_in_token", flat=True).first()
+        if company is not None
+        else None
+    )
+    if not token or not expected or not constant_time_compare(token, expected):
+        return JsonResponse({"code": "mail_in.unauthorized"}, status=401)
+    content_type = request.content_type or ""
+    if content_type not in ("message/rfc822", "text/plain"):
+        return JsonResponse({"code": "mail_in.unsupported_media_type"}, status=415)
+    if not request.body or len(request.body) > MAIL_MAX_BYTES:
+        return JsonResponse({"code": "mail_in.size"}, status=413 if request.body else 400)
+    result = services.mail_in(company=company, raw=request.body)
+    from ..api.email import mail_in_answer
+
+    return JsonResponse(mail_in_answer(result), status=201 if result.status == "logged" else 200)

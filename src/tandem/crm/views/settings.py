@@ -8,11 +8,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from tandem.core.errors import DomainError
+from tandem.core.middleware import request_has_perm
 from tandem.core.models import User
 
 from .. import services
 from ..forms import HONEYPOT, LostReasonForm, StageForm, TeamForm
 from ..models import LostReason, PipelineStage, SalesTeam
+from ..queries.visibility import crm_settings
 from ._common import crm_view, need, perms
 
 SETTINGS_PERM = "crm.view_pipelinestage"
@@ -44,6 +46,18 @@ def settings_page(request):
     )
     if request.method == "POST":
         kind = request.POST.get("form")
+        if kind == "visibility":
+            need(request, "crm.change_crmsettings")
+            services.crm_settings_update(
+                company=company, team_visibility=request.POST.get("team_visibility") == "on"
+            )
+            messages.success(request, _("The settings were saved."))
+            return redirect("crm:settings")
+        if kind == "mail_token":
+            need(request, "crm.change_crmsettings")
+            services.mail_in_token(company=company, regenerate=True)
+            messages.success(request, _("A new inbound email token was made."))
+            return redirect("crm:settings")
         if kind == "stage":
             need(request, "crm.add_pipelinestage")
             if stage_form.is_valid() and stage_form.run(
@@ -94,6 +108,9 @@ def settings_page(request):
             "reason_form": reason_form,
             "team_form": team_form,
             "form_url": form_url,
+            "crm_settings": crm_settings(company),
+            "mail_in_url": request.build_absolute_uri(reverse("crm:mail_in", args=[company.code])),
+            "can_change_settings": request_has_perm(request, "crm.change_crmsettings"),
             "honeypot": HONEYPOT,
             "perms_crm": perms(request, "pipelinestage", "lostreason", "salesteam"),
         },

@@ -1,0 +1,14 @@
+"""The accounting API: one router made of the ledger's, the documents' and the reports'."""
+
+from ninja import Router
+
+from .invoices import router as invoices_router
+from .ledger import router as ledger_router
+from .payments import router as payments_router
+from .reports import router as reports_router
+
+router = Router()
+router.add_router("/", ledger_router)
+router.add_router("/", invoices_router)
+router.add_router("/", payments_router)
+router.add_router("/", reports_router)

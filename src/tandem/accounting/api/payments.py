@@ -1,0 +1,201 @@
+"""/payments and the allocation of credit notes (thin: see services/payments.py)."""
+
+from datetime import date
+
+from django.db.models import Prefetch, Q
+from ninja import Query, Router, Status
+
+from tandem.api.context import company_of, get_ref, get_scoped, page_of, paginate, require_perm
+from tandem.parties.models import Party
+
+from ..models import Allocation, Invoice, Journal, Payment
+from ..schemas.ledger import MAX_ID, NO_NUL
+from ..schemas.payments import (
+    AllocationOut,
+    CreditAllocateIn,
+    PaymentAllocateIn,
+    PaymentCancelIn,
+    PaymentIn,
+    PaymentOut,
+    PaymentPatch,
+)
+from ..services import payments as services
+
+router = Router()
+
+LIMIT = Query(50, ge=1, le=500)
+OFFSET = Query(0, ge=0, le=10**12)
+ID = Query(None, ge=1, le=MAX_ID)
+
+
+def payments_of(company):
+    """Payments with what their list and detail show, in a fixed number of queries."""
+    return (
+        Payment.objects.filter(company=company)
+        .select_related("party")
+        .prefetch_related(
+            Prefetch(
+                "allocations",
+                queryset=Allocation.objects.select_related("invoice").order_by("date", "id"),
+            )
+        )
+    )
+
+
+def _read(request, payment_id) -> Payment:
+    return get_scoped(payments_of(company_of(request)), request, payment_id, label="payment")
+
+
+def _allocations(request, rows) -> list[tuple[Invoice, object]]:
+    invoices = {
+        inv.pk: inv
+        for inv in Invoice.objects.filter(
+            company=company_of(request), pk__in={row["invoice"] for row in rows}
+        )
+    }
+    result = []
+    for index, row in enumerate(rows):
+        invoice = invoices.get(row["invoice"])
+        if invoice is None:
+            raise services.InvalidReference(
+                f"invoice: no such record with id {row['invoice']}",
+                field=f"allocations.{index}.invoice",
+            )
+        result.append((invoice, row["amount"]))
+    return result
+
+
+@router.get("/payments", response=page_of(PaymentOut), tags=["accounting"])
+def payment_list(
+    request,
+    limit: int = LIMIT,
+    offset: int = OFFSET,
+    search: str = Query("", max_length=100, pattern=NO_NUL),
+    party: int | None = ID,
+    direction: str = Query("", pattern=r"^(|in|out)$"),
+    state: str = Query("", pattern=r"^(|draft|posted|cancelled)$"),
+    date_from: date | None = None,
+    date_to: date | None = None,
+):
+    require_perm(request, "accounting.view_payment")
+    qs = payments_of(company_of(request))
+    if search:
+        qs = qs.filter(
+            Q(number__icontains=search)
+            | Q(reference__icontains=search)
+            | Q(party__name__icontains=search)
+        )
+    if party is not None:
+        qs = qs.filter(party_id=party)
+    if direction:
+        qs = qs.filter(direction=direction)
+    if state:
+        qs = qs.filter(state=state)
+    if date_from is not None:
+        qs = qs.filter(date__gte=date_from)
+    if date_to is not None:
+        qs = qs.filter(date__lte=date_to)
+    return paginate(qs.order_by("-date", "-id"), limit=limit, offset=offset)
+
+
+@router.get("/payments/{payment_id}", response=PaymentOut, tags=["accounting"])
+def payment_read(request, payment_id: int):
+    require_perm(request, "accounting.view_payment")
+    return _read(request, payment_id)
+
+
+@router.post("/payments", response={201: PaymentOut}, tags=["accounting"])
+def payment_add(request, payload: PaymentIn):
+    """A draft; `allocations` are applied by POST /payments/{id}/post."""
+    require_perm(request, "accounting.add_payment")
+    data = payload.dict()
+    payment = services.payment_create(
+        company=company_of(request),
+        direction=data["direction"],
+        party=get_ref(Party, request, data["party"], field="party"),
+        amount=data["amount"],
+        date=data["date"],
+        journal=get_ref(Journal, request, data["journal"], field="journal"),
+        currency=data["currency"],
+        reference=data["reference"],
+        memo=data["memo"],
+        allocations=_allocations(request, data["allocations"]),
+        user=request.user,
+    )
+    return Status(201, _read(request, payment.pk))
+
+
+@router.patch("/payments/{payment_id}", response=PaymentOut, tags=["accounting"])
+def payment_update(request, payment_id: int, payload: PaymentPatch):
+    """Drafts only (409 `payment.not_draft`); `allocations`, when given, replace all."""
+    require_perm(request, "accounting.change_payment")
+    payment = get_scoped(Payment, request, payment_id)
+    changes = {k: v for k, v in payload.dict(exclude_unset=True).items() if v is not None}
+    if "party" in changes:
+        changes["party"] = get_ref(Party, request, changes["party"], field="party")
+    if "journal" in changes:
+        changes["journal"] = get_ref(Journal, request, changes["journal"], field="journal")
+    if "allocations" in changes:
+        changes["allocations"] = _allocations(request, changes["allocations"])
+    services.payment_update(payment=payment, **changes)
+    return _read(request, payment.pk)
+
+
+@router.delete("/payments/{payment_id}", response={204: None}, tags=["accounting"])
+def payment_delete(request, payment_id: int):
+    require_perm(request, "accounting.delete_payment")
+    services.payment_delete(payment=get_scoped(Payment, request, payment_id))
+    return Status(204, None)
+
+
+@router.post("/payments/{payment_id}/post", response=PaymentOut, tags=["accounting"])
+def payment_post(request, payment_id: int):
+    """Numbers the payment, posts its entry and applies its allocations (422/409 on refusal)."""
+    require_perm(request, "accounting.change_payment")
+    services.payment_post(payment=get_scoped(Payment, request, payment_id), user=request.user)
+    return _read(request, payment_id)
+
+
+@router.post("/payments/{payment_id}/allocate", response=PaymentOut, tags=["accounting"])
+def payment_allocate(request, payment_id: int, payload: PaymentAllocateIn):
+    """Allocates a posted payment's unallocated amount to invoices."""
+    require_perm(request, "accounting.change_payment")
+    data = payload.dict()
+    services.payment_allocate(
+        payment=get_scoped(Payment, request, payment_id),
+        allocations=_allocations(request, data["allocations"]),
+        date=data["date"],
+        user=request.user,
+    )
+    return _read(request, payment_id)
+
+
+@router.post("/payments/{payment_id}/cancel", response=PaymentOut, tags=["accounting"])
+def payment_cancel(request, payment_id: int, payload: PaymentCancelIn | None = None):
+    """Posts the reversal, undoes the allocations (the invoices are due again)."""
+    require_perm(request, "accounting.change_payment")
+    services.payment_cancel(
+        payment=get_scoped(Payment, request, payment_id),
+        date=payload.date if payload else None,
+        user=request.user,
+    )
+    return _read(request, payment_id)
+
+
+@router.post(
+    "/invoices/{credit_note_id}/allocate-credit",
+    response={201: AllocationOut},
+    tags=["accounting"],
+)
+def credit_note_allocate(request, credit_note_id: int, payload: CreditAllocateIn):
+    """Settles `amount` of `invoice` with this credit note (same party and currency)."""
+    require_perm(request, "accounting.change_invoice")
+    note = get_scoped(Invoice, request, credit_note_id, label="invoice")
+    allocation = services.credit_note_allocate(
+        credit_note=note,
+        invoice=get_ref(Invoice, request, payload.invoice, field="invoice"),
+        amount=payload.amount,
+        date=payload.date,
+        user=request.user,
+    )
+    return Status(201, Allocation.objects.select_related("invoice").get(pk=allocation.pk))

@@ -1,0 +1,41 @@
+"""Read side of accounting: ledger reports (ledger.py); documents and reports in sibling modules."""
+
+from .ledger import (
+    CENT,
+    EARLIEST,
+    GL_VALUES,
+    TOTAL_KEYS,
+    BalanceRow,
+    Balances,
+    account_balances,
+    balance_of,
+    balances,
+    chart_tree,
+    entries_filtered,
+    entry_with_lines,
+    fiscal_years_with_periods,
+    general_ledger,
+    journals_of,
+    overview,
+    trial_balance,
+)
+
+__all__ = [
+    "BalanceRow",
+    "Balances",
+    "CENT",
+    "EARLIEST",
+    "GL_VALUES",
+    "TOTAL_KEYS",
+    "account_balances",
+    "balance_of",
+    "balances",
+    "chart_tree",
+    "entries_filtered",
+    "entry_with_lines",
+    "fiscal_years_with_periods",
+    "general_ledger",
+    "journals_of",
+    "overview",
+    "trial_balance",
+]

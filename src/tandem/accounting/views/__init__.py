@@ -1,0 +1,1 @@
+"""Accounting pages: the ledger (ledger.py); documents and reports in sibling modules."""

@@ -1,0 +1,874 @@
+"""Transfers and their moves: create, confirm, assign (reserve), done (with backorders), cancel.
+
+Lock order, everywhere: the transfer, then stock levels (through `lock_levels`), then the
+products' valuation rows, then valuation layers — each in primary-key order.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable, Mapping
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from tandem.accounting.services import company_today
+from tandem.catalog.models import Product, ProductType, Tracking, Uom
+from tandem.core import events
+from tandem.core.errors import InvalidTransition, ValidationFailed
+from tandem.core.money import quantize_quantity
+from tandem.core.services import sequence_next
+from tandem.parties.models import Party
+
+from ..errors import (
+    InsufficientStock,
+    InvalidReference,
+    LotMismatch,
+    LotRequired,
+    SerialDuplicate,
+    TransferCancelled,
+    TransferDone,
+)
+from ..models import (
+    TRANSFER_TRANSITIONS,
+    Location,
+    LocationUsage,
+    Lot,
+    MoveState,
+    StockLevel,
+    StockMove,
+    Transfer,
+    TransferKind,
+    Warehouse,
+)
+from ._common import (
+    check_company,
+    conversion,
+    ensure_levels,
+    lock_levels,
+    lock_one,
+    product_stocks,
+    quantity,
+    text,
+)
+from .valuation import post_moves, value_moves
+from .warehouses import virtual_location
+
+ZERO = Decimal(0)
+MOVE_FIELDS = ("product", "quantity", "uom", "lot", "lot_name", "expiry_date", "unit_cost")
+PREFIX = {TransferKind.RECEIPT: "IN", TransferKind.DELIVERY: "OUT", TransferKind.INTERNAL: "INT"}
+MAX_MOVES = 2000
+
+
+def _transition(transfer: Transfer, to: str) -> None:
+    """Check a move of the *locked* transfer against TRANSFER_TRANSITIONS."""
+    if to in TRANSFER_TRANSITIONS[MoveState(transfer.state)]:
+        return
+    if transfer.state == MoveState.DONE:
+        raise TransferDone(f"Transfer {transfer.number} is done")
+    if transfer.state == MoveState.CANCELLED:
+        raise TransferCancelled(f"Transfer {transfer.number} is cancelled")
+    raise InvalidTransition(
+        f"Not allowed from {transfer.state}", code="transfer.invalid_transition"
+    )
+
+
+def _default_warehouse(company) -> Warehouse | None:
+    return Warehouse.objects.filter(company=company, active=True).order_by("code", "pk").first()
+
+
+def _locations(company, kind, warehouse, src, dest) -> tuple[Location, Location]:
+    check_company(company, warehouse, field="warehouse")
+    check_company(company, src, field="location_src")
+    check_company(company, dest, field="location_dest")
+    if (src is None or dest is None) and warehouse is None:
+        warehouse = _default_warehouse(company)
+        if warehouse is None:
+            raise ValidationFailed(
+                "Create a warehouse first", code="warehouse.missing", field="warehouse"
+            )
+    if kind == TransferKind.RECEIPT:
+        src = src or virtual_location(company, LocationUsage.SUPPLIER)
+        dest = dest or warehouse.stock_location
+    elif kind == TransferKind.DELIVERY:
+        src = src or warehouse.stock_location
+        dest = dest or virtual_location(company, LocationUsage.CUSTOMER)
+    else:
+        src = src or warehouse.stock_location
+        if dest is None:
+            raise ValidationFailed(
+                "location_dest is required", code="validation.required", field="location_dest"
+            )
+    if src.pk == dest.pk:
+        raise ValidationFailed(
+            "Source and destination are the same location",
+            code="transfer.locations_invalid",
+            field="location_dest",
+        )
+    for loc, field in ((src, "location_src"), (dest, "location_dest")):
+        if loc.usage == LocationUsage.VIEW:
+            raise ValidationFailed(
+                f"{field}: {loc} only groups locations; choose one under it",
+                code="transfer.locations_invalid",
+                field=field,
+            )
+    fits = {
+        TransferKind.RECEIPT: dest.is_valued and not src.is_valued,
+        TransferKind.DELIVERY: src.is_valued and not dest.is_valued,
+        TransferKind.INTERNAL: src.is_valued and dest.is_valued,
+    }[kind]
+    if not fits:
+        raise ValidationFailed(
+            f"A {kind} does not go from {src} to {dest}",
+            code="transfer.locations_invalid",
+            field="location_dest",
+        )
+    return src, dest
+
+
+def _build_moves(company, kind, src, dest, moves, on_date, origin) -> list[StockMove]:
+    moves = list(moves)
+    if not moves:
+        raise ValidationFailed("A transfer needs at least one move", field="moves")
+    if len(moves) > MAX_MOVES:
+        raise ValidationFailed(f"At most {MAX_MOVES} moves", field="moves")
+    product_ids = {getattr(m.get("product"), "pk", None) for m in moves} - {None}
+    products = {
+        p.pk: p
+        for p in Product.objects.filter(pk__in=product_ids, company=company).select_related("uom")
+    }
+    built, serials = [], set()
+    for index, data in enumerate(moves):
+        where = f"moves.{index}"
+        unknown = set(data) - set(MOVE_FIELDS)
+        if unknown:
+            raise ValidationFailed(f"{where}: unknown fields {', '.join(sorted(unknown))}")
+        product = products.get(getattr(data.get("product"), "pk", None))
+        if product is None:
+            raise InvalidReference(
+                f"{where}.product: no such product in this company", field=f"{where}.product"
+            )
+        if product.type == ProductType.SERVICE:
+            raise ValidationFailed(
+                f"{where}.product: {product.sku} is a service; services are not stocked",
+                code="stock.not_stockable",
+                field=f"{where}.product",
+            )
+        uom = data.get("uom") or product.uom
+        if not isinstance(uom, Uom) or uom.company_id != company.pk:
+            raise InvalidReference(f"{where}.uom: no such unit", field=f"{where}.uom")
+        factor = conversion(from_uom=uom, to_uom=product.uom, field=f"{where}.uom")
+        uom_qty = quantity(data.get("quantity"), field=f"{where}.quantity", positive=True)
+        qty = quantity(
+            uom_qty * factor,
+            field=f"{where}.quantity",
+            places=product.uom.decimal_places,
+            positive=True,
+        )
+        lot = _move_lot(company, product, data, where=where, receiving=not src.is_valued)
+        if product.tracking == Tracking.SERIAL and lot is not None:
+            if qty != 1:
+                raise ValidationFailed(
+                    f"{where}.quantity: a serial number is one unit",
+                    code="stock.serial_quantity",
+                    field=f"{where}.quantity",
+                )
+            if lot.pk in serials:
+                raise SerialDuplicate(
+                    f"{where}.lot: serial {lot.name} appears twice", field=f"{where}.lot"
+                )
+            serials.add(lot.pk)
+        if product.tracking == Tracking.SERIAL and lot is None and qty != qty.to_integral_value():
+            raise ValidationFailed(
+                f"{where}.quantity: serial-tracked products move in whole units",
+                code="stock.serial_quantity",
+                field=f"{where}.quantity",
+            )
+        unit_cost = data.get("unit_cost")
+        if unit_cost is not None and unit_cost != "":
+            unit_cost = quantity(unit_cost, field=f"{where}.unit_cost") / factor
+        else:
+            unit_cost = None
+        built.append(
+            StockMove(
+                company=company,
+                product=product,
+                quantity=qty,
+                uom=uom,
+                uom_quantity=uom_qty,
+                location_src=src,
+                location_dest=dest,
+                lot=lot,
+                unit_cost=unit_cost,
+                date=on_date,
+                origin=origin,
+            )
+        )
+    return built
+
+
+def _move_lot(company, product, data, *, where: str, receiving: bool) -> Lot | None:
+    lot = data.get("lot")
+    name = text(data.get("lot_name"), field=f"{where}.lot_name", max_length=100)
+    if lot is None and not name:
+        return None
+    if product.tracking == Tracking.NONE:
+        raise ValidationFailed(
+            f"{where}.lot: {product.sku} is not tracked by lot or serial",
+            code="stock.lot_mismatch",
+            field=f"{where}.lot",
+        )
+    if lot is not None:
+        if not isinstance(lot, Lot) or lot.company_id != company.pk:
+            raise InvalidReference(f"{where}.lot: no such lot", field=f"{where}.lot")
+        if lot.product_id != product.pk:
+            raise LotMismatch(
+                f"{where}.lot: {lot.name} is a lot of another product", field=f"{where}.lot"
+            )
+        return lot
+    existing = Lot.objects.filter(product=product, name=name).first()
+    if existing is not None:
+        return existing
+    if not receiving:
+        raise InvalidReference(f"{where}.lot_name: no lot {name} of {product.sku}")
+    expiry = data.get("expiry_date")
+    if expiry is not None and not isinstance(expiry, datetime.date):
+        raise ValidationFailed(f"{where}.expiry_date: not a date", field=f"{where}.expiry_date")
+    lot, _ = Lot.objects.get_or_create(
+        company=company, product=product, name=name, defaults={"expiry_date": expiry}
+    )
+    return lot
+
+
+@transaction.atomic
+def transfer_create(
+    *,
+    company,
+    kind: str,
+    moves: Iterable[Mapping],
+    warehouse: Warehouse | None = None,
+    party: Party | None = None,
+    origin: str = "",
+    scheduled_date: datetime.date | None = None,
+    location_src: Location | None = None,
+    location_dest: Location | None = None,
+    notes: str = "",
+    confirm: bool = False,
+) -> Transfer:
+    """A draft transfer (confirmed with `confirm=True`); locations default from the kind."""
+    if kind not in TransferKind.values:
+        raise ValidationFailed(
+            f"kind: choose one of {', '.join(TransferKind.values)}",
+            code="validation.choice",
+            field="kind",
+        )
+    check_company(company, party, field="party")
+    src, dest = _locations(company, kind, warehouse, location_src, location_dest)
+    if scheduled_date is None:
+        scheduled_date = company_today(company)
+    origin = text(origin, field="origin", max_length=100)
+    built = _build_moves(company, kind, src, dest, moves, scheduled_date, origin)
+    number = sequence_next(
+        company=company,
+        code=f"transfer:{PREFIX[kind]}",
+        on_date=scheduled_date,
+        prefix=f"{PREFIX[kind]}/{{year}}/",
+    )
+    transfer = Transfer.objects.create(
+        company=company,
+        number=number,
+        kind=kind,
+        party=party,
+        origin=origin,
+        scheduled_date=scheduled_date,
+        warehouse=warehouse or src.warehouse or dest.warehouse,
+        location_src=src,
+        location_dest=dest,
+        notes=text(notes, field="notes", max_length=10_000),
+    )
+    for move in built:
+        move.transfer = transfer
+    StockMove.objects.bulk_create(built)
+    product_stocks(company, {m.product_id for m in built})
+    if confirm:
+        return transfer_confirm(transfer=transfer)
+    return transfer
+
+
+@transaction.atomic
+def transfer_update(
+    *, transfer: Transfer, moves=None, party=None, origin=None, scheduled_date=None, notes=None
+) -> Transfer:
+    """Change a draft; `moves`, when given, replace all moves."""
+    locked = lock_one(Transfer, transfer.pk, label="transfer")
+    if locked.state != MoveState.DRAFT:
+        _transition(locked, MoveState.DRAFT)
+        raise InvalidTransition("Only drafts change", code="transfer.not_draft")
+    company = locked.company
+    if party is not None:
+        check_company(company, party, field="party")
+        locked.party = party
+    if origin is not None:
+        locked.origin = text(origin, field="origin", max_length=100)
+    if scheduled_date is not None:
+        locked.scheduled_date = scheduled_date
+    if notes is not None:
+        locked.notes = text(notes, field="notes", max_length=10_000)
+    if moves is not None:
+        built = _build_moves(
+            company,
+            locked.kind,
+            locked.location_src,
+            locked.location_dest,
+            moves,
+            locked.scheduled_date,
+            locked.origin,
+        )
+        StockMove.objects.filter(transfer=locked).delete()
+        for move in built:
+            move.transfer = locked
+        StockMove.objects.bulk_create(built)
+        product_stocks(company, {m.product_id for m in built})
+    locked.save()
+    return locked
+
+
+@transaction.atomic
+def transfer_delete(*, transfer: Transfer) -> None:
+    locked = lock_one(Transfer, transfer.pk, label="transfer")
+    if locked.state != MoveState.DRAFT:
+        _transition(locked, MoveState.DRAFT)
+        raise InvalidTransition("Only drafts are deleted", code="transfer.not_draft")
+    StockMove.objects.filter(transfer=locked).delete()
+    locked.delete()
+
+
+@transaction.atomic
+def transfer_confirm(*, transfer: Transfer) -> Transfer:
+    locked = lock_one(Transfer, transfer.pk, label="transfer")
+    _transition(locked, MoveState.CONFIRMED)
+    StockMove.objects.filter(transfer=locked, state=MoveState.DRAFT).update(
+        state=MoveState.CONFIRMED
+    )
+    if locked.location_dest.is_valued:
+        # incoming stock shows in the levels (as `incoming`) from confirmation on
+        ensure_levels(
+            locked.company,
+            StockMove.objects.filter(transfer=locked).values_list(
+                "product_id", "location_dest_id", "lot_id"
+            ),
+        )
+    Transfer.objects.filter(pk=locked.pk).update(state=MoveState.CONFIRMED)
+    locked.refresh_from_db()
+    return locked
+
+
+def _removal_order():
+    # first expiry, then first in (oldest lot), for lot- and serial-tracked products
+    return [F("lot__expiry_date").asc(nulls_last=True), "lot_id"]
+
+
+def _reserve(company, moves: list[StockMove], *, strict: bool) -> list[dict]:
+    """Reserve what is available for `moves` (not done, source valued); returns shortfalls.
+
+    Tracked moves without a lot are split per lot in removal order (first expiry, then
+    oldest lot). Runs under the caller's transfer lock; locks the levels it touches.
+    """
+    needs = [m for m in moves if m.quantity > m.quantity_reserved]
+    if not needs:
+        return []
+    keys, extra = set(), set()
+    for move in needs:
+        if move.product.tracking != Tracking.NONE and move.lot_id is None:
+            extra |= set(
+                StockLevel.objects.filter(
+                    product_id=move.product_id,
+                    location_id=move.location_src_id,
+                    lot__isnull=False,
+                    on_hand__gt=0,
+                ).values_list("pk", flat=True)
+            )
+        else:
+            keys.add((move.product_id, move.location_src_id, move.lot_id))
+    levels = lock_levels(company, keys, extra_pks=extra)
+    by_lot_order = sorted(
+        (lv for lv in levels.values() if lv.lot_id is not None),
+        key=lambda lv: (
+            lv.lot.expiry_date is None,
+            lv.lot.expiry_date or datetime.date.min,
+            lv.lot_id,
+        ),
+    )
+    shortfalls, new_moves, changed = [], [], {}
+    for move in needs:
+        need = move.quantity - move.quantity_reserved
+        if move.product.tracking != Tracking.NONE and move.lot_id is None:
+            portions = []
+            for level in by_lot_order:
+                if level.product_id != move.product_id or level.location_id != move.location_src_id:
+                    continue
+                free = level.on_hand - level.reserved
+                if free <= 0 or need <= 0:
+                    continue
+                take = min(free, need)
+                level.reserved += take
+                changed[level.pk] = level
+                need -= take
+                portions.append((level.lot, take))
+            if portions:
+                rest = move.quantity - sum(t for _, t in portions)
+                first_lot, first_take = portions[0]
+                per_unit = move.uom_quantity / move.quantity
+                for lot, take in portions[1:]:
+                    new_moves.append(_split(move, take, per_unit, lot=lot, reserved=take))
+                if rest > 0:
+                    new_moves.append(_split(move, rest, per_unit, lot=None, reserved=ZERO))
+                move.quantity, move.uom_quantity = first_take, first_take * per_unit
+                move.lot, move.quantity_reserved = first_lot, first_take
+        else:
+            level = levels[(move.product_id, move.location_src_id, move.lot_id)]
+            free = need if level.allow_negative else max(level.on_hand - level.reserved, ZERO)
+            take = min(free, need)
+            if take > 0:
+                level.reserved += take
+                changed[level.pk] = level
+                move.quantity_reserved += take
+            need -= take
+        if need > 0:
+            shortfalls.append(
+                {
+                    "move": move.pk,
+                    "product": move.product.sku,
+                    "location": str(move.location_src),
+                    "missing": str(quantize_quantity(need, move.product.uom.decimal_places)),
+                }
+            )
+    if shortfalls and strict:
+        first = shortfalls[0]
+        raise InsufficientStock(
+            f"Not enough {first['product']} at {first['location']}: {first['missing']} missing",
+            extra={"shortfalls": shortfalls},
+        )
+    if changed:
+        StockLevel.objects.bulk_update(list(changed.values()), ["reserved"])
+    for move in needs:
+        move.state = (
+            MoveState.ASSIGNED if move.quantity_reserved >= move.quantity else (MoveState.CONFIRMED)
+        )
+    StockMove.objects.bulk_update(
+        needs, ["quantity", "uom_quantity", "lot", "quantity_reserved", "state"]
+    )
+    if new_moves:
+        for move in new_moves:
+            move.state = MoveState.ASSIGNED if move.quantity_reserved else MoveState.CONFIRMED
+        StockMove.objects.bulk_create(new_moves)
+    return shortfalls
+
+
+def _split(move: StockMove, qty, per_unit, *, lot, reserved) -> StockMove:
+    return StockMove(
+        company_id=move.company_id,
+        transfer_id=move.transfer_id,
+        product=move.product,
+        quantity=qty,
+        uom_id=move.uom_id,
+        uom_quantity=qty * per_unit,
+        location_src=move.location_src,
+        location_dest=move.location_dest,
+        lot=lot,
+        quantity_reserved=reserved,
+        unit_cost=move.unit_cost,
+        date=move.date,
+        origin=move.origin,
+        state=move.state,
+    )
+
+
+def _open_moves(transfer: Transfer) -> list[StockMove]:
+    return list(
+        StockMove.objects.filter(transfer=transfer)
+        .exclude(state__in=[MoveState.DONE, MoveState.CANCELLED])
+        .select_related("product", "lot", "location_src", "location_dest")
+        .order_by("pk")
+    )
+
+
+def _transfer_state(transfer: Transfer) -> str:
+    moves = _open_moves(transfer)
+    if moves and all(m.state == MoveState.ASSIGNED for m in moves):
+        return MoveState.ASSIGNED
+    return MoveState.CONFIRMED
+
+
+@transaction.atomic
+def transfer_assign(*, transfer: Transfer, strict: bool = False) -> Transfer:
+    """Reserve stock for the transfer's moves; partial availability reserves what is there.
+
+    With `strict=True` a shortfall refuses the whole call (`stock.insufficient`) and
+    nothing changes. `transfer.shortfalls` lists what is missing after a partial call.
+    """
+    locked = lock_one(Transfer, transfer.pk, label="transfer")
+    if locked.state == MoveState.DRAFT:
+        _transition(locked, MoveState.CONFIRMED)
+        StockMove.objects.filter(transfer=locked, state=MoveState.DRAFT).update(
+            state=MoveState.CONFIRMED
+        )
+        locked.state = MoveState.CONFIRMED
+    _transition(locked, MoveState.ASSIGNED)
+    moves = _open_moves(locked)
+    shortfalls = []
+    if locked.location_src.is_valued:
+        shortfalls = _reserve(locked.company, moves, strict=strict)
+    else:
+        StockMove.objects.filter(pk__in=[m.pk for m in moves]).update(state=MoveState.ASSIGNED)
+    state = _transfer_state(locked)
+    Transfer.objects.filter(pk=locked.pk).update(state=state, updated_at=timezone.now())
+    locked.refresh_from_db()
+    locked.shortfalls = shortfalls
+    return locked
+
+
+def _release(company, moves: list[StockMove]) -> None:
+    """Give back the moves' reservations (under the caller's transfer lock)."""
+    reserved = [m for m in moves if m.quantity_reserved > 0 and m.location_src.is_valued]
+    if not reserved:
+        return
+    levels = lock_levels(company, {(m.product_id, m.location_src_id, m.lot_id) for m in reserved})
+    for move in reserved:
+        level = levels[(move.product_id, move.location_src_id, move.lot_id)]
+        level.reserved -= move.quantity_reserved
+        move.quantity_reserved = ZERO
+    StockLevel.objects.bulk_update(list(levels.values()), ["reserved"])
+
+
+@transaction.atomic
+def transfer_cancel(*, transfer: Transfer) -> Transfer:
+    """Cancel and release every reservation; a done transfer answers `transfer.done`."""
+    locked = lock_one(Transfer, transfer.pk, label="transfer")
+    _transition(locked, MoveState.CANCELLED)
+    moves = _open_moves(locked)
+    _release(locked.company, moves)
+    StockMove.objects.filter(pk__in=[m.pk for m in moves]).update(
+        state=MoveState.CANCELLED, quantity_reserved=ZERO
+    )
+    Transfer.objects.filter(pk=locked.pk).update(
+        state=MoveState.CANCELLED, updated_at=timezone.now()
+    )
+    locked.refresh_from_db()
+    return locked
+
+
+@transaction.atomic
+def transfer_unreserve(*, transfer: Transfer) -> Transfer:
+    locked = lock_one(Transfer, transfer.pk, label="transfer")
+    if locked.state not in (MoveState.CONFIRMED, MoveState.ASSIGNED):
+        _transition(locked, MoveState.CONFIRMED)
+    moves = _open_moves(locked)
+    _release(locked.company, moves)
+    StockMove.objects.filter(pk__in=[m.pk for m in moves]).update(
+        state=MoveState.CONFIRMED, quantity_reserved=ZERO
+    )
+    Transfer.objects.filter(pk=locked.pk).update(state=MoveState.CONFIRMED)
+    locked.refresh_from_db()
+    return locked
+
+
+def _done_quantities(moves, quantities) -> dict[int, Decimal]:
+    if quantities is None:
+        if any(m.quantity_done for m in moves):  # processed by scanning: what was scanned
+            return {m.pk: m.quantity_done for m in moves}
+        return {m.pk: m.quantity for m in moves}
+    if isinstance(quantities, Mapping):
+        quantities = [{"id": k, "quantity": v} for k, v in quantities.items()]
+    by_id = {m.pk: m for m in moves}
+    result = {m.pk: ZERO for m in moves}
+    seen = set()
+    for index, row in enumerate(quantities):
+        where = f"moves.{index}"
+        move_id = row.get("id")
+        move = by_id.get(move_id)
+        if move is None or move_id in seen:
+            raise InvalidReference(
+                f"{where}.id: no open move {move_id} in this transfer", field=f"{where}.id"
+            )
+        seen.add(move_id)
+        qty = quantity(
+            row.get("quantity"),
+            field=f"{where}.quantity",
+            places=move.product.uom.decimal_places,
+        )
+        if qty > move.quantity:
+            raise ValidationFailed(
+                f"{where}.quantity: {qty} is more than the {move.quantity} planned",
+                code="move.quantity_exceeds",
+                field=f"{where}.quantity",
+            )
+        result[move.pk] = qty
+    return result
+
+
+def complete_moves(company, moves: list[StockMove], *, reference: str, user=None):
+    """Apply done moves: levels, valuation layers, the journal entry, the moves' state.
+
+    Each move carries `quantity_done` (> 0) and `_release` (reservation to give back).
+    Runs under the caller's document lock; returns the posted entry (or None).
+    """
+    keys = set()
+    for move in moves:
+        if move.location_src.is_valued:
+            keys.add((move.product_id, move.location_src_id, move.lot_id))
+        if move.location_dest.is_valued:
+            keys.add((move.product_id, move.location_dest_id, move.lot_id))
+    levels = lock_levels(company, keys)
+    _check_serials(moves, levels)
+    for move in moves:
+        qty = move.quantity_done
+        if move.location_src.is_valued:
+            level = levels[(move.product_id, move.location_src_id, move.lot_id)]
+            level.reserved -= move._release
+            if not level.allow_negative and level.on_hand - level.reserved < qty:
+                missing = quantize_quantity(
+                    qty - (level.on_hand - level.reserved), move.product.uom.decimal_places
+                )
+                raise InsufficientStock(
+                    f"Not enough {move.product.sku} at {move.location_src}: {missing} missing",
+                    extra={
+                        "shortfalls": [
+                            {
+                                "move": move.pk,
+                                "product": move.product.sku,
+                                "location": str(move.location_src),
+                                "missing": str(missing),
+                            }
+                        ]
+                    },
+                )
+            level.on_hand -= qty
+        if move.location_dest.is_valued:
+            levels[(move.product_id, move.location_dest_id, move.lot_id)].on_hand += qty
+    StockLevel.objects.bulk_update(list(levels.values()), ["on_hand", "reserved"])
+    value_moves(company, moves)
+    now = timezone.now()
+    for move in moves:
+        move.state = MoveState.DONE
+        move.date_done = now
+        move.quantity_reserved = ZERO
+    StockMove.objects.bulk_update(
+        moves,
+        [
+            "quantity",
+            "uom_quantity",
+            "quantity_done",
+            "quantity_reserved",
+            "state",
+            "date_done",
+            "unit_cost",
+            "value",
+            "transfer",
+            "count",
+        ],
+    )
+    entry = post_moves(company, moves, reference=reference, user=user)
+    for move in moves:
+        events.publish(
+            "stock.move_done",
+            move_id=move.pk,
+            company_id=company.pk,
+            product_id=move.product_id,
+            quantity=str(move.quantity_done),
+            location_src_id=move.location_src_id,
+            location_dest_id=move.location_dest_id,
+        )
+    return entry
+
+
+def _check_serials(moves, levels) -> None:
+    incoming = {}
+    for move in moves:
+        if move.product.tracking == Tracking.NONE:
+            continue
+        if move.lot_id is None:
+            raise LotRequired(
+                f"{move.product.sku} needs a lot or serial number"
+                + ("" if not move.location_src.is_valued else "; reserve the transfer to pick one"),
+                field="lot",
+            )
+        if move.product.tracking != Tracking.SERIAL:
+            continue
+        if move.quantity_done > 1:
+            raise ValidationFailed(
+                f"Serial {move.lot.name}: one unit", code="stock.serial_quantity", field="quantity"
+            )
+        if move.location_dest.is_valued and not move.location_src.is_valued:
+            if move.lot_id in incoming:
+                raise SerialDuplicate(f"Serial {move.lot.name} appears twice", field="lot")
+            incoming[move.lot_id] = move
+    if incoming:
+        held = (
+            StockLevel.objects.filter(lot_id__in=incoming, on_hand__gt=0)
+            .values_list("lot__name", flat=True)
+            .first()
+        )
+        if held:
+            raise SerialDuplicate(f"Serial {held} is already in stock", field="lot")
+
+
+@transaction.atomic
+def transfer_done(*, transfer: Transfer, quantities=None, user=None) -> Transfer:
+    """Process the transfer: without `quantities` every move in full, else as given.
+
+    Moves processed short leave the rest on a backorder transfer (`transfer.backorder`),
+    which keeps what was reserved for the rest. Levels, valuation layers and the journal
+    entry change in this transaction.
+    """
+    locked = lock_one(Transfer, transfer.pk, label="transfer")
+    _transition(locked, MoveState.DONE)
+    company = locked.company
+    moves = _open_moves(locked)
+    for move in moves:
+        move.product.uom  # noqa: B018  (loaded once for the places)
+    done = _done_quantities(moves, quantities)
+    if not any(done.values()):
+        raise ValidationFailed(
+            "Enter the quantity done of at least one move",
+            code="transfer.nothing_done",
+            field="moves",
+        )
+    processed, rest = [], []
+    for move in moves:
+        qty = done[move.pk]
+        if qty == 0:
+            rest.append((move, move.quantity, move.quantity_reserved, None))
+            continue
+        left = move.quantity - qty
+        release = min(move.quantity_reserved, qty)
+        if left > 0:
+            per_unit = move.uom_quantity / move.quantity
+            rest.append((move, left, move.quantity_reserved - release, per_unit))
+            move.uom_quantity = qty * per_unit
+            move.quantity = qty
+        move.quantity_done = qty
+        move._release = release
+        processed.append(move)
+    backorder = None
+    if rest:
+        backorder = Transfer.objects.create(
+            company=company,
+            number=sequence_next(
+                company=company,
+                code=f"transfer:{PREFIX[locked.kind]}",
+                on_date=locked.scheduled_date,
+                prefix=f"{PREFIX[locked.kind]}/{{year}}/",
+            ),
+            kind=locked.kind,
+            state=MoveState.CONFIRMED,
+            party=locked.party,
+            origin=locked.origin,
+            scheduled_date=locked.scheduled_date,
+            warehouse=locked.warehouse,
+            location_src=locked.location_src,
+            location_dest=locked.location_dest,
+            backorder_of=locked,
+            notes=locked.notes,
+        )
+        whole, split = [], []
+        for move, left, carried, per_unit in rest:
+            if per_unit is None:  # untouched: the move itself goes to the backorder
+                move.transfer = backorder
+                whole.append(move)
+            else:
+                split.append(_split(move, left, per_unit, lot=move.lot, reserved=carried))
+                split[-1].transfer = backorder
+        if whole:
+            StockMove.objects.bulk_update(whole, ["transfer"])
+        for move in split:
+            move.state = (
+                MoveState.ASSIGNED
+                if move.quantity_reserved >= move.quantity
+                else MoveState.CONFIRMED
+            )
+        StockMove.objects.bulk_create(split)
+        backorder.state = _transfer_state(backorder)
+        Transfer.objects.filter(pk=backorder.pk).update(state=backorder.state)
+    entry = complete_moves(company, processed, reference=locked.number, user=user)
+    Transfer.objects.filter(pk=locked.pk).update(
+        state=MoveState.DONE, date_done=timezone.now(), entry=entry, updated_at=timezone.now()
+    )
+    locked.refresh_from_db()
+    locked.backorder = backorder
+    return locked
+
+
+def transfer_backorder(transfer: Transfer) -> Transfer | None:
+    return Transfer.objects.filter(backorder_of=transfer).order_by("pk").first()
+
+
+__all__ = [
+    "complete_moves",
+    "transfer_assign",
+    "transfer_cancel",
+    "transfer_confirm",
+    "transfer_create",
+    "transfer_delete",
+    "transfer_done",
+    "transfer_unreserve",
+    "transfer_scan",
+    "transfer_update",
+]
+
+
+@transaction.atomic
+def transfer_scan(*, transfer: Transfer, code: str, lot_name: str = "", quantity_step=1):
+    """Count one scanned unit (SKU or barcode, and lot/serial) on the matching open move.
+
+    Returns the move; `move.quantity_exceeds`/`stock.lot_mismatch`-style codes on refusal.
+    """
+    locked = lock_one(Transfer, transfer.pk, label="transfer")
+    if locked.state in (MoveState.DONE, MoveState.CANCELLED):
+        _transition(locked, MoveState.DONE)
+    code = text(code, field="code", max_length=100, required=True)
+    lot_name = text(lot_name, field="lot", max_length=100)
+    step = quantity(quantity_step, field="quantity", positive=True)
+    moves = [
+        m
+        for m in _open_moves(locked)
+        if code.lower() in (m.product.sku.lower(), (m.product.barcode or "").lower())
+    ]
+    if not moves:
+        raise ValidationFailed(
+            f"{code}: no such product on this transfer", code="scan.unknown", field="code"
+        )
+    if lot_name:
+        matching = [m for m in moves if m.lot_id and m.lot.name == lot_name]
+        if not matching:
+            unlotted = [m for m in moves if m.lot_id is None]
+            if not unlotted or locked.location_src.is_valued:
+                raise LotMismatch(f"{lot_name}: not a lot of this transfer", field="lot")
+            move = unlotted[0]
+            lot = _move_lot(
+                locked.company, move.product, {"lot_name": lot_name}, where="scan", receiving=True
+            )
+            if move.quantity > step:  # one lot per move: split the scanned units off
+                per_unit = move.uom_quantity / move.quantity
+                rest = _split(move, move.quantity - step, per_unit, lot=None, reserved=ZERO)
+                move.quantity, move.uom_quantity = step, step * per_unit
+                StockMove.objects.bulk_create([rest])
+            move.lot = lot
+            StockMove.objects.filter(pk=move.pk).update(
+                lot=lot, quantity=move.quantity, uom_quantity=move.uom_quantity
+            )
+            matching = [move]
+        moves = matching
+    open_moves = [m for m in moves if m.quantity_done + step <= m.quantity]
+    if not open_moves:
+        raise ValidationFailed(
+            f"{code}: all planned units are already scanned",
+            code="move.quantity_exceeds",
+            field="code",
+        )
+    move = open_moves[0]
+    StockMove.objects.filter(pk=move.pk).update(quantity_done=F("quantity_done") + step)
+    move.refresh_from_db()
+    return move

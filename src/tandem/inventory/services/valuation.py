@@ -1,0 +1,204 @@
+"""Valuation layers (FIFO, average, standard) and the journal entry of done moves."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from decimal import Decimal
+
+from tandem.accounting.models import Journal, JournalKind
+from tandem.accounting.services import account_for_role, company_today, entry_create, entry_post
+from tandem.catalog.models import Valuation
+from tandem.core.errors import ValidationFailed
+from tandem.core.money import quantize_price
+
+from ..models import LocationUsage, ProductStock, StockMove, ValuationLayer
+from ._common import lock, product_stocks
+from .warehouses import inventory_settings
+
+CENT = Decimal("0.01")
+ZERO = Decimal(0)
+
+
+def money(value) -> Decimal:
+    from decimal import ROUND_HALF_UP
+
+    return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def _consume_fifo(product, qty: Decimal) -> tuple[Decimal, Decimal]:
+    """Take `qty` from the product's open layers, oldest first: (value taken, qty short)."""
+    open_ids = list(
+        ValuationLayer.objects.filter(product=product, remaining_quantity__gt=0)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    layers = lock(ValuationLayer, open_ids)
+    taken_value, left = ZERO, qty
+    changed = []
+    for layer in layers.values():
+        if left <= 0:
+            break
+        take = min(left, layer.remaining_quantity)
+        if take == layer.remaining_quantity:
+            value = layer.remaining_value
+        else:
+            value = money(layer.remaining_value * take / layer.remaining_quantity)
+        layer.remaining_quantity -= take
+        layer.remaining_value -= value
+        taken_value += value
+        left -= take
+        changed.append(layer)
+    if changed:
+        ValuationLayer.objects.bulk_update(changed, ["remaining_quantity", "remaining_value"])
+    return taken_value, left
+
+
+def _outgoing_value(product, stock: ProductStock, qty: Decimal) -> Decimal:
+    method = product.valuation
+    if method == Valuation.FIFO:
+        value, short = _consume_fifo(product, qty)
+        if short > 0:  # negative stock allowed: the shortfall leaves at the cost price
+            value += money(short * product.cost_price)
+        return value
+    if stock.quantity > 0 and qty >= stock.quantity and stock.value >= 0:
+        # the last units take what is left, so no cent stays behind on an empty product
+        return stock.value + money((qty - stock.quantity) * _unit(product, stock))
+    return money(qty * _unit(product, stock))
+
+
+def _unit(product, stock: ProductStock) -> Decimal:
+    if product.valuation == Valuation.AVERAGE and stock.quantity > 0:
+        return stock.value / stock.quantity
+    return product.cost_price
+
+
+def value_moves(company, moves: list[StockMove]) -> None:
+    """Layers for moves entering or leaving valued stock; sets each move's value and cost.
+
+    Runs under the level locks; locks the products' valuation rows in pk order next.
+    Incoming moves are valued at their `unit_cost` (the purchase price given by the caller)
+    or the product's cost price; standard-cost products always at the cost price.
+    """
+    crossing = [m for m in moves if m.location_src.is_valued != m.location_dest.is_valued]
+    for move in moves:
+        if move not in crossing:
+            move.value = ZERO
+    if not crossing:
+        return
+    rows = product_stocks(company, {m.product_id for m in crossing})
+    locked = {r.product_id: r for r in lock(ProductStock, [r.pk for r in rows.values()]).values()}
+    layers = []
+    for move in crossing:
+        product, stock, qty = move.product, locked[move.product_id], move.quantity_done
+        if move.location_dest.is_valued:
+            if product.valuation == Valuation.STANDARD or move.unit_cost is None:
+                unit = product.cost_price
+                if product.valuation == Valuation.AVERAGE and move.unit_cost is None:
+                    unit = _unit(product, stock)
+            else:
+                unit = move.unit_cost
+            unit = quantize_price(unit)
+            value = money(qty * unit)
+            layers.append(
+                ValuationLayer(
+                    company=company,
+                    product=product,
+                    move=move,
+                    quantity=qty,
+                    unit_cost=unit,
+                    value=value,
+                    remaining_quantity=qty if product.valuation == Valuation.FIFO else ZERO,
+                    remaining_value=value if product.valuation == Valuation.FIFO else ZERO,
+                )
+            )
+            stock.quantity += qty
+            stock.value += value
+        else:
+            value = _outgoing_value(product, stock, qty)
+            unit = quantize_price(value / qty) if qty else ZERO
+            layers.append(
+                ValuationLayer(
+                    company=company,
+                    product=product,
+                    move=move,
+                    quantity=-qty,
+                    unit_cost=unit,
+                    value=-value,
+                )
+            )
+            stock.quantity -= qty
+            stock.value -= value
+        move.unit_cost = unit
+        move.value = value
+    ValuationLayer.objects.bulk_create(layers)
+    ProductStock.objects.bulk_update(list(locked.values()), ["quantity", "value"])
+
+
+def _counterpart(company, usage: str, *, incoming: bool, accounts: dict):
+    """The account on the other side of inventory for stock coming from / going to `usage`."""
+
+    def role(name):
+        if name not in accounts:
+            accounts[name] = account_for_role(company, name, field="account")
+        return accounts[name]
+
+    if usage == LocationUsage.SUPPLIER:
+        return role("grni")
+    if usage == LocationUsage.CUSTOMER:
+        return role("cogs")
+    settings = inventory_settings(company)
+    chosen = settings.gain_account if incoming else settings.loss_account
+    return chosen or role("expense")
+
+
+def post_moves(company, moves: list[StockMove], *, reference: str, user=None):
+    """One posted entry in the stock journal for the valued moves, or None when nothing is.
+
+    receipt Dr inventory / Cr GRNI; delivery Dr COGS / Cr inventory; counts and scrap
+    Dr loss / Cr inventory or the reverse; a return reverses its way in.
+    """
+    totals: dict[tuple[int, int], Decimal] = defaultdict(Decimal)
+    accounts: dict = {}
+    objects = {}
+    for move in moves:
+        if not move.value or move.location_src.is_valued == move.location_dest.is_valued:
+            continue
+        if "inventory" not in accounts:
+            accounts["inventory"] = account_for_role(company, "inventory", field="account")
+        inventory = accounts["inventory"]
+        incoming = move.location_dest.is_valued
+        other_usage = move.location_src.usage if incoming else move.location_dest.usage
+        other = _counterpart(company, other_usage, incoming=incoming, accounts=accounts)
+        debit, credit = (inventory, other) if incoming else (other, inventory)
+        objects[debit.pk], objects[credit.pk] = debit, credit
+        totals[(debit.pk, credit.pk)] += move.value
+    if not totals:
+        return None
+    journal = (
+        Journal.objects.filter(company=company, kind=JournalKind.STOCK, active=True)
+        .order_by("code")
+        .first()
+    )
+    if journal is None:
+        raise ValidationFailed(
+            "The chart of accounts has no active stock journal",
+            code="journal.stock_missing",
+            field="journal",
+        )
+    lines = []
+    for (debit_id, credit_id), value in sorted(totals.items()):
+        if value == 0:
+            continue
+        lines.append({"account": objects[debit_id], "debit": value, "description": reference})
+        lines.append({"account": objects[credit_id], "credit": value, "description": reference})
+    if not lines:
+        return None
+    entry = entry_create(
+        company=company,
+        journal=journal,
+        date=company_today(company),
+        lines=lines,
+        reference=reference[:100],
+        user=user,
+    )
+    return entry_post(entry=entry, user=user)

@@ -1,0 +1,19 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class PurchasingConfig(AppConfig):
+    name = "tandem.purchasing"
+    label = "purchasing"
+    verbose_name = _("Purchasing")
+
+    def ready(self):
+        from tandem.core.events import subscribe
+
+        from .services import on_invoice_changed, on_move_done
+
+        # a receipt processed in inventory, or a bill posted or cancelled in accounting,
+        # updates the order's received and billed quantities
+        subscribe("stock.move_done", on_move_done)
+        subscribe("invoice.posted", on_invoice_changed)
+        subscribe("invoice.cancelled", on_invoice_changed)

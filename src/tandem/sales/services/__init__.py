@@ -1,0 +1,55 @@
+"""Sales services: the only code that changes sales state."""
+
+from .calendar import business_hours_between, calendar_for, calendar_update, deadline
+from .documents import order_pdf
+from .exceptions import (
+    order_exception_resolve,
+    order_exception_update,
+    sla_breach_scan,
+    sla_policy_create,
+    sla_policy_delete,
+    sla_policy_update,
+)
+from .orders import (
+    open_receivables,
+    order_refresh,
+    product_invoice_policy_set,
+    sales_order_cancel,
+    sales_order_confirm,
+    sales_order_create,
+    sales_order_delete,
+    sales_order_invoice,
+    sales_order_send,
+    sales_order_update,
+    sales_settings,
+)
+from .stages import stage_record
+from .stock import delivery_step, sales_order_reserve
+
+__all__ = [
+    "business_hours_between",
+    "calendar_for",
+    "calendar_update",
+    "deadline",
+    "delivery_step",
+    "open_receivables",
+    "order_exception_resolve",
+    "order_exception_update",
+    "order_pdf",
+    "order_refresh",
+    "product_invoice_policy_set",
+    "sales_order_cancel",
+    "sales_order_confirm",
+    "sales_order_create",
+    "sales_order_delete",
+    "sales_order_invoice",
+    "sales_order_reserve",
+    "sales_order_send",
+    "sales_order_update",
+    "sales_settings",
+    "sla_breach_scan",
+    "sla_policy_create",
+    "sla_policy_delete",
+    "sla_policy_update",
+    "stage_record",
+]

@@ -1,0 +1,27 @@
+"""Fulfilment stages: when an order entered each one (once)."""
+
+from __future__ import annotations
+
+from django.utils import timezone
+
+from ..models import OrderStageEvent
+
+
+def stage_record(*, order, stage: str, user=None, at=None, note: str = "") -> bool:
+    """Record that `order` entered `stage` now (or `at`); a second entry is ignored."""
+    if OrderStageEvent.objects.filter(order_id=order.pk, stage=stage).exists():
+        return False
+    OrderStageEvent.objects.bulk_create(
+        [
+            OrderStageEvent(
+                company_id=order.company_id,
+                order_id=order.pk,
+                stage=stage,
+                at=at or timezone.now(),
+                by=user if getattr(user, "pk", None) else None,
+                note=note[:200],
+            )
+        ],
+        ignore_conflicts=True,
+    )
+    return True

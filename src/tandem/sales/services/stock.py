@@ -1,0 +1,231 @@
+"""The order's side of stock: delivery transfers made, reserved, shipped through inventory.
+
+Inventory's services do the stock work; this module only decides what to ask for and
+reads back what was delivered. A company without a warehouse sells without reservations.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from django.db import transaction
+from django.db.models import Sum
+from django.utils import timezone
+
+from tandem.catalog.models import ProductType
+from tandem.core.errors import InvalidTransition, ValidationFailed
+from tandem.inventory.models import MoveState, StockMove, Transfer, TransferKind, Warehouse
+
+from ..models import (
+    ZERO,
+    ExceptionKind,
+    ExceptionState,
+    OrderException,
+    OrderState,
+    SalesOrder,
+    SalesOrderLine,
+    Stage,
+)
+from ._common import lock_order, text
+from .stages import stage_record
+
+OPEN_STATES = (MoveState.DRAFT, MoveState.CONFIRMED, MoveState.ASSIGNED)
+STEPS = {
+    "pick": Stage.PICKED,
+    "pack": Stage.PACKED,
+    "ship": Stage.SHIPPED,
+    "deliver": Stage.DELIVERED,
+}
+
+
+def _stocked(lines) -> list:
+    return [li for li in lines if li.product.type != ProductType.SERVICE]
+
+
+def reserve_for_order(*, order: SalesOrder, lines, user=None) -> Transfer | None:
+    """Create, confirm and assign the delivery; a shortfall opens a stock_shortage exception."""
+    from tandem.inventory.services.transfers import transfer_assign, transfer_create
+
+    stocked = _stocked(lines)
+    if not stocked:
+        return None
+    if not Warehouse.objects.filter(company_id=order.company_id, active=True).exists():
+        return None
+    transfer = transfer_create(
+        company=order.company,
+        kind=TransferKind.DELIVERY,
+        moves=[{"product": li.product, "quantity": li.quantity, "uom": li.uom} for li in stocked],
+        party=order.party,
+        origin=str(order),
+        scheduled_date=order.commitment_date or order.order_date,
+        confirm=True,
+    )
+    order.transfers.add(transfer)
+    _assign(order, transfer_assign(transfer=transfer), user=user)
+    return transfer
+
+
+def _assign(order: SalesOrder, transfer: Transfer, *, user) -> None:
+    from .orders import exception_open
+
+    shortfalls = getattr(transfer, "shortfalls", [])
+    if transfer.state == MoveState.ASSIGNED and not shortfalls:
+        stage_record(order=order, stage=Stage.ALLOCATED, user=user)
+        OrderException.objects.filter(
+            order=order, kind=ExceptionKind.STOCK_SHORTAGE, state=ExceptionState.OPEN
+        ).update(
+            state=ExceptionState.RESOLVED,
+            resolved_at=timezone.now(),
+            resolution_note="stock allocated",
+            updated_at=timezone.now(),
+        )
+        return
+    detail = (
+        "; ".join(f"{s.get('product', '?')}: {s.get('missing', '')}" for s in shortfalls)
+        or "waiting for stock"
+    )
+    exception_open(order=order, kind=ExceptionKind.STOCK_SHORTAGE, detail=f"{transfer}: {detail}")
+
+
+def open_transfers(order: SalesOrder) -> list[Transfer]:
+    return list(
+        order.transfers.filter(kind=TransferKind.DELIVERY, state__in=OPEN_STATES).order_by("pk")
+    )
+
+
+@transaction.atomic
+def sales_order_reserve(*, order: SalesOrder, user=None) -> SalesOrder:
+    """Try again to reserve what the open deliveries still wait for."""
+    from tandem.inventory.services.transfers import transfer_assign
+
+    locked = lock_order(order)
+    if locked.state != OrderState.CONFIRMED:
+        raise InvalidTransition(f"{locked} is not confirmed", code="sales.invalid_transition")
+    for transfer in open_transfers(locked):
+        if transfer.state != MoveState.ASSIGNED:
+            _assign(locked, transfer_assign(transfer=transfer), user=user)
+    return locked
+
+
+def shipped_anything(order: SalesOrder) -> bool:
+    return StockMove.objects.filter(transfer__sales_orders=order.pk, state=MoveState.DONE).exists()
+
+
+def cancel_for_order(*, order: SalesOrder) -> None:
+    from tandem.inventory.services.transfers import transfer_cancel
+
+    for transfer in open_transfers(order):
+        transfer_cancel(transfer=transfer)
+
+
+def sync_delivered(order: SalesOrder) -> None:
+    """Lines' delivered quantities from the done moves of the order's deliveries.
+
+    Moves carry product and the document's unit; several lines of one product take the
+    delivered quantity in line order.
+    """
+    done = defaultdict(lambda: ZERO)
+    for product_id, uom_id, qty in (
+        StockMove.objects.filter(
+            transfer__sales_orders=order.pk,
+            transfer__kind=TransferKind.DELIVERY,
+            state=MoveState.DONE,
+        )
+        .values_list("product_id", "uom_id")
+        .annotate(q=Sum("uom_quantity"))
+    ):
+        done[(product_id, uom_id)] += qty
+    lines = list(SalesOrderLine.objects.filter(order_id=order.pk).order_by("sequence", "pk"))
+    changed = []
+    by_key = defaultdict(list)
+    for line in lines:
+        by_key[(line.product_id, line.uom_id)].append(line)
+    for key, group in by_key.items():
+        left = done.get(key, ZERO)
+        for index, line in enumerate(group):
+            share = left if index == len(group) - 1 else min(left, line.quantity)
+            left -= share
+            if line.qty_delivered != share:
+                line.qty_delivered = share
+                changed.append(line)
+    if changed:
+        SalesOrderLine.objects.bulk_update(changed, ["qty_delivered", "updated_at"])
+
+
+@transaction.atomic
+def delivery_step(
+    *,
+    order: SalesOrder,
+    step: str,
+    user=None,
+    carrier: str = "",
+    tracking_reference: str = "",
+    quantities=None,
+) -> SalesOrder:
+    """Pick, pack, ship (processes the open deliveries) or deliver (customer received).
+
+    `quantities` for ship: {move id: quantity} as inventory's `transfer_done` takes; what is
+    not shipped stays on a backorder linked to the order.
+    """
+    from tandem.inventory.services.transfers import transfer_done
+
+    from .orders import order_refresh
+
+    if step not in STEPS:
+        raise ValidationFailed(
+            f"step: one of {', '.join(STEPS)}", code="validation.choice", field="step"
+        )
+    locked = lock_order(order)
+    if locked.state not in (OrderState.CONFIRMED, OrderState.DONE):
+        raise InvalidTransition(f"{locked} is not confirmed", code="sales.invalid_transition")
+    if step == "ship":
+        transfers = [t for t in open_transfers(locked) if t.state == MoveState.ASSIGNED] or [
+            t for t in open_transfers(locked) if t.state == MoveState.CONFIRMED
+        ]
+        if not transfers:
+            raise InvalidTransition(
+                f"{locked} has nothing ready to ship", code="sales.nothing_to_ship"
+            )
+        for transfer in transfers:
+            asked = quantities
+            if asked is None:
+                # by default ship what is reserved; the rest waits on a backorder
+                asked = {
+                    pk: qty
+                    for pk, qty in transfer.moves.exclude(
+                        state__in=[MoveState.DONE, MoveState.CANCELLED]
+                    ).values_list("pk", "quantity_reserved")
+                }
+                if not any(asked.values()):
+                    continue
+            result = transfer_done(transfer=transfer, quantities=asked, user=user)
+            backorder = getattr(result, "backorder", None)
+            if backorder is not None:
+                locked.transfers.add(backorder)
+        carrier = text(carrier, field="carrier", max_length=100)
+        tracking = text(tracking_reference, field="tracking_reference", max_length=100)
+        if carrier or tracking:
+            SalesOrder.objects.filter(pk=locked.pk).update(
+                carrier=carrier or locked.carrier,
+                tracking_reference=tracking or locked.tracking_reference,
+            )
+        sync_delivered(locked)
+    elif step == "deliver" and not locked.stage_events.filter(stage=Stage.SHIPPED).exists():
+        raise InvalidTransition(f"{locked} has not shipped", code="sales.not_shipped")
+    stage_record(order=locked, stage=STEPS[step], user=user)
+    order_refresh(order=locked)
+    locked.refresh_from_db()
+    return locked
+
+
+def on_move_done(*, event, move_id=None, **_payload) -> None:
+    """A delivery done through the transfers API still moves the order's quantities."""
+    from .orders import order_refresh
+
+    orders = list(SalesOrder.objects.filter(transfers__moves__pk=move_id).distinct())
+    for order in orders:
+        with transaction.atomic():
+            locked = lock_order(order)
+            sync_delivered(locked)
+            stage_record(order=locked, stage=Stage.SHIPPED)
+            order_refresh(order=locked)

@@ -1,0 +1,503 @@
+"""Sales pages (thin: forms parse, services decide, queries read)."""
+
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from tandem.core.errors import DomainError
+from tandem.core.middleware import request_has_perm
+from tandem.web.exports import export_response
+
+from . import services
+from .forms import (
+    CalendarForm,
+    ExceptionFilterForm,
+    LineFormSet,
+    OrderFilterForm,
+    OrderForm,
+    ResolveForm,
+    SlaPolicyForm,
+    add_domain_error,
+)
+from .models import (
+    STAGE_ORDER,
+    OrderException,
+    SalesOrder,
+    SalesOrderLine,
+    SlaPolicy,
+    Stage,
+)
+from .queries import exceptions_filtered, fulfilment_report, orders_filtered
+
+PAGE_SIZE = 50
+
+
+def sales_view(perm: str):
+    """Logged in, acting in a company, holding `perm` (e.g. ``sales.view_salesorder``)."""
+
+    def decorator(view):
+        @login_required
+        @wraps(view)
+        def wrapper(request, *args, **kwargs):
+            if request.company is None or not request_has_perm(request, perm):
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorator
+
+
+def _perms(request) -> dict:
+    return {
+        f"{action}_{model}": request_has_perm(request, f"sales.{action}_{model}")
+        for model in ("salesorder", "orderexception", "slapolicy", "businesscalendar")
+        for action in ("add", "change", "delete", "view")
+    }
+
+
+def _page(request, template, context, status=200):
+    context.setdefault("perms_sales", _perms(request))
+    return render(request, template, context, status=status)
+
+
+# -- dashboard -----------------------------------------------------------------------------
+
+
+@sales_view("sales.view_salesorder")
+def home(request):
+    report = fulfilment_report(request.company)
+    top = max([row["reached"] for row in report["rows"]] + [1])
+    for row in report["rows"]:
+        row["label"] = Stage(row["stage"]).label
+        row["width"] = int(row["reached"] * 100 / top)
+    kinds = report["totals"]["open_exceptions"]
+    top_kind = max(list(kinds.values()) + [1])
+    exceptions = [
+        {"kind": kind, "count": count, "width": int(count * 100 / top_kind)}
+        for kind, count in kinds.items()
+    ]
+    return _page(
+        request,
+        "sales/home.html",
+        {"report": report, "exceptions": exceptions},
+    )
+
+
+# -- orders --------------------------------------------------------------------------------
+
+EXPORT_HEADERS = [
+    "number",
+    "quotation_number",
+    "state",
+    "customer",
+    "order_date",
+    "currency",
+    "untaxed_amount",
+    "tax_amount",
+    "total_amount",
+    "delivery_status",
+    "invoice_status",
+    "payment_status",
+    "channel",
+    "external_reference",
+]
+
+
+@sales_view("sales.view_salesorder")
+def order_list(request):
+    company = request.company
+    form = OrderFilterForm(request.GET or None, company=company)
+    filters = {}
+    if form.is_valid():
+        data = form.cleaned_data
+        filters = {
+            "state": data.get("state") or "",
+            "party": data["party"].pk if data.get("party") else None,
+            "date_from": data.get("date_from"),
+            "date_to": data.get("date_to"),
+            "search": data.get("q") or "",
+        }
+    qs = orders_filtered(company, **filters)
+    fmt = request.GET.get("format")
+    if fmt in ("csv", "xlsx"):
+        rows = qs.values_list(
+            "number",
+            "quotation_number",
+            "state",
+            "party__name",
+            "order_date",
+            "currency_id",
+            "untaxed_amount",
+            "tax_amount",
+            "total_amount",
+            "delivery_status",
+            "invoice_status",
+            "payment_status",
+            "channel",
+            "external_reference",
+        )
+        return export_response(
+            fmt=fmt, filename="sales-orders", headers=EXPORT_HEADERS, rows=rows.iterator()
+        )
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {"form": form, "page": page, "query": request.GET.urlencode()}
+    if request.htmx:
+        return _page(request, "sales/_order_table.html", context)
+    return _page(request, "sales/order_list.html", context)
+
+
+def _order_or_404(request, pk):
+    qs = SalesOrder.objects.filter(company=request.company).select_related(
+        "party", "payment_term", "salesperson"
+    )
+    return get_object_or_404(qs, pk=pk)
+
+
+@sales_view("sales.view_salesorder")
+def order_detail(request, pk):
+    order = _order_or_404(request, pk)
+    lines = list(
+        SalesOrderLine.objects.filter(order=order)
+        .select_related("product", "uom")
+        .prefetch_related("taxes")
+        .order_by("sequence", "pk")
+    )
+    stage_at = {e.stage: e for e in order.stage_events.select_related("by")}
+    timeline = [
+        {"stage": s, "label": Stage(s).label, "event": stage_at.get(s)} for s in STAGE_ORDER
+    ]
+    context = {
+        "order": order,
+        "lines": lines,
+        "timeline": timeline,
+        "transfers": list(order.transfers.order_by("pk")),
+        "invoices": list(order.invoices.order_by("pk")),
+        "exceptions": list(order.exceptions.select_related("owner")),
+        "logs": list(order.logs.select_related("user")),
+        "resolve_form": ResolveForm(),
+        "can_override": request_has_perm(request, "sales.override_credit_limit"),
+    }
+    return _page(request, "sales/order_detail.html", context)
+
+
+def _line_rows(formset) -> list[dict]:
+    rows = []
+    for form in formset.forms:
+        if not form.has_changed() or form.cleaned_data.get("DELETE"):
+            continue
+        data = form.cleaned_data
+        row = {"product": data["product"], "quantity": data["quantity"]}
+        for name in ("description", "unit_price", "discount"):
+            if data.get(name) not in (None, ""):
+                row[name] = data[name]
+        rows.append(row)
+    return rows
+
+
+def _header(form) -> dict:
+    data = dict(form.cleaned_data)
+    party = data.pop("party")
+    if not data.get("order_date"):
+        data.pop("order_date", None)
+    return {"party": party, **data}
+
+
+def _order_form(request, order=None):
+    company = request.company
+    if request.method == "POST":
+        form = OrderForm(request.POST, company=company)
+        formset = LineFormSet(request.POST, prefix="lines", form_kwargs={"company": company})
+    else:
+        initial = {}
+        line_initial = []
+        if order is not None:
+            initial = {
+                "party": order.party_id,
+                "order_date": order.order_date,
+                "commitment_date": order.commitment_date,
+                "channel": order.channel,
+                "external_reference": order.external_reference,
+                "language": order.language,
+                "note": order.note,
+            }
+            line_initial = [
+                {
+                    "product": li.product_id,
+                    "description": li.description,
+                    "quantity": li.quantity,
+                    "unit_price": li.unit_price,
+                    "discount": li.discount,
+                }
+                for li in order.lines.order_by("sequence", "pk")
+            ]
+        elif request.GET.get("party"):
+            initial = {"party": request.GET["party"]}
+        form = OrderForm(initial=initial, company=company)
+        formset = LineFormSet(
+            initial=line_initial, prefix="lines", form_kwargs={"company": company}
+        )
+    preview = None
+    if request.method == "POST" and form.is_valid() and formset.is_valid():
+        header = _header(form)
+        lines = _line_rows(formset)
+        wants = request.POST.get("action", "save")
+        try:
+            if wants == "save":
+                if order is None:
+                    order = services.sales_order_create(
+                        company=company, user=request.user, lines=lines, **header
+                    )
+                else:
+                    services.sales_order_update(
+                        order=order, user=request.user, lines=lines, **header
+                    )
+                messages.success(request, _("Quotation saved."))
+                return redirect("sales:order_detail", order.pk)
+            if lines:
+                computed, figures = services.orders.sales_order_preview(
+                    company=company, user=request.user, lines=lines, **header
+                )
+                preview = {"lines": computed, "figures": figures}
+        except DomainError as error:
+            add_domain_error(form, error, formset=formset)
+        if wants == "add_line":
+            data = request.POST.copy()
+            data["lines-TOTAL_FORMS"] = str(int(data.get("lines-TOTAL_FORMS", 1)) + 1)
+            formset = LineFormSet(data, prefix="lines", form_kwargs={"company": company})
+            formset.is_valid()
+    context = {"form": form, "formset": formset, "order": order, "preview": preview}
+    if request.htmx:
+        return _page(request, "sales/_order_form.html", context)
+    return _page(request, "sales/order_form.html", context)
+
+
+@sales_view("sales.add_salesorder")
+def order_create(request):
+    return _order_form(request)
+
+
+@sales_view("sales.change_salesorder")
+def order_edit(request, pk):
+    order = _order_or_404(request, pk)
+    if not order.is_draft:
+        messages.error(request, _("Only quotations can be changed."))
+        return redirect("sales:order_detail", pk)
+    return _order_form(request, order)
+
+
+def _action(request, pk, run, done_message):
+    order = _order_or_404(request, pk)
+    try:
+        run(order)
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, done_message)
+    return redirect("sales:order_detail", pk)
+
+
+@require_POST
+@sales_view("sales.change_salesorder")
+def order_send(request, pk):
+    return _action(
+        request,
+        pk,
+        lambda o: services.sales_order_send(order=o, user=request.user),
+        _("Quotation sent."),
+    )
+
+
+@require_POST
+@sales_view("sales.change_salesorder")
+def order_confirm(request, pk):
+    override = request.POST.get("override_credit") == "1"
+    return _action(
+        request,
+        pk,
+        lambda o: services.sales_order_confirm(
+            order=o, user=request.user, override_credit=override
+        ),
+        _("Order confirmed."),
+    )
+
+
+@require_POST
+@sales_view("sales.change_salesorder")
+def order_cancel(request, pk):
+    return _action(
+        request,
+        pk,
+        lambda o: services.sales_order_cancel(
+            order=o, user=request.user, reason=request.POST.get("reason", "")[:500]
+        ),
+        _("Order cancelled."),
+    )
+
+
+@require_POST
+@sales_view("sales.change_salesorder")
+def order_invoice(request, pk):
+    if not request_has_perm(request, "accounting.add_invoice"):
+        raise PermissionDenied
+    return _action(
+        request,
+        pk,
+        lambda o: services.sales_order_invoice(orders=[o], user=request.user),
+        _("Invoice created."),
+    )
+
+
+@require_POST
+@sales_view("sales.change_salesorder")
+def order_step(request, pk, step):
+    if not request_has_perm(request, "inventory.change_transfer"):
+        raise PermissionDenied
+    return _action(
+        request,
+        pk,
+        lambda o: services.delivery_step(
+            order=o,
+            step=step,
+            user=request.user,
+            carrier=request.POST.get("carrier", ""),
+            tracking_reference=request.POST.get("tracking_reference", ""),
+        ),
+        _("Delivery step recorded."),
+    )
+
+
+@require_POST
+@sales_view("sales.delete_salesorder")
+def order_delete(request, pk):
+    order = _order_or_404(request, pk)
+    try:
+        services.sales_order_delete(order=order)
+    except DomainError as error:
+        messages.error(request, error.message)
+        return redirect("sales:order_detail", pk)
+    messages.success(request, _("Quotation deleted."))
+    return redirect("sales:order_list")
+
+
+@sales_view("sales.view_salesorder")
+def order_pdf(request, pk):
+    order = _order_or_404(request, pk)
+    response = HttpResponse(services.order_pdf(order), content_type="application/pdf")
+    name = str(order).replace("/", "-")
+    response["Content-Disposition"] = f'inline; filename="{name}.pdf"'
+    return response
+
+
+# -- exceptions ----------------------------------------------------------------------------
+
+
+@sales_view("sales.view_orderexception")
+def exception_list(request):
+    form = ExceptionFilterForm(request.GET or None)
+    filters = {"state": "open"} if not request.GET else {}
+    if form.is_valid():
+        data = form.cleaned_data
+        filters = {
+            "kind": data.get("kind") or "",
+            "state": data.get("state") or "",
+            "owner": request.user.pk if data.get("mine") else None,
+        }
+    qs = exceptions_filtered(request.company, **filters)
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    return _page(
+        request,
+        "sales/exception_list.html",
+        {"form": form, "page": page, "resolve_form": ResolveForm()},
+    )
+
+
+@require_POST
+@sales_view("sales.change_orderexception")
+def exception_resolve(request, pk):
+    exception = get_object_or_404(OrderException, company=request.company, pk=pk)
+    form = ResolveForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Write a resolution note."))
+    else:
+        try:
+            services.order_exception_resolve(
+                exception=exception, note=form.cleaned_data["note"], user=request.user
+            )
+        except DomainError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, _("Exception resolved."))
+    return redirect(request.POST.get("next") or "sales:exception_list")
+
+
+# -- settings ------------------------------------------------------------------------------
+
+
+@sales_view("sales.view_slapolicy")
+def sla_settings(request):
+    company = request.company
+    calendar = services.calendar_for(company)
+    sla_form = SlaPolicyForm(prefix="sla")
+    calendar_form = CalendarForm(
+        prefix="cal",
+        initial={
+            "country": calendar.country,
+            "subdivision": calendar.subdivision,
+            "working_days": [str(d) for d in sorted(calendar.weekdays)],
+            "work_start": calendar.work_start,
+            "work_end": calendar.work_end,
+            "time_zone": calendar.time_zone,
+        },
+    )
+    if request.method == "POST":
+        if "add_policy" in request.POST:
+            if not request_has_perm(request, "sales.add_slapolicy"):
+                raise PermissionDenied
+            sla_form = SlaPolicyForm(request.POST, prefix="sla")
+            if sla_form.is_valid():
+                try:
+                    services.sla_policy_create(company=company, **sla_form.cleaned_data)
+                except DomainError as error:
+                    add_domain_error(sla_form, error)
+                else:
+                    messages.success(request, _("SLA policy saved."))
+                    return redirect("sales:sla_settings")
+        elif "delete_policy" in request.POST:
+            if not request_has_perm(request, "sales.delete_slapolicy"):
+                raise PermissionDenied
+            policy = get_object_or_404(
+                SlaPolicy, company=company, pk=request.POST.get("delete_policy")
+            )
+            services.sla_policy_delete(policy=policy)
+            messages.success(request, _("SLA policy deleted."))
+            return redirect("sales:sla_settings")
+        elif "save_calendar" in request.POST:
+            if not request_has_perm(request, "sales.change_businesscalendar"):
+                raise PermissionDenied
+            calendar_form = CalendarForm(request.POST, prefix="cal")
+            if calendar_form.is_valid():
+                try:
+                    services.calendar_update(company=company, **calendar_form.cleaned_data)
+                except DomainError as error:
+                    add_domain_error(calendar_form, error)
+                else:
+                    messages.success(request, _("Business calendar saved."))
+                    return redirect("sales:sla_settings")
+    return _page(
+        request,
+        "sales/sla_settings.html",
+        {
+            "policies": list(SlaPolicy.objects.filter(company=company).order_by("id")),
+            "sla_form": sla_form,
+            "calendar_form": calendar_form,
+            "calendar": calendar,
+        },
+    )
