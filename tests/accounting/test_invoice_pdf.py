@@ -10,7 +10,12 @@ from tandem.accounting.pdf import cjk_font, document_language, invoice_pdf
 from tests.accounting.test_invoice_fixtures import *  # noqa: F403
 from tests.accounting.test_invoice_fixtures import YEAR, D
 
-needs_font = pytest.mark.skipif(cjk_font() is None, reason="no CJK font installed")
+
+@pytest.fixture
+def font_installed():
+    # A missing font must fail, not skip: without it the PDF silently drops the Chinese text.
+    if cjk_font() is None:
+        pytest.fail("No CJK font: apt-get install fonts-noto-cjk or set TANDEM_PDF_FONT (README)")
 
 
 def text_of(pdf: bytes) -> str:
@@ -28,9 +33,8 @@ def text_of(pdf: bytes) -> str:
     return "".join(found)
 
 
-@needs_font
 @pytest.mark.django_db
-def test_a_chinese_invoice_pdf_embeds_the_chinese_text(draft, taxes, customer):
+def test_a_chinese_invoice_pdf_embeds_the_chinese_text(font_installed, draft, taxes, customer):
     customer.name = "北京客户有限公司"
     customer.save()
     invoice = draft(
