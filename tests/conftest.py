@@ -30,6 +30,15 @@ def pytest_collection_modifyitems(config, items):
         config.hook.pytest_deselected(items=deselected)
         items[:] = kept
         config._tandem_pg_deselected = len(deselected)
+        if hasattr(config, "workeroutput"):  # an xdist worker: the controller prints the note
+            config.workeroutput["tandem_pg_deselected"] = len(deselected)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error):
+    # every xdist worker collects the whole suite, so each reports the same count
+    count = getattr(node, "workeroutput", {}).get("tandem_pg_deselected", 0)
+    node.config._tandem_pg_deselected = max(getattr(node.config, "_tandem_pg_deselected", 0), count)
 
 
 def pytest_terminal_summary(terminalreporter, config):

@@ -183,6 +183,16 @@ def test_sla_policies_crud_and_report(api):
     assert cal["working_days"] == [0, 1, 2, 3, 4, 5]
 
 
+def test_report_period_and_calendar_hours_with_offsets_answer_without_500(api):
+    # found by the API fuzzer: a bounded period and a time with a UTC offset
+    bounded = api.get("/reports/order-fulfilment?date_from=2000-01-01&date_to=2000-01-01")
+    assert bounded.status_code == 200
+    assert all(row["reached"] == 0 for row in bounded.json()["rows"])
+    offset = api.patch("/business-calendar", {"work_end": "00:00:00Z"})
+    assert (offset.status_code, offset.json()["code"]) == (422, "validation.invalid")
+    assert api.get("/business-calendar").json()["work_end"] == "18:00:00"
+
+
 def test_other_company_rows_do_not_exist(api, api_as, body, other_company):
     from tandem.core.services import membership_grant
     from tests.factories import UserFactory

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
-from django.utils import timezone
 
 from .models import (
     STAGE_ORDER,
@@ -102,11 +102,13 @@ def fulfilment_report(
     received = OrderStageEvent.objects.filter(company=company, stage=Stage.RECEIVED).exclude(
         order__state=OrderState.CANCELLED
     )
+    # period days are the company's local days, not UTC days
+    local = ZoneInfo(company.time_zone or "UTC")
     if date_from:
-        received = received.filter(at__gte=datetime.combine(date_from, time.min, timezone.utc))
+        received = received.filter(at__gte=datetime.combine(date_from, time.min, local))
     if date_to:
         received = received.filter(
-            at__lt=datetime.combine(date_to + timedelta(days=1), time.min, timezone.utc)
+            at__lt=datetime.combine(date_to + timedelta(days=1), time.min, local)
         )
     order_ids = received.values("order_id")
     events = OrderStageEvent.objects.filter(company=company, order_id__in=order_ids)

@@ -134,6 +134,9 @@ def calendar_update(*, company, **changes) -> BusinessCalendar:
     if unknown:
         raise ValidationFailed(f"Unknown fields: {', '.join(sorted(unknown))}")
     for name, value in changes.items():
+        if name in {"work_start", "work_end"} and getattr(value, "tzinfo", None) is not None:
+            # working hours are wall-clock times in the calendar's own time zone
+            raise ValidationFailed(f"{name}: give a local time without a UTC offset", field=name)
         setattr(row, name, value)
     row.country = (row.country or "").upper()
     if row.country and row.country not in holidays.list_supported_countries():
