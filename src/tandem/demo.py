@@ -30,6 +30,7 @@ from tandem.crm.demo import load_crm_demo
 from tandem.inventory.demo import load_inventory_demo
 from tandem.parties.models import Address, Contact, Party, PaymentTerm, Tag
 from tandem.purchasing.demo import load_purchasing_demo
+from tandem.sales.demo import load_sales_demo
 
 SIZES = {"small": (80, 60), "large": (10_000, 2_000)}
 CN_CITIES = [
@@ -444,6 +445,7 @@ def load_demo(*, size: str = "small", seed: int = 1) -> dict:
     load_inventory_demo(company, rng=rng, size=size)
     load_purchasing_demo(company, rng=rng, size=size)
     invoices = _invoices(company, rng, parties, products, 40 if size == "small" else 400)
+    load_sales_demo(company, rng=rng, size=size)
     load_crm_demo(company=company, parties=parties, products=products, rng=rng)
 
     subsidiary = _company("DEMO-US", "Tandem Demo Inc.", "USD", "US", "America/New_York")

@@ -59,6 +59,7 @@ def docs(company, acct, journals, post):
                 residual_company=ZERO if cancel else total,
                 entry=entry,
                 cancel_entry=cancel,
+                cancelled_on=cancelled_on,
             )
 
         @staticmethod

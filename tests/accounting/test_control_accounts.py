@@ -10,12 +10,8 @@ from tandem.accounting.models import Allocation, Invoice, Payment
 from tandem.accounting.services import payments as pay
 from tandem.core.integrity import run_all
 
-from . import test_payments_support as support
 from .conftest import cr, dr
 from .test_payments_support import YEAR, D, make_invoice, receive, set_rate
-
-supplier = support.supplier
-usd_customer = support.usd_customer
 
 DOCUMENT_CHECKS = (
     checks.control_accounts,

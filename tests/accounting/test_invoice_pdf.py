@@ -7,8 +7,7 @@ from datetime import date
 import pytest
 
 from tandem.accounting.pdf import cjk_font, document_language, invoice_pdf
-from tests.accounting.test_invoice_fixtures import *  # noqa: F403
-from tests.accounting.test_invoice_fixtures import YEAR, D
+from tests.accounting.conftest import YEAR, D
 
 
 @pytest.fixture

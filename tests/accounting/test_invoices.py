@@ -20,8 +20,7 @@ from tandem.core import events
 from tandem.core.errors import Conflict, ValidationFailed
 from tandem.core.models import SequenceNumber
 from tandem.core.services import exchange_rate_set
-from tests.accounting.test_invoice_fixtures import *  # noqa: F403
-from tests.accounting.test_invoice_fixtures import YEAR, D
+from tests.accounting.conftest import YEAR, D
 
 
 def entry_rows(entry):

@@ -5,8 +5,7 @@ import pytest
 from tandem.accounting.models import Invoice, Tax
 from tandem.catalog.services import product_create
 from tandem.core.services import company_create, membership_grant
-from tests.accounting.test_invoice_fixtures import *  # noqa: F403
-from tests.accounting.test_invoice_fixtures import YEAR
+from tests.accounting.conftest import YEAR
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db

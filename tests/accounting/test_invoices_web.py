@@ -4,8 +4,7 @@ import pytest
 from django.urls import reverse
 
 from tandem.accounting.models import AccountingSettings, Invoice, Tax
-from tests.accounting.test_invoice_fixtures import *  # noqa: F403
-from tests.accounting.test_invoice_fixtures import YEAR, D
+from tests.accounting.conftest import YEAR, D
 
 pytestmark = pytest.mark.django_db
 

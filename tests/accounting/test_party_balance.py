@@ -6,10 +6,7 @@ from tandem.accounting.queries.parties import party_balance
 from tandem.core.services import membership_grant
 from tests.factories import UserFactory
 
-from . import test_payments_support as support
 from .test_payments_support import YEAR, D, make_invoice, receive
-
-supplier = support.supplier
 
 
 def test_balances_overdue_open_documents_and_days_to_pay(chart, customer):

@@ -8,7 +8,6 @@ from tandem.accounting.models import Allocation, Entry, Invoice, Payment
 from tandem.accounting.services import payments as pay
 from tandem.core.errors import DomainError
 
-from . import test_payments_support as support
 from .test_payments_support import (
     YEAR,
     D,
@@ -20,10 +19,6 @@ from .test_payments_support import (
     state_of,
     tb,
 )
-
-supplier = support.supplier
-usd_customer = support.usd_customer
-usd_supplier = support.usd_supplier
 
 
 def test_a_partial_payment_leaves_the_rest_due(chart, customer):

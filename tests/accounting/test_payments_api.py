@@ -10,10 +10,7 @@ from tandem.accounting.services import payments as pay
 from tandem.core.services import company_create, membership_grant
 from tests.factories import UserFactory
 
-from . import test_payments_support as support
 from .test_payments_support import YEAR, D, fresh, make_invoice, receive, state_of
-
-supplier = support.supplier
 
 
 def problem(response, status, code):

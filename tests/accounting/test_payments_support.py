@@ -1,40 +1,16 @@
-"""Fixtures and helpers the payment tests share (no tests here)."""
+"""Helpers the payment tests share (no tests here; the fixtures are in conftest.py)."""
 
 from datetime import date
 from decimal import Decimal
-
-import pytest
 
 from tandem.accounting import queries
 from tandem.accounting.models import Account, Invoice, Tax
 from tandem.accounting.services import invoices as invoice_services
 from tandem.accounting.services import payments as pay
 from tandem.core.services import exchange_rate_set
-from tandem.parties.models import Party
 
 D = Decimal
 YEAR = 2026
-
-
-@pytest.fixture
-def supplier(company):
-    return Party.objects.create(
-        company=company, name="Shanghai Supplier", is_supplier=True, currency_id="CNY"
-    )
-
-
-@pytest.fixture
-def usd_customer(company):
-    return Party.objects.create(
-        company=company, name="Boston Customer", is_customer=True, currency_id="USD"
-    )
-
-
-@pytest.fixture
-def usd_supplier(company):
-    return Party.objects.create(
-        company=company, name="Texas Supplier", is_supplier=True, currency_id="USD"
-    )
 
 
 def tax13(company, scope="sale"):

@@ -7,8 +7,7 @@ import pytest
 from tandem.accounting.queries.taxes import tax_report
 from tandem.accounting.services.invoices import invoice_cancel, invoice_credit, invoice_post
 from tandem.core.services import exchange_rate_set
-from tests.accounting.test_invoice_fixtures import *  # noqa: F403
-from tests.accounting.test_invoice_fixtures import YEAR, D
+from tests.accounting.conftest import YEAR, D
 
 MARCH = {"date_from": date(YEAR, 3, 1), "date_to": date(YEAR, 3, 31)}
 

@@ -14,77 +14,22 @@ from functools import partial
 
 import pytest
 
-from tandem.accounting import services as accounting
-from tandem.accounting.models import Invoice, Tax
-from tandem.catalog.services import product_create
+from tandem.accounting.models import Invoice
 from tandem.core.integrity import run_all
-from tandem.inventory import services as inventory
-from tandem.parties.models import Party
 from tandem.sales.models import SalesOrder
+
+from .conftest import LINES
 
 pytestmark = pytest.mark.django_db
 
 YEAR = date.today().year
 TODAY = date.today().isoformat()
-LINES = [("P-100", "100", "60", 2), ("P-50", "50", "40", 3), ("P-20", "20", "10", 5)]
 
 # account code -> balance (debit - credit) after each step
 RECEIVED = {"1405": "1100.00", "220201": "-1100.00"}
 SHIPPED = {**RECEIVED, "1405": "810.00", "6401": "290.00"}
 INVOICED = {**SHIPPED, "1122": "508.50", "6001": "-450.00", "222102": "-58.50"}
 PAID = {**INVOICED, "1122": "0.00", "1002": "508.50"}
-
-
-@pytest.fixture
-def shop(company):
-    accounting.fiscal_year_create(company=company, date_start=date(YEAR, 1, 1))
-    accounting.chart_install(company=company, template="prc")
-    vat = Tax.objects.get(company=company, scope="sale", name="销项税 13%")
-    warehouse = inventory.warehouse_create(company=company, code="WH", name="Main")
-    supplier = Party.objects.create(
-        company=company, name="Supplier", is_supplier=True, currency_id="CNY"
-    )
-    products = []
-    for sku, price, cost, _qty in LINES:
-        product = product_create(
-            company=company,
-            sku=sku,
-            name=f"Product {sku}",
-            type="goods",
-            list_price=D(price),
-            cost_price=D(cost),
-            valuation="fifo",
-        )
-        vat.products.add(product)
-        receipt = inventory.transfer_create(
-            company=company,
-            kind="receipt",
-            warehouse=warehouse,
-            party=supplier,
-            moves=[{"product": product, "quantity": D("10"), "unit_cost": D(cost)}],
-        )
-        inventory.transfer_done(transfer=inventory.transfer_confirm(transfer=receipt))
-        products.append(product)
-    customer = Party.objects.create(
-        company=company,
-        name="Hangzhou Buyer",
-        is_customer=True,
-        currency_id="CNY",
-        email="buyer@example.com",
-    )
-    return {"products": products, "customer": customer}
-
-
-@pytest.fixture
-def committed(django_capture_on_commit_callbacks):
-    """Run each write's on-commit reactions (order statuses follow invoice and payment events)
-    as the real request's commit would."""
-
-    def run(call, *args, **kwargs):
-        with django_capture_on_commit_callbacks(execute=True):
-            return call(*args, **kwargs)
-
-    return run
 
 
 def _tb(api) -> dict[str, D]:
@@ -251,6 +196,7 @@ def test_quotation_to_paid_through_the_pages(web, shop, committed):
     _page_books(web, INVOICED)
     party = web.get(f"/parties/{customer.pk}/").content.decode()
     assert re.search(r'data-testid="receivable">([^<]*)<', party).group(1).split()[0] == "508.50"
+    assert order.number in party  # the customer page lists its orders
 
     journal = web.get(f"/accounting/payments/new/?invoice={invoice.pk}").context["form"]
     post(

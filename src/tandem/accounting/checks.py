@@ -248,6 +248,13 @@ def documents_have_entries():
         )
         for code, number in unreversed.values_list("company__code", "number").order_by("pk"):
             yield f"{code} {label} {number}: cancelled without a posted reversal"
+        # "as of" reports read cancelled_on instead of joining the reversal entry
+        misdated = done.exclude(
+            Q(cancel_entry__isnull=True, cancelled_on__isnull=True)
+            | Q(cancel_entry__isnull=False, cancelled_on=F("cancel_entry__date"))
+        )
+        for code, number in misdated.values_list("company__code", "number").order_by("pk"):
+            yield f"{code} {label} {number}: cancelled_on differs from its reversal's date"
         drafts = model.objects.filter(state="draft", entry__isnull=False)
         for code, pk in drafts.values_list("company__code", "pk").order_by("pk"):
             yield f"{code} draft {label} {pk}: has a journal entry"

@@ -144,3 +144,18 @@ class AllocationWrongKind(ValidationFailed):
 class AllocationNotOpen(Conflict):
     code = "allocation.document_not_open"
     title = "Only posted documents are settled"
+
+
+# -- period-end revaluation --------------------------------------------------------------------
+
+
+class RevaluationExists(Conflict):
+    """One run per period end: a second one would count the differences twice."""
+
+    code = "fx_revaluation.exists"
+    title = "The open items were already revalued at this date"
+
+
+class NotPeriodEnd(ValidationFailed):
+    code = "fx_revaluation.not_period_end"
+    title = "Revaluations are dated at the end of a period"

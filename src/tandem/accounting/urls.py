@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import invoices, payments, reports
+from .views import category_accounts, invoices, payments, reports, revaluation
 from .views import ledger as views
 
 app_name = "accounting"
@@ -27,4 +27,7 @@ urlpatterns = [
     path("reports/trial-balance/", views.trial_balance, name="trial_balance"),
     path("reports/general-ledger/", views.general_ledger, name="general_ledger"),
 ]
-urlpatterns += invoices.urlpatterns + payments.urlpatterns + reports.urlpatterns
+urlpatterns += (
+    invoices.urlpatterns + payments.urlpatterns + reports.urlpatterns + revaluation.urlpatterns
+)
+urlpatterns += category_accounts.urlpatterns

@@ -59,13 +59,25 @@ def opportunity_states_match_stages():
         yield f"opportunity {pk}: stage {stage_id} belongs to another team's pipeline"
 
 
+@register("crm: an opportunity's sales order is for its customer and the opportunity is won")
+def opportunity_orders():
+    rows = (
+        Opportunity.objects.filter(sales_order__isnull=False)
+        .filter(~Q(sales_order__party=F("party")) | ~Q(state="won"))
+        .order_by("pk")
+        .values_list("pk", "sales_order_id")
+    )
+    for pk, order_id in rows:
+        yield f"opportunity {pk}: sales order {order_id} is for another customer or not won"
+
+
 # (model, foreign keys that must point at a row of the same company)
 _REFERENCES = [
     (PipelineStage, ["team"]),
     (Lead, ["team", "matched_party", "matched_contact", "opportunity"]),
     (
         Opportunity,
-        ["party", "contact", "team", "stage", "lost_reason", "lead"],
+        ["party", "contact", "team", "stage", "lost_reason", "lead", "sales_order"],
     ),
     (OpportunityStageChange, ["opportunity", "from_stage", "to_stage"]),
     (Activity, ["party", "lead", "opportunity"]),

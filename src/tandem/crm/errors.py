@@ -35,6 +35,13 @@ class OpportunityClosed(InvalidTransition):
     title = "The opportunity is won or lost"
 
 
+class NothingToOrder(Conflict):
+    """Winning with an order asked for, but the opportunity has no customer or no products."""
+
+    code = "opportunity.no_products"
+    title = "Nothing to put on an order"
+
+
 class ActivityNotPlanned(InvalidTransition):
     code = "activity.not_planned"
     title = "The activity is not planned"

@@ -143,6 +143,9 @@ class OpportunityOut(Scoped):
     lost_at: datetime | None
     source: str
     lead: int | None = Field(validation_alias="lead_id")
+    sales_order: int | None = Field(
+        validation_alias="sales_order_id", description="The draft order made when it was won"
+    )
     next_activity: NextActivityOut | None
 
     @staticmethod
@@ -195,6 +198,14 @@ class MoveIn(Schema):
     stage: Id
     lost_reason: Id | None = Field(None, description="Required when moving to the lost stage")
     lost_note: Text(500) = ""
+
+
+class WinIn(Schema):
+    create_order: bool = Field(
+        False,
+        description="Also make a draft sales order of the products of interest (quantity 1, "
+        "price-list price, the opportunity's currency)",
+    )
 
 
 class LoseIn(Schema):
@@ -358,6 +369,46 @@ class InteractionIn(Schema):
     lead: Id | None = None
     opportunity: Id | None = None
     message_id: Text(255) = ""
+
+
+class SendEmailIn(Schema):
+    to: Text(1000) | list[Text(254)] = Field(
+        description="One address, several separated by commas, or a list (at most 20)"
+    )
+    subject: Text(200)
+    body: Text(100_000) = ""
+    party: Id | None = Field(None, description="Exactly one of party, lead, opportunity")
+    lead: Id | None = None
+    opportunity: Id | None = None
+
+
+class ImportErrorOut(Schema):
+    field: str | None
+    message: str
+    code: str
+
+
+class ImportRowOut(Schema):
+    row: int = Field(description="The row of the file (the header is row 1)")
+    name: str
+    errors: list[ImportErrorOut]
+    lead: int | None = Field(description="The lead made (a commit only)")
+    matched_party: int | None
+    match_on: str
+    existing_lead: int | None = Field(description="An open lead with the same email")
+
+
+class ImportTotals(Schema):
+    rows: int
+    valid: int
+    errors: int
+    created: int
+
+
+class LeadImportOut(Schema):
+    dry_run: bool
+    rows: list[ImportRowOut]
+    totals: ImportTotals
 
 
 # -- reports ---------------------------------------------------------------------------------
@@ -525,8 +576,8 @@ class MailInOut(Schema):
 
 class TimelineItem(Schema):
     kind: str = Field(
-        description="interaction, activity, opportunity, stage_change, invoice, credit_note "
-        "or payment"
+        description="interaction, activity, opportunity, stage_change, order, delivery, "
+        "invoice, credit_note or payment"
     )
     id: int
     at: datetime
@@ -561,6 +612,12 @@ class Touch(Schema):
     title: str
 
 
+class OverviewOrders(Schema):
+    count: int = Field(description="Orders placed: confirmed or done")
+    open: int = Field(description="Confirmed orders not yet done")
+    quotations: int = Field(description="Draft or sent quotations")
+
+
 class PartyOverviewOut(Schema):
     party: int
     name: str
@@ -577,6 +634,7 @@ class PartyOverviewOut(Schema):
     open_opportunities: list[OverviewOpportunity]
     open_pipeline: Decimal
     top_products: list[TopProduct]
+    orders: OverviewOrders
     last_touch: Touch | None
     next_touch: Touch | None
     timeline: list[TimelineItem]

@@ -2,18 +2,8 @@
 
 from decimal import Decimal
 
-from django.db.models import (
-    DecimalField,
-    Exists,
-    F,
-    Func,
-    OuterRef,
-    Q,
-    Subquery,
-    Sum,
-    Value,
-)
-from django.db.models.functions import Coalesce
+from django.db import connection
+from django.db.models import F, Q
 
 from tandem.accounting.expressions import MoneySum
 from tandem.accounting.models import EntryLine
@@ -25,118 +15,111 @@ from .models import (
     ProductStock,
     StockLevel,
     StockMove,
-    ValuationLayer,
 )
 
-_QTY = DecimalField(max_digits=32, decimal_places=0)
-_ZERO = Value(Decimal(0), output_field=_QTY)
+VALUED = ", ".join(f"'{usage}'" for usage in VALUED_USAGES)
+
+# One GROUP BY over the levels and the done moves (in at the destination, out at the source),
+# keyed by product, location and lot (NULL lots group together, unlike `=`). A level whose
+# on hand differs from its moves, or done moves at a valued location with no level, breaches.
+# Quantities are compared in whole millionths (see `Scaled`). Set-based on purpose: the
+# correlated form took minutes over a million moves (bench/stock.py).
+ON_HAND_SQL = f"""
+    SELECT t.product_id, t.location_id, t.lot_id, p.sku, loc.full_name,
+           SUM(t.level), SUM(t.moved_in), SUM(t.moved_out), SUM(t.held)
+    FROM (
+        SELECT product_id, location_id, lot_id, 1 AS level, ROUND(on_hand * 1000000) AS held,
+               0 AS moved_in, 0 AS moved_out
+        FROM inventory_stocklevel
+        UNION ALL
+        SELECT product_id, location_dest_id, lot_id, 0, 0, ROUND(quantity_done * 1000000), 0
+        FROM inventory_stockmove WHERE state = 'done'
+        UNION ALL
+        SELECT product_id, location_src_id, lot_id, 0, 0, 0, ROUND(quantity_done * 1000000)
+        FROM inventory_stockmove WHERE state = 'done'
+    ) t
+    JOIN inventory_location loc ON loc.id = t.location_id
+    JOIN catalog_product p ON p.id = t.product_id
+    GROUP BY t.product_id, t.location_id, t.lot_id, p.sku, loc.full_name, loc.usage
+    HAVING (SUM(t.level) > 0 AND SUM(t.held) <> SUM(t.moved_in) - SUM(t.moved_out))
+        OR (SUM(t.level) = 0 AND loc.usage IN ({VALUED}))
+    ORDER BY t.product_id, t.location_id, t.lot_id
+"""
+
+RESERVED_SQL = """
+    SELECT t.product_id, t.location_id, t.lot_id, p.sku, SUM(t.held), SUM(t.by_moves)
+    FROM (
+        SELECT product_id, location_id, lot_id, ROUND(reserved * 1000000) AS held,
+               0 AS by_moves
+        FROM inventory_stocklevel WHERE reserved <> 0
+        UNION ALL
+        SELECT product_id, location_src_id, lot_id, 0, ROUND(quantity_reserved * 1000000)
+        FROM inventory_stockmove
+        WHERE state IN ('confirmed', 'assigned') AND quantity_reserved > 0
+    ) t
+    JOIN catalog_product p ON p.id = t.product_id
+    GROUP BY t.product_id, t.location_id, t.lot_id, p.sku
+    HAVING SUM(t.held) <> SUM(t.by_moves)
+    ORDER BY t.product_id, t.location_id, t.lot_id
+"""
+
+LAYERS_SQL = f"""
+    SELECT p.sku, s.quantity, s.value, COALESCE(l.qty, 0), COALESCE(l.val, 0),
+           COALESCE(h.qty, 0)
+    FROM inventory_productstock s
+    JOIN catalog_product p ON p.id = s.product_id
+    LEFT JOIN (SELECT product_id, SUM(ROUND(quantity * 1000000)) AS qty,
+                      SUM(ROUND(value * 100)) AS val
+               FROM inventory_valuationlayer GROUP BY product_id) l
+           ON l.product_id = s.product_id
+    LEFT JOIN (SELECT lv.product_id, SUM(ROUND(lv.on_hand * 1000000)) AS qty
+               FROM inventory_stocklevel lv
+               JOIN inventory_location loc ON loc.id = lv.location_id
+               WHERE loc.usage IN ({VALUED}) GROUP BY lv.product_id) h
+           ON h.product_id = s.product_id
+    WHERE ROUND(s.quantity * 1000000) <> COALESCE(l.qty, 0)
+       OR ROUND(s.value * 100) <> COALESCE(l.val, 0)
+       OR ROUND(s.quantity * 1000000) <> COALESCE(h.qty, 0)
+    ORDER BY s.id
+"""
+
+# a done move that crossed into or out of valued stock carries its layers' value
+MOVE_VALUE_SQL = f"""
+    SELECT m.id, m.value, COALESCE(l.val, 0)
+    FROM inventory_stockmove m
+    JOIN inventory_location src ON src.id = m.location_src_id
+    JOIN inventory_location dest ON dest.id = m.location_dest_id
+    LEFT JOIN (SELECT move_id, SUM(ROUND(value * 100)) AS val FROM inventory_valuationlayer
+               WHERE move_id IS NOT NULL GROUP BY move_id) l ON l.move_id = m.id
+    WHERE m.state = 'done'
+      AND (CASE WHEN src.usage IN ({VALUED}) THEN 1 ELSE 0 END)
+          <> (CASE WHEN dest.usage IN ({VALUED}) THEN 1 ELSE 0 END)
+      AND ABS(ROUND(m.value * 100)) <> ABS(COALESCE(l.val, 0))
+    ORDER BY m.id
+"""
 
 
-class Scaled(Func):
-    """A quantity (6 places) or amount (2) in whole millionths/hundredths.
-
-    SQLite keeps decimals as floats, so sums and comparisons are made on rounded integers,
-    which a double holds exactly; on PostgreSQL the numeric arithmetic is exact anyway.
-    """
-
-    output_field = _QTY
-
-    def __init__(self, expression, places: int = 6, **extra):
-        super().__init__(expression, **extra)
-        self.template = f"ROUND((%(expressions)s) * {10**places})"
+def _rows(sql: str) -> list[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+        return cursor.fetchall()
 
 
-def _sum(field: str, places: int = 6):
-    return Sum(Scaled(F(field), places), output_field=_QTY)
-
-
-def _done_sum(side: str):
-    moves = StockMove.objects.filter(
-        state=MoveState.DONE,
-        product=OuterRef("product"),
-        lot=OuterRef("lot"),
-        **{side: OuterRef("location")},
-    )
-    total = moves.order_by().values(side).annotate(t=_sum("quantity_done")).values("t")
-    return Coalesce(Subquery(total, output_field=_QTY), _ZERO, output_field=_QTY)
+def _qty(scaled, places: int = 6) -> Decimal:
+    return Decimal(int(scaled or 0)).scaleb(-places)
 
 
 @register("inventory: on hand per product and location equals the sum of done moves")
 def on_hand_matches_moves():
-    # levels whose on-hand differs from moves in minus moves out (lots compared with IS)
-    levels = (
-        StockLevel.objects.annotate(
-            moved_in=_done_sum("location_dest"), moved_out=_done_sum("location_src")
-        )
-        .annotate(held=Scaled(F("on_hand")))
-        .exclude(held=F("moved_in") - F("moved_out"))
-        .values_list(
-            "pk", "product__sku", "location__full_name", "on_hand", "moved_in", "moved_out"
-        )
-        .order_by("pk")
-    )
-    # a level whose lot is NULL matches moves with a NULL lot: `lot=OuterRef` is `= NULL`,
-    # so count those separately
-    null_lot = (
-        StockLevel.objects.filter(lot__isnull=True)
-        .annotate(
-            moved_in=Coalesce(
-                Subquery(
-                    StockMove.objects.filter(
-                        state=MoveState.DONE,
-                        product=OuterRef("product"),
-                        lot__isnull=True,
-                        location_dest=OuterRef("location"),
-                    )
-                    .order_by()
-                    .values("location_dest")
-                    .annotate(t=_sum("quantity_done"))
-                    .values("t"),
-                    output_field=_QTY,
-                ),
-                _ZERO,
-                output_field=_QTY,
-            ),
-            moved_out=Coalesce(
-                Subquery(
-                    StockMove.objects.filter(
-                        state=MoveState.DONE,
-                        product=OuterRef("product"),
-                        lot__isnull=True,
-                        location_src=OuterRef("location"),
-                    )
-                    .order_by()
-                    .values("location_src")
-                    .annotate(t=_sum("quantity_done"))
-                    .values("t"),
-                    output_field=_QTY,
-                ),
-                _ZERO,
-                output_field=_QTY,
-            ),
-        )
-        .annotate(held=Scaled(F("on_hand")))
-        .exclude(held=F("moved_in") - F("moved_out"))
-        .values_list(
-            "pk", "product__sku", "location__full_name", "on_hand", "moved_in", "moved_out"
-        )
-        .order_by("pk")
-    )
-    for pk, sku, loc, on_hand, moved_in, moved_out in list(levels.filter(lot__isnull=False)) + list(
-        null_lot
+    for _product, _location, _lot, sku, loc, levels, moved_in, moved_out, held in _rows(
+        ON_HAND_SQL
     ):
-        yield f"level {pk} {sku} @ {loc}: on hand {on_hand} != {moved_in} in - {moved_out} out"
-    # done moves into or out of a valued location that have no level row at all
-    for side in ("location_src", "location_dest"):
-        done = StockMove.objects.filter(
-            state=MoveState.DONE, **{f"{side}__usage__in": VALUED_USAGES}
+        if not levels:
+            yield f"{sku} @ {loc}: done moves but no stock level"
+            continue
+        yield (
+            f"{sku} @ {loc}: on hand {_qty(held)} != {_qty(moved_in)} in - {_qty(moved_out)} out"
         )
-        same = StockLevel.objects.filter(product=OuterRef("product"), location=OuterRef(side))
-        orphan = done.filter(lot__isnull=False).exclude(
-            Exists(same.filter(lot=OuterRef("lot")))
-        ) | done.filter(lot__isnull=True).exclude(Exists(same.filter(lot__isnull=True)))
-        for pk in orphan.values_list("pk", flat=True).order_by("pk"):
-            yield f"done move {pk}: no stock level at its {side.split('_')[1]} location"
 
 
 @register("inventory: reserved stays within on hand and matches the open moves")
@@ -148,53 +131,11 @@ def reserved_within_on_hand():
         "pk", "product__sku", "on_hand", "reserved"
     ).order_by("pk"):
         yield f"level {pk} {sku}: reserved {reserved} exceeds on hand {on_hand}"
-    open_moves = StockMove.objects.filter(
-        state__in=[MoveState.CONFIRMED, MoveState.ASSIGNED],
-        product=OuterRef("product"),
-        location_src=OuterRef("location"),
-    )
-    lot_match = Q(lot=OuterRef("lot"))
-    reserved_sum = Coalesce(
-        Subquery(
-            open_moves.filter(lot_match)
-            .order_by()
-            .values("location_src")
-            .annotate(t=_sum("quantity_reserved"))
-            .values("t"),
-            output_field=_QTY,
-        ),
-        _ZERO,
-        output_field=_QTY,
-    )
-    reserved_sum_null = Coalesce(
-        Subquery(
-            open_moves.filter(lot__isnull=True)
-            .order_by()
-            .values("location_src")
-            .annotate(t=_sum("quantity_reserved"))
-            .values("t"),
-            output_field=_QTY,
-        ),
-        _ZERO,
-        output_field=_QTY,
-    )
-    with_lot = (
-        StockLevel.objects.filter(lot__isnull=False)
-        .annotate(by_moves=reserved_sum)
-        .annotate(held=Scaled(F("reserved")))
-        .exclude(held=F("by_moves"))
-    )
-    without_lot = (
-        StockLevel.objects.filter(lot__isnull=True)
-        .annotate(by_moves=reserved_sum_null)
-        .annotate(held=Scaled(F("reserved")))
-        .exclude(held=F("by_moves"))
-    )
-    for qs in (with_lot, without_lot):
-        for pk, sku, reserved, by_moves in qs.values_list(
-            "pk", "product__sku", "reserved", "by_moves"
-        ).order_by("pk"):
-            yield f"level {pk} {sku}: reserved {reserved} but open moves reserve {by_moves}"
+    for _product, location, _lot, sku, held, by_moves in _rows(RESERVED_SQL):
+        yield (
+            f"{sku} @ location {location}: reserved {_qty(held)} "
+            f"but open moves reserve {_qty(by_moves)}"
+        )
     stray = StockMove.objects.filter(
         Q(state__in=[MoveState.DONE, MoveState.CANCELLED, MoveState.DRAFT]),
         quantity_reserved__gt=0,
@@ -205,73 +146,13 @@ def reserved_within_on_hand():
 
 @register("inventory: product valuation equals its layers and its stock on hand")
 def valuation_matches_layers():
-    layer_sum = ValuationLayer.objects.filter(product=OuterRef("product")).order_by()
-    qty = Coalesce(
-        Subquery(layer_sum.values("product").annotate(t=_sum("quantity")).values("t"), _QTY),
-        _ZERO,
-        output_field=_QTY,
-    )
-    value = Coalesce(
-        Subquery(layer_sum.values("product").annotate(t=_sum("value", 2)).values("t"), _QTY),
-        _ZERO,
-        output_field=_QTY,
-    )
-    on_hand = Coalesce(
-        Subquery(
-            StockLevel.objects.filter(
-                product=OuterRef("product"), location__usage__in=VALUED_USAGES
-            )
-            .order_by()
-            .values("product")
-            .annotate(t=_sum("on_hand"))
-            .values("t"),
-            _QTY,
-        ),
-        _ZERO,
-        output_field=_QTY,
-    )
-    rows = (
-        ProductStock.objects.annotate(
-            layer_qty=qty,
-            layer_value=value,
-            on_hand=on_hand,
-            qty_m=Scaled(F("quantity")),
-            value_c=Scaled(F("value"), 2),
-        )
-        .filter(~Q(qty_m=F("layer_qty")) | ~Q(value_c=F("layer_value")) | ~Q(qty_m=F("on_hand")))
-        .values_list("product__sku", "quantity", "value", "layer_qty", "layer_value", "on_hand")
-        .order_by("pk")
-    )
-    for sku, quantity, val, layer_qty, layer_value, held in rows:
+    for sku, quantity, val, layer_qty, layer_value, held in _rows(LAYERS_SQL):
         yield (
-            f"{sku}: valued {quantity} / {val}, layers {layer_qty} / {layer_value}, on hand {held}"
+            f"{sku}: valued {quantity} / {val}, layers {_qty(layer_qty)} / "
+            f"{_qty(layer_value, 2)}, on hand {_qty(held)}"
         )
-    # a done move that crossed into or out of valued stock carries its layer's value
-    crossing = StockMove.objects.filter(state=MoveState.DONE).filter(
-        Q(location_src__usage__in=VALUED_USAGES) ^ Q(location_dest__usage__in=VALUED_USAGES)
-    )
-    mismatched = (
-        crossing.annotate(
-            layer_value=Coalesce(
-                Subquery(
-                    ValuationLayer.objects.filter(move=OuterRef("pk"))
-                    .order_by()
-                    .values("move")
-                    .annotate(t=_sum("value", 2))
-                    .values("t"),
-                    _QTY,
-                ),
-                _ZERO,
-                output_field=_QTY,
-            )
-        )
-        .annotate(value_c=Scaled(F("value"), 2))
-        .exclude(Q(value_c=F("layer_value")) | Q(value_c=-F("layer_value")))
-        .values_list("pk", "value", "layer_value")
-        .order_by("pk")
-    )
-    for pk, val, layer_value in mismatched:
-        yield f"done move {pk}: value {val} but its layers say {layer_value}"
+    for pk, val, layer_value in _rows(MOVE_VALUE_SQL):
+        yield f"done move {pk}: value {val} but its layers say {_qty(layer_value, 2)}"
 
 
 @register("inventory: stock valuation equals the inventory account balance")

@@ -385,6 +385,14 @@ class StockMove(CompanyScoped):
         verbose_name_plural = _("stock moves")
         indexes = [
             models.Index(fields=["product", "state", "date"], name="move_product_state"),
+            # the move drill-down of a product, newest first
+            models.Index(fields=["product", "date", "id"], name="move_product_date"),
+            # check-integrity and the reservation checks look for these few rows only
+            models.Index(
+                fields=["product", "location_src"],
+                condition=Q(quantity_reserved__gt=0),
+                name="move_reserved",
+            ),
             models.Index(fields=["location_src", "state"], name="move_src_state"),
             models.Index(fields=["location_dest", "state"], name="move_dest_state"),
         ]

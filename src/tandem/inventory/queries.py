@@ -3,23 +3,22 @@
 from __future__ import annotations
 
 import datetime
+from collections import defaultdict
 from decimal import Decimal
 
+from django.db import connection
 from django.db.models import (
     Count,
     DecimalField,
     F,
-    OuterRef,
     Q,
-    Subquery,
     Sum,
-    Value,
 )
-from django.db.models.functions import Coalesce
 
 from .models import (
     QTY,
     VALUED_USAGES,
+    LocationUsage,
     MoveState,
     ProductStock,
     StockLevel,
@@ -33,14 +32,126 @@ OPEN = (MoveState.CONFIRMED, MoveState.ASSIGNED)
 _QTY = DecimalField(**QTY)
 
 
-def _open_sum(*, side: str, at: datetime.date | None):
-    moves = StockMove.objects.filter(
-        product=OuterRef("product"), **{side: OuterRef("location")}, state__in=OPEN
-    )
-    if at is not None:
-        moves = moves.filter(date__lte=at)
-    total = moves.order_by().values(side).annotate(total=Sum("quantity")).values("total")
-    return Coalesce(Subquery(total, output_field=_QTY), Value(ZERO), output_field=_QTY)
+_VALUED_SQL = ", ".join(f"'{usage}'" for usage in VALUED_USAGES)
+_OPEN_SQL = ", ".join(f"'{state}'" for state in OPEN)
+
+# Keys are the (product, location) pairs with a level row or an open move, so stock that is
+# only incoming (or only promised away) shows before any level row exists. The arms are
+# filtered before the union, and incoming/outgoing are index lookups per key
+# (move_product_state), which keeps a product's or a warehouse's rows near the raw-SQL floor
+# (bench/stock.py). Hand-written because the ORM form compiled slower than it ran.
+_LEVELS_SQL = """
+    SELECT * FROM (
+        SELECT k.product_id, k.location_id, p.sku, p.name, loc.full_name, k.on_hand, k.reserved,
+               COALESCE((SELECT SUM(m.quantity) FROM inventory_stockmove m
+                         WHERE m.product_id = k.product_id AND m.location_dest_id = k.location_id
+                           AND m.state IN ({open}){at}), 0) AS incoming,
+               COALESCE((SELECT SUM(m.quantity) FROM inventory_stockmove m
+                         WHERE m.product_id = k.product_id AND m.location_src_id = k.location_id
+                           AND m.state IN ({open}){at}), 0) AS outgoing
+        FROM (
+            SELECT u.product_id, u.location_id, SUM(u.on_hand) AS on_hand,
+                   SUM(u.reserved) AS reserved
+            FROM (
+                SELECT product_id, location_id, on_hand, reserved FROM inventory_stocklevel
+                WHERE company_id = %s AND location_id IN ({locations}){products}
+                UNION ALL
+                SELECT product_id, location_dest_id, 0, 0 FROM inventory_stockmove
+                WHERE company_id = %s AND state IN ({open}){at_arm}
+                  AND location_dest_id IN ({locations}){products}
+                UNION ALL
+                SELECT product_id, location_src_id, 0, 0 FROM inventory_stockmove
+                WHERE company_id = %s AND state IN ({open}){at_arm}
+                  AND location_src_id IN ({locations}){products}
+            ) u
+            GROUP BY u.product_id, u.location_id
+        ) k
+        JOIN catalog_product p ON p.id = k.product_id
+        JOIN inventory_location loc ON loc.id = k.location_id
+    ) r
+    {nonzero}
+"""
+
+
+def _qty(value) -> Decimal:
+    """A SQL sum as a quantity (SQLite returns floats; six places, like the fields)."""
+    if value is None:
+        return ZERO
+    if isinstance(value, float):
+        value = Decimal(repr(value))
+    return Decimal(value).quantize(Decimal("0.000001"))
+
+
+class LevelRows:
+    """The rows of `levels()`: sliceable and countable, so pages and the API paginate it
+    with LIMIT/OFFSET like a queryset."""
+
+    def __init__(self, sql: str, params: list):
+        self.sql, self.params = sql, params
+        self._cache: list[dict] | None = None
+
+    def count(self) -> int:
+        if self._cache is not None:
+            return len(self._cache)
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT COUNT(*) FROM ({self.sql}) c", self.params)
+            return cursor.fetchone()[0]
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def _fetch(self, limit: int | None = None, offset: int = 0) -> list[dict]:
+        sql = f"{self.sql} ORDER BY r.sku, r.full_name, r.location_id"
+        params = list(self.params)
+        if limit is not None:
+            sql += " LIMIT %s OFFSET %s"
+            params += [limit, offset]
+        elif offset:
+            sql += " LIMIT -1 OFFSET %s" if connection.vendor == "sqlite" else " OFFSET %s"
+            params.append(offset)
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            fetched = cursor.fetchall()
+        rows = []
+        for product, location, sku, name, full_name, on_hand, reserved, inc, out in fetched:
+            on_hand, reserved, inc, out = _qty(on_hand), _qty(reserved), _qty(inc), _qty(out)
+            rows.append(
+                {
+                    "product": product,
+                    "location": location,
+                    "product__sku": sku,
+                    "product__name": name,
+                    "location__full_name": full_name,
+                    "on_hand": on_hand,
+                    "reserved": reserved,
+                    "incoming": inc,
+                    "outgoing": out,
+                    "available": on_hand - reserved,
+                    "forecast": on_hand + inc - out,
+                }
+            )
+        return rows
+
+    def __iter__(self):
+        if self._cache is None:
+            self._cache = self._fetch()
+        return iter(self._cache)
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            if index.step not in (None, 1):
+                raise ValueError("levels: slices step by 1")
+            start = index.start or 0
+            if self._cache is not None:
+                return self._cache[index]
+            limit = None if index.stop is None else max(0, index.stop - start)
+            return self._fetch(limit, start)
+        if self._cache is not None:
+            return self._cache[index]
+        found = self._fetch(1, index)
+        if not found:
+            raise IndexError(index)
+        return found[0]
 
 
 def levels(
@@ -52,43 +163,113 @@ def levels(
     search: str = "",
     at: datetime.date | None = None,
     nonzero: bool = False,
-):
+    products=None,
+    warehouses=None,
+) -> LevelRows:
     """Rows per product and valued location: on_hand, reserved, available, incoming,
-    outgoing (open moves), forecast (at `at`, when given: moves scheduled up to then)."""
-    qs = StockLevel.objects.filter(company=company, location__usage__in=VALUED_USAGES)
-    if product is not None:
-        qs = qs.filter(product=product)
+    outgoing (open moves), forecast (at `at`, when given: moves scheduled up to then).
+
+    Pairs with no level row yet but open moves (a first receipt on its way) are included.
+    `products`/`warehouses` narrow to several ids at once.
+    """
+    loc_sql = [f"l.company_id = %s AND l.usage IN ({_VALUED_SQL})"]
+    loc_params: list = [company.pk]
     if location is not None:
-        qs = qs.filter(Q(location=location) | Q(location__full_name__startswith=f"{location}/"))
+        prefix = f"{location.full_name}/"
+        loc_sql.append("(l.id = %s OR SUBSTR(l.full_name, 1, %s) = %s)")
+        loc_params += [location.pk, len(prefix), prefix]
     if warehouse is not None:
-        qs = qs.filter(location__warehouse=warehouse)
+        loc_sql.append("l.warehouse_id = %s")
+        loc_params.append(warehouse.pk)
+    if warehouses is not None:
+        ids = sorted({int(pk) for pk in warehouses}) or [0]
+        loc_sql.append(f"l.warehouse_id IN ({', '.join(map(str, ids))})")
+    prod_sql, prod_params = "", []
+    if product is not None:
+        prod_sql += " AND product_id = %s"
+        prod_params.append(product.pk)
+    if products is not None:
+        ids = sorted({int(pk) for pk in products}) or [0]
+        prod_sql += f" AND product_id IN ({', '.join(map(str, ids))})"
     if search:
-        qs = qs.filter(Q(product__sku__icontains=search) | Q(product__name__icontains=search))
-    rows = (
-        qs.values(
-            "product",
-            "location",
-            "product__sku",
-            "product__name",
-            "location__full_name",
+        pattern = "%" + search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        prod_sql += (
+            " AND product_id IN (SELECT s.id FROM catalog_product s WHERE s.company_id = %s"
+            " AND (UPPER(s.sku) LIKE UPPER(%s) ESCAPE '\\'"
+            " OR UPPER(s.name) LIKE UPPER(%s) ESCAPE '\\'))"
         )
-        .annotate(
-            on_hand=Sum("on_hand"),
-            reserved=Sum("reserved"),
-            incoming=_open_sum(side="location_dest", at=at),
-            outgoing=_open_sum(side="location_src", at=at),
-        )
-        .annotate(
-            available=F("on_hand") - F("reserved"),
-            forecast=F("on_hand") + F("incoming") - F("outgoing"),
-        )
-        .order_by("product__sku", "location__full_name")
+        prod_params += [company.pk, pattern, pattern]
+    at_sql, at_params = "", []
+    if at is not None:
+        at_sql = " AND m.date <= %s"
+        at_params = [at]
+    locations = f"SELECT l.id FROM inventory_location l WHERE {' AND '.join(loc_sql)}"
+    sql = _LEVELS_SQL.format(
+        open=_OPEN_SQL,
+        at=at_sql,
+        at_arm=at_sql.replace("m.", ""),
+        locations=locations,
+        products=prod_sql,
+        nonzero="WHERE r.on_hand <> 0 OR r.incoming <> 0 OR r.outgoing <> 0" if nonzero else "",
     )
-    if nonzero:
-        rows = rows.filter(
-            Q(on_hand__gt=0) | Q(on_hand__lt=0) | Q(incoming__gt=0) | Q(outgoing__gt=0)
+    # placeholders in order: the two correlated subqueries (`at`), then three arms
+    arm = [*loc_params, *prod_params]
+    params = [
+        *at_params,
+        *at_params,
+        company.pk,
+        *arm,
+        company.pk,
+        *at_params,
+        *arm,
+        company.pk,
+        *at_params,
+        *arm,
+    ]
+    return LevelRows(sql, params)
+
+
+def warehouse_forecast(company, *, warehouse_ids, product_ids) -> dict[tuple[int, int], dict]:
+    """Per (warehouse, product): available (internal locations), incoming and outgoing (open
+    moves crossing the warehouse's boundary; moves inside it change nothing) and
+    forecast = available + incoming - outgoing. Missing keys read as zeros.
+
+    Three grouped queries whatever the number of pairs; open moves count whether or not
+    the product has a level row yet (replenishment asks before the first receipt).
+    """
+    result: dict[tuple[int, int], dict] = defaultdict(
+        lambda: {"available": ZERO, "incoming": ZERO, "outgoing": ZERO, "forecast": ZERO}
+    )
+    held = (
+        StockLevel.objects.filter(
+            company=company,
+            location__warehouse_id__in=warehouse_ids,
+            location__usage=LocationUsage.INTERNAL,
+            product_id__in=product_ids,
         )
-    return rows
+        .values("location__warehouse_id", "product_id")
+        .annotate(total=Sum(F("on_hand") - F("reserved")))
+    )
+    for row in held:
+        result[(row["location__warehouse_id"], row["product_id"])]["available"] = row["total"]
+    open_moves = StockMove.objects.filter(
+        company=company, state__in=OPEN, product_id__in=product_ids
+    )
+    for side, other, key in (
+        ("location_dest", "location_src", "incoming"),
+        ("location_src", "location_dest", "outgoing"),
+    ):
+        rows = (
+            open_moves.filter(**{f"{side}__warehouse_id__in": warehouse_ids})
+            .exclude(**{f"{other}__warehouse_id": F(f"{side}__warehouse_id")})
+            .values(f"{side}__warehouse_id", "product_id")
+            .annotate(total=Sum("quantity"))
+        )
+        for row in rows:
+            result[(row[f"{side}__warehouse_id"], row["product_id"])][key] = row["total"]
+    for figures in result.values():
+        figures["forecast"] = figures["available"] + figures["incoming"] - figures["outgoing"]
+    return result
 
 
 def product_totals(company, *, product):
@@ -98,6 +279,28 @@ def product_totals(company, *, product):
     ).aggregate(on_hand=Sum("on_hand"), reserved=Sum("reserved"))
     on_hand, reserved = totals["on_hand"] or ZERO, totals["reserved"] or ZERO
     return {"on_hand": on_hand, "reserved": reserved, "available": on_hand - reserved}
+
+
+_MOVE_FIELDS = (
+    "company",
+    "transfer",
+    "count",
+    "product",
+    "quantity",
+    "quantity_done",
+    "quantity_reserved",
+    "uom",
+    "uom_quantity",
+    "location_src",
+    "location_dest",
+    "lot",
+    "state",
+    "unit_cost",
+    "value",
+    "date",
+    "date_done",
+    "origin",
+)
 
 
 def moves(
@@ -126,9 +329,23 @@ def moves(
         qs = qs.filter(date__gte=date_from)
     if date_to:
         qs = qs.filter(date__lte=date_to)
-    return qs.select_related(
-        "product", "lot", "location_src", "location_dest", "transfer", "uom"
-    ).order_by("-date", "-id")
+    # only what the list and the API show: a page of moves is mostly building objects
+    return (
+        qs.select_related("product", "lot", "location_src", "location_dest", "transfer", "uom")
+        .only(
+            *_MOVE_FIELDS,
+            "product__sku",
+            "product__name",
+            "lot__name",
+            "location_src__name",
+            "location_src__full_name",
+            "location_dest__name",
+            "location_dest__full_name",
+            "transfer__number",
+            "uom__name",
+        )
+        .order_by("-date", "-id")
+    )
 
 
 def valuation(company, *, search: str = "") -> dict:
@@ -150,13 +367,12 @@ def valuation(company, *, search: str = "") -> dict:
             valuation=F("product__valuation"),
         ).order_by("product__sku")
     )
+    places = Decimal("0.000001")
     for row in rows:
-        row["unit_cost"] = (
-            (row["value"] / row["quantity"]).quantize(Decimal("0.000001"))
-            if row["quantity"]
-            else ZERO
-        )
-    total = qs.aggregate(value=Sum("value"))["value"] or Decimal("0.00")
+        quantity = row["quantity"]
+        row["unit_cost"] = (row["value"] / quantity).quantize(places) if quantity else ZERO
+    # the rows are all the non-zero products: their sum is the total, without a second scan
+    total = sum((row["value"] for row in rows), Decimal("0.00"))
     return {"rows": rows, "totals": {"value": Decimal(total).quantize(Decimal("0.01"))}}
 
 

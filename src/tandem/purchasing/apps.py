@@ -8,8 +8,10 @@ class PurchasingConfig(AppConfig):
     verbose_name = _("Purchasing")
 
     def ready(self):
+        from tandem.core import panels
         from tandem.core.events import subscribe
 
+        from .panels import bill_match
         from .services import on_invoice_changed, on_move_done
 
         # a receipt processed in inventory, or a bill posted or cancelled in accounting,
@@ -17,3 +19,5 @@ class PurchasingConfig(AppConfig):
         subscribe("stock.move_done", on_move_done)
         subscribe("invoice.posted", on_invoice_changed)
         subscribe("invoice.cancelled", on_invoice_changed)
+        # the bill page is accounting's; the match against the order is shown through a panel
+        panels.register("invoice.detail", "purchasing.bill_match", bill_match, order=50)

@@ -1,14 +1,17 @@
-"""Read side: order lists and statuses, three-way match, forecasts, the home page. Set-based."""
+"""Read side: order lists and statuses, three-way match, the home page. Set-based.
+
+The per-warehouse forecast replenishment needs is inventory's `warehouse_forecast`.
+"""
 
 from __future__ import annotations
 
 from collections import defaultdict
 from decimal import Decimal
 
-from django.db.models import Count, F, Q, Sum
+from django.db.models import Count, F, Q
 
 from tandem.accounting.models import InvoiceKind, InvoiceLine, InvoiceState
-from tandem.inventory.models import LocationUsage, MoveState, StockLevel, StockMove
+from tandem.inventory.models import MoveState
 
 from .models import (
     ORIGIN_LINE_PREFIX,
@@ -146,56 +149,6 @@ def match_warnings(order: PurchaseOrder) -> list[dict]:
                 }
             )
     return warnings
-
-
-# -- forecast ------------------------------------------------------------------------------
-
-
-def forecast(company, *, warehouse_ids, product_ids) -> dict[tuple[int, int], dict]:
-    """Per (warehouse, product): available, incoming and outgoing (open moves crossing the
-    warehouse's boundary) and forecast = available + incoming - outgoing.
-
-    Three grouped queries, whatever the number of rules. Computed here rather than from the
-    stock levels because a product never received yet has no level row but may already
-    be incoming.
-    """
-    result: dict[tuple[int, int], dict] = defaultdict(
-        lambda: {"available": ZERO, "incoming": ZERO, "outgoing": ZERO, "forecast": ZERO}
-    )
-    levels = (
-        StockLevel.objects.filter(
-            company=company,
-            location__warehouse_id__in=warehouse_ids,
-            location__usage=LocationUsage.INTERNAL,
-            product_id__in=product_ids,
-        )
-        .values("location__warehouse_id", "product_id")
-        .annotate(total=Sum(F("on_hand") - F("reserved")))
-    )
-    for row in levels:
-        result[(row["location__warehouse_id"], row["product_id"])]["available"] = row["total"]
-    open_moves = StockMove.objects.filter(
-        company=company, state__in=OPEN_MOVES, product_id__in=product_ids
-    )
-    incoming = (
-        open_moves.filter(location_dest__warehouse_id__in=warehouse_ids)
-        .exclude(location_src__warehouse_id=F("location_dest__warehouse_id"))
-        .values("location_dest__warehouse_id", "product_id")
-        .annotate(total=Sum("quantity"))
-    )
-    for row in incoming:
-        result[(row["location_dest__warehouse_id"], row["product_id"])]["incoming"] = row["total"]
-    outgoing = (
-        open_moves.filter(location_src__warehouse_id__in=warehouse_ids)
-        .exclude(location_dest__warehouse_id=F("location_src__warehouse_id"))
-        .values("location_src__warehouse_id", "product_id")
-        .annotate(total=Sum("quantity"))
-    )
-    for row in outgoing:
-        result[(row["location_src__warehouse_id"], row["product_id"])]["outgoing"] = row["total"]
-    for figures in result.values():
-        figures["forecast"] = figures["available"] + figures["incoming"] - figures["outgoing"]
-    return result
 
 
 def rules(company, *, warehouse=None, active: bool | None = None):

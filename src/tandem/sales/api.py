@@ -1,4 +1,4 @@
-"""Sales API: /sales-orders, /order-exceptions, /sla-policies, /reports/order-fulfilment.
+"""Sales API: /sales-orders, /returns, /order-exceptions, /sla-policies, /reports/order-fulfilment.
 
 Thin: parse, resolve ids within the caller's company, call a service, serialise.
 """
@@ -18,13 +18,21 @@ from tandem.core.errors import InvalidReference
 from tandem.parties.models import Address, Party, PaymentTerm
 
 from . import services
-from .models import OrderException, SalesOrder, SalesOrderLine, SlaPolicy
-from .queries import exceptions_filtered, fulfilment_report, orders_filtered
+from .models import (
+    OrderException,
+    SalesOrder,
+    SalesOrderLine,
+    SalesReturn,
+    SalesReturnLine,
+    SlaPolicy,
+)
+from .queries import exceptions_filtered, fulfilment_report, orders_filtered, returns_filtered
 from .schemas import (
     CalendarOut,
     CalendarPatch,
     CancelIn,
     ConfirmIn,
+    DeliveryFailedIn,
     DeliveryStepIn,
     ExceptionOut,
     ExceptionPatch,
@@ -35,6 +43,10 @@ from .schemas import (
     OrderOut,
     OrderPatch,
     ResolveIn,
+    ReturnIn,
+    ReturnOut,
+    ReturnReceiveIn,
+    ReturnRefundIn,
     SendIn,
     SlaPolicyIn,
     SlaPolicyOut,
@@ -320,6 +332,106 @@ def sales_order_pdf(request, order_id: int):
     name = str(order).replace("/", "-")
     response["Content-Disposition"] = f'inline; filename="{name}.pdf"'
     return response
+
+
+@router.post("/sales-orders/{order_id}/delivery-failed", response=OrderOut, tags=TAG)
+def sales_order_delivery_failed(request, order_id: int, payload: DeliveryFailedIn):
+    """The carrier could not deliver: opens a `delivery_failed` exception with the note."""
+    require_perm(request, "sales.change_salesorder")
+    order = get_scoped(SalesOrder, request, order_id, label="salesorder")
+    services.delivery_failed(order=order, note=payload.note, user=request.user)
+    return _order(request, order_id)
+
+
+# -- returns -------------------------------------------------------------------------------
+
+
+def _return(request, return_id):
+    qs = (
+        SalesReturn.objects.filter(company=company_of(request))
+        .select_related("order")
+        .prefetch_related(
+            Prefetch(
+                "lines",
+                queryset=SalesReturnLine.objects.select_related("order_line").order_by("pk"),
+            )
+        )
+    )
+    return get_scoped(qs, request, return_id, label="salesreturn")
+
+
+@router.get("/returns", response=page_of(ReturnOut), tags=TAG)
+def sales_return_list(
+    request,
+    limit: int = LIMIT,
+    offset: int = OFFSET,
+    state: str = Query("", pattern=r"^(|draft|received|refunded|done|cancelled)$"),
+    order: int | None = ID,
+    party: int | None = ID,
+):
+    require_perm(request, "sales.view_salesreturn")
+    qs = returns_filtered(company_of(request), state=state, order=order, party=party)
+    return paginate(qs, limit=limit, offset=offset)
+
+
+@router.get("/returns/{return_id}", response=ReturnOut, tags=TAG)
+def sales_return_read(request, return_id: int):
+    require_perm(request, "sales.view_salesreturn")
+    return _return(request, return_id)
+
+
+@router.post("/returns", response={201: ReturnOut}, tags=TAG)
+def sales_return_add(request, payload: ReturnIn):
+    """A draft return of a shipped order's lines; more than delivered and invoiced less
+    earlier returns answers 409 `return.quantity_exceeded`."""
+    require_perm(request, "sales.add_salesreturn")
+    order = get_ref(SalesOrder, request, payload.order, field="order")
+    row = services.sales_return_create(
+        order=order,
+        lines=[line.dict() for line in payload.lines],
+        reason=payload.reason,
+        date=payload.date,
+        user=request.user,
+    )
+    return Status(201, _return(request, row.pk))
+
+
+@router.post("/returns/{return_id}/receive", response=ReturnOut, tags=TAG)
+def sales_return_receive(request, return_id: int, payload: ReturnReceiveIn | None = None):
+    """Goods back to stock (or scrap) at their delivered cost, and a posted credit note."""
+    require_perm(request, "sales.change_salesreturn")
+    require_perm(request, "inventory.change_transfer")
+    require_perm(request, "accounting.add_invoice")
+    services.sales_return_receive(
+        sales_return=_return(request, return_id),
+        user=request.user,
+        date=payload.date if payload else None,
+    )
+    return _return(request, return_id)
+
+
+@router.post("/returns/{return_id}/refund", response=ReturnOut, tags=TAG)
+def sales_return_refund(request, return_id: int, payload: ReturnRefundIn | None = None):
+    """Pays out the credit note (409 `return.nothing_to_refund` when nothing was paid)."""
+    from tandem.accounting.models import Journal
+
+    require_perm(request, "sales.change_salesreturn")
+    require_perm(request, "accounting.add_payment")
+    payload = payload or ReturnRefundIn()
+    services.sales_return_refund(
+        sales_return=_return(request, return_id),
+        user=request.user,
+        journal=get_ref(Journal, request, payload.journal, field="journal"),
+        date=payload.date,
+    )
+    return _return(request, return_id)
+
+
+@router.post("/returns/{return_id}/cancel", response=ReturnOut, tags=TAG)
+def sales_return_cancel(request, return_id: int):
+    require_perm(request, "sales.change_salesreturn")
+    services.sales_return_cancel(sales_return=_return(request, return_id), user=request.user)
+    return _return(request, return_id)
 
 
 # -- exceptions ----------------------------------------------------------------------------

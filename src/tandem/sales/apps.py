@@ -1,6 +1,31 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+PANEL_ROWS = 20
+
+
+def party_orders_panel(request, party):
+    """The party page's order list; hidden from users who may not see orders."""
+    from django.template.loader import render_to_string
+
+    from tandem.core.middleware import request_has_perm
+
+    from .queries import party_orders
+
+    company = getattr(request, "company", None)
+    if company is None or party.company_id != company.pk:
+        return None
+    if not request_has_perm(request, "sales.view_salesorder"):
+        return None
+    orders, count = party_orders(company, party, limit=PANEL_ROWS)
+    if not count:
+        return None
+    return render_to_string(
+        "sales/_party_panel.html",
+        {"orders": orders, "count": count, "party": party, "more": count > len(orders)},
+        request=request,
+    )
+
 
 class SalesConfig(AppConfig):
     name = "tandem.sales"
@@ -8,7 +33,7 @@ class SalesConfig(AppConfig):
     verbose_name = _("Sales")
 
     def ready(self):
-        from tandem.core import events
+        from tandem.core import events, panels
 
         from . import checks  # noqa: F401  (registers the sales invariants)
         from .handlers import on_invoice_changed, on_payment_posted
@@ -19,3 +44,4 @@ class SalesConfig(AppConfig):
         events.subscribe("invoice.paid", on_invoice_changed)
         events.subscribe("invoice.cancelled", on_invoice_changed)
         events.subscribe("payment.posted", on_payment_posted)
+        panels.register("party.detail", "sales.orders", party_orders_panel, order=30)

@@ -53,3 +53,27 @@ class DuplicateReference(Duplicate):
 class OnHold(Conflict):
     code = "sales.on_hold"
     title = "The order is on credit hold"
+
+
+class ReturnQuantityExceeded(Conflict):
+    """More than was delivered and invoiced, less what earlier returns took back."""
+
+    code = "return.quantity_exceeded"
+    title = "More than may be returned"
+
+
+class ReturnNotShipped(Conflict):
+    code = "return.not_shipped"
+    title = "Nothing of the order has shipped"
+
+
+class NothingToRefund(Conflict):
+    code = "return.nothing_to_refund"
+    title = "Nothing was paid that the return should refund"
+
+
+class AwaitingPayment(Conflict):
+    """A prepaid order ships once its invoice is paid (the payment_verified stage)."""
+
+    code = "sales.awaiting_payment"
+    title = "The order waits for payment"

@@ -492,3 +492,124 @@ class OrderException(CompanyScoped):
 
     def __str__(self):
         return f"{self.order}: {self.kind}"
+
+
+# -- returns -------------------------------------------------------------------------------
+
+
+class ReturnState(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    RECEIVED = "received", _("Received")
+    REFUNDED = "refunded", _("Refunded")
+    DONE = "done", _("Done")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+# received -> done when the credit note needs no refund (it settled an unpaid invoice)
+RETURN_TRANSITIONS = {
+    ReturnState.DRAFT: {ReturnState.RECEIVED, ReturnState.CANCELLED},
+    ReturnState.RECEIVED: {ReturnState.REFUNDED, ReturnState.DONE},
+    ReturnState.REFUNDED: set(),
+    ReturnState.DONE: set(),
+    ReturnState.CANCELLED: set(),
+}
+
+
+class SalesReturn(CompanyScoped):
+    """A return authorisation: goods of a shipped order coming back, credited, maybe refunded."""
+
+    number = models.CharField(_("number"), max_length=64)
+    order = models.ForeignKey(
+        SalesOrder, on_delete=models.PROTECT, related_name="returns", verbose_name=_("order")
+    )
+    party = models.ForeignKey(
+        "parties.Party", on_delete=models.PROTECT, related_name="+", verbose_name=_("customer")
+    )
+    state = models.CharField(
+        _("state"), max_length=10, choices=ReturnState, default=ReturnState.DRAFT
+    )
+    date = models.DateField(_("date"))
+    reason = models.CharField(_("reason"), max_length=500, blank=True)
+    transfer = models.ForeignKey(
+        "inventory.Transfer",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("receipt"),
+    )
+    scrap_transfer = models.ForeignKey(
+        "inventory.Transfer",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("scrap transfer"),
+    )
+    credit_note = models.ForeignKey(
+        "accounting.Invoice",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("credit note"),
+    )
+    refund = models.ForeignKey(
+        "accounting.Payment",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("refund"),
+    )
+    received_at = models.DateTimeField(_("received at"), null=True, blank=True)
+    refunded_at = models.DateTimeField(_("refunded at"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
+
+    class Meta:
+        ordering = ["-date", "-id"]
+        verbose_name = _("return")
+        verbose_name_plural = _("returns")
+        indexes = [models.Index(fields=["company", "order"], name="sret_company_order")]
+        constraints = [
+            models.UniqueConstraint(fields=["company", "number"], name="sret_unique_number"),
+            models.CheckConstraint(
+                condition=Q(state__in=ReturnState.values), name="sret_state_valid"
+            ),
+        ]
+
+    def __str__(self):
+        return self.number or f"#{self.pk}"
+
+
+class SalesReturnLine(CompanyScoped):
+    sales_return = models.ForeignKey(
+        SalesReturn, on_delete=models.CASCADE, related_name="lines", verbose_name=_("return")
+    )
+    order_line = models.ForeignKey(
+        SalesOrderLine,
+        on_delete=models.PROTECT,
+        related_name="return_lines",
+        verbose_name=_("order line"),
+    )
+    quantity = models.DecimalField(_("quantity"), **QUANTITY)
+    to_scrap = models.BooleanField(_("to scrap"), default=False)
+    unit_cost = models.DecimalField(_("unit cost"), null=True, blank=True, **UNIT_PRICE)
+
+    class Meta:
+        ordering = ["sales_return", "id"]
+        verbose_name = _("return line")
+        verbose_name_plural = _("return lines")
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="sretl_quantity_gt_0"),
+        ]
+
+    def __str__(self):
+        return f"{self.sales_return} · {self.quantity}"

@@ -6,7 +6,7 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery, Window
 
 from .models import (
     STAGE_ORDER,
@@ -16,6 +16,8 @@ from .models import (
     OrderStageEvent,
     OrderState,
     SalesOrder,
+    SalesReturn,
+    SalesReturnLine,
     SlaPolicy,
     Stage,
 )
@@ -192,3 +194,51 @@ def fulfilment_report(
             "cycle_p90_hours": _percentile(final, Decimal("0.9")),
         },
     }
+
+
+def returns_filtered(
+    company, *, state: str = "", order: int | None = None, party: int | None = None
+) -> QuerySet:
+    qs = (
+        SalesReturn.objects.filter(company=company)
+        .select_related("order", "party")
+        .prefetch_related(
+            Prefetch(
+                "lines",
+                queryset=SalesReturnLine.objects.select_related("order_line").order_by("pk"),
+            )
+        )
+    )
+    if state:
+        qs = qs.filter(state=state)
+    if order:
+        qs = qs.filter(order_id=order)
+    if party:
+        qs = qs.filter(party_id=party)
+    return qs.order_by("-date", "-id")
+
+
+def party_orders(company, party, *, limit: int = 20) -> tuple[list[SalesOrder], int]:
+    """The party's latest orders for its page, and how many it has in all (one query).
+
+    The total rides along as a window count, so the page costs one round trip however
+    many orders the customer has.
+    """
+    rows = list(
+        SalesOrder.objects.filter(company=company, party=party)
+        .annotate(total_count=Window(Count("pk")))
+        .only(
+            "pk",
+            "number",
+            "quotation_number",
+            "order_date",
+            "state",
+            "total_amount",
+            "currency_id",
+            "delivery_status",
+            "invoice_status",
+            "payment_status",
+        )
+        .order_by("-order_date", "-id")[:limit]
+    )
+    return rows, (rows[0].total_count if rows else 0)

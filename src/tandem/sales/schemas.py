@@ -297,3 +297,76 @@ class FulfilmentTotals(Schema):
 class FulfilmentReport(Schema):
     rows: list[FulfilmentRow]
     totals: FulfilmentTotals
+
+
+class ReturnLineIn(Schema):
+    order_line: Id
+    quantity: Quantity
+    to_scrap: bool = False
+
+
+class ReturnIn(Schema):
+    order: Id
+    lines: list[ReturnLineIn] = Field(default_factory=list, max_length=500)
+    reason: Text(500) = ""
+    date: dt.date | None = None
+
+
+class ReturnReceiveIn(Schema):
+    date: dt.date | None = None
+
+
+class ReturnRefundIn(Schema):
+    journal: Id | None = None
+    date: dt.date | None = None
+
+
+class ReturnLineOut(Schema):
+    id: int
+    order_line: int = Field(validation_alias="order_line_id")
+    product: int
+    description: str
+    quantity: Decimal
+    to_scrap: bool
+    unit_cost: Decimal | None
+
+    @staticmethod
+    def resolve_product(obj):
+        return obj.order_line.product_id
+
+    @staticmethod
+    def resolve_description(obj):
+        return obj.order_line.description
+
+
+class ReturnOut(Schema):
+    id: int
+    company: int = Field(validation_alias="company_id")
+    number: str
+    state: str
+    order: int = Field(validation_alias="order_id")
+    order_number: str
+    party: int = Field(validation_alias="party_id")
+    date: date
+    reason: str
+    transfer: int | None = Field(validation_alias="transfer_id")
+    scrap_transfer: int | None = Field(validation_alias="scrap_transfer_id")
+    credit_note: int | None = Field(validation_alias="credit_note_id")
+    refund: int | None = Field(validation_alias="refund_id")
+    received_at: datetime | None
+    refunded_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+    lines: list[ReturnLineOut]
+
+    @staticmethod
+    def resolve_order_number(obj):
+        return str(obj.order)
+
+    @staticmethod
+    def resolve_lines(obj):
+        return list(obj.lines.all())
+
+
+class DeliveryFailedIn(Schema):
+    note: Text(500, min_length=1)

@@ -29,12 +29,14 @@ from .forms import (
 from .models import (
     STAGE_ORDER,
     OrderException,
+    ReturnState,
     SalesOrder,
     SalesOrderLine,
+    SalesReturn,
     SlaPolicy,
     Stage,
 )
-from .queries import exceptions_filtered, fulfilment_report, orders_filtered
+from .queries import exceptions_filtered, fulfilment_report, orders_filtered, returns_filtered
 
 PAGE_SIZE = 50
 
@@ -58,7 +60,13 @@ def sales_view(perm: str):
 def _perms(request) -> dict:
     return {
         f"{action}_{model}": request_has_perm(request, f"sales.{action}_{model}")
-        for model in ("salesorder", "orderexception", "slapolicy", "businesscalendar")
+        for model in (
+            "salesorder",
+            "orderexception",
+            "slapolicy",
+            "businesscalendar",
+            "salesreturn",
+        )
         for action in ("add", "change", "delete", "view")
     }
 
@@ -182,6 +190,7 @@ def order_detail(request, pk):
         "invoices": list(order.invoices.order_by("pk")),
         "exceptions": list(order.exceptions.select_related("owner")),
         "logs": list(order.logs.select_related("user")),
+        "returns": list(order.returns.select_related("credit_note").order_by("pk")),
         "resolve_form": ResolveForm(),
         "can_override": request_has_perm(request, "sales.override_credit_limit"),
     }
@@ -500,4 +509,138 @@ def sla_settings(request):
             "calendar_form": calendar_form,
             "calendar": calendar,
         },
+    )
+
+
+@require_POST
+@sales_view("sales.change_salesorder")
+def order_delivery_failed(request, pk):
+    return _action(
+        request,
+        pk,
+        lambda o: services.delivery_failed(
+            order=o, note=request.POST.get("note", ""), user=request.user
+        ),
+        _("Failed delivery recorded."),
+    )
+
+
+# -- returns -------------------------------------------------------------------------------
+
+
+@sales_view("sales.view_salesreturn")
+def return_list(request):
+    state = request.GET.get("state", "")
+    if state not in {"", *ReturnState.values}:
+        state = ""
+    qs = returns_filtered(request.company, state=state)
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {"page": page, "state": state, "states": ReturnState.choices}
+    return _page(request, "sales/return_list.html", context)
+
+
+def _return_or_404(request, pk):
+    qs = SalesReturn.objects.filter(company=request.company).select_related(
+        "order", "party", "transfer", "scrap_transfer", "credit_note", "refund"
+    )
+    return get_object_or_404(qs, pk=pk)
+
+
+@sales_view("sales.view_salesreturn")
+def return_detail(request, pk):
+    row = _return_or_404(request, pk)
+    lines = list(row.lines.select_related("order_line__product", "order_line__uom").order_by("pk"))
+    return _page(request, "sales/return_detail.html", {"ret": row, "lines": lines})
+
+
+@sales_view("sales.add_salesreturn")
+def return_create(request, pk):
+    """The order's lines with what may still come back; blank quantities are skipped."""
+    from .services.returns import returned_quantities
+
+    order = _order_or_404(request, pk)
+    lines = list(
+        SalesOrderLine.objects.filter(order=order)
+        .select_related("product", "uom")
+        .order_by("sequence", "pk")
+    )
+    returned = returned_quantities(order.pk)
+    for line in lines:
+        line.returned = returned.get(line.pk, 0)
+    error = None
+    if request.method == "POST":
+        wanted = []
+        for line in lines:
+            raw = request.POST.get(f"qty_{line.pk}", "").strip()
+            if raw:
+                wanted.append(
+                    {
+                        "order_line": line.pk,
+                        "quantity": raw,
+                        "to_scrap": request.POST.get(f"scrap_{line.pk}") == "1",
+                    }
+                )
+        try:
+            row = services.sales_return_create(
+                order=order,
+                lines=wanted,
+                reason=request.POST.get("reason", "")[:500],
+                user=request.user,
+            )
+        except DomainError as failure:
+            error = failure.message
+        else:
+            messages.success(request, _("Return created."))
+            return redirect("sales:return_detail", row.pk)
+    context = {"order": order, "lines": lines, "error": error}
+    return _page(request, "sales/return_form.html", context, status=422 if error else 200)
+
+
+def _return_action(request, pk, run, done_message):
+    row = _return_or_404(request, pk)
+    try:
+        run(row)
+    except DomainError as failure:
+        messages.error(request, failure.message)
+    else:
+        messages.success(request, done_message)
+    return redirect("sales:return_detail", pk)
+
+
+@require_POST
+@sales_view("sales.change_salesreturn")
+def return_receive(request, pk):
+    if not request_has_perm(request, "inventory.change_transfer") or not request_has_perm(
+        request, "accounting.add_invoice"
+    ):
+        raise PermissionDenied
+    return _return_action(
+        request,
+        pk,
+        lambda r: services.sales_return_receive(sales_return=r, user=request.user),
+        _("Goods received and credit note posted."),
+    )
+
+
+@require_POST
+@sales_view("sales.change_salesreturn")
+def return_refund(request, pk):
+    if not request_has_perm(request, "accounting.add_payment"):
+        raise PermissionDenied
+    return _return_action(
+        request,
+        pk,
+        lambda r: services.sales_return_refund(sales_return=r, user=request.user),
+        _("Refund paid."),
+    )
+
+
+@require_POST
+@sales_view("sales.change_salesreturn")
+def return_cancel(request, pk):
+    return _return_action(
+        request,
+        pk,
+        lambda r: services.sales_return_cancel(sales_return=r, user=request.user),
+        _("Return cancelled."),
     )

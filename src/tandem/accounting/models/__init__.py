@@ -20,6 +20,7 @@ from .documents import (
     TaxGroup,
     TaxRounding,
     TaxScope,
+    VoidedAllocation,
 )
 from .ledger import (
     ENTRY_TRANSITIONS,
@@ -46,6 +47,7 @@ from .ledger import (
     account_display_name,
     journal_code_validator,
 )
+from .revaluation import CategoryAccounts, FxRevaluation, FxRevaluationLine
 
 __all__ = [
     "ALLOCATION_ROUNDING",
@@ -61,6 +63,7 @@ __all__ = [
     "AccountRole",
     "AccountType",
     "AccountingSettings",
+    "CategoryAccounts",
     "Allocation",
     "Entry",
     "EntryLine",
@@ -69,6 +72,8 @@ __all__ = [
     "EntryState",
     "FiscalYear",
     "FiscalYearState",
+    "FxRevaluation",
+    "FxRevaluationLine",
     "Invoice",
     "InvoiceKind",
     "InvoiceLine",
@@ -87,6 +92,7 @@ __all__ = [
     "TaxGroup",
     "TaxRounding",
     "TaxScope",
+    "VoidedAllocation",
     "account_code_validator",
     "account_display_name",
     "journal_code_validator",

@@ -257,6 +257,8 @@ class Invoice(CompanyScoped):
         related_name="cancelled_invoice",
         verbose_name=_("reversal entry"),
     )
+    # The reversal entry's date, kept on the row so "as of" reports need no join to entries.
+    cancelled_on = models.DateField(_("cancelled on"), null=True, blank=True)
     posted_at = models.DateTimeField(_("posted at"), null=True, blank=True)
     posted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -469,6 +471,8 @@ class Payment(CompanyScoped):
         related_name="cancelled_payment",
         verbose_name=_("reversal entry"),
     )
+    # The reversal entry's date, kept on the row so "as of" reports need no join to entries.
+    cancelled_on = models.DateField(_("cancelled on"), null=True, blank=True)
     posted_at = models.DateTimeField(_("posted at"), null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -567,3 +571,38 @@ class Allocation(CompanyScoped):
 
     def __str__(self):
         return f"{self.invoice_id} ← {self.payment_id or self.credit_note_id}: {self.amount}"
+
+
+class VoidedAllocation(CompanyScoped):
+    """An allocation undone by the cancellation of its payment, kept for "as of" reports.
+
+    `Allocation` holds only what is in force (every reader relies on that); a cancelled
+    payment's rows move here, so the aged balances at a date before the cancellation still
+    see the invoices as settled and the payment as allocated.
+    """
+
+    invoice = models.ForeignKey(
+        Invoice, on_delete=models.PROTECT, related_name="+", verbose_name=_("invoice")
+    )
+    payment = models.ForeignKey(
+        Payment, on_delete=models.PROTECT, related_name="voided_allocations",
+        verbose_name=_("payment"),
+    )  # fmt: skip
+    date = models.DateField(_("date"))
+    amount = models.DecimalField(_("amount"), **MONEY)
+    amount_company = models.DecimalField(_("amount in company currency"), default=ZERO, **MONEY)
+    cancelled_on = models.DateField(_("cancelled on"))
+
+    class Meta:
+        ordering = ["date", "id"]
+        verbose_name = _("voided allocation")
+        verbose_name_plural = _("voided allocations")
+        indexes = [
+            models.Index(fields=["company", "cancelled_on"], name="voided_allocation_cancelled"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="voided_allocation_amount_gt_0"),
+        ]
+
+    def __str__(self):
+        return f"{self.invoice_id} ← {self.payment_id}: {self.amount} (void {self.cancelled_on})"

@@ -28,6 +28,7 @@ from ..models import (
     InvoiceKind,
     Payment,
     PaymentDirection,
+    VoidedAllocation,
     account_display_name,
 )
 from .ledger import _param, _sqlite, balances
@@ -409,15 +410,15 @@ def aged_balances(company, *, as_of: date, side: str) -> dict:
     Payments are on the receivable side when received and on the payable side when sent;
     a refund (money sent to a customer against a credit note) is allocated to that credit
     note at once, so only a refund left unallocated would show on the other side. A
-    cancelled payment's allocations are removed with it (services.payments), so an as-of
-    date before the cancellation shows that payment as unallocated: the party's total is
-    right, its split between buckets may not be.
+    cancelled payment's allocations move to VoidedAllocation with the cancellation date, so
+    an as-of date before the cancellation still sees them. A document counts until its
+    `cancelled_on` (the reversal's date): no join to the entries.
     """
     invoice_kind, credit_kind, direction = _SIDES[side]
     invoice_table = Invoice._meta.db_table
     allocation_table = Allocation._meta.db_table
     payment_table = Payment._meta.db_table
-    entry_table = Entry._meta.db_table
+    voided_table = VoidedAllocation._meta.db_table
     day = _param(as_of)
     # What allocations dated up to as_of took off each document: as the invoice settled
     # (invoice_id: by a payment or a credit note) and as the credit note used (credit_note_id).
@@ -433,6 +434,11 @@ def aged_balances(company, *, as_of: date, side: str) -> dict:
             FROM {allocation_table}
             WHERE company_id = %s AND date <= %s AND credit_note_id IS NOT NULL
             GROUP BY credit_note_id
+            UNION ALL
+            SELECT invoice_id, SUM({_cents("amount_company")})
+            FROM {voided_table}
+            WHERE company_id = %s AND date <= %s AND cancelled_on > %s
+            GROUP BY invoice_id
         ) x GROUP BY x.ref
     """
     documents = f"""
@@ -441,13 +447,12 @@ def aged_balances(company, *, as_of: date, side: str) -> dict:
                (CASE WHEN i.kind = %s THEN -1 ELSE 1 END)
                    * ({_cents("i.total_company")} - COALESCE(a.cents, 0)) AS cents
         FROM {invoice_table} i
-        LEFT JOIN {entry_table} ce ON ce.id = i.cancel_entry_id
         LEFT JOIN ({settled}) a ON a.ref = i.id
         WHERE i.company_id = %s AND i.kind IN (%s, %s) AND i.entry_id IS NOT NULL
-          AND i.date <= %s AND (ce.id IS NULL OR ce.date > %s)
+          AND i.date <= %s AND (i.cancelled_on IS NULL OR i.cancelled_on > %s)
     """
     document_params = [
-        credit_kind, credit_kind, company.pk, day, company.pk, day,
+        credit_kind, credit_kind, company.pk, day, company.pk, day, company.pk, day, day,
         company.pk, invoice_kind, credit_kind, day, day,
     ]  # fmt: skip
     # The open part of a payment is worth round(unallocated x rate) in company currency
@@ -458,17 +463,26 @@ def aged_balances(company, *, as_of: date, side: str) -> dict:
                       THEN {_cents("p.amount")} - COALESCE(a.cents, 0)
                       ELSE ROUND((p.amount - COALESCE(a.amount, 0)) * p.rate * 100) END) AS cents
         FROM {payment_table} p
-        LEFT JOIN {entry_table} ce ON ce.id = p.cancel_entry_id
         LEFT JOIN (
-            SELECT payment_id AS ref, SUM({_cents("amount")}) AS cents, SUM(amount) AS amount
-            FROM {allocation_table}
-            WHERE company_id = %s AND payment_id IS NOT NULL AND date <= %s
-            GROUP BY payment_id
+            SELECT x.ref AS ref, SUM(x.cents) AS cents, SUM(x.amount) AS amount FROM (
+                SELECT payment_id AS ref, SUM({_cents("amount")}) AS cents, SUM(amount) AS amount
+                FROM {allocation_table}
+                WHERE company_id = %s AND payment_id IS NOT NULL AND date <= %s
+                GROUP BY payment_id
+                UNION ALL
+                SELECT payment_id, SUM({_cents("amount")}), SUM(amount)
+                FROM {voided_table}
+                WHERE company_id = %s AND date <= %s AND cancelled_on > %s
+                GROUP BY payment_id
+            ) x GROUP BY x.ref
         ) a ON a.ref = p.id
         WHERE p.company_id = %s AND p.direction = %s AND p.entry_id IS NOT NULL
-          AND p.date <= %s AND (ce.id IS NULL OR ce.date > %s)
+          AND p.date <= %s AND (p.cancelled_on IS NULL OR p.cancelled_on > %s)
     """
-    payment_params = [company.currency_id, company.pk, day, company.pk, direction, day, day]
+    payment_params = [
+        company.currency_id, company.pk, day, company.pk, day, day,
+        company.pk, direction, day, day,
+    ]  # fmt: skip
     items = f"{documents} UNION ALL {payments}"
     item_params = [*document_params, *payment_params]
     # bucket n holds items aged up to AGE_LIMITS[n] days: due on or after as_of - limit

@@ -50,6 +50,7 @@ from ..models import (
     TaxScope,
 )
 from ._common import UNSET, account_for_role, check_company, choice, company_today, lock_one, text
+from .category_accounts import accounts_for_categories
 from .entries import entry_create, entry_post, entry_reverse
 from .taxes import accounting_settings, taxes_compute
 
@@ -217,6 +218,9 @@ def _build_lines(
     default_account = None
     product_ids = {getattr(li.get("product"), "pk", None) for li in lines} - {None}
     default_taxes: dict[int, list[Tax]] = {pid: [] for pid in product_ids}
+    by_category = accounts_for_categories(
+        company, {getattr(li.get("product"), "category_id", None) for li in lines}
+    )
     if product_ids:
         through = Tax.products.through.objects.filter(
             product_id__in=product_ids,
@@ -251,6 +255,11 @@ def _build_lines(
                 )
             description = product.name[:500]
         account = line.get("account")
+        if account is None and product is not None:
+            income, expense = by_category.get(product.category_id, (None, None))
+            account = income if scope == TaxScope.SALE else expense
+            if account is not None and not account.active:
+                account = None  # archived since it was mapped: the role default applies
         if account is None:
             if default_account is None:
                 default_account = account_for_role(company, default_role, field=f"{where}.account")
@@ -702,6 +711,7 @@ def invoice_cancel(*, invoice: Invoice, user=None) -> Invoice:
     Invoice.objects.filter(pk=locked.pk, state=InvoiceState.POSTED).update(
         state=InvoiceState.CANCELLED,
         cancel_entry=reversal,
+        cancelled_on=reversal.date,
         residual_amount=ZERO,
         residual_company=ZERO,
         updated_at=now,

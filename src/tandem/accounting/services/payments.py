@@ -16,10 +16,10 @@ How the figures stay consistent with the ledger (checked by `checks.py`):
 Allocations of a *draft* payment are planned rows (`amount_company` 0, no effect on any
 residual); `payment_post` checks and applies them under the locks. Cancelling a posted
 payment posts the reversal of its entry and of each exchange-difference entry, gives the
-invoices their residuals back and deletes its allocation rows, all in one transaction: the
-ledger keeps the whole story (entry, fx entries and their reversals), the allocation table
-only what is in force. Allocation is a matching, not a posting, so that is not an edit of
-the ledger.
+invoices their residuals back and moves its allocation rows to `VoidedAllocation` (dated by
+the cancellation, for "as of" reports), all in one transaction: the ledger keeps the whole
+story (entry, fx entries and their reversals), the allocation table only what is in force.
+Allocation is a matching, not a posting, so that is not an edit of the ledger.
 
 The side of a payment is the receivable for money in (and for a refund paid out to a
 customer against a credit note), the payable for money out (and for a refund received from
@@ -71,6 +71,7 @@ from ..models import (
     PaymentDirection,
     PaymentState,
     PaymentStateOfInvoice,
+    VoidedAllocation,
 )
 from ._common import UNSET, account_for_role, amount, check_company, choice, lock, lock_one, text
 from .entries import entry_create, entry_post, entry_reverse
@@ -847,11 +848,24 @@ def payment_cancel(*, payment: Payment, date: date | None = None, user=None) -> 
             entry_reverse(entry=row.fx_entry, date=date, user=user)
         target = invoices[row.invoice_id]
         _reduce(target, -row.amount, -row.amount_company)
+    VoidedAllocation.objects.bulk_create(
+        VoidedAllocation(
+            company_id=row.company_id,
+            invoice_id=row.invoice_id,
+            payment_id=locked.pk,
+            date=row.date,
+            amount=row.amount,
+            amount_company=row.amount_company,
+            cancelled_on=reversal.date,
+        )
+        for row in rows
+    )
     Allocation.objects.filter(pk__in=[row.pk for row in rows]).delete()
     now = timezone.now()
     Payment.objects.filter(pk=locked.pk, state=PaymentState.POSTED).update(
         state=PaymentState.CANCELLED,
         cancel_entry=reversal,
+        cancelled_on=reversal.date,
         unallocated_amount=ZERO,
         updated_at=now,
     )

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from tandem.core import panels
 from tandem.core.errors import DomainError
 from tandem.core.middleware import request_has_perm
 from tandem.web.exports import export_response
@@ -369,6 +370,8 @@ def invoice_detail(request, pk):
             "invoice": invoice,
             "kind_slug": SLUGS[invoice.kind],
             "title": KIND_TITLES[invoice.kind],
+            # sections of higher apps (e.g. purchasing's three-way match) without importing them
+            "panels": panels.render("invoice.detail", request, invoice),
         },
     )
 

@@ -1,14 +1,25 @@
 """/leads: list, create, read, update, delete; qualify, disqualify, reopen."""
 
-from ninja import Router, Status
+from ninja import File, Router, Status, UploadedFile
 
 from tandem.api.context import company_of, get_scoped, page_of, paginate, require_perm
+from tandem.core.errors import ValidationFailed
 from tandem.parties.models import Party
 
 from .. import queries, services
 from ..models import Lead, SalesTeam
 from ..queries.visibility import visible
-from ..schemas import DisqualifyIn, LeadIn, LeadOut, LeadPatch, LeadStateName, QualifyIn, SourceName
+from ..schemas import (
+    DisqualifyIn,
+    LeadImportOut,
+    LeadIn,
+    LeadOut,
+    LeadPatch,
+    LeadStateName,
+    QualifyIn,
+    SourceName,
+)
+from ..services.imports import MAX_BYTES
 from ._common import ID, LIMIT, OFFSET, SEARCH, ref
 
 router = Router(tags=["leads"])
@@ -47,6 +58,42 @@ def lead_list(
         campaign=campaign,
     )
     return paginate(visible(qs, request), limit=limit, offset=offset)
+
+
+@router.post(
+    "/leads/import",
+    response={200: LeadImportOut, 201: LeadImportOut},
+    summary="Import leads from CSV or XLSX",
+)
+def lead_import(request, file: UploadedFile = File(...), dry_run: bool = True):
+    """Multipart upload (`file`: .csv UTF-8/GB18030 or .xlsx; header row with name,
+    contact_name, company_name, email, phone, source, campaign, owner, team, notes). With
+    `dry_run` (the default) every row is checked and matched against the parties, nothing is
+    written, and the answer (200) lists each row's errors. `dry_run=false` writes all rows
+    (201) or, if any row is refused, none: 422 `import.rows_invalid` naming each bad row
+    (`rows.<row>.<field>`). 422 `import.columns`, `import.format`, `import.empty`,
+    `import.too_large` for a file that cannot be read."""
+    require_perm(request, "crm.add_lead")
+    if file.size is not None and file.size > MAX_BYTES:
+        raise ValidationFailed("The file is too large", code="import.too_large", field="file")
+    report = services.lead_import(
+        company=company_of(request),
+        name=file.name or "",
+        content=file.read(MAX_BYTES + 1),
+        dry_run=dry_run,
+        user=request.user,
+    )
+    if not dry_run and not report.ok:
+        raise ValidationFailed(
+            f"{report.errors} rows are refused; nothing was imported",
+            code="import.rows_invalid",
+            errors=[
+                {"field": f"rows.{row['row']}.{e['field'] or 'row'}", "message": e["message"]}
+                for row in report.rows
+                for e in row["errors"]
+            ],
+        )
+    return Status(200 if dry_run else 201, report.as_dict())
 
 
 @router.post("/leads", response={201: LeadOut}, summary="Create a lead")

@@ -18,6 +18,7 @@ from ..schemas import (
     OpportunityStateName,
     SourceName,
     StageChangeOut,
+    WinIn,
 )
 from ._common import ID, LIMIT, OFFSET, SEARCH, ref
 
@@ -133,11 +134,16 @@ def opportunity_move(request, opportunity_id: int, payload: MoveIn):
 
 
 @router.post("/opportunities/{opportunity_id}/win", response=OpportunityOut)
-def opportunity_win(request, opportunity_id: int):
-    """Moves to the won stage; publishes `opportunity.won`. 409 `opportunity.closed`."""
+def opportunity_win(request, opportunity_id: int, payload: WinIn | None = None):
+    """Moves to the won stage; publishes `opportunity.won`. 409 `opportunity.closed`.
+    `{"create_order": true}` also makes a draft sales order (its id in `sales_order`);
+    409 `opportunity.no_products` when there are no products of interest."""
     require_perm(request, "crm.change_opportunity")
+    create_order = payload is not None and payload.create_order
+    if create_order:
+        require_perm(request, "sales.add_salesorder")
     opp = _opportunity(request, opportunity_id)
-    services.opportunity_win(opportunity=opp, user=request.user)
+    services.opportunity_win(opportunity=opp, user=request.user, create_order=create_order)
     return _out(request, opp.pk)
 
 

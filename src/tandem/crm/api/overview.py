@@ -5,9 +5,8 @@ from ninja import Query, Router
 from tandem.api.context import company_of, get_scoped, require_perm
 from tandem.parties.models import Party
 
-from ..models import Opportunity
 from ..queries.overview import party_overview
-from ..queries.visibility import visible
+from ..queries.visibility import request_scope
 from ..schemas import PartyOverviewOut
 
 router = Router(tags=["parties"])
@@ -26,14 +25,15 @@ def overview(
     pay (invoice date to the payment that settled it, over paid invoices); top products;
     open opportunities; last and next touch; and a timeline (newest first, `limit` events
     after `offset`, `timeline_count` in all) of interactions, activities, opportunities,
-    stage changes, invoices, credit notes and payments."""
+    stage changes, sales orders (confirmed, done or cancelled), done deliveries, invoices,
+    credit notes and payments; `orders` counts the orders placed and still open."""
     require_perm(request, "parties.view_party")
     require_perm(request, "crm.view_opportunity")
     party = get_scoped(Party, request, party_id, label="party")
     return party_overview(
         company_of(request),
         party,
-        opportunities=visible(Opportunity.objects.all(), request),
+        scope=request_scope(request),
         limit=limit,
         offset=offset,
     )

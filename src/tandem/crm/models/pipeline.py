@@ -359,6 +359,15 @@ class Opportunity(CompanyScoped):
         related_name="+",
         verbose_name=_("lead"),
     )
+    # The order a win made. SET_NULL: sales may delete a draft order; the win stays.
+    sales_order = models.ForeignKey(
+        "sales.SalesOrder",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("sales order"),
+    )
     history = HistoricalRecords()
 
     class Meta:

@@ -7,9 +7,10 @@ ten events or ten thousand. Revenue is untaxed: posted customer invoices minus p
 credit notes, `untaxed_amount x rate` (the rate they were posted at), in the company
 currency.
 
-Extension point: a later app (sales: orders, deliveries) adds a timeline source with
-`register_timeline_source(kind, fn)`; `fn(company, party, n)` returns `(rows, count)`, rows
-being dicts with the TimelineItem keys (kind, id, at, title, detail, amount, url).
+Sales orders and their done deliveries are sources here (crm sits above sales). Extension
+point: a later app adds a timeline source with `register_timeline_source(kind, fn)`;
+`fn(company, party, n, scope=None)` returns `(rows, count)`, rows being dicts with the
+TimelineItem keys (kind, id, at, title, detail, amount, url).
 """
 
 from __future__ import annotations
@@ -22,16 +23,17 @@ from zoneinfo import ZoneInfo
 from django.db.models import (
     Avg,
     Case,
+    Count,
     DecimalField,
     DurationField,
     ExpressionWrapper,
     F,
     Max,
     Q,
-    QuerySet,
     Sum,
     When,
 )
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 
@@ -44,7 +46,9 @@ from tandem.accounting.models import (
     PaymentState,
 )
 from tandem.core.models import Company
+from tandem.inventory.models import MoveState, Transfer, TransferKind
 from tandem.parties.models import Party
+from tandem.sales.models import OrderState, SalesOrder
 
 from ..models import (
     Activity,
@@ -54,6 +58,7 @@ from ..models import (
     OpportunityStageChange,
     OpportunityState,
 )
+from .visibility import Scope
 
 CENT = Decimal("0.01")
 MONEY = DecimalField(max_digits=30, decimal_places=8)
@@ -157,8 +162,15 @@ def _day(value: date, zone: ZoneInfo) -> datetime:
     return datetime.combine(value, time.min, tzinfo=zone)
 
 
-def _interactions(company, party, n):
-    qs = Interaction.objects.filter(company=company, party=party)
+def _seen(qs, scope, *, own_field: str | None = None):
+    """`qs` narrowed by record visibility (`scope` None: everything)."""
+    if scope is None:
+        return qs
+    return qs.filter(scope.touch_condition(own_field) if own_field else scope.condition())
+
+
+def _interactions(company, party, n, scope=None):
+    qs = _seen(Interaction.objects.filter(company=company, party=party), scope, own_field="user")
     rows = [
         {
             "kind": "interaction",
@@ -174,9 +186,13 @@ def _interactions(company, party, n):
     return rows, qs.count()
 
 
-def _activities(company, party, n):
-    qs = Activity.objects.filter(company=company, party=party).exclude(
-        state=ActivityState.CANCELLED
+def _activities(company, party, n, scope=None):
+    qs = _seen(
+        Activity.objects.filter(company=company, party=party).exclude(
+            state=ActivityState.CANCELLED
+        ),
+        scope,
+        own_field="owner",
     )
     rows = [
         {
@@ -193,8 +209,8 @@ def _activities(company, party, n):
     return rows, qs.count()
 
 
-def _opportunities(company, party, n):
-    qs = Opportunity.objects.filter(company=company, party=party)
+def _opportunities(company, party, n, scope=None):
+    qs = _seen(Opportunity.objects.filter(company=company, party=party), scope)
     rows = [
         {
             "kind": "opportunity",
@@ -210,11 +226,13 @@ def _opportunities(company, party, n):
     return rows, qs.count()
 
 
-def _stage_changes(company, party, n):
+def _stage_changes(company, party, n, scope=None):
     # the first row of each opportunity is its creation, shown as the opportunity itself
     qs = OpportunityStageChange.objects.filter(
         company=company, opportunity__party=party, from_stage__isnull=False
     )
+    if scope is not None:
+        qs = qs.filter(scope.condition("opportunity__"))
     rows = [
         {
             "kind": "stage_change",
@@ -232,7 +250,7 @@ def _stage_changes(company, party, n):
     return rows, qs.count()
 
 
-def _invoices(company, party, n):
+def _invoices(company, party, n, scope=None):
     zone = ZoneInfo(company.time_zone)
     qs = Invoice.objects.filter(
         company=company, party=party, state=InvoiceState.POSTED, kind__in=SALE_KINDS
@@ -252,7 +270,7 @@ def _invoices(company, party, n):
     return rows, qs.count()
 
 
-def _payments(company, party, n):
+def _payments(company, party, n, scope=None):
     zone = ZoneInfo(company.time_zone)
     qs = Payment.objects.filter(company=company, party=party, state=PaymentState.POSTED)
     rows = [
@@ -270,6 +288,69 @@ def _payments(company, party, n):
     return rows, qs.count()
 
 
+ORDER_STATES = (OrderState.CONFIRMED, OrderState.DONE, OrderState.CANCELLED)
+
+
+def _orders(company, party, n, scope=None):
+    """Confirmed, done and cancelled orders (quotations are not events yet), at the moment
+    they were confirmed; a quotation cancelled before that, at its creation."""
+    qs = SalesOrder.objects.filter(company=company, party=party, state__in=ORDER_STATES)
+    rows = [
+        {
+            "kind": "order",
+            "id": o.pk,
+            "at": o.event_at,
+            "title": str(o),
+            "detail": o.get_state_display()
+            if o.currency_id == company.currency_id
+            else f"{o.get_state_display()} · {o.currency_id}",
+            "amount": _money(o.total_amount),
+            "url": reverse("sales:order_detail", args=[o.pk]),
+        }
+        for o in qs.annotate(event_at=Coalesce("confirmed_at", "created_at")).order_by(
+            "-event_at", "-id"
+        )[:n]
+    ]
+    return rows, qs.count()
+
+
+def _deliveries(company, party, n, scope=None):
+    """Done deliveries of the customer's orders, when they left the warehouse."""
+    of_orders = SalesOrder.transfers.through.objects.filter(
+        salesorder__company=company, salesorder__party=party
+    ).values("transfer_id")
+    qs = Transfer.objects.filter(
+        company=company,
+        kind=TransferKind.DELIVERY,
+        state=MoveState.DONE,
+        pk__in=of_orders,
+    )
+    rows = [
+        {
+            "kind": "delivery",
+            "id": t.pk,
+            "at": t.date_done,
+            "title": t.number or f"#{t.pk}",
+            "detail": t.origin,
+            "amount": None,
+            "url": reverse("inventory:transfer_detail", args=[t.pk]),
+        }
+        for t in qs.order_by("-date_done", "-id")[:n]
+    ]
+    return rows, qs.count()
+
+
+def order_figures(company: Company, party: Party) -> dict:
+    """How many orders the customer placed (confirmed or done), how many are still open
+    (confirmed), and the open quotations, in one query."""
+    sums = SalesOrder.objects.filter(company=company, party=party).aggregate(
+        count=Count("pk", filter=Q(state__in=(OrderState.CONFIRMED, OrderState.DONE))),
+        open=Count("pk", filter=Q(state=OrderState.CONFIRMED)),
+        quotations=Count("pk", filter=Q(state__in=(OrderState.DRAFT, OrderState.SENT))),
+    )
+    return {key: sums[key] or 0 for key in ("count", "open", "quotations")}
+
+
 def _record_url(row) -> str:
     if row.opportunity_id:
         return reverse("crm:opportunity_detail", args=[row.opportunity_id])
@@ -283,6 +364,8 @@ TIMELINE_SOURCES: dict[str, Callable] = {
     "activity": _activities,
     "opportunity": _opportunities,
     "stage_change": _stage_changes,
+    "order": _orders,
+    "delivery": _deliveries,
     "invoice": _invoices,
     "payment": _payments,
 }
@@ -294,13 +377,19 @@ def register_timeline_source(kind: str, source: Callable) -> None:
 
 
 def timeline(
-    company: Company, party: Party, *, limit: int = TIMELINE_LIMIT, offset: int = 0
+    company: Company,
+    party: Party,
+    *,
+    limit: int = TIMELINE_LIMIT,
+    offset: int = 0,
+    scope: Scope | None = None,
 ) -> tuple[list[dict], int]:
-    """The newest `limit` events after `offset`, and how many there are in all."""
+    """The newest `limit` events after `offset`, and how many there are in all; with a
+    `scope`, only the CRM records (and their touches) that scope may see."""
     wanted = offset + limit
     rows, count = [], 0
     for source in TIMELINE_SOURCES.values():
-        found, total = source(company, party, wanted)
+        found, total = source(company, party, wanted, scope=scope)
         rows += found
         count += total
     rows.sort(key=lambda r: (r["at"], r["id"]), reverse=True)
@@ -314,22 +403,26 @@ def _touch(kind: str, at, title: str) -> dict | None:
     return {"kind": kind, "at": at, "title": title} if at is not None else None
 
 
-def touches(company: Company, party: Party, *, now: datetime) -> tuple[dict | None, dict | None]:
+def touches(
+    company: Company, party: Party, *, now: datetime, scope: Scope | None = None
+) -> tuple[dict | None, dict | None]:
     """The last touch (a done activity or a logged interaction) and the next planned one."""
+    activities = _seen(Activity.objects.all(), scope, own_field="owner")
     done = (
-        Activity.objects.filter(company=company, party=party, state=ActivityState.DONE)
+        activities.filter(company=company, party=party, state=ActivityState.DONE)
         .order_by("-done_at", "-id")
         .values("done_at", "summary", "kind")
         .first()
     )
     logged = (
-        Interaction.objects.filter(company=company, party=party)
+        _seen(Interaction.objects.all(), scope, own_field="user")
+        .filter(company=company, party=party)
         .order_by("-occurred_at", "-id")
         .values("occurred_at", "subject", "kind")
         .first()
     )
     planned = (
-        Activity.objects.filter(company=company, party=party, state=ActivityState.PLANNED)
+        activities.filter(company=company, party=party, state=ActivityState.PLANNED)
         .order_by("due_at", "id")
         .values("due_at", "summary", "kind")
         .first()
@@ -348,16 +441,17 @@ def party_overview(
     company: Company,
     party: Party,
     *,
-    opportunities: QuerySet | None = None,
+    scope: Scope | None = None,
     limit: int = TIMELINE_LIMIT,
     offset: int = 0,
     now: datetime | None = None,
 ) -> dict:
-    """Everything the 360 panel and GET /parties/{id}/overview show. `opportunities` narrows
-    the open opportunities to those the caller may see."""
+    """Everything the 360 panel and GET /parties/{id}/overview show. `scope` (see
+    `visibility.request_scope`) narrows the opportunities, activities and interactions to
+    those the caller may see."""
     now = now or timezone.now()
     today = now.astimezone(ZoneInfo(company.time_zone)).date()
-    opps = opportunities if opportunities is not None else Opportunity.objects.all()
+    opps = _seen(Opportunity.objects.all(), scope)
     open_opps = list(
         opps.filter(company=company, party=party, state=OpportunityState.OPEN)
         .select_related("stage")
@@ -366,8 +460,8 @@ def party_overview(
     pipeline = opps.filter(company=company, party=party, state=OpportunityState.OPEN).aggregate(
         total=Sum("expected_revenue", filter=Q(currency_id=company.currency_id))
     )
-    last, following = touches(company, party, now=now)
-    events, count = timeline(company, party, limit=limit, offset=offset)
+    last, following = touches(company, party, now=now, scope=scope)
+    events, count = timeline(company, party, limit=limit, offset=offset, scope=scope)
     return {
         "party": party.pk,
         "name": party.name,
@@ -389,6 +483,7 @@ def party_overview(
         ],
         "open_pipeline": _money(pipeline["total"]),
         "top_products": top_products(company, party),
+        "orders": order_figures(company, party),
         "last_touch": last,
         "next_touch": following,
         "timeline": events,

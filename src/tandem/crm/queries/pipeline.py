@@ -398,6 +398,7 @@ def forecast(
     close_from: date | None = None,
     close_to: date | None = None,
     on_date: date | None = None,
+    visible_to: Q | None = None,
 ) -> dict:
     """Weighted forecast of the open opportunities: expected revenue x probability / 100, in
     the company currency (converted at the latest rate on `on_date`), grouped by month of
@@ -407,6 +408,8 @@ def forecast(
         raise ValueError(group_by)
     on_date = on_date or timezone.localdate()
     qs = Opportunity.objects.filter(company=company, state=OpportunityState.OPEN)
+    if visible_to is not None:
+        qs = qs.filter(visible_to)
     if team:
         qs = qs.filter(team_id=team)
     if owner:
@@ -461,7 +464,9 @@ def forecast(
     return {"group_by": group_by, "rows": rows, "totals": totals}
 
 
-def conversion(company: Company, *, team: SalesTeam | None = None) -> dict:
+def conversion(
+    company: Company, *, team: SalesTeam | None = None, visible_to: Q | None = None
+) -> dict:
     """Stage-to-stage conversion of a pipeline, from the logged stage changes.
 
     An opportunity reached a stage when it ever entered it or a later (not lost) stage; the
@@ -481,6 +486,8 @@ def conversion(company: Company, *, team: SalesTeam | None = None) -> dict:
     )
     if team is not None:
         qs = qs.filter(team=team)
+    if visible_to is not None:
+        qs = qs.filter(visible_to)
     qs = qs.annotate(reached=reached)
     counts = (
         qs.aggregate(
@@ -520,9 +527,13 @@ def conversion(company: Company, *, team: SalesTeam | None = None) -> dict:
     }
 
 
-def sales_cycle(company: Company, *, team: int | None = None) -> Decimal | None:
+def sales_cycle(
+    company: Company, *, team: int | None = None, visible_to: Q | None = None
+) -> Decimal | None:
     """Average days from creating an opportunity to winning it (two decimals), or None."""
     qs = Opportunity.objects.filter(company=company, state=OpportunityState.WON)
+    if visible_to is not None:
+        qs = qs.filter(visible_to)
     if team:
         qs = qs.filter(team_id=team)
     average = qs.aggregate(
@@ -533,9 +544,13 @@ def sales_cycle(company: Company, *, team: int | None = None) -> Decimal | None:
     return _round(Decimal(average.total_seconds()) / Decimal(86400))
 
 
-def win_rate_by_source(company: Company, *, team: int | None = None) -> dict:
+def win_rate_by_source(
+    company: Company, *, team: int | None = None, visible_to: Q | None = None
+) -> dict:
     """Per source: won, lost and open counts and won / (won + lost) in percent."""
     qs = Opportunity.objects.filter(company=company)
+    if visible_to is not None:
+        qs = qs.filter(visible_to)
     if team:
         qs = qs.filter(team_id=team)
     measures = {

@@ -1,10 +1,14 @@
 """Who may see which lead and opportunity: the one helper every list, board, detail page,
-API endpoint, export and search applies.
+API endpoint, report, export and search applies.
 
 With the company's "reps see only their own team's leads and opportunities" setting on, a
 user who is not an owner or admin sees the records they own, the records of the sales teams
 they belong to or lead, and the records owned by those teams' members. Off (the default),
 or for an owner or admin, everything of the company is visible.
+
+Activities and interactions follow the records they are linked to: a user sees those of
+leads and opportunities they may see, those linked only to a party (parties are not
+restricted), and their own (the activity's owner, the interaction's user).
 """
 
 from __future__ import annotations
@@ -31,6 +35,15 @@ class Scope:
             Q(**{f"{prefix}owner_id": self.user_id})
             | Q(**{f"{prefix}team_id__in": self.team_ids})
             | Q(**{f"{prefix}owner_id__in": self.teammate_ids})
+        )
+
+    def touch_condition(self, own_field: str) -> Q:
+        """For activities (`own_field` "owner") and interactions ("user")."""
+        return (
+            Q(**{f"{own_field}_id": self.user_id})
+            | Q(lead__isnull=True, opportunity__isnull=True)
+            | self.condition("lead__")
+            | self.condition("opportunity__")
         )
 
 
@@ -74,3 +87,15 @@ def visible(qs: QuerySet, request, *, prefix: str = "") -> QuerySet:
     ``opportunity__``) narrowed to what the request's user may see."""
     scope = request_scope(request)
     return qs if scope is None else qs.filter(scope.condition(prefix))
+
+
+def visible_condition(request, *, prefix: str = "") -> Q | None:
+    """The filter `visible` applies, for queries that take a condition (reports); None: all."""
+    scope = request_scope(request)
+    return None if scope is None else scope.condition(prefix)
+
+
+def visible_touches(qs: QuerySet, request, *, own_field: str) -> QuerySet:
+    """Activities (`own_field="owner"`) or interactions (`"user"`) the request's user may see."""
+    scope = request_scope(request)
+    return qs if scope is None else qs.filter(scope.touch_condition(own_field))

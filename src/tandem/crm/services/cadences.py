@@ -55,16 +55,25 @@ PLACEHOLDERS = ("{record}", "{stage}", "{owner}")
 
 
 @lru_cache(maxsize=64)
-def _public_holidays(country: str, year: int) -> frozenset[date]:
+def _calendar(country: str, year: int) -> tuple[frozenset[date], frozenset[date]]:
+    """(public holidays, make-up working days) of a country in a year. The make-up days are
+    weekend days worked to bridge a holiday (China's 调休), which the package lists as
+    `weekend_workdays`."""
     try:
-        return frozenset(holidays.country_holidays(country, years=year).keys())
+        table = holidays.country_holidays(country, years=year)
     except (NotImplementedError, KeyError, AttributeError):  # a country the package lacks
-        return frozenset()
+        return frozenset(), frozenset()
+    workdays = frozenset(d for d in getattr(table, "weekend_workdays", ()) if d.year == year)
+    return frozenset(table.keys()), workdays
 
 
 def is_business_day(company: Company, day: date) -> bool:
-    """Monday to Friday and not a public holiday of the company's country."""
-    return day.weekday() < 5 and day not in _public_holidays(company.country or "", day.year)
+    """Monday to Friday and not a public holiday of the company's country, or a weekend day
+    that country works to make up for a holiday."""
+    off, worked = _calendar(company.country or "", day.year)
+    if day in worked:
+        return True
+    return day.weekday() < 5 and day not in off
 
 
 def add_business_days(company: Company, start: date, days: int) -> date:

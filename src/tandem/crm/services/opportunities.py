@@ -16,7 +16,14 @@ from tandem.core.models import Company
 from tandem.parties.models import Contact, Party
 from tandem.parties.validation import FieldErrors, clean_currency
 
-from ..errors import InUse, InvalidReference, OpportunityClosed, PipelineIncomplete, StageInvalid
+from ..errors import (
+    InUse,
+    InvalidReference,
+    NothingToOrder,
+    OpportunityClosed,
+    PipelineIncomplete,
+    StageInvalid,
+)
 from ..models import (
     Lead,
     LostReason,
@@ -362,13 +369,54 @@ def opportunity_move(
     return opp
 
 
+def _order_from(opp: Opportunity, products: list[Product], *, user):
+    """A draft sales order for the opportunity's customer: each product of interest once, at
+    the price `price_for` quotes, in the opportunity's currency."""
+    from tandem.sales.services import sales_order_create
+
+    fields = {"currency": opp.currency_id, "note": opp.name}
+    if opp.owner_id:
+        fields["salesperson"] = opp.owner
+    return sales_order_create(
+        company=opp.company,
+        party=opp.party,
+        lines=[{"product": product} for product in products],
+        user=user,
+        **fields,
+    )
+
+
 @transaction.atomic
 def opportunity_win(
-    *, opportunity: Opportunity, user=None, now: datetime | None = None
+    *,
+    opportunity: Opportunity,
+    user=None,
+    now: datetime | None = None,
+    create_order: bool = False,
 ) -> Opportunity:
-    """Move to the pipeline's won stage and publish `opportunity.won` (on commit)."""
+    """Move to the pipeline's won stage and publish `opportunity.won` (on commit).
+
+    With `create_order`, also make a draft sales order of the products of interest and link
+    it (`sales_order`); refused with 409 `opportunity.no_products` when there is nothing to
+    order. (The customer is required on every opportunity.) Any refusal of the sales service
+    (an archived customer, a product that cannot be sold) leaves the opportunity open.
+    """
     opp = locked(Opportunity, opportunity.pk)
     _refuse_closed(opp)
+    if create_order:
+        products = list(opp.products.select_related("uom").order_by("pk"))
+        if not products:
+            raise NothingToOrder(
+                _("This opportunity has no products of interest to put on an order."),
+                field="products",
+            )
+        opp.sales_order = _order_from(opp, products, user=user)
+        events.publish(
+            "opportunity.order_created",
+            opportunity_id=opp.pk,
+            sales_order_id=opp.sales_order.pk,
+            company_id=opp.company_id,
+        )
     return _win(opp, user=user, now=now or timezone.now())
 
 

@@ -14,6 +14,7 @@ from tandem.core.errors import DomainError
 from .. import ics, queries, services
 from ..forms import ActivityForm, DoneForm, InteractionForm
 from ..models import Activity, CalendarFeed
+from ..queries.visibility import visible_touches
 from ._common import back, crm_view, perms
 
 LINKS = ("party", "lead", "opportunity")
@@ -71,7 +72,10 @@ def activity_create(request):
 
 
 def _activity(request, pk) -> Activity:
-    return get_object_or_404(Activity.objects.filter(company=request.company), pk=pk)
+    qs = visible_touches(
+        Activity.objects.filter(company=request.company), request, own_field="owner"
+    )
+    return get_object_or_404(qs, pk=pk)
 
 
 @crm_view("crm.change_activity")

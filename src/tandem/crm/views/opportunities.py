@@ -2,6 +2,7 @@
 the detail with its stage history, the form; move, win and lose are POSTs."""
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -30,7 +31,7 @@ from ..models import (
     SalesTeam,
     Source,
 )
-from ..queries.visibility import request_scope, visible
+from ..queries.visibility import request_scope, visible, visible_condition
 from ._common import PAGE_SIZE, crm_view, int_param, perms
 
 BOARD_HEADER = "X-Tandem-Board"
@@ -159,7 +160,10 @@ def forecast(request):
         group_by = "month"
     team_id = int_param(request.GET, "team")
     team = SalesTeam.objects.filter(company=company, pk=team_id).first() if team_id else None
-    report = queries.forecast(company, group_by=group_by, team=team.pk if team else None)
+    seen = visible_condition(request)
+    report = queries.forecast(
+        company, group_by=group_by, team=team.pk if team else None, visible_to=seen
+    )
     top = max((row["weighted_revenue"] for row in report["rows"]), default=0)
     top_expected = max((row["expected_revenue"] for row in report["rows"]), default=0)
     services.pipeline_seed(company=company)
@@ -170,9 +174,11 @@ def forecast(request):
             "report": report,
             "group_by": group_by,
             "top": max(top, top_expected),
-            "conversion": queries.conversion(company, team=team),
-            "cycle": queries.sales_cycle(company, team=team.pk if team else None),
-            "win_rate": queries.win_rate_by_source(company, team=team.pk if team else None),
+            "conversion": queries.conversion(company, team=team, visible_to=seen),
+            "cycle": queries.sales_cycle(company, team=team.pk if team else None, visible_to=seen),
+            "win_rate": queries.win_rate_by_source(
+                company, team=team.pk if team else None, visible_to=seen
+            ),
             "sources": dict(Source.choices),
             "team": team,
             "teams": SalesTeam.objects.filter(company=company),
@@ -186,7 +192,7 @@ def opportunity_detail(request, pk):
     opp = get_object_or_404(
         queries.opportunities_for_list(
             visible(Opportunity.objects.filter(company=company), request)
-        ),
+        ).select_related("sales_order"),
         pk=pk,
     )
     stages = PipelineStage.objects.filter(company=company, team=opp.stage.team_id).order_by(
@@ -206,6 +212,8 @@ def opportunity_detail(request, pk):
             "interaction_form": InteractionForm(),
             "history": history_rows(opp),
             "perms_crm": perms(request, "opportunity", "activity", "interaction"),
+            "may_order": request_has_perm(request, "sales.add_salesorder"),
+            "may_view_order": request_has_perm(request, "sales.view_salesorder"),
             "record": {"opportunity": opp.pk},
             "email_form": EmailForm(
                 initial={"to": opp.contact.email if opp.contact else opp.party.email}
@@ -267,12 +275,24 @@ def opportunity_edit(request, pk):
 @require_POST
 def opportunity_win(request, pk):
     opp = _opportunity(request, pk)
+    create_order = request.POST.get("create_order") in ("1", "on", "true")
+    if create_order and not request_has_perm(request, "sales.add_salesorder"):
+        raise PermissionDenied
     try:
-        services.opportunity_win(opportunity=opp, user=request.user)
+        won = services.opportunity_win(
+            opportunity=opp, user=request.user, create_order=create_order
+        )
     except DomainError as exc:
         messages.error(request, exc.message)
     else:
-        messages.success(request, _("%(name)s was won.") % {"name": opp.name})
+        if won.sales_order_id:
+            messages.success(
+                request,
+                _("%(name)s was won; draft order %(order)s was made.")
+                % {"name": opp.name, "order": won.sales_order},
+            )
+        else:
+            messages.success(request, _("%(name)s was won.") % {"name": opp.name})
     return redirect("crm:opportunity_detail", pk=opp.pk)
 
 

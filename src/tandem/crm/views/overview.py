@@ -14,7 +14,7 @@ from .. import services
 from ..forms import EmailForm
 from ..models import Lead, Opportunity
 from ..queries.overview import party_overview
-from ..queries.visibility import visible
+from ..queries.visibility import request_scope, visible
 from ._common import back, crm_view
 
 PANEL_TIMELINE = 15
@@ -30,7 +30,7 @@ def party_panel(request, party):
     view = party_overview(
         company,
         party,
-        opportunities=visible(Opportunity.objects.all(), request),
+        scope=request_scope(request),
         limit=PANEL_TIMELINE,
     )
     money = request_has_perm(request, "accounting.view_invoice")

@@ -58,11 +58,13 @@ def order_quantity(*, forecast: Decimal, min_quantity, max_quantity, multiple) -
 
 def replenishment_suggestions(*, company, warehouse: Warehouse | None = None) -> list[Suggestion]:
     """Each active rule's figures and what to order (read only)."""
-    from ..queries import forecast, rules
+    from tandem.inventory.queries import warehouse_forecast
+
+    from ..queries import rules
 
     today = company_today(company)
     rule_rows = list(rules(company, warehouse=warehouse, active=True))
-    figures = forecast(
+    figures = warehouse_forecast(
         company,
         warehouse_ids={r.warehouse_id for r in rule_rows},
         product_ids={r.product_id for r in rule_rows},

@@ -5,6 +5,7 @@ from .documents import order_pdf
 from .exceptions import (
     order_exception_resolve,
     order_exception_update,
+    payment_overdue_scan,
     sla_breach_scan,
     sla_policy_create,
     sla_policy_delete,
@@ -23,20 +24,28 @@ from .orders import (
     sales_order_update,
     sales_settings,
 )
+from .returns import (
+    sales_return_cancel,
+    sales_return_create,
+    sales_return_receive,
+    sales_return_refund,
+)
 from .stages import stage_record
-from .stock import delivery_step, sales_order_reserve
+from .stock import delivery_failed, delivery_step, sales_order_reserve
 
 __all__ = [
     "business_hours_between",
     "calendar_for",
     "calendar_update",
     "deadline",
+    "delivery_failed",
     "delivery_step",
     "open_receivables",
     "order_exception_resolve",
     "order_exception_update",
     "order_pdf",
     "order_refresh",
+    "payment_overdue_scan",
     "product_invoice_policy_set",
     "sales_order_cancel",
     "sales_order_confirm",
@@ -46,6 +55,10 @@ __all__ = [
     "sales_order_reserve",
     "sales_order_send",
     "sales_order_update",
+    "sales_return_cancel",
+    "sales_return_create",
+    "sales_return_receive",
+    "sales_return_refund",
     "sales_settings",
     "sla_breach_scan",
     "sla_policy_create",

@@ -10,6 +10,7 @@ from django.db.models import Model
 from tandem.core.errors import InvalidReference, InvalidTransition, NotFound, ValidationFailed
 from tandem.core.money import to_decimal
 from tandem.core.services import user_permissions
+from tandem.parties.models import PaymentTerm
 
 from ..models import ORDER_TRANSITIONS, OrderState, SalesOrder
 
@@ -98,3 +99,19 @@ def number(
     if abs(result) >= Decimal(10) ** 13:
         raise ValidationFailed(f"{field}: too large", code="validation.max_value", field=field)
     return result
+
+
+def is_prepaid(order: SalesOrder) -> bool:
+    """Paid before it ships: the order's payment term gives no days (due at once).
+
+    An order without a payment term is not prepaid; the party's term is copied onto the
+    order when it is created, so "immediate" customers' orders are prepaid by default.
+    """
+    if not order.payment_term_id:
+        return False
+    return (
+        PaymentTerm.objects.filter(pk=order.payment_term_id)
+        .values_list("due_days", flat=True)
+        .first()
+        == 0
+    )

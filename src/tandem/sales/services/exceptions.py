@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from decimal import Decimal
+from types import SimpleNamespace
 
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef
@@ -197,6 +198,69 @@ def sla_breach_scan(*, company=None, now=None) -> int:
     return opened
 
 
+def payment_overdue_scan(*, company=None, today=None) -> int:
+    """Open a payment_overdue exception for orders whose posted invoice is past due, unpaid.
+
+    The exception names the overdue invoices, and one set of overdue invoices is raised
+    once: an order is skipped while an exception of the kind is open, or when one for the
+    same invoices was resolved (someone chose to wait), so resolving it is not undone by
+    the next run; another invoice falling due opens a new one. Run by the same beat task
+    as the SLA scan.
+    """
+    from tandem.accounting.models import Invoice, InvoiceKind, InvoiceState
+    from tandem.catalog.services.pricing import company_today
+
+    invoices = Invoice.objects.filter(
+        kind=InvoiceKind.CUSTOMER_INVOICE,
+        state=InvoiceState.POSTED,
+        residual_amount__gt=0,
+        sales_orders__state__in=[OrderState.CONFIRMED, OrderState.DONE],
+    )
+    if company is not None:
+        invoices = invoices.filter(company=company)
+    rows = list(
+        invoices.values_list(
+            "company_id", "sales_orders", "due_date", "number", "company__time_zone"
+        ).order_by("sales_orders", "due_date")
+    )
+    local_today: dict[int, object] = {}
+    overdue: dict[int, list] = {}
+    for company_id, order_id, due, doc_number, zone in rows:
+        if company_id not in local_today:
+            local_today[company_id] = today or company_today(SimpleNamespace(time_zone=zone))
+        if due < local_today[company_id]:
+            overdue.setdefault(order_id, (company_id, []))[1].append(
+                f"{doc_number} due {due:%Y-%m-%d}"
+            )
+    if not overdue:
+        return 0
+    raised = OrderException.objects.filter(
+        order_id__in=list(overdue), kind=ExceptionKind.PAYMENT_OVERDUE
+    ).values_list("order_id", "detail", "state")
+    skip = {(order_id, detail) for order_id, detail, _state in raised}
+    skip |= {order_id for order_id, _detail, state in raised if state == ExceptionState.OPEN}
+    owners = dict(
+        SalesOrder.objects.filter(pk__in=list(overdue)).values_list("pk", "salesperson_id")
+    )
+    fresh = []
+    for order_id, (company_id, numbers) in sorted(overdue.items()):
+        detail = "; ".join(numbers)[:500]
+        if order_id in skip or (order_id, detail) in skip:
+            continue
+        fresh.append(
+            OrderException(
+                company_id=company_id,
+                order_id=order_id,
+                kind=ExceptionKind.PAYMENT_OVERDUE,
+                owner_id=owners.get(order_id),
+                detail=detail,
+            )
+        )
+    # the partial unique index (one open per kind) keeps racing scans to one each
+    created = OrderException.objects.bulk_create(fresh, ignore_conflicts=True)
+    return len(created)
+
+
 # -- the queue -----------------------------------------------------------------------------
 
 
@@ -220,8 +284,11 @@ def order_exception_update(*, exception: OrderException, owner=UNSET) -> OrderEx
 @transaction.atomic
 def order_exception_resolve(*, exception: OrderException, note: str, user=None) -> OrderException:
     """Record the note and move the order on: a credit hold confirms the order (an override,
-    needing the permission), a stock shortage tries the reservation again."""
-    from .orders import _confirm_locked
+    needing the permission), a stock shortage tries the reservation again, a failed delivery
+    counts as delivered on the retry the note describes, an overdue payment refreshes the
+    order's payment status (and records payment_verified when it is paid)."""
+    from .orders import _confirm_locked, order_refresh
+    from .stages import stage_record
     from .stock import sales_order_reserve
 
     locked = lock(OrderException, [exception.pk])[exception.pk]
@@ -236,6 +303,10 @@ def order_exception_resolve(*, exception: OrderException, note: str, user=None) 
         _confirm_locked(order, user=user, override_credit=True)
     elif locked.kind == ExceptionKind.STOCK_SHORTAGE and order.state == OrderState.CONFIRMED:
         sales_order_reserve(order=order, user=user)
+    elif locked.kind == ExceptionKind.DELIVERY_FAILED:
+        stage_record(order=order, stage=Stage.DELIVERED, user=user, note=note[:200])
+    elif locked.kind == ExceptionKind.PAYMENT_OVERDUE:
+        order_refresh(order=order)
     if locked.kind == ExceptionKind.CREDIT_HOLD:
         SalesOrder.objects.filter(pk=order.pk).update(on_hold=False)
     now = timezone.now()

@@ -55,6 +55,7 @@ from ._common import (
     PERM_PRICE_FLOOR,
     UNSET,
     check_company,
+    is_prepaid,
     lock,
     lock_order,
     may,
@@ -558,6 +559,9 @@ def _confirm_locked(locked: SalesOrder, *, user, override_credit: bool):
         updated_at=now,
     )
     stage_record(order=locked, stage=Stage.RECEIVED, user=user, at=now)
+    if is_prepaid(locked):
+        # the customer pays first, so the invoice is for what was ordered, before delivery
+        SalesOrderLine.objects.filter(order=locked).update(invoice_policy=InvoicePolicy.ORDERED)
     stock.reserve_for_order(order=locked, lines=lines, user=user)
     order_refresh(order=locked)
     return None
@@ -780,6 +784,23 @@ def order_refresh(*, order: SalesOrder) -> SalesOrder:
         payment = PaymentStatus.PARTIAL
     else:
         payment = PaymentStatus.PAID
+    if (
+        payment == PaymentStatus.PAID
+        and invoicing == InvoiceStatus.INVOICED
+        and order.state in (OrderState.CONFIRMED, OrderState.DONE)
+    ):
+        if is_prepaid(order):
+            stage_record(order=order, stage=Stage.PAYMENT_VERIFIED)
+        # the money came in: an overdue-payment exception has nothing left to chase
+        now = timezone.now()
+        OrderException.objects.filter(
+            order_id=order.pk, kind=ExceptionKind.PAYMENT_OVERDUE, state=ExceptionState.OPEN
+        ).update(
+            state=ExceptionState.RESOLVED,
+            resolution_note="paid",
+            resolved_at=now,
+            updated_at=now,
+        )
     state = order.state
     if (
         state == OrderState.CONFIRMED

@@ -16,6 +16,7 @@ from tandem.catalog.models import ProductType
 from tandem.core.errors import InvalidTransition, ValidationFailed
 from tandem.inventory.models import MoveState, StockMove, Transfer, TransferKind, Warehouse
 
+from ..errors import AwaitingPayment
 from ..models import (
     ZERO,
     ExceptionKind,
@@ -26,7 +27,7 @@ from ..models import (
     SalesOrderLine,
     Stage,
 )
-from ._common import lock_order, text
+from ._common import is_prepaid, lock_order, text
 from .stages import stage_record
 
 OPEN_STATES = (MoveState.DRAFT, MoveState.CONFIRMED, MoveState.ASSIGNED)
@@ -178,6 +179,13 @@ def delivery_step(
     locked = lock_order(order)
     if locked.state not in (OrderState.CONFIRMED, OrderState.DONE):
         raise InvalidTransition(f"{locked} is not confirmed", code="sales.invalid_transition")
+    if (
+        step != "deliver"
+        and is_prepaid(locked)
+        and not locked.stage_events.filter(stage=Stage.PAYMENT_VERIFIED).exists()
+    ):
+        # prepaid terms: nothing leaves the warehouse before the invoice is paid
+        raise AwaitingPayment(f"{locked} is prepaid and its invoice is not paid yet")
     if step == "ship":
         transfers = [t for t in open_transfers(locked) if t.state == MoveState.ASSIGNED] or [
             t for t in open_transfers(locked) if t.state == MoveState.CONFIRMED
@@ -213,9 +221,41 @@ def delivery_step(
     elif step == "deliver" and not locked.stage_events.filter(stage=Stage.SHIPPED).exists():
         raise InvalidTransition(f"{locked} has not shipped", code="sales.not_shipped")
     stage_record(order=locked, stage=STEPS[step], user=user)
+    if step == "deliver":
+        # the customer has the goods: an earlier failed attempt is settled
+        now = timezone.now()
+        OrderException.objects.filter(
+            order=locked, kind=ExceptionKind.DELIVERY_FAILED, state=ExceptionState.OPEN
+        ).update(
+            state=ExceptionState.RESOLVED,
+            resolution_note="delivered",
+            resolved_at=now,
+            resolved_by=user if getattr(user, "pk", None) else None,
+            updated_at=now,
+        )
     order_refresh(order=locked)
     locked.refresh_from_db()
     return locked
+
+
+@transaction.atomic
+def delivery_failed(*, order: SalesOrder, note: str, user=None):
+    """The carrier could not hand the goods over: a `delivery_failed` exception with the note.
+
+    Refused (`sales.not_shipped`) before anything shipped; a second report while one is
+    open adds nothing. Resolving it, or the `deliver` step, records the delivery.
+    """
+    from .orders import exception_open
+
+    locked = lock_order(order)
+    note = text(note, field="note", max_length=500, required=True)
+    if locked.state not in (OrderState.CONFIRMED, OrderState.DONE) or not (
+        locked.stage_events.filter(stage=Stage.SHIPPED).exists()
+    ):
+        raise InvalidTransition(f"{locked} has not shipped", code="sales.not_shipped")
+    return exception_open(
+        order=locked, kind=ExceptionKind.DELIVERY_FAILED, detail=note, stage=Stage.DELIVERED
+    )
 
 
 def on_move_done(*, event, move_id=None, **_payload) -> None:
