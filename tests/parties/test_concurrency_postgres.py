@@ -3,7 +3,7 @@
 import threading
 
 import pytest
-from django.db import close_old_connections
+from django.db import connection
 
 from tandem.core.errors import Duplicate
 from tandem.parties.models import Party
@@ -27,7 +27,7 @@ def test_parallel_creates_with_one_tax_id_make_exactly_one_party(company):
         except Exception as exc:  # collected and asserted below
             errors.append(exc)
         finally:
-            close_old_connections()
+            connection.close()  # this thread's own connection: leave none open at teardown
 
     threads = [threading.Thread(target=create, args=(n,)) for n in range(workers)]
     for thread in threads:
