@@ -134,3 +134,15 @@ def test_without_a_file_is_422_and_needs_the_permission(api, api_as, company):
     assert missing.status_code == 422
     assert refused.status_code == 403
     assert Lead.objects.count() == 0
+
+
+def test_a_multipart_body_without_a_boundary_is_a_400(api):
+    # found by the API fuzzer: Django cannot parse it, which must not become a 500
+    response = api.client.post(
+        "/api/v1/leads/import?dry_run=true",
+        b"name,email\r\nA,a@example.com\r\n",
+        content_type="multipart/form-data",
+        headers=api._headers(None),
+    )
+    assert (response.status_code, response.json()["code"]) == (400, "request.malformed")
+    assert Lead.objects.count() == 0

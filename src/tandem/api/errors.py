@@ -4,6 +4,7 @@ from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, OperationalError
 from django.http import Http404
+from django.http.multipartparser import MultiPartParserError
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from tandem.core.errors import DomainError
@@ -99,6 +100,16 @@ def install(api) -> None:
             429: "request.throttled",
         }.get(exc.status_code, "request.error")
         return problem_response(status=exc.status_code, code=code, title=str(exc), detail=str(exc))
+
+    @api.exception_handler(MultiPartParserError)
+    def malformed_multipart(request, exc):
+        # e.g. `Content-Type: multipart/form-data` without a boundary: Django cannot parse it
+        return problem_response(
+            status=400,
+            code="request.malformed",
+            title="Malformed multipart body",
+            detail=str(exc) or "The multipart body cannot be parsed",
+        )
 
     @api.exception_handler(IntegrityError)
     def integrity_error(request, exc):
