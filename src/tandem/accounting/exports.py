@@ -2,7 +2,7 @@
 
 from django.utils.translation import gettext as _
 
-from tandem.web.exports import export_response
+from tandem.core.exports import export_response
 
 from .models import account_display_name
 

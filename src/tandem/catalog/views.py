@@ -11,10 +11,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from tandem.core.audit import history_rows
 from tandem.core.errors import DomainError
+from tandem.core.exports import export_response
 from tandem.core.middleware import request_has_perm
-from tandem.web.audit import history_rows
-from tandem.web.exports import export_response
 
 from . import queries, services
 from .forms import (

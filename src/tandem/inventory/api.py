@@ -8,8 +8,8 @@ from ninja import Query, Router, Status
 
 from tandem.api.context import company_of, get_ref, get_scoped, page_of, paginate, require_perm
 from tandem.catalog.models import Product, Uom
+from tandem.core.exports import export_response
 from tandem.parties.models import Party
-from tandem.web.exports import export_response
 
 from . import queries, services
 from .models import (

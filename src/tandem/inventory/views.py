@@ -14,9 +14,9 @@ from django.views.decorators.http import require_POST
 from tandem.accounting.services import company_today
 from tandem.catalog.models import Product
 from tandem.core.errors import DomainError
+from tandem.core.exports import export_response
 from tandem.core.middleware import request_has_perm
 from tandem.parties.models import Party
-from tandem.web.exports import export_response
 
 from . import queries, services
 from .models import (

@@ -13,10 +13,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from tandem.core import panels
+from tandem.core.audit import history_rows
 from tandem.core.errors import DomainError
+from tandem.core.exports import export_response
 from tandem.core.middleware import request_has_perm
-from tandem.web.audit import history_rows
-from tandem.web.exports import export_response
 
 from . import queries, services
 from .forms import AddressForm, ContactForm, PartyForm, PaymentTermForm, TagForm, country_name

@@ -14,8 +14,8 @@ from django.views.decorators.http import require_POST
 
 from tandem.accounting.services.taxes import accounting_settings, taxes_compute
 from tandem.core.errors import DomainError
+from tandem.core.exports import export_response
 from tandem.core.middleware import request_has_perm
-from tandem.web.exports import export_response
 
 from . import queries, services
 from .forms import (

@@ -12,8 +12,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from tandem.core.errors import DomainError
+from tandem.core.exports import export_response
 from tandem.core.middleware import request_has_perm
-from tandem.web.exports import export_response
 
 from . import services
 from .forms import (

@@ -8,11 +8,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from tandem.core import services
+from tandem.core.audit import history_rows
 from tandem.core.errors import DomainError
 from tandem.core.middleware import SESSION_COMPANY_KEY, request_has_perm
 from tandem.core.models import ExchangeRate, Membership, User
 
-from .audit import history_rows
 from .forms import CompanyCreateForm, CompanyForm, ExchangeRateForm, MemberForm, MemberRolesForm
 
 

@@ -12,8 +12,8 @@ from django.views.decorators.http import require_POST
 
 from tandem.core import panels
 from tandem.core.errors import DomainError
+from tandem.core.exports import export_response
 from tandem.core.middleware import request_has_perm
-from tandem.web.exports import export_response
 
 from ..forms import add_domain_error
 from ..forms_invoices import (

@@ -13,10 +13,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from tandem.core.audit import history_rows
 from tandem.core.errors import DomainError
 from tandem.core.middleware import request_has_perm
 from tandem.parties.models import Party
-from tandem.web.audit import history_rows
 
 from .. import exports, queries, services
 from ..forms import (

@@ -14,9 +14,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from tandem.core.errors import DomainError
+from tandem.core.exports import export_response
 from tandem.core.middleware import request_has_perm
 from tandem.parties.models import Party
-from tandem.web.exports import export_response
 
 from ..api.payments import payments_of
 from ..forms import add_domain_error

@@ -6,7 +6,7 @@ from typing import Literal
 from ninja import Router
 
 from tandem.api.context import company_of, require_perm
-from tandem.web.exports import export_response
+from tandem.core.exports import export_response
 
 from .. import queries
 from ..models import SalesTeam

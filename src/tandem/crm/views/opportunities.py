@@ -9,9 +9,9 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from tandem.core.audit import history_rows
 from tandem.core.errors import DomainError
 from tandem.core.middleware import request_has_perm
-from tandem.web.audit import history_rows
 
 from .. import queries, services
 from ..forms import (
