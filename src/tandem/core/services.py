@@ -189,7 +189,9 @@ def sequence_format(seq: Sequence, number: int) -> str:
     return f"{prefix}{number:0{seq.padding}d}"
 
 
-@transaction.atomic
+# No savepoint of its own: nothing catches its errors halfway, and it runs several times in
+# every document's transaction.
+@transaction.atomic(savepoint=False)
 def sequence_next(
     *, company: Company, code: str, on_date: date_type | None = None, prefix: str = "{code}/{year}/"
 ) -> str:

@@ -12,11 +12,11 @@ class PurchasingConfig(AppConfig):
         from tandem.core.events import subscribe
 
         from .panels import bill_match
-        from .services import on_invoice_changed, on_move_done
+        from .services import on_invoice_changed, on_transfer_done
 
         # a receipt processed in inventory, or a bill posted or cancelled in accounting,
         # updates the order's received and billed quantities
-        subscribe("stock.move_done", on_move_done)
+        subscribe("stock.transfer_done", on_transfer_done)
         subscribe("invoice.posted", on_invoice_changed)
         subscribe("invoice.cancelled", on_invoice_changed)
         # the bill page is accounting's; the match against the order is shown through a panel

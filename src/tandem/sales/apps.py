@@ -36,12 +36,12 @@ class SalesConfig(AppConfig):
         from tandem.core import events, panels
 
         from . import checks  # noqa: F401  (registers the sales invariants)
-        from .handlers import on_invoice_changed, on_payment_posted
-        from .services.stock import on_move_done
+        from .handlers import on_invoice_changed
+        from .services.stock import on_transfer_done
 
-        events.subscribe("stock.move_done", on_move_done)
+        events.subscribe("stock.transfer_done", on_transfer_done)
         events.subscribe("invoice.posted", on_invoice_changed)
-        events.subscribe("invoice.paid", on_invoice_changed)
+        # every allocation, and its undoing when a payment is cancelled, changes a residual
+        events.subscribe("invoice.settlement_changed", on_invoice_changed)
         events.subscribe("invoice.cancelled", on_invoice_changed)
-        events.subscribe("payment.posted", on_payment_posted)
         panels.register("party.detail", "sales.orders", party_orders_panel, order=30)

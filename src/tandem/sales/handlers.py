@@ -10,10 +10,3 @@ def on_invoice_changed(*, event, invoice_id=None, **_payload) -> None:
         with transaction.atomic():
             qty_invoiced_release(invoice_id=invoice_id)
     orders_refresh_for_invoices([invoice_id])
-
-
-def on_payment_posted(*, event, company_id=None, party_id=None, **_payload) -> None:
-    from .services.orders import orders_refresh_for_party
-
-    if company_id and party_id:
-        orders_refresh_for_party(company_id=company_id, party_id=party_id)

@@ -31,6 +31,7 @@ from .chart import (
 from .entries import (
     LINE_FIELDS,
     entry_create,
+    entry_create_posted,
     entry_delete,
     entry_post,
     entry_reverse,
@@ -58,6 +59,7 @@ __all__ = [
     "chart_install",
     "company_today",
     "entry_create",
+    "entry_create_posted",
     "entry_delete",
     "entry_post",
     "entry_reverse",

@@ -51,7 +51,7 @@ from ..models import (
 )
 from ._common import UNSET, account_for_role, check_company, choice, company_today, lock_one, text
 from .category_accounts import accounts_for_categories
-from .entries import entry_create, entry_post, entry_reverse
+from .entries import entry_create_posted, entry_reverse
 from .taxes import accounting_settings, taxes_compute
 
 INVOICE_FIELDS = (
@@ -656,7 +656,7 @@ def invoice_post(*, invoice: Invoice, user=None) -> Invoice:
         prefix=f"{prefix}/{{year}}/",
     )
     rows, total_company = _entry_lines(locked, rate)
-    draft = entry_create(
+    entry = entry_create_posted(
         company=company,
         journal=locked.journal,
         date=locked.date,
@@ -665,7 +665,6 @@ def invoice_post(*, invoice: Invoice, user=None) -> Invoice:
         narration=f"{locked.get_kind_display()} {locked.number} {locked.party.name}",
         user=user,
     )
-    entry = entry_post(entry=draft, user=user)
     now = timezone.now()
     Invoice.objects.filter(pk=locked.pk, state=InvoiceState.DRAFT).update(
         state=InvoiceState.POSTED,

@@ -74,7 +74,7 @@ from ..models import (
     VoidedAllocation,
 )
 from ._common import UNSET, account_for_role, amount, check_company, choice, lock, lock_one, text
-from .entries import entry_create, entry_post, entry_reverse
+from .entries import entry_create_posted, entry_reverse
 
 RECEIVABLE = AccountRole.RECEIVABLE
 PAYABLE = AccountRole.PAYABLE
@@ -315,6 +315,14 @@ def _reduce(doc: Invoice, value: Decimal, company_value: Decimal) -> None:
         payment_state=doc.payment_state,
         updated_at=timezone.now(),
     )
+    events.publish(
+        "invoice.settlement_changed",
+        invoice_id=doc.pk,
+        company_id=doc.company_id,
+        kind=doc.kind,
+        party_id=doc.party_id,
+        payment_state=doc.payment_state,
+    )
     if doc.payment_state == PaymentStateOfInvoice.PAID:
         events.publish(
             "invoice.paid",
@@ -362,7 +370,7 @@ def _fx_entry(
         "debit": ZERO if debit_control else value,
         "credit": value if debit_control else ZERO,
     }
-    draft = entry_create(
+    return entry_create_posted(
         company=company,
         journal=journal,
         date=on,
@@ -371,7 +379,6 @@ def _fx_entry(
         narration="Realized exchange difference",
         user=user,
     )
-    return entry_post(entry=draft, user=user)
 
 
 def _allocate_locked(
@@ -675,7 +682,7 @@ def payment_post(*, payment: Payment, user=None) -> Payment:
         on_date=locked.date,
         prefix=f"PAY/{journal.code}/{{year}}/",
     )
-    draft = entry_create(
+    entry = entry_create_posted(
         company=company,
         journal=journal,
         date=locked.date,
@@ -684,7 +691,6 @@ def payment_post(*, payment: Payment, user=None) -> Payment:
         narration=f"{locked.get_direction_display()} {locked.number} {locked.party.name}",
         user=user,
     )
-    entry = entry_post(entry=draft, user=user)
     locked.rate = rate
     locked.amount_company = amount_company
     locked.unallocated_amount = locked.amount

@@ -681,6 +681,14 @@ def complete_moves(company, moves: list[StockMove], *, reference: str, user=None
             location_src_id=move.location_src_id,
             location_dest_id=move.location_dest_id,
         )
+    # documents built on transfers (orders, receipts) react once per transfer, not per move
+    for transfer_id in sorted({move.transfer_id for move in moves if move.transfer_id}):
+        events.publish(
+            "stock.transfer_done",
+            transfer_id=transfer_id,
+            company_id=company.pk,
+            move_ids=[move.pk for move in moves if move.transfer_id == transfer_id],
+        )
     return entry
 
 

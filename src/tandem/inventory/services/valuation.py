@@ -6,7 +6,7 @@ from collections import defaultdict
 from decimal import Decimal
 
 from tandem.accounting.models import Journal, JournalKind
-from tandem.accounting.services import account_for_role, company_today, entry_create, entry_post
+from tandem.accounting.services import account_for_role, company_today, entry_create_posted
 from tandem.catalog.models import Valuation
 from tandem.core.errors import ValidationFailed
 from tandem.core.money import quantize_price
@@ -193,7 +193,7 @@ def post_moves(company, moves: list[StockMove], *, reference: str, user=None):
         lines.append({"account": objects[credit_id], "credit": value, "description": reference})
     if not lines:
         return None
-    entry = entry_create(
+    return entry_create_posted(
         company=company,
         journal=journal,
         date=company_today(company),
@@ -201,4 +201,3 @@ def post_moves(company, moves: list[StockMove], *, reference: str, user=None):
         reference=reference[:100],
         user=user,
     )
-    return entry_post(entry=entry, user=user)

@@ -36,7 +36,7 @@ from .prices import (
 )
 from .receiving import (
     on_invoice_changed,
-    on_move_done,
+    on_transfer_done,
     order_for_transfer,
     purchase_order_receive,
 )
@@ -60,7 +60,7 @@ __all__ = [
     "lock",
     "lock_one",
     "on_invoice_changed",
-    "on_move_done",
+    "on_transfer_done",
     "order_for_transfer",
     "order_quantity",
     "order_recompute",

@@ -41,11 +41,8 @@ def order_for_transfer(transfer_id: int) -> PurchaseOrder | None:
     return None
 
 
-def on_move_done(event, move_id, **payload) -> None:
-    """`stock.move_done` subscriber: a receipt done in inventory updates its order."""
-    transfer_id = StockMove.objects.filter(pk=move_id).values_list("transfer_id", flat=True).first()
-    if transfer_id is None:
-        return
+def on_transfer_done(event, transfer_id, **payload) -> None:
+    """`stock.transfer_done` subscriber: a receipt done in inventory updates its order."""
     order = order_for_transfer(transfer_id)
     if order is not None:
         purchase_order_refresh(order=order)

@@ -828,15 +828,6 @@ def orders_refresh_for_invoices(invoice_ids: Iterable[int]) -> int:
     return len(orders)
 
 
-def orders_refresh_for_party(*, company_id: int, party_id: int) -> int:
-    ids = (
-        Invoice.objects.filter(company_id=company_id, party_id=party_id)
-        .filter(~Q(sales_orders=None))
-        .values_list("pk", flat=True)
-    )
-    return orders_refresh_for_invoices(ids)
-
-
 ORIGIN_PREFIX = "sales.line:"
 
 

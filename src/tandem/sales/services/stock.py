@@ -119,8 +119,9 @@ def cancel_for_order(*, order: SalesOrder) -> None:
         transfer_cancel(transfer=transfer)
 
 
-def sync_delivered(order: SalesOrder) -> None:
-    """Lines' delivered quantities from the done moves of the order's deliveries.
+def sync_delivered(order: SalesOrder) -> bool:
+    """Lines' delivered quantities from the done moves of the order's deliveries; True when
+    one changed.
 
     Moves carry product and the document's unit; several lines of one product take the
     delivered quantity in line order.
@@ -151,6 +152,7 @@ def sync_delivered(order: SalesOrder) -> None:
                 changed.append(line)
     if changed:
         SalesOrderLine.objects.bulk_update(changed, ["qty_delivered", "updated_at"])
+    return bool(changed)
 
 
 @transaction.atomic
@@ -258,14 +260,15 @@ def delivery_failed(*, order: SalesOrder, note: str, user=None):
     )
 
 
-def on_move_done(*, event, move_id=None, **_payload) -> None:
+def on_transfer_done(*, event, transfer_id=None, **_payload) -> None:
     """A delivery done through the transfers API still moves the order's quantities."""
     from .orders import order_refresh
 
-    orders = list(SalesOrder.objects.filter(transfers__moves__pk=move_id).distinct())
+    orders = list(SalesOrder.objects.filter(transfers__pk=transfer_id).distinct())
     for order in orders:
         with transaction.atomic():
             locked = lock_order(order)
-            sync_delivered(locked)
-            stage_record(order=locked, stage=Stage.SHIPPED)
-            order_refresh(order=locked)
+            # shipped through `delivery_step`, the order is already up to date
+            if sync_delivered(locked):
+                stage_record(order=locked, stage=Stage.SHIPPED)
+                order_refresh(order=locked)
