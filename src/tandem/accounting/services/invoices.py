@@ -358,12 +358,8 @@ def _insert_lines(invoice: Invoice, built: list[tuple[InvoiceLine, list[Tax]]]) 
     )
 
 
-def invoice_recompute(invoice: Invoice) -> Invoice:
-    """Recompute line amounts, the tax summary and the totals of a draft from its lines.
-
-    The caller holds the invoice's lock (or has just created it).
-    """
-    lines = list(InvoiceLine.objects.filter(invoice=invoice).prefetch_related("taxes"))
+def _line_figures(invoice: Invoice, built: list[tuple[InvoiceLine, list[Tax]]]):
+    """Set each line's amounts from its quantity, price, discount and taxes; the totals."""
     rounding = accounting_settings(invoice.company).tax_rounding
     result = taxes_compute(
         [
@@ -371,19 +367,22 @@ def invoice_recompute(invoice: Invoice) -> Invoice:
                 "quantity": line.quantity,
                 "unit_price": line.unit_price,
                 "discount": line.discount,
-                "taxes": list(line.taxes.all()),
+                "taxes": taxes,
             }
-            for line in lines
+            for line, taxes in built
         ],
         currency=invoice.currency_id,
         rounding=rounding,
     )
-    for line, figures in zip(lines, result.lines, strict=True):
+    for (line, _taxes), figures in zip(built, result.lines, strict=True):
         line.untaxed_amount = figures.untaxed
         line.tax_amount = figures.tax
         line.total_amount = figures.total
-    InvoiceLine.objects.bulk_update(lines, ["untaxed_amount", "tax_amount", "total_amount"])
-    InvoiceTax.objects.filter(invoice=invoice).delete()
+    return result
+
+
+def _summary_save(invoice: Invoice, result) -> None:
+    """The tax summary rows and the totals of `result` onto a draft whose lines are set."""
     InvoiceTax.objects.bulk_create(
         [
             InvoiceTax(
@@ -407,6 +406,18 @@ def invoice_recompute(invoice: Invoice) -> Invoice:
         total_amount=result.total,
         updated_at=timezone.now(),
     )
+
+
+def invoice_recompute(invoice: Invoice) -> Invoice:
+    """Recompute line amounts, the tax summary and the totals of a draft from its lines.
+
+    The caller holds the invoice's lock (or has just created it).
+    """
+    lines = list(InvoiceLine.objects.filter(invoice=invoice).prefetch_related("taxes"))
+    result = _line_figures(invoice, [(line, list(line.taxes.all())) for line in lines])
+    InvoiceLine.objects.bulk_update(lines, ["untaxed_amount", "tax_amount", "total_amount"])
+    InvoiceTax.objects.filter(invoice=invoice).delete()
+    _summary_save(invoice, result)
     return invoice
 
 
@@ -432,8 +443,10 @@ def invoice_create(
     user=None,
     credited_invoice: Invoice | None = None,
     allow_archived: bool = False,
+    post: bool = False,
 ) -> Invoice:
-    """A draft invoice with its lines, figures and tax summary computed."""
+    """A draft invoice with its lines, figures and tax summary computed; with `post`, posted
+    in the same step (as `invoice_post` would, without reading it back first)."""
     choice(kind, InvoiceKind, field="kind")
     party = _party(company, party)
     on = _date(date, field="date")
@@ -465,8 +478,13 @@ def invoice_create(
         credited_invoice=credited_invoice,
         created_by=user if getattr(user, "pk", None) else None,
     )
+    # the figures come from the lines in hand: nothing to read back
+    result = _line_figures(invoice, built)
     _insert_lines(invoice, built)
-    return invoice_recompute(invoice)
+    _summary_save(invoice, result)
+    if post:
+        return _post_locked(invoice, user=user, recompute=False)
+    return invoice
 
 
 def _lock(invoice: Invoice) -> Invoice:
@@ -638,12 +656,18 @@ def _entry_lines(invoice: Invoice, rate: Decimal) -> tuple[list[dict], Decimal]:
 @transaction.atomic
 def invoice_post(*, invoice: Invoice, user=None) -> Invoice:
     """Number the draft and post its journal entry; the figures are recomputed first."""
-    locked = _lock(invoice)
+    return _post_locked(_lock(invoice), user=user, recompute=True)
+
+
+def _post_locked(locked: Invoice, *, user, recompute: bool) -> Invoice:
+    """Post a draft the caller holds: locked, or created in this very transaction (then its
+    figures were just computed and `recompute` is False)."""
     _transition(locked, InvoiceState.POSTED)
     company = locked.company
     if not InvoiceLine.objects.filter(invoice=locked).exists():
         raise InvoiceEmpty("An invoice needs lines to be posted", field="lines")
-    invoice_recompute(locked)
+    if recompute:
+        invoice_recompute(locked)
     if not locked.total_amount and not locked.untaxed_amount:
         raise InvoiceEmpty("An invoice of nothing cannot be posted", field="lines")
     rate = _rate(locked)

@@ -17,6 +17,7 @@ from django.utils import timezone
 from tandem.accounting.services import company_today
 from tandem.catalog.models import Product, ProductType, Tracking, Uom
 from tandem.core import events
+from tandem.core.bulk import rows_update
 from tandem.core.errors import InvalidTransition, ValidationFailed
 from tandem.core.money import quantize_quantity
 from tandem.core.services import sequence_next
@@ -27,6 +28,7 @@ from ..errors import (
     InvalidReference,
     LotMismatch,
     LotRequired,
+    MoveDone,
     SerialDuplicate,
     TransferCancelled,
     TransferDone,
@@ -57,6 +59,14 @@ from .valuation import post_moves, value_moves
 from .warehouses import virtual_location
 
 ZERO = Decimal(0)
+
+
+def _moves_save(moves: list[StockMove], fields: list[str]) -> None:
+    """Write the moves' fields; like the QuerySet guard, a move already done is refused."""
+    if rows_update(StockMove, moves, fields, unless=("state", MoveState.DONE)) != len(moves):
+        raise MoveDone("Done stock moves cannot be changed; move the stock back instead")
+
+
 MOVE_FIELDS = ("product", "quantity", "uom", "lot", "lot_name", "expiry_date", "unit_cost")
 PREFIX = {TransferKind.RECEIPT: "IN", TransferKind.DELIVERY: "OUT", TransferKind.INTERNAL: "INT"}
 MAX_MOVES = 2000
@@ -452,14 +462,12 @@ def _reserve(company, moves: list[StockMove], *, strict: bool) -> list[dict]:
             extra={"shortfalls": shortfalls},
         )
     if changed:
-        StockLevel.objects.bulk_update(list(changed.values()), ["reserved"])
+        rows_update(StockLevel, list(changed.values()), ["reserved"])
     for move in needs:
         move.state = (
             MoveState.ASSIGNED if move.quantity_reserved >= move.quantity else (MoveState.CONFIRMED)
         )
-    StockMove.objects.bulk_update(
-        needs, ["quantity", "uom_quantity", "lot", "quantity_reserved", "state"]
-    )
+    _moves_save(needs, ["quantity", "uom_quantity", "lot", "quantity_reserved", "state"])
     if new_moves:
         for move in new_moves:
             move.state = MoveState.ASSIGNED if move.quantity_reserved else MoveState.CONFIRMED
@@ -495,11 +503,14 @@ def _open_moves(transfer: Transfer) -> list[StockMove]:
     )
 
 
-def _transfer_state(transfer: Transfer) -> str:
-    moves = _open_moves(transfer)
-    if moves and all(m.state == MoveState.ASSIGNED for m in moves):
+def _state_of(open_moves: list[StockMove]) -> str:
+    if open_moves and all(m.state == MoveState.ASSIGNED for m in open_moves):
         return MoveState.ASSIGNED
     return MoveState.CONFIRMED
+
+
+def _transfer_state(transfer: Transfer) -> str:
+    return _state_of(_open_moves(transfer))
 
 
 @transaction.atomic
@@ -523,7 +534,11 @@ def transfer_assign(*, transfer: Transfer, strict: bool = False) -> Transfer:
         shortfalls = _reserve(locked.company, moves, strict=strict)
     else:
         StockMove.objects.filter(pk__in=[m.pk for m in moves]).update(state=MoveState.ASSIGNED)
-    state = _transfer_state(locked)
+        for move in moves:
+            move.state = MoveState.ASSIGNED
+    # reserving lots may split moves: then the transfer's moves are read again
+    split = any(m.product.tracking != Tracking.NONE for m in moves)
+    state = _transfer_state(locked) if split else _state_of(moves)
     Transfer.objects.filter(pk=locked.pk).update(state=state, updated_at=timezone.now())
     locked.refresh_from_db()
     locked.shortfalls = shortfalls
@@ -648,14 +663,14 @@ def complete_moves(company, moves: list[StockMove], *, reference: str, user=None
             level.on_hand -= qty
         if move.location_dest.is_valued:
             levels[(move.product_id, move.location_dest_id, move.lot_id)].on_hand += qty
-    StockLevel.objects.bulk_update(list(levels.values()), ["on_hand", "reserved"])
+    rows_update(StockLevel, list(levels.values()), ["on_hand", "reserved"])
     value_moves(company, moves)
     now = timezone.now()
     for move in moves:
         move.state = MoveState.DONE
         move.date_done = now
         move.quantity_reserved = ZERO
-    StockMove.objects.bulk_update(
+    _moves_save(
         moves,
         [
             "quantity",

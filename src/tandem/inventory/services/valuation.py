@@ -8,6 +8,7 @@ from decimal import Decimal
 from tandem.accounting.models import Journal, JournalKind
 from tandem.accounting.services import account_for_role, company_today, entry_create_posted
 from tandem.catalog.models import Valuation
+from tandem.core.bulk import rows_update
 from tandem.core.errors import ValidationFailed
 from tandem.core.money import quantize_price
 
@@ -49,7 +50,7 @@ def _consume_fifo(product, qty: Decimal) -> tuple[Decimal, Decimal]:
         left -= take
         changed.append(layer)
     if changed:
-        ValuationLayer.objects.bulk_update(changed, ["remaining_quantity", "remaining_value"])
+        rows_update(ValuationLayer, changed, ["remaining_quantity", "remaining_value"])
     return taken_value, left
 
 
@@ -131,7 +132,7 @@ def value_moves(company, moves: list[StockMove]) -> None:
         move.unit_cost = unit
         move.value = value
     ValuationLayer.objects.bulk_create(layers)
-    ProductStock.objects.bulk_update(list(locked.values()), ["quantity", "value"])
+    rows_update(ProductStock, list(locked.values()), ["quantity", "value"])
 
 
 def _counterpart(company, usage: str, *, incoming: bool, accounts: dict):

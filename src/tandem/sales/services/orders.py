@@ -14,6 +14,7 @@ from tandem.accounting.models import Invoice, InvoiceKind, InvoiceState, Tax, Ta
 from tandem.accounting.services.taxes import accounting_settings, taxes_compute
 from tandem.catalog.models import Product, Uom
 from tandem.catalog.services.pricing import company_today, price_for
+from tandem.core.bulk import rows_update
 from tandem.core.errors import Forbidden, InvalidReference, ValidationFailed
 from tandem.core.models import Currency
 from tandem.core.money import quantize_money
@@ -637,7 +638,7 @@ def sales_order_invoice(
     `quantities` (line id -> quantity) invoices less; more than allowed is refused
     (`sales.overinvoiced`) and nothing changes.
     """
-    from tandem.accounting.services.invoices import invoice_create, invoice_post
+    from tandem.accounting.services.invoices import invoice_create
 
     orders = list(orders)
     if not orders:
@@ -705,6 +706,7 @@ def sales_order_invoice(
         origin=", ".join(str(o) for o in locked)[:100],
         language=first.language,
         user=user,
+        post=post,
         lines=[
             {
                 "product": products[line.product_id],
@@ -721,11 +723,9 @@ def sales_order_invoice(
     )
     for line, qty in chosen:
         line.qty_invoiced = line.qty_invoiced + qty
-    SalesOrderLine.objects.bulk_update([li for li, _ in chosen], ["qty_invoiced", "updated_at"])
+    rows_update(SalesOrderLine, [li for li, _ in chosen], ["qty_invoiced", "updated_at"])
     for order in locked:
         order.invoices.add(invoice)
-    if post:
-        invoice = invoice_post(invoice=invoice, user=user)
     for order in locked:
         order_refresh(order=order)
     return invoice
@@ -864,7 +864,7 @@ def sync_invoiced(line_ids: Iterable[int]) -> None:
             line.qty_invoiced = value
             changed.append(line)
     if changed:
-        SalesOrderLine.objects.bulk_update(changed, ["qty_invoiced", "updated_at"])
+        rows_update(SalesOrderLine, changed, ["qty_invoiced", "updated_at"])
 
 
 def qty_invoiced_release(*, invoice_id: int) -> None:

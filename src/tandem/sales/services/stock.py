@@ -13,6 +13,7 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from tandem.catalog.models import ProductType
+from tandem.core.bulk import rows_update
 from tandem.core.errors import InvalidTransition, ValidationFailed
 from tandem.inventory.models import MoveState, StockMove, Transfer, TransferKind, Warehouse
 
@@ -151,7 +152,7 @@ def sync_delivered(order: SalesOrder) -> bool:
                 line.qty_delivered = share
                 changed.append(line)
     if changed:
-        SalesOrderLine.objects.bulk_update(changed, ["qty_delivered", "updated_at"])
+        rows_update(SalesOrderLine, changed, ["qty_delivered", "updated_at"])
     return bool(changed)
 
 
