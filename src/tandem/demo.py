@@ -3,6 +3,10 @@
 `small` is for a first look (about 80 parties, 60 products); `large` is for measuring
 (10,000 parties, 2,000 products). Bulk writes skip the audit trail on purpose: history
 starts with the first change a user makes.
+
+The sales demo replays a year of orders under a demo clock, so the fiscal years of that year
+are opened first and the opening stock is received (under the same clock) a week before the
+history starts; every document and entry then carries the date it would have had.
 """
 
 import random
@@ -24,13 +28,20 @@ from tandem.catalog.models import (
     ProductCategory,
     Uom,
 )
+from tandem.catalog.services.pricing import company_today
 from tandem.core.models import Company, ExchangeRate, User
 from tandem.core.services import company_create, membership_grant
 from tandem.crm.demo import load_crm_demo
 from tandem.inventory.demo import load_inventory_demo
 from tandem.parties.models import Address, Contact, Party, PaymentTerm, Tag
 from tandem.purchasing.demo import load_purchasing_demo
-from tandem.sales.demo import load_sales_demo
+from tandem.sales.demo import (
+    demo_clock,
+    fiscal_years_ensure,
+    history_start,
+    load_sales_demo,
+    local_moment,
+)
 
 SIZES = {"small": (80, 60), "large": (10_000, 2_000)}
 CN_CITIES = [
@@ -390,9 +401,7 @@ def _invoices(company, rng, parties, products, count) -> int:
     made = 0
     for number in range(count):
         party = rng.choice(customers)
-        on = today - timedelta(days=rng.randint(0, 150))
-        if on.year != today.year:  # the demo's fiscal year is this year
-            on = today.replace(month=1, day=1) + timedelta(days=rng.randint(0, 20))
+        on = today - timedelta(days=rng.randint(0, 150))  # the fiscal years exist (load_demo)
         lines = [
             {"product": product, "quantity": Decimal(rng.randint(1, 20))}
             for product in rng.sample(goods, k=min(len(goods), rng.randint(1, 3)))
@@ -442,7 +451,11 @@ def load_demo(*, size: str = "small", seed: int = 1) -> dict:
     products = _products(company, rng, product_count)
     _price_lists(company, rng, products, parties)
     _rates(company, rng)
-    load_inventory_demo(company, rng=rng, size=size)
+    # the order history goes back a year: its fiscal years, and the opening stock before it
+    first = history_start(company)
+    fiscal_years_ensure(company, first - timedelta(days=31), company_today(company))
+    with demo_clock(local_moment(company, first - timedelta(days=7), 9)):
+        load_inventory_demo(company, rng=rng, size=size)
     load_purchasing_demo(company, rng=rng, size=size)
     invoices = _invoices(company, rng, parties, products, 40 if size == "small" else 400)
     load_sales_demo(company, rng=rng, size=size)

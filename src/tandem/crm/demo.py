@@ -1,6 +1,9 @@
 """CRM part of the demo data set: leads, opportunities in every stage with their histories,
 activities and interactions. Deterministic by `rng`; written through the services (so every
-row is valid), then dated back in time so the pipeline and its reports look lived-in.
+row is valid), then dated back in time so the pipeline and its reports look lived-in. Won
+deals with goods in stock become orders (made at the win, under the sales demo's clock) that
+are confirmed, shipped, invoiced and paid, so the customer 360 shows deals turning into
+orders.
 
 Called by `tandem.demo.load_demo` once the company's parties and products exist.
 """
@@ -13,10 +16,14 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
+from tandem.catalog.models import ProductType, Tracking
 from tandem.core.models import Company, Membership
+from tandem.inventory.models import StockLevel
 from tandem.parties.models import Tag
+from tandem.sales.demo import demo_clock, fulfil_orders
 
 from . import services
 from .models import (
@@ -72,6 +79,12 @@ def load_crm_demo(
     reasons = list(company_reasons(company))
     n_leads = max(10, min(200, len(parties) // 4))
     n_opps = max(20, min(300, len(parties) // 3))
+    # won deals become orders: their products are goods on the shelf (a copy of the
+    # generator, so the rest of the demo draws what it drew before)
+    orderable = _orderable(company, products)
+    order_rng = random.Random()
+    order_rng.setstate(rng.getstate())
+    won_orders = []
 
     # Leads: some match existing customers, some are new; a third are qualified, a few not.
     leads = []
@@ -100,30 +113,47 @@ def load_crm_demo(
     for i in range(n_opps):
         created = today - timedelta(days=rng.randint(5, 240))
         created_at = _at(company, created, 9 + i % 8)
+        target = i % (len(open_stages) + 2)  # open stages, then won, then lost
+        name = f"{rng.choice(DEAL_NAMES)} #{i + 1}"
+        party = rng.choice(customers)
+        owner = rng.choice(users)
+        expected = Decimal(rng.randint(2, 300) * 500)
+        close_date = today + timedelta(days=rng.randint(-20, 150))
+        if target == len(open_stages) and orderable:
+            interest = order_rng.sample(orderable, k=min(len(orderable), order_rng.randint(1, 3)))
+        else:
+            interest = rng.sample(products, k=min(len(products), rng.randint(0, 3)))
         opp = services.opportunity_create(
             company=company,
-            name=f"{rng.choice(DEAL_NAMES)} #{i + 1}",
-            party=rng.choice(customers),
-            owner=rng.choice(users),
-            expected_revenue=Decimal(rng.randint(2, 300) * 500),
-            close_date=today + timedelta(days=rng.randint(-20, 150)),
-            products=rng.sample(products, k=min(len(products), rng.randint(0, 3))),
+            name=name,
+            party=party,
+            owner=owner,
+            expected_revenue=expected,
+            close_date=close_date,
+            products=interest,
             source=rng.choice([s for s in Source.values if s != "import"]),
         )
         Opportunity.objects.filter(pk=opp.pk).update(created_at=created_at)
         OpportunityStageChange.objects.filter(opportunity=opp).update(changed_at=created_at)
         opp.created_at = created_at
-        target = i % (len(open_stages) + 2)  # open stages, then won, then lost
         when, latest = created_at, timezone.now() - timedelta(hours=2)
         for stage in open_stages[1 : min(target, len(open_stages) - 1) + 1]:
             when = min(when + timedelta(days=rng.randint(1, 12), hours=rng.randint(0, 8)), latest)
             services.opportunity_move(opportunity=opp, stage=stage, now=when)
         closed_at = min(when + timedelta(days=rng.randint(1, 20)), latest + timedelta(hours=1))
-        if target == len(open_stages):
+        if target == len(open_stages) and orderable:
+            # won into a draft order, made at the moment of the win
+            with demo_clock(closed_at):
+                opp = services.opportunity_win(opportunity=opp, now=closed_at, create_order=True)
+            won_orders.append((opp.sales_order, closed_at))
+        elif target == len(open_stages):
             services.opportunity_win(opportunity=opp, now=closed_at)
         elif target == len(open_stages) + 1 and reasons:
             services.opportunity_lose(opportunity=opp, reason=rng.choice(reasons), now=closed_at)
         opportunities.append(opp)
+
+    # The won deals' orders go the usual way: confirmed, shipped, invoiced, paid when due.
+    fulfil_orders(company, won_orders, rng=order_rng)
 
     # Activities (overdue, today, upcoming, done) and logged interactions.
     now = timezone.now()
@@ -234,6 +264,26 @@ def _cadences_emails_targets(company, customers, opportunities, users, stages, t
             period_start=start,
             amount=Decimal(50_000 + 10_000 * n),
         )
+
+
+def _orderable(company: Company, products: list) -> list:
+    """The products a won deal can order from the shelf: untracked goods with stock free."""
+    candidates = [
+        p
+        for p in products
+        if p.can_be_sold and p.type != ProductType.SERVICE and p.tracking == Tracking.NONE
+    ]
+    if not candidates:
+        return []
+    free = set(
+        StockLevel.objects.filter(
+            company=company,
+            location__usage="internal",
+            product__in=candidates,
+            on_hand__gt=F("reserved") + 10,
+        ).values_list("product_id", flat=True)
+    )
+    return [p for p in candidates if p.pk in free]
 
 
 def company_reasons(company: Company):

@@ -2,8 +2,12 @@
  *
  * Plain HTML5 drag and drop, no library. The move is a POST (with the CSRF token) to the
  * card's move URL; the server answers the re-rendered columns, which replace the board.
- * A drop on the lost column asks for the lost reason first. Without script, every card
- * keeps its own small "Move" form.
+ * A drop on the lost column asks for the lost reason first. A drop on the won column does
+ * what the opportunity page's Win button does: it asks to confirm, offering the draft sales
+ * order when that page offers it (the page is read for its win form, so the same rules
+ * apply: the right to make orders, products of interest), and posts the win form itself,
+ * landing on the opportunity with its new order. Without script, every card keeps its own
+ * small "Move" form for the open stages, and its link to the opportunity page.
  */
 (function () {
   "use strict";
@@ -16,6 +20,8 @@
   var loseForm = document.getElementById("lose-form");
   var dragged = null;
   var pending = null; // {url, stage} waiting for a lost reason
+  var winDialog = document.getElementById("win-dialog");
+  var winForm = document.getElementById("win-form");
 
   function columnOf(node) {
     return node && node.closest ? node.closest(".crm-column") : null;
@@ -60,6 +66,57 @@
       })
       .catch(function () {
         window.location.reload();
+      })
+      .finally(function () {
+        board.classList.remove("busy");
+      });
+  }
+
+  function openPage(card) {
+    window.location.assign(card.dataset.detailUrl);
+  }
+
+  // The Win button's form on the opportunity page: null when the page has none (not
+  // allowed, or no longer open) and the page itself should say why.
+  function winFormOf(html, url) {
+    var page = new DOMParser().parseFromString(html, "text/html");
+    var found = null;
+    page.querySelectorAll("form").forEach(function (form) {
+      if (form.getAttribute("action") === url) {
+        found = form;
+      }
+    });
+    return found;
+  }
+
+  function offerWin(card) {
+    if (!winDialog || !winDialog.showModal || !winForm || !window.DOMParser) {
+      openPage(card);
+      return;
+    }
+    board.classList.add("busy");
+    fetch(card.dataset.detailUrl, { credentials: "same-origin" })
+      .then(function (response) {
+        return response.ok && !response.redirected ? response.text() : null;
+      })
+      .then(function (html) {
+        var source = html === null ? null : winFormOf(html, card.dataset.winUrl);
+        if (!source) {
+          openPage(card);
+          return;
+        }
+        var offered = source.querySelector('input[name="create_order"]');
+        var box = winForm.elements.create_order;
+        document.getElementById("win-order").hidden = !offered;
+        box.disabled = !offered; // not sent when the page does not offer an order
+        box.checked = Boolean(offered && offered.checked);
+        var link = card.querySelector("a");
+        document.getElementById("win-name").textContent = link ? link.textContent : "";
+        winForm.setAttribute("action", card.dataset.winUrl);
+        winDialog.showModal();
+      })
+      .catch(function () {
+        openPage(card);
       })
       .finally(function () {
         board.classList.remove("busy");
@@ -117,6 +174,10 @@
       return;
     }
     var fields = { stage: column.dataset.stage };
+    if (column.dataset.won === "1") {
+      offerWin(card); // the card stays where it is until the win is confirmed
+      return;
+    }
     if (column.dataset.lost === "1" && dialog && dialog.showModal) {
       pending = { url: card.dataset.moveUrl, fields: fields };
       dialog.showModal();
@@ -125,6 +186,12 @@
     column.querySelector(".crm-cards").appendChild(card); // show it at once; the answer redraws
     move(card.dataset.moveUrl, fields);
   });
+
+  if (winDialog) {
+    document.getElementById("win-cancel").addEventListener("click", function () {
+      winDialog.close();
+    });
+  }
 
   if (dialog && loseForm) {
     dialog.addEventListener("close", function () {
