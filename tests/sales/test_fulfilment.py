@@ -58,8 +58,11 @@ def test_cancel_releases_reservations(make_product, order_of, stock_in, wh):
     a = make_product("100")
     stock_in(a, 10)
     order = services.sales_order_confirm(order=order_of((a, 4)))
+    assert (order.delivery_status, order.invoice_status) == ("pending", "to_invoice")
     order = services.sales_order_cancel(order=order, reason="customer changed mind")
     assert order.state == "cancelled"
+    order.refresh_from_db()
+    assert (order.delivery_status, order.invoice_status) == ("nothing", "nothing")
     assert reserved(a, wh) == (D(10), D(0))
     assert Transfer.objects.get(kind="delivery").state == "cancelled"
     # and a cancelled order cannot be cancelled again

@@ -618,7 +618,8 @@ def sales_order_cancel(*, order: SalesOrder, user=None, reason: str = "") -> Sal
         updated_at=now,
     )
     _log(locked, "cancelled", reason, user)
-    return locked
+    # a cancelled order has nothing left to deliver, invoice or collect
+    return order_refresh(order=locked)
 
 
 # -- invoice -------------------------------------------------------------------------------
