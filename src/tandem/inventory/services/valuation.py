@@ -26,19 +26,27 @@ def money(value) -> Decimal:
     return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
-def _consume_fifo(product, qty: Decimal) -> tuple[Decimal, Decimal]:
-    """Take `qty` from the product's open layers, oldest first: (value taken, qty short)."""
-    open_ids = list(
-        ValuationLayer.objects.filter(product=product, remaining_quantity__gt=0)
-        .order_by("pk")
-        .values_list("pk", flat=True)
-    )
-    layers = lock(ValuationLayer, open_ids)
+def _open_layers(product_ids) -> dict[int, list[ValuationLayer]]:
+    """The FIFO products' layers with units left, locked, oldest first per product."""
+    if not product_ids:
+        return {}
+    open_ids = ValuationLayer.objects.filter(
+        product_id__in=product_ids, remaining_quantity__gt=0
+    ).values_list("pk", flat=True)
+    by_product: dict[int, list[ValuationLayer]] = defaultdict(list)
+    for layer in lock(ValuationLayer, open_ids).values():  # pk order: oldest first
+        by_product[layer.product_id].append(layer)
+    return by_product
+
+
+def _consume_fifo(layers: list[ValuationLayer], qty: Decimal, changed: dict) -> tuple:
+    """Take `qty` from the open `layers`, oldest first: (value taken, qty short)."""
     taken_value, left = ZERO, qty
-    changed = []
-    for layer in layers.values():
+    for layer in layers:
         if left <= 0:
             break
+        if layer.remaining_quantity <= 0:
+            continue
         take = min(left, layer.remaining_quantity)
         if take == layer.remaining_quantity:
             value = layer.remaining_value
@@ -48,16 +56,14 @@ def _consume_fifo(product, qty: Decimal) -> tuple[Decimal, Decimal]:
         layer.remaining_value -= value
         taken_value += value
         left -= take
-        changed.append(layer)
-    if changed:
-        rows_update(ValuationLayer, changed, ["remaining_quantity", "remaining_value"])
+        changed[layer.pk] = layer
     return taken_value, left
 
 
-def _outgoing_value(product, stock: ProductStock, qty: Decimal) -> Decimal:
+def _outgoing_value(product, stock: ProductStock, qty: Decimal, fifo: dict, changed) -> Decimal:
     method = product.valuation
     if method == Valuation.FIFO:
-        value, short = _consume_fifo(product, qty)
+        value, short = _consume_fifo(fifo.get(product.pk, []), qty, changed)
         if short > 0:  # negative stock allowed: the shortfall leaves at the cost price
             value += money(short * product.cost_price)
         return value
@@ -88,6 +94,14 @@ def value_moves(company, moves: list[StockMove]) -> None:
         return
     rows = product_stocks(company, {m.product_id for m in crossing})
     locked = {r.product_id: r for r in lock(ProductStock, [r.pk for r in rows.values()]).values()}
+    fifo = _open_layers(
+        {
+            m.product_id
+            for m in crossing
+            if m.location_src.is_valued and m.product.valuation == Valuation.FIFO
+        }
+    )
+    consumed: dict[int, ValuationLayer] = {}
     layers = []
     for move in crossing:
         product, stock, qty = move.product, locked[move.product_id], move.quantity_done
@@ -115,7 +129,7 @@ def value_moves(company, moves: list[StockMove]) -> None:
             stock.quantity += qty
             stock.value += value
         else:
-            value = _outgoing_value(product, stock, qty)
+            value = _outgoing_value(product, stock, qty, fifo, consumed)
             unit = quantize_price(value / qty) if qty else ZERO
             layers.append(
                 ValuationLayer(
@@ -131,6 +145,7 @@ def value_moves(company, moves: list[StockMove]) -> None:
             stock.value -= value
         move.unit_cost = unit
         move.value = value
+    rows_update(ValuationLayer, list(consumed.values()), ["remaining_quantity", "remaining_value"])
     ValuationLayer.objects.bulk_create(layers)
     rows_update(ProductStock, list(locked.values()), ["quantity", "value"])
 
