@@ -2,6 +2,12 @@
 
 `TANDEM_SERVE_BIN` picks the `tandem` executable (CI points it at a venv made by the README's
 `pip install .`); by default the current interpreter runs `python -m tandem`.
+
+One server serves the whole session: a start migrates a fresh database and loads the demo
+(~40 s of CPU), so a server per module cost more than the tests themselves. The tests that
+read the demo run first, in file order; the schemathesis fuzzer, which writes all over the
+data, runs last (see `pytest_collection_modifyitems`). Run the leg without xdist (`-n 0`):
+each xdist worker would start its own server.
 """
 
 import os
@@ -11,6 +17,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from pathlib import Path
 
 import pytest
 
@@ -28,9 +35,19 @@ def _tandem_cmd() -> list[str]:
     return [binary] if binary else [sys.executable, "-m", "tandem"]
 
 
-@pytest.fixture(scope="module")
+FUZZ_LAST = "test_api_fuzz.py"
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config, items):
+    """Move the fuzzer's tests after every other test of this directory (a stable sort)."""
+    here = Path(__file__).parent
+    items.sort(key=lambda item: item.path.parent == here and item.path.name == FUZZ_LAST)
+
+
+@pytest.fixture(scope="session")
 def served(tmp_path_factory):
-    """One fresh server per test module, so the fuzzer's writes never meet another test."""
+    """One fresh `tandem serve --demo` for the session; the fuzzer's tests run last."""
     data_dir = tmp_path_factory.mktemp("tandem-data")
     env = {
         key: value

@@ -117,14 +117,14 @@ def _build_lines(
     currencies = _currencies(codes)
     # Company and state as stored now, not as the caller's instances remember them.
     account_ids = {getattr(line.get("account"), "pk", None) for line in lines}
-    stored_accounts = dict(
-        Account.objects.filter(pk__in=account_ids - {None}).values_list("pk", "company_id")
+    stored = Account.objects.filter(pk__in=account_ids - {None}).values_list(
+        "pk", "company_id", "active"
     )
-    active_accounts = set(
-        Account.objects.filter(pk__in=account_ids - {None}, active=True).values_list(
-            "pk", flat=True
-        )
-    )
+    stored_accounts, active_accounts = {}, set()
+    for pk, company_id, active in stored:
+        stored_accounts[pk] = company_id
+        if active:
+            active_accounts.add(pk)
     party_ids = {getattr(line.get("party"), "pk", None) for line in lines} - {None}
     stored_parties = (
         dict(Party.objects.filter(pk__in=party_ids).values_list("pk", "company_id"))
@@ -325,12 +325,16 @@ def _check_balance(company: Company, count, debit, credit, per_currency: dict) -
 
 
 def _open_period_locked(company: Company, on_date: date) -> Period:
-    period = period_for(company, on_date)
+    # locked: a close of the period waits for this posting (one row, so no lock order)
+    period = (
+        Period.objects.select_for_update()
+        .filter(company=company, date_start__lte=on_date, date_end__gte=on_date)
+        .first()
+    )
     if period is None:
         raise PeriodMissing(
             f"No fiscal period covers {on_date}: create the fiscal year first", field="date"
         )
-    period = lock_one(Period, period.pk, label="period")  # a close waits for this posting
     if period.state != PeriodState.OPEN:
         raise PeriodClosed(f"The period {period} is closed", field="date")
     return period

@@ -7,10 +7,9 @@ from django.utils import timezone
 from ..models import OrderStageEvent
 
 
-def stage_record(*, order, stage: str, user=None, at=None, note: str = "") -> bool:
-    """Record that `order` entered `stage` now (or `at`); a second entry is ignored."""
-    if OrderStageEvent.objects.filter(order_id=order.pk, stage=stage).exists():
-        return False
+def stage_record(*, order, stage: str, user=None, at=None, note: str = "") -> None:
+    """Record that `order` entered `stage` now (or `at`); a second entry is ignored (the
+    unique order/stage constraint keeps the first)."""
     OrderStageEvent.objects.bulk_create(
         [
             OrderStageEvent(
@@ -24,4 +23,3 @@ def stage_record(*, order, stage: str, user=None, at=None, note: str = "") -> bo
         ],
         ignore_conflicts=True,
     )
-    return True
