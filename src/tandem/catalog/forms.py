@@ -83,6 +83,10 @@ class ProductForm(ServiceValidatedForm):
         self.fields["purchase_uom"].queryset = uoms
         self.fields["purchase_uom"].required = False
         self.fields["purchase_uom"].help_text = _("Empty: the same as the unit of measure.")
+        self.fields["cost_price"].help_text = _(
+            "At standard cost, a new cost revalues the units on hand and posts the difference."
+        )
+        self.fields["valuation"].help_text = _("Changes only while nothing is on hand.")
         for name in ("list_price", "cost_price", "weight", "volume"):
             self.fields[name].widget.attrs["min"] = "0"
         self.fields["description"].widget.attrs["rows"] = 3

@@ -8,4 +8,10 @@ class InventoryConfig(AppConfig):
     verbose_name = _("Inventory")
 
     def ready(self):
+        from tandem.core.events import hook
+
         from . import checks  # noqa: F401  (registers the stock invariants)
+        from .services.valuation import on_costing_changed
+
+        # a product's cost price or valuation method changed in the catalog
+        hook("product.costing_changed", on_costing_changed)

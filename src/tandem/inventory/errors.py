@@ -45,3 +45,10 @@ class TransferDone(Conflict):
 class TransferCancelled(Conflict):
     code = "transfer.cancelled"
     title = "The transfer is cancelled"
+
+
+class ValuationInStock(Conflict):
+    """The valuation method of a product with units on hand cannot change."""
+
+    code = "product.valuation_in_stock"
+    title = "Valuation method locked by stock on hand"

@@ -10,6 +10,7 @@ from django.db.models.functions import Lower
 from stdnum import ean
 from stdnum.exceptions import ValidationError as StdnumError
 
+from tandem.core import events
 from tandem.core.errors import Duplicate, ValidationFailed
 from tandem.core.money import quantize_price
 
@@ -216,10 +217,20 @@ def product_update(*, product: Product, **changes) -> Product:
     if "valuation" in changes and changes["valuation"] is None:
         category = changes.get("category", product.category)
         changes["valuation"] = category.valuation if category is not None else Valuation.STANDARD
+    before = {"cost_price": product.cost_price, "valuation": product.valuation}
     for field, value in changes.items():
         setattr(product, field, value)
     _product_check(product)
-    return _product_save(product)
+    product = _product_save(product)
+    if (product.cost_price, product.valuation) != (before["cost_price"], before["valuation"]):
+        # stock on hand is valued by these: inventory revalues it in this transaction
+        events.emit(
+            "product.costing_changed",
+            product=product,
+            old_cost_price=before["cost_price"],
+            old_valuation=before["valuation"],
+        )
+    return product
 
 
 @transaction.atomic

@@ -12,6 +12,7 @@ from tandem.core.bulk import rows_update
 from tandem.core.errors import ValidationFailed
 from tandem.core.money import quantize_price
 
+from ..errors import ValuationInStock
 from ..models import LocationUsage, ProductStock, StockMove, ValuationLayer
 from ._common import lock, product_stocks
 from .warehouses import inventory_settings
@@ -167,6 +168,21 @@ def _counterpart(company, usage: str, *, incoming: bool, accounts: dict):
     return chosen or role("expense")
 
 
+def _stock_journal(company) -> Journal:
+    journal = (
+        Journal.objects.filter(company=company, kind=JournalKind.STOCK, active=True)
+        .order_by("code")
+        .first()
+    )
+    if journal is None:
+        raise ValidationFailed(
+            "The chart of accounts has no active stock journal",
+            code="journal.stock_missing",
+            field="journal",
+        )
+    return journal
+
+
 def post_moves(company, moves: list[StockMove], *, reference: str, user=None):
     """One posted entry in the stock journal for the valued moves, or None when nothing is.
 
@@ -190,17 +206,7 @@ def post_moves(company, moves: list[StockMove], *, reference: str, user=None):
         totals[(debit.pk, credit.pk)] += move.value
     if not totals:
         return None
-    journal = (
-        Journal.objects.filter(company=company, kind=JournalKind.STOCK, active=True)
-        .order_by("code")
-        .first()
-    )
-    if journal is None:
-        raise ValidationFailed(
-            "The chart of accounts has no active stock journal",
-            code="journal.stock_missing",
-            field="journal",
-        )
+    journal = _stock_journal(company)
     lines = []
     for (debit_id, credit_id), value in sorted(totals.items()):
         if value == 0:
@@ -217,3 +223,64 @@ def post_moves(company, moves: list[StockMove], *, reference: str, user=None):
         reference=reference[:100],
         user=user,
     )
+
+
+def on_costing_changed(*, event, product, old_cost_price, old_valuation, user=None) -> None:
+    """`product.costing_changed` hook (inside the product update's transaction).
+
+    A new valuation method is refused while units are on hand: the layers that FIFO needs
+    (or the value AVCO averages) would not describe the stock. A new standard cost revalues
+    the units on hand at once, as the standard method values every unit at the cost price.
+    """
+    company = product.company
+    rows = product_stocks(company, {product.pk})
+    stock = lock(ProductStock, [rows[product.pk].pk])[rows[product.pk].pk]
+    if product.valuation != old_valuation and stock.quantity != 0:
+        raise ValuationInStock(
+            f"{product.sku} has {stock.quantity} on hand: its valuation method changes only "
+            "with no stock (deliver or count it out first)",
+            field="valuation",
+        )
+    if product.valuation == Valuation.STANDARD and product.cost_price != old_cost_price:
+        standard_cost_revalue(product=product, stock=stock, user=user)
+
+
+def standard_cost_revalue(*, product, stock: ProductStock, user=None):
+    """Value the locked `stock` of a standard-cost product at its cost price: the difference
+    posts Dr inventory / Cr stock gain (or Dr stock loss / Cr inventory) and lands in a layer
+    of no quantity, so the layers still add up to the valuation. Returns the entry or None."""
+    company = product.company
+    target = money(stock.quantity * product.cost_price)
+    difference = target - stock.value
+    if not difference:
+        return None
+    reference = f"{product.sku} standard cost {quantize_price(product.cost_price)}"[:100]
+    accounts: dict = {}
+    inventory = account_for_role(company, "inventory", field="account")
+    other = _counterpart(
+        company, LocationUsage.INVENTORY, incoming=difference > 0, accounts=accounts
+    )
+    debit, credit = (inventory, other) if difference > 0 else (other, inventory)
+    entry = entry_create_posted(
+        company=company,
+        journal=_stock_journal(company),
+        date=company_today(company),
+        lines=[
+            {"account": debit, "debit": abs(difference), "description": reference},
+            {"account": credit, "credit": abs(difference), "description": reference},
+        ],
+        reference=reference,
+        narration=reference,
+        user=user,
+    )
+    ValuationLayer.objects.create(
+        company=company,
+        product=product,
+        quantity=ZERO,
+        unit_cost=quantize_price(product.cost_price),
+        value=difference,
+        description=reference,
+    )
+    stock.value = target
+    rows_update(ProductStock, [stock], ["value"])
+    return entry
