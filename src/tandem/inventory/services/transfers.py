@@ -664,7 +664,7 @@ def complete_moves(company, moves: list[StockMove], *, reference: str, user=None
         if move.location_dest.is_valued:
             levels[(move.product_id, move.location_dest_id, move.lot_id)].on_hand += qty
     rows_update(StockLevel, list(levels.values()), ["on_hand", "reserved"])
-    value_moves(company, moves)
+    settlements = value_moves(company, moves)
     now = timezone.now()
     for move in moves:
         move.state = MoveState.DONE
@@ -685,7 +685,7 @@ def complete_moves(company, moves: list[StockMove], *, reference: str, user=None
             "count",
         ],
     )
-    entry = post_moves(company, moves, reference=reference, user=user)
+    entry = post_moves(company, moves, reference=reference, user=user, settlements=settlements)
     for move in moves:
         events.publish(
             "stock.move_done",

@@ -80,19 +80,21 @@ def _unit(product, stock: ProductStock) -> Decimal:
     return product.cost_price
 
 
-def value_moves(company, moves: list[StockMove]) -> None:
+def value_moves(company, moves: list[StockMove]) -> dict[int, Decimal]:
     """Layers for moves entering or leaving valued stock; sets each move's value and cost.
 
     Runs under the level locks; locks the products' valuation rows in pk order next.
     Incoming moves are valued at their `unit_cost` (the purchase price given by the caller)
     or the product's cost price; standard-cost products always at the cost price.
+    Returns the FIFO settlements of negative stock: product id -> value moved from
+    inventory to cost of goods sold (negative: back), for `post_moves`.
     """
     crossing = [m for m in moves if m.location_src.is_valued != m.location_dest.is_valued]
     for move in moves:
         if move not in crossing:
             move.value = ZERO
     if not crossing:
-        return
+        return {}
     rows = product_stocks(company, {m.product_id for m in crossing})
     locked = {r.product_id: r for r in lock(ProductStock, [r.pk for r in rows.values()]).values()}
     fifo = _open_layers(
@@ -103,6 +105,7 @@ def value_moves(company, moves: list[StockMove]) -> None:
         }
     )
     consumed: dict[int, ValuationLayer] = {}
+    adjustments: dict[int, Decimal] = defaultdict(Decimal)
     layers = []
     for move in crossing:
         product, stock, qty = move.product, locked[move.product_id], move.quantity_done
@@ -115,18 +118,20 @@ def value_moves(company, moves: list[StockMove]) -> None:
                 unit = move.unit_cost
             unit = quantize_price(unit)
             value = money(qty * unit)
-            layers.append(
-                ValuationLayer(
-                    company=company,
-                    product=product,
-                    move=move,
-                    quantity=qty,
-                    unit_cost=unit,
-                    value=value,
-                    remaining_quantity=qty if product.valuation == Valuation.FIFO else ZERO,
-                    remaining_value=value if product.valuation == Valuation.FIFO else ZERO,
-                )
+            fifo_product = product.valuation == Valuation.FIFO
+            layer = ValuationLayer(
+                company=company,
+                product=product,
+                move=move,
+                quantity=qty,
+                unit_cost=unit,
+                value=value,
+                remaining_quantity=qty if fifo_product else ZERO,
+                remaining_value=value if fifo_product else ZERO,
             )
+            layers.append(layer)
+            if fifo_product and stock.quantity < 0:
+                layers.append(_settle_negative(layer, stock, adjustments))
             stock.quantity += qty
             stock.value += value
         else:
@@ -149,6 +154,39 @@ def value_moves(company, moves: list[StockMove]) -> None:
     rows_update(ValuationLayer, list(consumed.values()), ["remaining_quantity", "remaining_value"])
     ValuationLayer.objects.bulk_create(layers)
     rows_update(ProductStock, list(locked.values()), ["quantity", "value"])
+    return {product_id: value for product_id, value in adjustments.items() if value}
+
+
+def _settle_negative(layer: ValuationLayer, stock: ProductStock, adjustments) -> ValuationLayer:
+    """A FIFO receipt into negative stock first covers the units that left without layers.
+
+    Those units left at the cost price of the day; now that their real cost is known they
+    take it from this receipt's layer, and the difference goes from inventory to cost of
+    goods sold (`adjustments[product] > 0`: COGS up). Returns the layer of no quantity that
+    carries the difference, so the layers still add up to the valuation; `stock` (locked,
+    before this receipt) and `layer` are updated in place.
+    """
+    owed_qty = min(layer.quantity, -stock.quantity)
+    # what the owed units were valued at when they left: their share of the negative value
+    left_at = money(-stock.value * owed_qty / -stock.quantity)
+    real = (
+        layer.value
+        if owed_qty == layer.quantity
+        else money(layer.value * owed_qty / layer.quantity)
+    )
+    layer.remaining_quantity -= owed_qty
+    layer.remaining_value -= real
+    difference = real - left_at
+    adjustments[layer.product_id] += difference
+    stock.value -= difference
+    return ValuationLayer(
+        company=layer.company,
+        product=layer.product,
+        quantity=ZERO,
+        unit_cost=layer.unit_cost,
+        value=-difference,
+        description=f"{owed_qty} sold before receipt at {layer.unit_cost}"[:200],
+    )
 
 
 def _counterpart(company, usage: str, *, incoming: bool, accounts: dict):
@@ -183,15 +221,25 @@ def _stock_journal(company) -> Journal:
     return journal
 
 
-def post_moves(company, moves: list[StockMove], *, reference: str, user=None):
+def post_moves(company, moves: list[StockMove], *, reference: str, user=None, settlements=None):
     """One posted entry in the stock journal for the valued moves, or None when nothing is.
 
     receipt Dr inventory / Cr GRNI; delivery Dr COGS / Cr inventory; counts and scrap
-    Dr loss / Cr inventory or the reverse; a return reverses its way in.
+    Dr loss / Cr inventory or the reverse; a return reverses its way in. `settlements`
+    (from `value_moves`) true up units sold from negative FIFO stock: Dr COGS / Cr inventory
+    or the reverse.
     """
     totals: dict[tuple[int, int], Decimal] = defaultdict(Decimal)
     accounts: dict = {}
     objects = {}
+    for value in (settlements or {}).values():
+        inventory = accounts.setdefault(
+            "inventory", account_for_role(company, "inventory", field="account")
+        )
+        cogs = accounts.setdefault("cogs", account_for_role(company, "cogs", field="account"))
+        debit, credit = (cogs, inventory) if value > 0 else (inventory, cogs)
+        objects[debit.pk], objects[credit.pk] = debit, credit
+        totals[(debit.pk, credit.pk)] += abs(value)
     for move in moves:
         if not move.value or move.location_src.is_valued == move.location_dest.is_valued:
             continue
