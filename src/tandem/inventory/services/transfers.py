@@ -384,25 +384,12 @@ def _reserve(company, moves: list[StockMove], *, strict: bool) -> list[dict]:
     """Reserve what is available for `moves` (not done, source valued); returns shortfalls.
 
     Tracked moves without a lot are split per lot in removal order (first expiry, then
-    oldest lot). What the move's own location lacks is taken from the locations below it
-    (shelves, bins), each portion split off as a move from there. Runs under the caller's
-    transfer lock; locks the levels it touches.
+    oldest lot). Runs under the caller's transfer lock; locks the levels it touches.
     """
     needs = [m for m in moves if m.quantity > m.quantity_reserved]
     if not needs:
         return []
     keys, extra = set(), set()
-    below = _locations_below(company, {m.location_src_id for m in needs})
-    below_ids = {loc.pk for locations in below.values() for loc in locations}
-    if below_ids:
-        extra |= set(
-            StockLevel.objects.filter(
-                product_id__in={m.product_id for m in needs},
-                location_id__in=below_ids,
-                lot__isnull=True,
-                on_hand__gt=F("reserved"),
-            ).values_list("pk", flat=True)
-        )
     for move in needs:
         if move.product.tracking != Tracking.NONE and move.lot_id is None:
             extra |= set(
@@ -459,8 +446,6 @@ def _reserve(company, moves: list[StockMove], *, strict: bool) -> list[dict]:
                 changed[level.pk] = level
                 move.quantity_reserved += take
             need -= take
-            if need > 0 and move.lot_id is None and below.get(move.location_src_id):
-                need = _reserve_below(move, need, below, levels, changed, new_moves)
         if need > 0:
             shortfalls.append(
                 {
@@ -482,62 +467,12 @@ def _reserve(company, moves: list[StockMove], *, strict: bool) -> list[dict]:
         move.state = (
             MoveState.ASSIGNED if move.quantity_reserved >= move.quantity else (MoveState.CONFIRMED)
         )
-    _moves_save(
-        needs, ["quantity", "uom_quantity", "lot", "location_src", "quantity_reserved", "state"]
-    )
+    _moves_save(needs, ["quantity", "uom_quantity", "lot", "quantity_reserved", "state"])
     if new_moves:
         for move in new_moves:
             move.state = MoveState.ASSIGNED if move.quantity_reserved else MoveState.CONFIRMED
         StockMove.objects.bulk_create(new_moves)
     return shortfalls
-
-
-def _locations_below(company, location_ids) -> dict[int, list[Location]]:
-    """Active internal locations under each of `location_ids`, nearest first (breadth-first,
-    then by id): where a move from the parent may also pick."""
-    children: dict[int, list[Location]] = {}
-    for location in Location.objects.filter(
-        company=company, usage=LocationUsage.INTERNAL, active=True, parent__isnull=False
-    ).order_by("pk"):
-        children.setdefault(location.parent_id, []).append(location)
-    if not children:
-        return {}
-    result = {}
-    for root in location_ids:
-        found, queue = [], list(children.get(root, []))
-        while queue:
-            location = queue.pop(0)
-            found.append(location)
-            queue.extend(children.get(location.pk, []))
-        if found:
-            result[root] = found
-    return result
-
-
-def _reserve_below(move, need, below, levels, changed, new_moves):
-    """Reserve the rest of an untracked `move` from the locations below its source; each
-    portion becomes a move from that location (the move itself when it would otherwise be
-    left with nothing). Returns what is still missing."""
-    per_unit = move.uom_quantity / move.quantity
-    for location in below[move.location_src_id]:
-        level = levels.get((move.product_id, location.pk, None))
-        if level is None or need <= 0:
-            continue
-        take = min(max(level.on_hand - level.reserved, ZERO), need)
-        if take <= 0:
-            continue
-        level.reserved += take
-        changed[level.pk] = level
-        need -= take
-        if move.quantity_reserved == 0 and move.quantity == take:
-            move.location_src, move.quantity_reserved = location, take
-            break
-        portion = _split(move, take, per_unit, lot=None, reserved=take)
-        portion.location_src = location
-        new_moves.append(portion)
-        move.quantity -= take
-        move.uom_quantity = move.quantity * per_unit
-    return need
 
 
 def _split(move: StockMove, qty, per_unit, *, lot, reserved) -> StockMove:
