@@ -175,3 +175,20 @@ def test_integrity_holds_after_a_partial_delivery_and_invoice(make_product, orde
     services.sales_order_invoice(orders=[order])
     report = run_all()
     assert report.ok, report.render()
+
+
+def test_shipping_more_than_ordered_is_refused_and_changes_nothing(
+    make_product, order_of, stock_in, wh, books
+):
+    a = make_product("100")
+    stock_in(a, 10)
+    order = services.sales_order_confirm(order=order_of((a, 4)))
+    move = order.transfers.get().moves.get()
+    with pytest.raises(DomainError) as refused:
+        services.delivery_step(order=order, step="ship", quantities={move.pk: D(5)})
+    assert refused.value.code == "move.quantity_exceeds"
+    order.refresh_from_db()
+    assert (order.delivery_status, order.lines.get().qty_delivered) == ("pending", D(0))
+    assert reserved(a, wh) == (D(10), D(4))
+    assert balance(books, "cogs") == D("0.00")
+    assert not OrderStageEvent.objects.filter(order=order, stage="shipped").exists()
