@@ -185,45 +185,31 @@ def fx_revaluation_items(*, company: Company, date: date) -> list[Item]:
         residual = pay.amount - pay.used
         if residual > 0:
             open_payments.append((pay, residual, quantize_money(residual * pay.rate, own)))
-    currencies = {doc.currency_id for doc, _r, _c in open_invoices}
-    currencies |= {pay.currency_id for pay, _r, _c in open_payments}
-    rates = _rates(company, currencies, on)
-    items = []
-    for doc, residual, carrying in open_invoices:
-        side, sign = DOCUMENT_SIGN[InvoiceKind(doc.kind)]
-        rate = rates[doc.currency_id]
-        revalued = quantize_money(residual * rate, own)
-        items.append(
-            Item(
-                invoice=doc,
-                payment=None,
-                party_id=doc.party_id,
-                party_name=doc.party.name,
-                number=doc.number,
-                side=side,
-                currency=doc.currency_id,
-                residual=residual,
-                carrying=carrying,
-                rate=rate,
-                revalued=revalued,
-                difference=sign * (revalued - carrying),
-            )
-        )
+    # (invoice, payment, residual, carrying, control side, sign of the control balance)
+    rows = [
+        (doc, None, residual, carrying, *DOCUMENT_SIGN[InvoiceKind(doc.kind)])
+        for doc, residual, carrying in open_invoices
+    ]
     for pay, residual, carrying in open_payments:
         side = RECEIVABLE if pay.on_receivable else PAYABLE
         # money received is a credit on the control account, money sent a debit
         sign = -1 if pay.direction == PaymentDirection.IN else 1
-        rate = rates[pay.currency_id]
+        rows.append((None, pay, residual, carrying, side, sign))
+    rates = _rates(company, {(doc or pay).currency_id for doc, pay, *_rest in rows}, on)
+    items = []
+    for doc, pay, residual, carrying, side, sign in rows:
+        source = doc or pay
+        rate = rates[source.currency_id]
         revalued = quantize_money(residual * rate, own)
         items.append(
             Item(
-                invoice=None,
+                invoice=doc,
                 payment=pay,
-                party_id=pay.party_id,
-                party_name=pay.party.name,
-                number=pay.number,
+                party_id=source.party_id,
+                party_name=source.party.name,
+                number=source.number,
                 side=side,
-                currency=pay.currency_id,
+                currency=source.currency_id,
                 residual=residual,
                 carrying=carrying,
                 rate=rate,
