@@ -302,15 +302,19 @@ def order_edit(request, pk):
     return _order_form(request, order)
 
 
-def _action(request, pk, run, done_message):
-    order = _order_or_404(request, pk)
+def _run(request, row, run, done_message, detail: str):
+    """Run a workflow action on `row`, say how it went, and go back to its page."""
     try:
-        run(order)
+        run(row)
     except DomainError as error:
         messages.error(request, error.message)
     else:
         messages.success(request, done_message)
-    return redirect("sales:order_detail", pk)
+    return redirect(detail, row.pk)
+
+
+def _action(request, pk, run, done_message):
+    return _run(request, _order_or_404(request, pk), run, done_message, "sales:order_detail")
 
 
 @require_POST
@@ -597,14 +601,7 @@ def return_create(request, pk):
 
 
 def _return_action(request, pk, run, done_message):
-    row = _return_or_404(request, pk)
-    try:
-        run(row)
-    except DomainError as failure:
-        messages.error(request, failure.message)
-    else:
-        messages.success(request, done_message)
-    return redirect("sales:return_detail", pk)
+    return _run(request, _return_or_404(request, pk), run, done_message, "sales:return_detail")
 
 
 @require_POST

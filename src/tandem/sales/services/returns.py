@@ -261,7 +261,7 @@ def _book_goods(row: SalesReturn, order: SalesOrder, lines: list, *, user) -> No
 
 
 def _credit(row: SalesReturn, order: SalesOrder, lines: list, *, on, user) -> Invoice:
-    from tandem.accounting.services.invoices import invoice_create, invoice_post
+    from tandem.accounting.services.invoices import invoice_create
     from tandem.accounting.services.payments import credit_note_allocate
 
     taxes = defaultdict(list)
@@ -294,8 +294,8 @@ def _credit(row: SalesReturn, order: SalesOrder, lines: list, *, on, user) -> In
             }
             for li in lines
         ],
+        post=True,
     )
-    note = invoice_post(invoice=note, user=user)
     # what the customer still owes on the order is settled first; the rest is refunded
     left = note.residual_amount
     open_invoices = Invoice.objects.filter(
