@@ -338,3 +338,17 @@ def test_check_integrity_reports_a_tampered_level(wh, make_product, receive):
     assert not report.ok
     text = report.render()
     assert "on hand 4.000000 != 3.000000 in - 0 out" in text or "on hand 4" in text
+
+
+def test_the_set_based_move_write_refuses_a_done_move(wh, make_product, receive):
+    """The executemany path of the services keeps the done-move guard of the QuerySet."""
+    from tandem.inventory.services.transfers import _moves_save
+
+    receipt = receive(make_product("fifo"), "5", "2.00")
+    move = receipt.moves.get()
+    move.quantity = D(9)
+    with pytest.raises(DomainError) as refused:
+        _moves_save([move], ["quantity"])
+    assert refused.value.code == "move.done"
+    move.refresh_from_db()
+    assert move.quantity == D(5)
