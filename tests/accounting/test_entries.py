@@ -388,3 +388,49 @@ def test_drafts_are_edited_and_deleted(company, acct, journals, customer):
 
     services.entry_delete(entry=entry)
     assert not Entry.objects.exists() and not EntryLine.objects.exists()
+
+
+def test_create_posted_keeps_the_posting_rules_and_numbers(company, acct, journals, fiscal_year):
+    """The one-step path that documents post through refuses what entry_post refuses and
+    writes nothing when it does."""
+    gen = journals["GEN"]
+    before = snapshot()
+    refusals = [
+        (
+            [dr(acct["6602"], "10.00"), cr(acct["1001"], "9.99")],
+            date(YEAR, 3, 10),
+            "ledger.unbalanced",
+        ),
+        ([], date(YEAR, 3, 10), "entry.empty"),
+        (
+            [dr(acct["6602"], "10.00"), cr(acct["1001"], "10.00")],
+            date(YEAR + 5, 1, 1),
+            "period.missing",
+        ),
+    ]
+    for lines, on, code in refusals:
+        with pytest.raises((ValidationFailed, Conflict)) as refused:
+            services.entry_create_posted(company=company, journal=gen, date=on, lines=lines)
+        assert refused.value.code == code
+    services.period_close(period=fiscal_year.periods.get(number=3))
+    with pytest.raises(Conflict) as closed:
+        services.entry_create_posted(
+            company=company,
+            journal=gen,
+            date=date(YEAR, 3, 10),
+            lines=[dr(acct["6602"], "10.00"), cr(acct["1001"], "10.00")],
+        )
+    assert closed.value.code == "period.closed"
+    assert snapshot() == before
+    # accepted: posted, numbered in the journal's sequence, lines posted with it
+    entry = services.entry_create_posted(
+        company=company,
+        journal=gen,
+        date=date(YEAR, 4, 10),
+        lines=[dr(acct["6602"], "10.00"), cr(acct["1001"], "10.00")],
+    )
+    stored = Entry.objects.get(pk=entry.pk)
+    assert (stored.state, stored.number, stored.period.number) == ("posted", entry.number, 4)
+    assert entry.number.startswith(f"GEN/{YEAR}/")
+    assert set(stored.lines.values_list("posted", flat=True)) == {True}
+    assert tb_row(company, "6602")["debit"] == D("10.00")
