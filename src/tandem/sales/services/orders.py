@@ -722,8 +722,10 @@ def sales_order_invoice(
             for line, qty in chosen
         ],
     )
+    now = timezone.now()
     for line, qty in chosen:
         line.qty_invoiced = line.qty_invoiced + qty
+        line.updated_at = now
     rows_update(SalesOrderLine, [li for li, _ in chosen], ["qty_invoiced", "updated_at"])
     for order in locked:
         order.invoices.add(invoice)
@@ -863,6 +865,7 @@ def sync_invoiced(line_ids: Iterable[int]) -> None:
         value = max(totals[line.pk], ZERO)
         if line.qty_invoiced != value:
             line.qty_invoiced = value
+            line.updated_at = timezone.now()
             changed.append(line)
     if changed:
         rows_update(SalesOrderLine, changed, ["qty_invoiced", "updated_at"])

@@ -150,6 +150,7 @@ def sync_delivered(order: SalesOrder) -> bool:
             left -= share
             if line.qty_delivered != share:
                 line.qty_delivered = share
+                line.updated_at = timezone.now()
                 changed.append(line)
     if changed:
         rows_update(SalesOrderLine, changed, ["qty_delivered", "updated_at"])
