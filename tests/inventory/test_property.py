@@ -133,8 +133,9 @@ def test_random_stock_operations_keep_the_invariants(method, ops):
                 services.transfer_done(transfer=transfer)
                 model[wh.stock_location.pk] += amount
         except DomainError as error:
-            # only shortages may refuse, and a refusal leaves the model's figures standing
-            assert error.code == "stock.insufficient", error.message
+            # only shortages may refuse (a delivery refused at done keeps what it reserved,
+            # so a later count below that is refused too); a refusal changes no figure
+            assert error.code in ("stock.insufficient", "count.below_reserved"), error.message
         assert _breaches() == []
         for location_pk, expected in model.items():
             assert _held(product, location_pk) == expected
