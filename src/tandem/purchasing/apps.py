@@ -9,15 +9,24 @@ class PurchasingConfig(AppConfig):
 
     def ready(self):
         from tandem.core import panels
-        from tandem.core.events import subscribe
+        from tandem.core.events import hook, subscribe
 
         from .panels import bill_match
-        from .services import on_invoice_changed, on_transfer_done
+        from .services import (
+            on_bill_changed,
+            on_invoice_changed,
+            on_supplier_moves_done,
+            on_transfer_done,
+        )
 
         # a receipt processed in inventory, or a bill posted or cancelled in accounting,
         # updates the order's received and billed quantities
         subscribe("stock.transfer_done", on_transfer_done)
         subscribe("invoice.posted", on_invoice_changed)
         subscribe("invoice.cancelled", on_invoice_changed)
+        # a bill and a receipt that price the same units differently clear GRNI together
+        hook("invoice.posted", on_bill_changed)
+        hook("invoice.cancelled", on_bill_changed)
+        hook("stock.supplier_moves_done", on_supplier_moves_done)
         # the bill page is accounting's; the match against the order is shown through a panel
         panels.register("invoice.detail", "purchasing.bill_match", bill_match, order=50)

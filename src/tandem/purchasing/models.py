@@ -281,6 +281,41 @@ class PurchaseReceipt(CompanyScoped):
         return f"{self.order_id} -> {self.transfer_id}"
 
 
+class PriceDifference(CompanyScoped):
+    """One true-up of what an order's received units of a product cost against its bills.
+
+    A bill at another price (or rate) than the receipt leaves the difference in GRNI; the
+    services post it on to inventory and cost of goods sold and record it here, so the
+    amounts of an (order, product) add up to what has been moved out of GRNI so far.
+    """
+
+    order = models.ForeignKey(
+        PurchaseOrder,
+        on_delete=models.PROTECT,
+        related_name="price_differences",
+        verbose_name=_("order"),
+    )
+    product = models.ForeignKey(
+        "catalog.Product", on_delete=models.PROTECT, related_name="+", verbose_name=_("product")
+    )
+    amount = models.DecimalField(_("amount"), **MONEY)
+    entry = models.ForeignKey(
+        "accounting.Entry",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("journal entry"),
+    )
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("price difference")
+        verbose_name_plural = _("price differences")
+
+    def __str__(self):
+        return f"{self.order_id}/{self.product_id}: {self.amount}"
+
+
 class ReorderRule(CompanyScoped):
     """Keep a product's forecast in a warehouse between min and max, ordering in multiples."""
 

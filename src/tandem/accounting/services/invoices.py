@@ -704,6 +704,9 @@ def _post_locked(locked: Invoice, *, user, recompute: bool) -> Invoice:
         updated_at=now,
     )
     locked.refresh_from_db()
+    # inside the transaction: what others derive from a posted bill (price differences on
+    # purchased stock) commits or rolls back with it
+    events.emit("invoice.posted", invoice=locked, user=user)
     events.publish(
         "invoice.posted",
         invoice_id=locked.pk,
@@ -740,6 +743,7 @@ def invoice_cancel(*, invoice: Invoice, user=None) -> Invoice:
         updated_at=now,
     )
     locked.refresh_from_db()
+    events.emit("invoice.cancelled", invoice=locked, user=user)
     events.publish(
         "invoice.cancelled",
         invoice_id=locked.pk,

@@ -25,7 +25,12 @@ from .transfers import (
     transfer_unreserve,
     transfer_update,
 )
-from .valuation import post_moves, value_moves
+from .valuation import (
+    post_moves,
+    product_stocks_lock,
+    received_cost_adjust,
+    value_moves,
+)
 from .warehouses import (
     inventory_settings,
     inventory_settings_update,
@@ -51,6 +56,8 @@ __all__ = [
     "post_moves",
     "product_stock_update",
     "product_stocks",
+    "product_stocks_lock",
+    "received_cost_adjust",
     "transfer_assign",
     "transfer_backorder",
     "transfer_cancel",

@@ -686,6 +686,12 @@ def complete_moves(company, moves: list[StockMove], *, reference: str, user=None
         ],
     )
     entry = post_moves(company, moves, reference=reference, user=user, settlements=settlements)
+    supplier_moves = [
+        m for m in moves if LocationUsage.SUPPLIER in (m.location_src.usage, m.location_dest.usage)
+    ]
+    if supplier_moves:
+        # what a bill already said these units cost is trued up in this same transaction
+        events.emit("stock.supplier_moves_done", company=company, moves=supplier_moves, user=user)
     for move in moves:
         events.publish(
             "stock.move_done",

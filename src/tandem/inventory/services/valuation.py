@@ -332,3 +332,118 @@ def standard_cost_revalue(*, product, stock: ProductStock, user=None):
     stock.value = target
     rows_update(ProductStock, [stock], ["value"])
     return entry
+
+
+def product_stocks_lock(company, product_ids) -> dict[int, ProductStock]:
+    """The products' valuation rows, created when missing and locked in pk order.
+
+    Callers that change what received units cost take these first, so they queue behind
+    (and ahead of) the receipts and deliveries of the same products.
+    """
+    rows = product_stocks(company, product_ids)
+    locked = lock(ProductStock, [row.pk for row in rows.values()])
+    return {row.product_id: row for row in locked.values()}
+
+
+def received_cost_adjust(
+    *,
+    company,
+    adjustments: list[dict],
+    counterpart,
+    reference: str,
+    user=None,
+):
+    """Change what received units cost after the fact, in one posted stock entry.
+
+    Each adjustment is {"product", "move_ids" (the done receipt moves whose units it
+    concerns), "quantity" (those moves' units, net), "amount" (company currency; positive:
+    the units cost more)}. The share of the units still held goes to inventory: the FIFO
+    layers of those moves that have units left, or the average value of a product that
+    still has units; a standard-cost product keeps its standard. The rest (the share
+    already sold, or all of it on standard cost) goes to cost of goods sold. The
+    counterpart account (e.g. GRNI) takes the whole amount. The caller holds the products'
+    valuation rows (`product_stocks_lock`). Returns the entry, or None when nothing moves.
+    """
+    accounts: dict = {}
+    stocks = product_stocks_lock(company, {a["product"].pk for a in adjustments})
+    inventory_total = cogs_total = counterpart_total = ZERO
+    changed_layers: list[ValuationLayer] = []
+    new_layers: list[ValuationLayer] = []
+    changed_stocks: list[ProductStock] = []
+    for item in adjustments:
+        product, amount, received = item["product"], item["amount"], item["quantity"]
+        if not amount:
+            continue
+        stock = stocks[product.pk]
+        held_value = ZERO
+        if received > 0 and product.valuation == Valuation.FIFO:
+            open_ids = ValuationLayer.objects.filter(
+                move_id__in=item["move_ids"], remaining_quantity__gt=0
+            ).values_list("pk", flat=True)
+            layers = list(lock(ValuationLayer, open_ids).values())
+            held_qty = min(sum((layer.remaining_quantity for layer in layers), ZERO), received)
+            held_value = money(amount * held_qty / received)
+            _spread(layers, held_value)
+            changed_layers.extend(layers)
+        elif received > 0 and product.valuation == Valuation.AVERAGE and stock.quantity > 0:
+            held_qty = min(stock.quantity, received)
+            held_value = money(amount * held_qty / received)
+        if held_value:
+            stock.value += held_value
+            changed_stocks.append(stock)
+            new_layers.append(
+                ValuationLayer(
+                    company=company,
+                    product=product,
+                    quantity=ZERO,
+                    unit_cost=quantize_price(held_value / held_qty),
+                    value=held_value,
+                    description=reference[:200],
+                )
+            )
+        inventory_total += held_value
+        cogs_total += amount - held_value
+        counterpart_total += amount
+    if not counterpart_total and not inventory_total and not cogs_total:
+        return None
+    rows_update(ValuationLayer, changed_layers, ["remaining_value"])
+    ValuationLayer.objects.bulk_create(new_layers)
+    rows_update(ProductStock, changed_stocks, ["value"])
+    lines = []
+    for account, value in (
+        (account_for_role(company, "inventory", field="account"), inventory_total),
+        (_role_account(company, "cogs", accounts), cogs_total),
+        (counterpart, -counterpart_total),
+    ):
+        if value:
+            side = "debit" if value > 0 else "credit"
+            lines.append({"account": account, side: abs(value), "description": reference})
+    return entry_create_posted(
+        company=company,
+        journal=_stock_journal(company),
+        date=company_today(company),
+        lines=lines,
+        reference=reference[:100],
+        narration=reference,
+        user=user,
+    )
+
+
+def _role_account(company, role: str, accounts: dict):
+    if role not in accounts:
+        accounts[role] = account_for_role(company, role, field="account")
+    return accounts[role]
+
+
+def _spread(layers: list[ValuationLayer], value: Decimal) -> None:
+    """Add `value` to the layers' remaining value in proportion to their units left; the
+    last layer takes the rounding, so the total is exact."""
+    total_qty = sum((layer.remaining_quantity for layer in layers), ZERO)
+    left = value
+    for index, layer in enumerate(layers):
+        if index == len(layers) - 1:
+            share = left
+        else:
+            share = money(value * layer.remaining_quantity / total_qty)
+        layer.remaining_value += share
+        left -= share

@@ -23,6 +23,11 @@ from .orders import (
     receipt_status,
     transfers_of,
 )
+from .price_difference import (
+    on_bill_changed,
+    on_supplier_moves_done,
+    price_differences_settle,
+)
 from .prices import (
     REORDER_RULE_FIELDS,
     SUPPLIER_PRICE_FIELDS,
@@ -49,6 +54,7 @@ from .replenishment import (
 )
 
 __all__ = [
+    "price_differences_settle",
     "REORDER_RULE_FIELDS",
     "SUPPLIER_PRICE_FIELDS",
     "UNSET",
@@ -59,7 +65,9 @@ __all__ = [
     "is_stocked",
     "lock",
     "lock_one",
+    "on_bill_changed",
     "on_invoice_changed",
+    "on_supplier_moves_done",
     "on_transfer_done",
     "order_for_transfer",
     "order_quantity",
