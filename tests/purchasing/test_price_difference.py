@@ -190,9 +190,7 @@ def test_standard_cost_sends_the_whole_difference_to_cogs(make_product, buy, bil
     assert_integrity()
 
 
-def test_bill_before_receipt_is_trued_up_when_the_goods_come_in(
-    make_product, buy, bill_at, chart
-):
+def test_bill_before_receipt_is_trued_up_when_the_goods_come_in(make_product, buy, bill_at, chart):
     product = make_product("fifo")
     order = buy(product, "10", "10.00")
     bill_at(order, "11.00", policy="ordered")
