@@ -252,3 +252,18 @@ def test_a_bill_at_the_order_price_posts_no_difference(make_product, buy, bill_a
     assert books(chart) == {"grni": D("0.00"), "inventory": D("100.00"), "cogs": D("0.00")}
     assert not PriceDifference.objects.filter(order=order).exists()
     assert ValuationLayer.objects.filter(product=product).count() == 1
+
+
+def test_order_page_and_api_show_the_price_difference(make_product, buy, bill_at, chart, web, api):
+    product = make_product("fifo")
+    order = buy(product, "10", "10.00")
+    services.purchase_order_receive(order=order)
+    bill_at(order, "11.00")
+
+    page = web.get(f"/purchasing/orders/{order.pk}/").content.decode()
+    assert "Price differences" in page and "10.00" in page
+
+    body = api.get(f"/purchase-orders/{order.pk}").json()
+    assert D(body["price_difference"]) == D("10.00")
+    listing = api.get("/purchase-orders").json()
+    assert [D(o["price_difference"]) for o in listing["items"]] == [D("10.00")]

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections import defaultdict
 from decimal import Decimal
 
-from django.db.models import Count, F, Q
+from django.db.models import Count, F, Q, Sum
 
 from tandem.accounting.models import InvoiceKind, InvoiceLine, InvoiceState
 from tandem.inventory.models import MoveState
@@ -16,6 +16,7 @@ from tandem.inventory.models import MoveState
 from .models import (
     ORIGIN_LINE_PREFIX,
     OrderState,
+    PriceDifference,
     PurchaseOrder,
     PurchaseOrderLine,
     ReorderRule,
@@ -235,8 +236,9 @@ def orders_prefetched(qs):
 
 
 def decorate(order_list, *, warnings: bool = False) -> list[PurchaseOrder]:
-    """Set `receipt_status`, `billing_status`, `transfers`, `invoices` (and `warnings`) on
-    prefetched orders: one query for the bills of the whole page."""
+    """Set `receipt_status`, `billing_status`, `transfers`, `invoices`, `price_difference`
+    (and `warnings`) on prefetched orders: one query each for the bills and the price
+    differences of the whole page."""
     order_list = list(order_list)
     origin_to_order = {}
     for order in order_list:
@@ -259,6 +261,14 @@ def decorate(order_list, *, warnings: bool = False) -> list[PurchaseOrder]:
             found[origin_to_order[origin].pk].add(invoice_id)
         for order in order_list:
             order.invoices = sorted(found.get(order.pk, ()))
+    totals = dict(
+        PriceDifference.objects.filter(order__in=order_list)
+        .values("order_id")
+        .annotate(total=Sum("amount"))
+        .values_list("order_id", "total")
+    )
+    for order in order_list:
+        order.price_difference = totals.get(order.pk) or ZERO
     if warnings:
         for order in order_list:
             order.warnings = match_warnings(order) if order.invoices else []

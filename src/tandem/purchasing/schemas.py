@@ -193,6 +193,10 @@ class PurchaseOrderOut(Schema):
     transfers: list[int]
     invoices: list[int]
     warnings: list[MatchWarningOut]
+    price_difference: Decimal = Field(
+        description="Moved out of GRNI so far because bills priced received units otherwise "
+        "(company currency; positive: the bills were higher)"
+    )
     sent_at: datetime | None
     confirmed_at: datetime | None
     created_at: datetime

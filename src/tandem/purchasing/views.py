@@ -300,6 +300,7 @@ def order_detail(request, pk):
             "lines": list(order.lines.all()),
             "transfers": services.transfers_of(order),
             "bills": services.bills_of(order).order_by("pk"),
+            "price_differences": order.price_differences.select_related("product", "entry"),
         },
     )
 
