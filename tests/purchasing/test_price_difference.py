@@ -267,3 +267,19 @@ def test_order_page_and_api_show_the_price_difference(make_product, buy, bill_at
     assert D(body["price_difference"]) == D("10.00")
     listing = api.get("/purchase-orders").json()
     assert [D(o["price_difference"]) for o in listing["items"]] == [D("10.00")]
+
+
+def test_check_integrity_finds_a_price_difference_its_entry_does_not_carry(
+    make_product, buy, bill_at, chart
+):
+    product = make_product("fifo")
+    order = buy(product, "10", "10.00")
+    services.purchase_order_receive(order=order)
+    bill_at(order, "11.00")
+    assert_integrity()
+
+    PriceDifference.objects.filter(order=order).update(amount=D("9.99"))
+
+    report = run_all()
+    assert not report.ok
+    assert "price differences 9.99 but GRNI moved 10.00" in report.render()

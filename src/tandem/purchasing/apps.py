@@ -11,6 +11,7 @@ class PurchasingConfig(AppConfig):
         from tandem.core import panels
         from tandem.core.events import hook, subscribe
 
+        from . import checks  # noqa: F401  (registers the purchasing invariants)
         from .panels import bill_match
         from .services import (
             on_bill_changed,
