@@ -425,20 +425,17 @@ def aged_balances(company, *, as_of: date, side: str) -> dict:
     # A draft payment's planned allocations carry amount_company 0 and change nothing.
     settled = f"""
         SELECT x.ref AS ref, SUM(x.cents) AS cents FROM (
-            SELECT invoice_id AS ref, SUM({_cents("amount_company")}) AS cents
+            SELECT invoice_id AS ref, {_cents("amount_company")} AS cents
             FROM {allocation_table}
             WHERE company_id = %s AND date <= %s
-            GROUP BY invoice_id
             UNION ALL
-            SELECT credit_note_id, SUM({_cents("amount_company")})
+            SELECT credit_note_id, {_cents("amount_company")}
             FROM {allocation_table}
             WHERE company_id = %s AND date <= %s AND credit_note_id IS NOT NULL
-            GROUP BY credit_note_id
             UNION ALL
-            SELECT invoice_id, SUM({_cents("amount_company")})
+            SELECT invoice_id, {_cents("amount_company")}
             FROM {voided_table}
             WHERE company_id = %s AND date <= %s AND cancelled_on > %s
-            GROUP BY invoice_id
         ) x GROUP BY x.ref
     """
     documents = f"""
@@ -465,15 +462,13 @@ def aged_balances(company, *, as_of: date, side: str) -> dict:
         FROM {payment_table} p
         LEFT JOIN (
             SELECT x.ref AS ref, SUM(x.cents) AS cents, SUM(x.amount) AS amount FROM (
-                SELECT payment_id AS ref, SUM({_cents("amount")}) AS cents, SUM(amount) AS amount
+                SELECT payment_id AS ref, {_cents("amount")} AS cents, amount
                 FROM {allocation_table}
                 WHERE company_id = %s AND payment_id IS NOT NULL AND date <= %s
-                GROUP BY payment_id
                 UNION ALL
-                SELECT payment_id, SUM({_cents("amount")}), SUM(amount)
+                SELECT payment_id, {_cents("amount")}, amount
                 FROM {voided_table}
                 WHERE company_id = %s AND date <= %s AND cancelled_on > %s
-                GROUP BY payment_id
             ) x GROUP BY x.ref
         ) a ON a.ref = p.id
         WHERE p.company_id = %s AND p.direction = %s AND p.entry_id IS NOT NULL
