@@ -38,31 +38,29 @@ _OPEN_SQL = ", ".join(f"'{state}'" for state in OPEN)
 
 # Keys are the (product, location) pairs with a level row or an open move, so stock that is
 # only incoming (or only promised away) shows before any level row exists. The arms are
-# filtered before the union, and incoming/outgoing are index lookups per key
-# (move_product_state), which keeps a product's or a warehouse's rows near the raw-SQL floor
-# (bench/stock.py). Hand-written because the ORM form compiled slower than it ran.
+# filtered before the union (index move_product_state for a product's open moves) and one
+# GROUP BY sums the levels and the open moves in and out together, which keeps a product's
+# or a warehouse's rows near the raw-SQL floor (bench/stock.py). Hand-written because the
+# ORM form compiled slower than it ran.
 _LEVELS_SQL = """
     SELECT * FROM (
         SELECT k.product_id, k.location_id, p.sku, p.name, loc.full_name, k.on_hand, k.reserved,
-               COALESCE((SELECT SUM(m.quantity) FROM inventory_stockmove m
-                         WHERE m.product_id = k.product_id AND m.location_dest_id = k.location_id
-                           AND m.state IN ({open}){at}), 0) AS incoming,
-               COALESCE((SELECT SUM(m.quantity) FROM inventory_stockmove m
-                         WHERE m.product_id = k.product_id AND m.location_src_id = k.location_id
-                           AND m.state IN ({open}){at}), 0) AS outgoing
+               k.incoming, k.outgoing
         FROM (
             SELECT u.product_id, u.location_id, SUM(u.on_hand) AS on_hand,
-                   SUM(u.reserved) AS reserved
+                   SUM(u.reserved) AS reserved, SUM(u.incoming) AS incoming,
+                   SUM(u.outgoing) AS outgoing
             FROM (
-                SELECT product_id, location_id, on_hand, reserved FROM inventory_stocklevel
+                SELECT product_id, location_id, on_hand, reserved, 0 AS incoming, 0 AS outgoing
+                FROM inventory_stocklevel
                 WHERE company_id = %s AND location_id IN ({locations}){products}
                 UNION ALL
-                SELECT product_id, location_dest_id, 0, 0 FROM inventory_stockmove
-                WHERE company_id = %s AND state IN ({open}){at_arm}
+                SELECT product_id, location_dest_id, 0, 0, quantity, 0 FROM inventory_stockmove
+                WHERE company_id = %s AND state IN ({open}){at}
                   AND location_dest_id IN ({locations}){products}
                 UNION ALL
-                SELECT product_id, location_src_id, 0, 0 FROM inventory_stockmove
-                WHERE company_id = %s AND state IN ({open}){at_arm}
+                SELECT product_id, location_src_id, 0, 0, 0, quantity FROM inventory_stockmove
+                WHERE company_id = %s AND state IN ({open}){at}
                   AND location_src_id IN ({locations}){products}
             ) u
             GROUP BY u.product_id, u.location_id
@@ -211,31 +209,19 @@ def levels(
         prod_params += [company.pk, pattern, pattern]
     at_sql, at_params = "", []
     if at is not None:
-        at_sql = " AND m.date <= %s"
+        at_sql = " AND date <= %s"
         at_params = [at]
     locations = f"SELECT l.id FROM inventory_location l WHERE {' AND '.join(loc_sql)}"
     sql = _LEVELS_SQL.format(
         open=_OPEN_SQL,
         at=at_sql,
-        at_arm=at_sql.replace("m.", ""),
         locations=locations,
         products=prod_sql,
         nonzero="WHERE r.on_hand <> 0 OR r.incoming <> 0 OR r.outgoing <> 0" if nonzero else "",
     )
-    # placeholders in order: the two correlated subqueries (`at`), then three arms
+    # placeholders in order: the levels arm, then the two open-move arms (with `at`)
     arm = [*loc_params, *prod_params]
-    params = [
-        *at_params,
-        *at_params,
-        company.pk,
-        *arm,
-        company.pk,
-        *at_params,
-        *arm,
-        company.pk,
-        *at_params,
-        *arm,
-    ]
+    params = [company.pk, *arm, company.pk, *at_params, *arm, company.pk, *at_params, *arm]
     return LevelRows(sql, params)
 
 
