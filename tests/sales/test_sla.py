@@ -118,3 +118,17 @@ def test_sla_policy_rules(books):
         with pytest.raises(DomainError) as refused:
             services.sla_policy_create(company=books, **kwargs)
         assert refused.value.code == code
+
+
+def test_an_open_breach_closes_once_its_stage_is_reached(books, order_of, make_product, cn):
+    services.sla_policy_create(company=books, stage="allocated", target_hours=D("2"))
+    order = _confirmed(order_of, make_product, at(CST, 2026, 11, 23, 9, 0))
+    assert services.sla_breach_scan(now=at(CST, 2026, 11, 23, 12, 0)) == 1
+    assert OrderException.objects.get(order=order, kind="sla_breach").state == "open"
+
+    services.stage_record(order=order, stage="allocated", at=at(CST, 2026, 11, 23, 14, 0))
+    assert services.sla_breach_scan(now=at(CST, 2026, 11, 23, 15, 0)) == 0
+
+    breach = OrderException.objects.get(order=order, kind="sla_breach")
+    assert (breach.state, breach.resolution_note) == ("resolved", "reached late")
+    assert breach.resolved_at == at(CST, 2026, 11, 23, 15, 0)

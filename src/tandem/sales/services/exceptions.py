@@ -123,13 +123,34 @@ def sla_policy_delete(*, policy: SlaPolicy) -> None:
 # -- breach scan ---------------------------------------------------------------------------
 
 
+def _resolve_reached_breaches(*, company, now) -> int:
+    """Close the open breaches of stages the order has reached since: late, but done.
+
+    Done here rather than when the stage is recorded, so the order path pays nothing for it.
+    """
+    reached = OrderStageEvent.objects.filter(order_id=OuterRef("order_id"), stage=OuterRef("stage"))
+    open_breaches = OrderException.objects.filter(
+        kind=ExceptionKind.SLA_BREACH, state=ExceptionState.OPEN
+    ).filter(Exists(reached))
+    if company is not None:
+        open_breaches = open_breaches.filter(company=company)
+    return open_breaches.update(
+        state=ExceptionState.RESOLVED,
+        resolution_note="reached late",
+        resolved_at=now,
+        updated_at=now,
+    )
+
+
 def sla_breach_scan(*, company=None, now=None) -> int:
-    """Open one sla_breach exception per order stage reached late or overdue now.
+    """Open one sla_breach exception per order stage reached late or overdue now, and close
+    the open ones whose stage has been reached since.
 
     Idempotent: a stage that already has a breach (open or resolved) is skipped, and the
     database refuses a second one (oexc_one_breach_per_stage) should two scans race.
     """
     now = now or timezone.now()
+    _resolve_reached_breaches(company=company, now=now)
     policies = SlaPolicy.objects.filter(active=True).select_related("company")
     if company is not None:
         policies = policies.filter(company=company)
