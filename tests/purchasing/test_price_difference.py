@@ -283,3 +283,38 @@ def test_check_integrity_finds_a_price_difference_its_entry_does_not_carry(
     report = run_all()
     assert not report.ok
     assert "price differences 9.99 but GRNI moved 10.00" in report.render()
+
+
+def test_a_foreign_bill_at_a_later_rate_moves_the_exchange_difference_to_stock(
+    make_product, company, warehouse, owner, bill_at, chart, today
+):
+    from datetime import timedelta
+
+    from tandem.core.services import exchange_rate_set
+
+    exchange_rate_set(
+        company=company, currency="USD", on_date=today - timedelta(days=1), rate=D("7")
+    )
+    exchange_rate_set(company=company, currency="USD", on_date=today, rate=D("7.2"))
+    supplier = Party.objects.create(
+        company=company, name="Boston Supplier", is_supplier=True, currency_id="USD"
+    )
+    product = make_product("fifo")
+    order = services.purchase_order_create(
+        company=company,
+        supplier=supplier,
+        warehouse=warehouse,
+        currency="USD",
+        order_date=today - timedelta(days=1),
+        lines=[{"product": product, "quantity": "10", "unit_price": "10.00"}],
+        user=owner,
+    )
+    order = services.purchase_order_confirm(order=order, user=owner)
+    services.purchase_order_receive(order=order)
+    assert books(chart)["inventory"] == D("700.00")  # 100 USD at the order's 7.0
+
+    bill_at(order, "10.00")  # the same 100 USD, billed at today's 7.2: 720 CNY
+
+    assert books(chart) == {"grni": D("0.00"), "inventory": D("720.00"), "cogs": D("0.00")}
+    assert stock(product) == (D("10"), D("720.00"))
+    assert_integrity()
