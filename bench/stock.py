@@ -16,7 +16,7 @@ cost; one posted stock-journal entry puts the stock's value on the inventory acc
 receipts and deliveries) so the levels have incoming and outgoing figures. One "hot"
 product at one location holds 2% of the moves, for the move drill-down's pages.
 
-Each measure is timed (median and p95 over --repeat runs after one warm-up) next to a
+Each measure is timed (median and p95 over --repeat runs after one warm-up) in turns with a
 hand-written SQL "floor" computing the same result, and printed as one JSON line:
 stock levels of one product and of a whole warehouse (queries.levels), the move drill-down
 of one product at one location (first and last page of 50, with the count, as the page
@@ -266,16 +266,25 @@ def load(company, locations, products, uom, n_moves: int, rng: random.Random):
     return len(moves), len(layers), len(level_rows), total, time.perf_counter() - started
 
 
-def timed(func, repeat: int) -> tuple[float, float, object]:
-    result = func()  # warm-up
-    samples = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        result = func()
-        samples.append((time.perf_counter() - started) * 1000)
-    samples.sort()
+def _summary(samples: list[float]) -> tuple[float, float]:
+    samples = sorted(samples)
     p95 = samples[min(len(samples) - 1, int(round(0.95 * (len(samples) - 1))))]
-    return statistics.median(samples), p95, result
+    return statistics.median(samples), p95
+
+
+def timed_pair(func, floor, repeat: int) -> tuple[tuple[float, float], tuple[float, float]]:
+    """Median and p95 ms of `func` and of its `floor`, sampled in turns after one warm-up
+    each, so a slow spell of the machine (autovacuum after the load, another process)
+    falls on both and not on one side of the ratio."""
+    func()
+    floor()
+    own, base = [], []
+    for _ in range(repeat):
+        for call, samples in ((func, own), (floor, base)):
+            started = time.perf_counter()
+            call()
+            samples.append((time.perf_counter() - started) * 1000)
+    return _summary(own), _summary(base)
 
 
 def raw(*statements):
@@ -538,8 +547,7 @@ def main() -> int:
     if args.only:
         measures = [m for m in measures if args.only in m[0]]
     for name, func, floor in measures:
-        median, p95, _ = timed(func, args.repeat)
-        floor_median, floor_p95, _ = timed(floor, args.repeat)
+        (median, p95), (floor_median, floor_p95) = timed_pair(func, floor, args.repeat)
         ratio = median / floor_median if floor_median else None
         print(
             json.dumps(
