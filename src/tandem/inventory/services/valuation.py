@@ -364,7 +364,6 @@ def received_cost_adjust(
     counterpart account (e.g. GRNI) takes the whole amount. The caller holds the products'
     valuation rows (`product_stocks_lock`). Returns the entry, or None when nothing moves.
     """
-    accounts: dict = {}
     stocks = product_stocks_lock(company, {a["product"].pk for a in adjustments})
     inventory_total = cogs_total = counterpart_total = ZERO
     changed_layers: list[ValuationLayer] = []
@@ -412,7 +411,7 @@ def received_cost_adjust(
     lines = []
     for account, value in (
         (account_for_role(company, "inventory", field="account"), inventory_total),
-        (_role_account(company, "cogs", accounts), cogs_total),
+        (account_for_role(company, "cogs", field="account"), cogs_total),
         (counterpart, -counterpart_total),
     ):
         if value:
@@ -427,12 +426,6 @@ def received_cost_adjust(
         narration=reference,
         user=user,
     )
-
-
-def _role_account(company, role: str, accounts: dict):
-    if role not in accounts:
-        accounts[role] = account_for_role(company, role, field="account")
-    return accounts[role]
 
 
 def _spread(layers: list[ValuationLayer], value: Decimal) -> None:

@@ -113,7 +113,6 @@ def _received(order: PurchaseOrder, products: dict) -> dict:
     """Per product: (net units received, their value, the done moves) over the order's
     receipts and their backorders; units sent back to the supplier count negative."""
     transfers = _link_backorders(order)
-    result: dict[int, tuple] = {}
     rows = StockMove.objects.filter(
         transfer_id__in=transfers, product_id__in=products, state=MoveState.DONE
     ).values_list(
@@ -127,13 +126,11 @@ def _received(order: PurchaseOrder, products: dict) -> dict:
             sign = -1
         else:
             continue
-        entry = totals[product_id]
-        entry[0] += sign * qty
-        entry[1] += sign * (value or ZERO)
-        entry[2].append(pk)
-    for product_id, (qty, value, move_ids) in totals.items():
-        result[product_id] = (qty, value, move_ids)
-    return result
+        total = totals[product_id]
+        total[0] += sign * qty
+        total[1] += sign * (value or ZERO)
+        total[2].append(pk)
+    return {product_id: tuple(total) for product_id, total in totals.items()}
 
 
 def _billed(company, lines: list[PurchaseOrderLine]) -> dict:
