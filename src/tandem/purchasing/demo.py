@@ -109,8 +109,30 @@ def load_purchasing_demo(company, *, rng: random.Random, size: str = "small") ->
         done = services.purchase_order_confirm(order=new_order(20))
         services.purchase_order_receive(order=done)
         bill, _warnings = services.purchase_order_bill(order=done, policy="received")
-        from tandem.accounting.services.invoices import invoice_post
+        from tandem.accounting.services.invoices import invoice_post, invoice_update
 
+        # the supplier billed the first line 5% above the order: the three-way match warns
+        # and the price difference goes on to stock when the bill is posted
+        lines = list(bill.lines.order_by("sequence", "pk").prefetch_related("taxes"))
+        invoice_update(
+            invoice=bill,
+            lines=[
+                {
+                    "product": line.product,
+                    "description": line.description,
+                    "quantity": line.quantity,
+                    "uom": line.uom,
+                    "unit_price": (line.unit_price * Decimal("1.05")).quantize(Decimal("0.01"))
+                    if index == 0
+                    else line.unit_price,
+                    "discount": line.discount,
+                    "account": line.account,
+                    "taxes": list(line.taxes.all()),
+                    "origin_line": line.origin_line,
+                }
+                for index, line in enumerate(lines)
+            ],
+        )
         invoice_post(invoice=bill)
         services.purchase_order_refresh(order=done)
         orders.append(done)
