@@ -28,6 +28,7 @@ from .schemas import (
     CountLinesIn,
     CountOut,
     DoneIn,
+    LayerOut,
     LevelOut,
     LocationIn,
     LocationOut,
@@ -194,6 +195,17 @@ def stock_valuation(request, search: str = SEARCH, format: Literal["json", "csv"
             ),
         )
     return report
+
+
+@router.get("/stock/valuation/{product_id}/layers", response=page_of(LayerOut))
+def stock_valuation_layers(request, product_id: int, limit: int = LIMIT, offset: int = OFFSET):
+    """The product's valuation layers, oldest first: what each receipt, delivery,
+    revaluation or price difference added to or took from its value."""
+    require_perm(request, "inventory.view_valuationlayer")
+    product = get_scoped(Product, request, product_id, label="product")
+    return paginate(
+        queries.valuation_layers(company_of(request), product=product), limit=limit, offset=offset
+    )
 
 
 # -- transfers -----------------------------------------------------------------------------

@@ -24,6 +24,7 @@ from .models import (
     StockMove,
     Transfer,
     TransferKind,
+    ValuationLayer,
 )
 
 ZERO = Decimal(0)
@@ -400,6 +401,16 @@ def valuation(company, *, search: str = "") -> dict:
     # the rows are all the non-zero products: their sum is the total, without a second scan
     total = Decimal(total) * _CENT if sqlite else Decimal(total)
     return {"rows": rows, "totals": {"value": total.quantize(_CENT)}}
+
+
+def valuation_layers(company, *, product):
+    """A product's valuation layers, oldest first, with the move (and its transfer) each
+    came from; layers without a move are revaluations, settlements and price differences."""
+    return (
+        ValuationLayer.objects.filter(company=company, product=product)
+        .select_related("move__transfer", "move__location_src", "move__location_dest")
+        .order_by("id")
+    )
 
 
 def overview(company, *, today: datetime.date) -> dict:

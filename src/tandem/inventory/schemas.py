@@ -252,6 +252,24 @@ class ValuationTotalsOut(Schema):
     value: Money
 
 
+class LayerOut(Schema):
+    id: int
+    product: int = Field(validation_alias="product_id")
+    move: int | None = Field(validation_alias="move_id")
+    transfer: int | None = None
+    quantity: Qty
+    unit_cost: Decimal
+    value: Money
+    remaining_quantity: Qty
+    remaining_value: Money
+    description: str
+    created_at: datetime
+
+    @staticmethod
+    def resolve_transfer(obj):
+        return obj.move.transfer_id if obj.move_id else None
+
+
 class ValuationOut(Schema):
     rows: list[ValuationRowOut]
     totals: ValuationTotalsOut

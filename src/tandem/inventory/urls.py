@@ -13,6 +13,7 @@ urlpatterns = [
     path("stock/", views.stock_levels, name="stock_levels"),
     path("moves/", views.stock_moves, name="stock_moves"),
     path("valuation/", views.valuation, name="valuation"),
+    path("valuation/<int:product_id>/", views.valuation_layers, name="valuation_layers"),
     path("warehouses/", views.warehouses, name="warehouses"),
     path("counts/", views.count_list, name="count_list"),
     path("counts/<int:pk>/", views.count_detail, name="count_detail"),

@@ -25,6 +25,7 @@ from .models import (
     Location,
     LocationUsage,
     MoveState,
+    ProductStock,
     StockMove,
     Transfer,
     TransferKind,
@@ -337,6 +338,19 @@ def valuation(request):
             ),
         )
     return _page(request, "inventory/valuation.html", {"report": report, "q": search})
+
+
+@inventory_view("inventory.view_valuationlayer")
+def valuation_layers(request, product_id):
+    product = get_object_or_404(Product, company=request.company, pk=product_id)
+    layers = queries.valuation_layers(request.company, product=product)
+    page = Paginator(layers, PAGE_SIZE).get_page(request.GET.get("page"))
+    stock = ProductStock.objects.filter(company=request.company, product=product).first()
+    return _page(
+        request,
+        "inventory/valuation_layers.html",
+        {"product": product, "page": page, "stock": stock},
+    )
 
 
 # -- warehouses and locations --------------------------------------------------------------
