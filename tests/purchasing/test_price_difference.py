@@ -318,3 +318,22 @@ def test_a_foreign_bill_at_a_later_rate_moves_the_exchange_difference_to_stock(
     assert books(chart) == {"grni": D("0.00"), "inventory": D("720.00"), "cogs": D("0.00")}
     assert stock(product) == (D("10"), D("720.00"))
     assert_integrity()
+
+
+def test_a_price_credit_from_the_supplier_takes_the_difference_back(
+    make_product, buy, bill_at, owner, chart
+):
+    from tandem.accounting.services.invoices import invoice_credit
+
+    product = make_product("fifo")
+    order = buy(product, "10", "10.00")
+    services.purchase_order_receive(order=order)
+    bill = bill_at(order, "11.00")
+    assert books(chart)["inventory"] == D("110.00")
+
+    # the supplier credits the whole bill back; the goods stay at the order's price
+    invoice_post(invoice=invoice_credit(invoice=bill), user=owner)
+
+    assert books(chart) == {"grni": D("-100.00"), "inventory": D("100.00"), "cogs": D("0.00")}
+    assert stock(product) == (D("10"), D("100.00"))
+    assert_integrity()

@@ -28,6 +28,8 @@ from ..models import ORIGIN_LINE_PREFIX, ZERO, PriceDifference, PurchaseOrder, P
 from .orders import _link_backorders, is_stocked
 
 CENT = Decimal("0.01")
+# a vendor credit note of an order's bill takes back what it credits, units and value
+BILL_KINDS = (InvoiceKind.VENDOR_BILL, InvoiceKind.VENDOR_CREDIT_NOTE)
 
 
 def _money(value: Decimal) -> Decimal:
@@ -135,7 +137,8 @@ def _received(order: PurchaseOrder, products: dict) -> dict:
 
 def _billed(company, lines: list[PurchaseOrderLine]) -> dict:
     """Per product: (units on posted vendor bills debiting GRNI, in the product's unit;
-    what those bill lines debited, in the company currency, as the bill's entry did)."""
+    what those bill lines debited, in the company currency, as the bill's entry did), net
+    of the posted vendor credit notes of those lines (units given back or credited)."""
     by_origin = {line.origin_line: line for line in lines}
     grni = account_for_role(company, AccountRole.GRNI, field="lines")
     own = company.currency_id
@@ -143,9 +146,10 @@ def _billed(company, lines: list[PurchaseOrderLine]) -> dict:
         company=company,
         origin_line__in=list(by_origin),
         account=grni,
-        invoice__kind=InvoiceKind.VENDOR_BILL,
+        invoice__kind__in=BILL_KINDS,
         invoice__state=InvoiceState.POSTED,
     ).values_list(
+        "invoice__kind",
         "origin_line",
         "quantity",
         "uom_id",
@@ -154,15 +158,16 @@ def _billed(company, lines: list[PurchaseOrderLine]) -> dict:
         "invoice__rate",
     )
     rows = list(rows)
-    uoms = {u.pk: u for u in Uom.objects.filter(pk__in={row[2] for row in rows if row[2]})}
+    uoms = {u.pk: u for u in Uom.objects.filter(pk__in={row[3] for row in rows if row[3]})}
     totals: dict[int, list] = defaultdict(lambda: [ZERO, ZERO])
-    for origin, qty, uom_id, untaxed, currency, rate in rows:
+    for kind, origin, qty, uom_id, untaxed, currency, rate in rows:
+        sign = -1 if kind == InvoiceKind.VENDOR_CREDIT_NOTE else 1
         line = by_origin[origin]
         product_uom = line.product.uom
         factor = uom_factor(from_uom=uoms.get(uom_id, product_uom), to_uom=product_uom)
         value = untaxed if currency == own else quantize_money(untaxed * rate, own)
-        totals[line.product_id][0] += qty * factor
-        totals[line.product_id][1] += value
+        totals[line.product_id][0] += sign * qty * factor
+        totals[line.product_id][1] += sign * value
     return {product_id: (qty, value) for product_id, (qty, value) in totals.items()}
 
 
@@ -176,7 +181,7 @@ def _orders_of_origins(origins) -> list[PurchaseOrder]:
 
 def on_bill_changed(*, event, invoice, user=None, **payload) -> None:
     """`invoice.posted` / `invoice.cancelled` hook (in the invoice's transaction)."""
-    if invoice.kind != InvoiceKind.VENDOR_BILL:
+    if invoice.kind not in BILL_KINDS:
         return
     origins = InvoiceLine.objects.filter(
         invoice=invoice, origin_line__startswith=ORIGIN_LINE_PREFIX
