@@ -59,6 +59,7 @@ from .valuation import post_moves, value_moves
 from .warehouses import virtual_location
 
 ZERO = Decimal(0)
+UOM_PLACES = StockMove._meta.get_field("uom_quantity").decimal_places
 
 
 def _moves_save(moves: list[StockMove], fields: list[str]) -> None:
@@ -383,75 +384,104 @@ def _removal_order():
 def _reserve(company, moves: list[StockMove], *, strict: bool) -> list[dict]:
     """Reserve what is available for `moves` (not done, source valued); returns shortfalls.
 
-    Tracked moves without a lot are split per lot in removal order (first expiry, then
-    oldest lot). Runs under the caller's transfer lock; locks the levels it touches.
+    A move takes what its own source location has free, then what the active internal
+    locations below it (shelves, bins) have, nearest first (by depth, then id), never from
+    its destination or anything below that. Each portion taken elsewhere than at the move's
+    own level is split off as a move of its own from there (with its lot); the move keeps
+    its own reservation and what is short, and when that is nothing it becomes the first
+    portion itself. Tracked moves without a lot take lots in removal order (first expiry,
+    then oldest lot) within each location. Where the source's level may go negative, it
+    holds what no location has; only what is still missing is reported short.
+
+    Runs under the caller's transfer lock; locks every level it may take from in one
+    pk-ordered pass (`lock_levels`).
     """
     needs = [m for m in moves if m.quantity > m.quantity_reserved]
     if not needs:
         return []
-    keys, extra = set(), set()
+    # the levels with something free for these products, read unlocked only to choose the
+    # rows to lock: the sources' own lots and what may lie below the sources
+    free = {}
+    for row in StockLevel.objects.filter(
+        company=company,
+        product_id__in={m.product_id for m in needs},
+        on_hand__gt=F("reserved"),
+    ).values_list("pk", "product_id", "location_id", "lot_id"):
+        free.setdefault(row[1], []).append(row)
+    below = _locations_below(
+        {m.location_src_id for m in needs},
+        {row[2] for rows in free.values() for row in rows},
+    )
+    places, keys, extra = {}, set(), set()
     for move in needs:
-        if move.product.tracking != Tracking.NONE and move.lot_id is None:
-            extra |= set(
-                StockLevel.objects.filter(
-                    product_id=move.product_id,
-                    location_id=move.location_src_id,
-                    lot__isnull=False,
-                    on_hand__gt=0,
-                ).values_list("pk", flat=True)
-            )
-        else:
+        loose = move.product.tracking != Tracking.NONE and move.lot_id is None
+        places[move.pk] = [
+            move.location_src,
+            *(
+                location
+                for _depth, location, path in below.get(move.location_src_id, ())
+                if move.location_dest_id not in path
+            ),
+        ]
+        where = {location.pk for location in places[move.pk]}
+        if not loose:
             keys.add((move.product_id, move.location_src_id, move.lot_id))
+        for pk, _product, location_id, lot_id in free.get(move.product_id, ()):
+            if location_id in where and (lot_id is not None if loose else lot_id == move.lot_id):
+                extra.add(pk)
     levels = lock_levels(company, keys, extra_pks=extra)
-    by_lot_order = sorted(
+    lots = Lot.objects.in_bulk({lv.lot_id for lv in levels.values() if lv.lot_id is not None})
+    lots_at = {}  # (product, location) -> its lot levels in removal order
+    for level in sorted(
         (lv for lv in levels.values() if lv.lot_id is not None),
         key=lambda lv: (
-            lv.lot.expiry_date is None,
-            lv.lot.expiry_date or datetime.date.min,
+            lots[lv.lot_id].expiry_date is None,
+            lots[lv.lot_id].expiry_date or datetime.date.min,
             lv.lot_id,
         ),
-    )
+    ):
+        lots_at.setdefault((level.product_id, level.location_id), []).append(level)
     shortfalls, new_moves, changed = [], [], {}
     for move in needs:
+        source = move.location_src
+        loose = move.product.tracking != Tracking.NONE and move.lot_id is None
         need = move.quantity - move.quantity_reserved
-        if move.product.tracking != Tracking.NONE and move.lot_id is None:
-            portions = []
-            for level in by_lot_order:
-                if level.product_id != move.product_id or level.location_id != move.location_src_id:
+        portions = []  # (location, lot, quantity) reserved away from the move's own level
+        for location in places[move.pk]:
+            if need <= 0:
+                break
+            if loose:
+                candidates = lots_at.get((move.product_id, location.pk), [])
+            else:
+                candidates = [levels.get((move.product_id, location.pk, move.lot_id))]
+            for level in candidates:
+                if level is None or need <= 0:
                     continue
-                free = level.on_hand - level.reserved
-                if free <= 0 or need <= 0:
+                take = min(max(level.on_hand - level.reserved, ZERO), need)
+                if take <= 0:
                     continue
-                take = min(free, need)
                 level.reserved += take
                 changed[level.pk] = level
                 need -= take
-                portions.append((level.lot, take))
-            if portions:
-                rest = move.quantity - sum(t for _, t in portions)
-                first_lot, first_take = portions[0]
-                per_unit = move.uom_quantity / move.quantity
-                for lot, take in portions[1:]:
-                    new_moves.append(_split(move, take, per_unit, lot=lot, reserved=take))
-                if rest > 0:
-                    new_moves.append(_split(move, rest, per_unit, lot=None, reserved=ZERO))
-                move.quantity, move.uom_quantity = first_take, first_take * per_unit
-                move.lot, move.quantity_reserved = first_lot, first_take
-        else:
-            level = levels[(move.product_id, move.location_src_id, move.lot_id)]
-            free = need if level.allow_negative else max(level.on_hand - level.reserved, ZERO)
-            take = min(free, need)
-            if take > 0:
-                level.reserved += take
+                if not loose and location.pk == source.pk:
+                    move.quantity_reserved += take
+                else:
+                    portions.append((location, lots.get(level.lot_id), take))
+        if need > 0 and not loose:
+            level = levels[(move.product_id, source.pk, move.lot_id)]
+            if level.allow_negative:  # what no location has, the source may owe
+                level.reserved += need
                 changed[level.pk] = level
-                move.quantity_reserved += take
-            need -= take
+                move.quantity_reserved += need
+                need = ZERO
+        if portions:
+            _place(move, portions, new_moves)
         if need > 0:
             shortfalls.append(
                 {
                     "move": move.pk,
                     "product": move.product.sku,
-                    "location": str(move.location_src),
+                    "location": str(source),
                     "missing": str(quantize_quantity(need, move.product.uom.decimal_places)),
                 }
             )
@@ -462,20 +492,83 @@ def _reserve(company, moves: list[StockMove], *, strict: bool) -> list[dict]:
             extra={"shortfalls": shortfalls},
         )
     if changed:
-        rows_update(StockLevel, list(changed.values()), ["reserved"])
+        rows_update(StockLevel, sorted(changed.values(), key=lambda lv: lv.pk), ["reserved"])
     for move in needs:
         move.state = (
             MoveState.ASSIGNED if move.quantity_reserved >= move.quantity else (MoveState.CONFIRMED)
         )
-    _moves_save(needs, ["quantity", "uom_quantity", "lot", "quantity_reserved", "state"])
+    _moves_save(
+        needs, ["quantity", "uom_quantity", "lot", "location_src", "quantity_reserved", "state"]
+    )
     if new_moves:
-        for move in new_moves:
-            move.state = MoveState.ASSIGNED if move.quantity_reserved else MoveState.CONFIRMED
+        for move in new_moves:  # portions are reserved in full
+            move.state = MoveState.ASSIGNED
         StockMove.objects.bulk_create(new_moves)
     return shortfalls
 
 
-def _split(move: StockMove, qty, per_unit, *, lot, reserved) -> StockMove:
+def _place(move: StockMove, portions: list, new_moves: list[StockMove]) -> None:
+    """Split the `portions` (location, lot, quantity) reserved for `move` off as moves.
+
+    The move keeps its reservation at its own level and what is still short; when that is
+    nothing, it becomes the first portion (its source and lot change) instead of staying
+    behind empty. In the document's unit the portions are rounded to the field's places and
+    the move keeps the exact rest, so the moves still add up to what was ordered.
+    """
+    per_unit = move.uom_quantity / move.quantity
+    keep = move.quantity - sum(take for _location, _lot, take in portions)
+    if keep == 0:
+        (location, lot, keep), portions = portions[0], portions[1:]
+        move.location_src, move.lot, move.quantity_reserved = location, lot, keep
+    for location, lot, take in portions:
+        portion = _split(move, take, per_unit, lot=lot, reserved=take, location=location)
+        portion.uom_quantity = quantize_quantity(portion.uom_quantity, UOM_PLACES)
+        move.uom_quantity -= portion.uom_quantity
+        new_moves.append(portion)
+    move.quantity = keep
+
+
+def _locations_below(sources: set[int], candidates: set[int]) -> dict[int, list[tuple]]:
+    """Which of the `candidates` lie under each of the `sources`, through active internal
+    locations only: {source id: [(depth, location, ids on the way up from the location,
+    itself included and the source not)]}, nearest first (by depth, then id)."""
+    if not candidates - sources:
+        return {}
+    known: dict[int, Location] = {}
+    wanted = set(candidates)
+    while wanted:
+        found = list(Location.objects.filter(pk__in=wanted))
+        known.update((location.pk, location) for location in found)
+        wanted = (
+            {
+                location.parent_id
+                for location in found
+                if location.active and location.usage == LocationUsage.INTERNAL
+            }
+            - known.keys()
+            - {None}
+        )
+    result = {}
+    for pk in candidates:
+        path, current = [], known.get(pk)
+        while (
+            current is not None
+            and current.active
+            and current.usage == LocationUsage.INTERNAL
+            and current.pk not in path
+        ):
+            path.append(current.pk)
+            if current.parent_id in sources:
+                result.setdefault(current.parent_id, []).append(
+                    (len(path), known[pk], frozenset(path))
+                )
+            current = known.get(current.parent_id)
+    for found in result.values():
+        found.sort(key=lambda item: (item[0], item[1].pk))
+    return result
+
+
+def _split(move: StockMove, qty, per_unit, *, lot, reserved, location=None) -> StockMove:
     return StockMove(
         company_id=move.company_id,
         transfer_id=move.transfer_id,
@@ -483,7 +576,7 @@ def _split(move: StockMove, qty, per_unit, *, lot, reserved) -> StockMove:
         quantity=qty,
         uom_id=move.uom_id,
         uom_quantity=qty * per_unit,
-        location_src=move.location_src,
+        location_src=location or move.location_src,
         location_dest=move.location_dest,
         lot=lot,
         quantity_reserved=reserved,
@@ -536,9 +629,8 @@ def transfer_assign(*, transfer: Transfer, strict: bool = False) -> Transfer:
         StockMove.objects.filter(pk__in=[m.pk for m in moves]).update(state=MoveState.ASSIGNED)
         for move in moves:
             move.state = MoveState.ASSIGNED
-    # reserving lots may split moves: then the transfer's moves are read again
-    split = any(m.product.tracking != Tracking.NONE for m in moves)
-    state = _transfer_state(locked) if split else _state_of(moves)
+    # moves split off while reserving are reserved in full: the moves read here decide
+    state = _state_of(moves)
     Transfer.objects.filter(pk=locked.pk).update(state=state, updated_at=timezone.now())
     locked.refresh_from_db()
     locked.shortfalls = shortfalls
@@ -585,6 +677,11 @@ def transfer_unreserve(*, transfer: Transfer) -> Transfer:
     StockMove.objects.filter(pk__in=[m.pk for m in moves]).update(
         state=MoveState.CONFIRMED, quantity_reserved=ZERO
     )
+    # a move reserved on a shelf below the transfer's source goes back to the source: the
+    # next reservation picks from there and below it again, whatever the shelf holds then
+    moved = [m.pk for m in moves if m.location_src_id != locked.location_src_id]
+    if moved:
+        StockMove.objects.filter(pk__in=moved).update(location_src=locked.location_src)
     Transfer.objects.filter(pk=locked.pk).update(state=MoveState.CONFIRMED)
     locked.refresh_from_db()
     return locked
