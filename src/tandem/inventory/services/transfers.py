@@ -376,11 +376,6 @@ def transfer_confirm(*, transfer: Transfer) -> Transfer:
     return locked
 
 
-def _removal_order():
-    # first expiry, then first in (oldest lot), for lot- and serial-tracked products
-    return [F("lot__expiry_date").asc(nulls_last=True), "lot_id"]
-
-
 def _reserve(company, moves: list[StockMove], *, strict: bool) -> list[dict]:
     """Reserve what is available for `moves` (not done, source valued); returns shortfalls.
 
