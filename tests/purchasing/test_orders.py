@@ -288,3 +288,30 @@ def test_only_drafts_change_and_delete(company, order, widget):
         services.purchase_order_delete(order=order)
     assert refused.value.code == "purchase.not_draft"
     assert PurchaseOrder.objects.filter(pk=order.pk).exists()
+
+
+def test_a_posted_vendor_credit_note_gives_its_units_back_to_bill(company, order, owner):
+    from tandem.accounting.services.invoices import invoice_credit
+
+    services.purchase_order_confirm(order=order, user=owner)
+    services.purchase_order_receive(order=order)
+    bill, _ = services.purchase_order_bill(order=order, policy="received")
+    invoice_post(invoice=bill, user=owner)
+    services.purchase_order_refresh(order=order)  # on commit, outside a test transaction
+    order.refresh_from_db()
+    assert order.state == OrderState.DONE
+
+    credit = invoice_credit(invoice=bill)
+    services.purchase_order_refresh(order=order)
+    assert PurchaseOrderLine.objects.get(order=order).billed_quantity == D("10")  # draft
+
+    invoice_post(invoice=credit, user=owner)
+    services.purchase_order_refresh(order=order)
+    order.refresh_from_db()
+    line = PurchaseOrderLine.objects.get(order=order)
+    assert line.billed_quantity == D("0")
+    assert order.state == OrderState.CONFIRMED
+    assert queries.statuses(queries.order_detail(company, order.pk))["billing_status"] == "to_bill"
+    # and the units can be billed again
+    again, _ = services.purchase_order_bill(order=order, policy="received")
+    assert again.lines.get().quantity == D("10")

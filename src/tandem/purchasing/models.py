@@ -4,7 +4,8 @@ An order goes draft (RFQ) -> sent (RFQ sent) -> confirmed (purchase order) -> do
 cancelled. Confirming makes a receipt transfer in inventory; the order's receipts (and
 their backorders) are linked through `PurchaseReceipt`. Received quantities are derived
 from the receipts' done moves and billed quantities from the vendor bill lines whose
-`origin_line` names the order line; both are kept on the line by the services.
+`origin_line` names the order line, less those of posted vendor credit notes; both are kept
+on the line by the services.
 """
 
 from decimal import Decimal

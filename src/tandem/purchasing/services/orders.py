@@ -556,17 +556,25 @@ def _refresh(order: PurchaseOrder) -> None:
         InvoiceLine.objects.filter(
             company=order.company,
             origin_line__in=[origin_line_of(line.pk) for line in lines],
-            invoice__kind=InvoiceKind.VENDOR_BILL,
+            invoice__kind__in=(InvoiceKind.VENDOR_BILL, InvoiceKind.VENDOR_CREDIT_NOTE),
         )
         .exclude(invoice__state=InvoiceState.CANCELLED)
-        .values("origin_line", "invoice__state")
+        .values("origin_line", "invoice__state", "invoice__kind")
         .annotate(total=Sum("quantity"))
     )
     billed: dict[str, Decimal] = defaultdict(Decimal)
     posted: dict[str, Decimal] = defaultdict(Decimal)
     for row in bill_lines:
+        is_posted = row["invoice__state"] == InvoiceState.POSTED
+        if row["invoice__kind"] == InvoiceKind.VENDOR_CREDIT_NOTE:
+            # a posted credit note of a bill gives its units back to bill again; a draft
+            # one changes nothing yet
+            if is_posted:
+                billed[row["origin_line"]] -= row["total"]
+                posted[row["origin_line"]] -= row["total"]
+            continue
         billed[row["origin_line"]] += row["total"]
-        if row["invoice__state"] == InvoiceState.POSTED:
+        if is_posted:
             posted[row["origin_line"]] += row["total"]
     by_product: dict[int, list[PurchaseOrderLine]] = defaultdict(list)
     for line in lines:
