@@ -223,7 +223,7 @@ def test_negative_stock_is_owed_at_the_source_only_for_what_no_shelf_has(
     assert_integrity()
 
 
-def test_lots_on_the_shelves_leave_by_location_then_first_expiry(
+def test_lots_leave_by_first_expiry_across_the_source_and_its_shelves(
     wh, make_product, receive, deliver, shelves, put
 ):
     top, bin_ = shelves
@@ -236,14 +236,13 @@ def test_lots_on_the_shelves_leave_by_location_then_first_expiry(
     (original,) = StockMove.objects.filter(transfer=delivery)
     delivery = services.transfer_assign(transfer=delivery)
     assert delivery.state == MoveState.ASSIGNED
+    # the bin's lot expires first, then the shelf's sooner lot; the fresher ones stay
     assert _moves(delivery) == [
-        ("A", "LATE", D(2), D(2)),
-        ("A", "SOON", D(2), D(2)),
-        ("A-1", "DEEP", D(1), D(1)),
-        ("Stock", "HERE", D(1), D(1)),
+        ("A", "SOON", D(1), D(1)),
+        ("A-1", "DEEP", D(5), D(5)),
     ]
     original.refresh_from_db()  # nothing short: the move took the first lot
-    assert (original.location_src_id, original.lot.name) == (wh.stock_location.pk, "HERE")
+    assert (original.location_src_id, original.lot.name) == (bin_.pk, "DEEP")
     services.transfer_done(transfer=delivery)
     assert_integrity()
 

@@ -385,8 +385,9 @@ def _reserve(company, moves: list[StockMove], *, strict: bool) -> list[dict]:
     own level is split off as a move of its own from there (with its lot); the move keeps
     its own reservation and what is short, and when that is nothing it becomes the first
     portion itself. Tracked moves without a lot take lots in removal order (first expiry,
-    then oldest lot) within each location. Where the source's level may go negative, it
-    holds what no location has; only what is still missing is reported short.
+    then oldest lot) across all those locations, the nearer first between equals. Where the
+    source's level may go negative, it holds what no location has; only what is still
+    missing is reported short.
 
     Runs under the caller's transfer lock; locks every level it may take from in one
     pk-ordered pass (`lock_levels`).
@@ -426,42 +427,55 @@ def _reserve(company, moves: list[StockMove], *, strict: bool) -> list[dict]:
                 extra.add(pk)
     levels = lock_levels(company, keys, extra_pks=extra)
     lots = Lot.objects.in_bulk({lv.lot_id for lv in levels.values() if lv.lot_id is not None})
-    lots_at = {}  # (product, location) -> its lot levels in removal order
-    for level in sorted(
-        (lv for lv in levels.values() if lv.lot_id is not None),
-        key=lambda lv: (
-            lots[lv.lot_id].expiry_date is None,
-            lots[lv.lot_id].expiry_date or datetime.date.min,
-            lv.lot_id,
-        ),
-    ):
-        lots_at.setdefault((level.product_id, level.location_id), []).append(level)
+
+    def removal(level) -> tuple:
+        # first expiry, then the oldest lot
+        expiry = lots[level.lot_id].expiry_date
+        return (expiry is None, expiry or datetime.date.min, level.lot_id)
+
+    lots_at = {}  # (product, location) -> its lot levels
+    for level in levels.values():
+        if level.lot_id is not None:
+            lots_at.setdefault((level.product_id, level.location_id), []).append(level)
     shortfalls, new_moves, changed = [], [], {}
     for move in needs:
         source = move.location_src
         loose = move.product.tracking != Tracking.NONE and move.lot_id is None
         need = move.quantity - move.quantity_reserved
         portions = []  # (location, lot, quantity) reserved away from the move's own level
-        for location in places[move.pk]:
+        if loose:
+            # lots leave in removal order across the source and the shelves below it, as
+            # an expiring lot must not wait behind a fresher one that happens to be nearer;
+            # between equals the nearer location goes first
+            nearness = {location.pk: index for index, location in enumerate(places[move.pk])}
+            candidates = sorted(
+                (
+                    (location, level)
+                    for location in places[move.pk]
+                    for level in lots_at.get((move.product_id, location.pk), ())
+                ),
+                key=lambda pair: (*removal(pair[1]), nearness[pair[0].pk]),
+            )
+        else:
+            candidates = [
+                (location, levels.get((move.product_id, location.pk, move.lot_id)))
+                for location in places[move.pk]
+            ]
+        for location, level in candidates:
             if need <= 0:
                 break
-            if loose:
-                candidates = lots_at.get((move.product_id, location.pk), [])
+            if level is None:
+                continue
+            take = min(max(level.on_hand - level.reserved, ZERO), need)
+            if take <= 0:
+                continue
+            level.reserved += take
+            changed[level.pk] = level
+            need -= take
+            if not loose and location.pk == source.pk:
+                move.quantity_reserved += take
             else:
-                candidates = [levels.get((move.product_id, location.pk, move.lot_id))]
-            for level in candidates:
-                if level is None or need <= 0:
-                    continue
-                take = min(max(level.on_hand - level.reserved, ZERO), need)
-                if take <= 0:
-                    continue
-                level.reserved += take
-                changed[level.pk] = level
-                need -= take
-                if not loose and location.pk == source.pk:
-                    move.quantity_reserved += take
-                else:
-                    portions.append((location, lots.get(level.lot_id), take))
+                portions.append((location, lots.get(level.lot_id), take))
         if need > 0 and not loose:
             level = levels[(move.product_id, source.pk, move.lot_id)]
             if level.allow_negative:  # what no location has, the source may owe
