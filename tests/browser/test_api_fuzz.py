@@ -28,8 +28,10 @@ def test_no_server_errors_under_schemathesis(served):
             # wrong-type case the schema defines regardless (~9.5k requests, most of the run)
             "--max-examples",
             "5",
+            # one worker: with two, CPython 3.11.7's ast.parse (hypothesis calls it from both
+            # threads) once failed the run with "AST constructor recursion depth mismatch"
             "--workers",
-            "2",
+            "1",
             "--seed",
             "2026",
             # the seed alone decides the cases: no replay of a local .hypothesis database
