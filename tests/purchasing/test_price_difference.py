@@ -337,3 +337,45 @@ def test_a_price_credit_from_the_supplier_takes_the_difference_back(
     assert books(chart) == {"grni": D("-100.00"), "inventory": D("100.00"), "cogs": D("0.00")}
     assert stock(product) == (D("10"), D("100.00"))
     assert_integrity()
+
+
+def test_one_bill_up_on_one_product_and_down_on_another_moves_both(
+    make_product, company, supplier, warehouse, owner, chart
+):
+    up, down = make_product("fifo"), make_product("average")
+    order = services.purchase_order_create(
+        company=company,
+        supplier=supplier,
+        warehouse=warehouse,
+        lines=[
+            {"product": up, "quantity": "10", "unit_price": "10.00"},
+            {"product": down, "quantity": "10", "unit_price": "10.00"},
+        ],
+        user=owner,
+    )
+    order = services.purchase_order_confirm(order=order, user=owner)
+    services.purchase_order_receive(order=order)
+    bill, _warnings = services.purchase_order_bill(order=order, policy="received", user=owner)
+    invoice_update(
+        invoice=bill,
+        lines=[
+            {
+                "product": line.product,
+                "quantity": line.quantity,
+                "uom": line.uom,
+                "unit_price": "11.00" if line.product == up else "9.00",
+                "account": line.account,
+                "origin_line": line.origin_line,
+            }
+            for line in bill.lines.order_by("sequence", "pk")
+        ],
+    )
+    invoice_post(invoice=bill, user=owner)
+
+    # +10.00 and -10.00 net to nothing in the books, but each product's value moved
+    assert books(chart) == {"grni": D("0.00"), "inventory": D("200.00"), "cogs": D("0.00")}
+    assert stock(up) == (D("10"), D("110.00"))
+    assert stock(down) == (D("10"), D("90.00"))
+    amounts = PriceDifference.objects.filter(order=order).values_list("amount", flat=True)
+    assert sorted(amounts) == [D("-10.00"), D("10.00")]
+    assert_integrity()

@@ -27,6 +27,17 @@ def money(value) -> Decimal:
     return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
+def product_stocks_lock(company, product_ids) -> dict[int, ProductStock]:
+    """The products' valuation rows, created when missing and locked in pk order.
+
+    Callers that change what received units cost take these first, so they queue behind
+    (and ahead of) the receipts and deliveries of the same products.
+    """
+    rows = product_stocks(company, product_ids)
+    locked = lock(ProductStock, [row.pk for row in rows.values()])
+    return {row.product_id: row for row in locked.values()}
+
+
 def _open_layers(product_ids) -> dict[int, list[ValuationLayer]]:
     """The FIFO products' layers with units left, locked, oldest first per product."""
     if not product_ids:
@@ -95,8 +106,7 @@ def value_moves(company, moves: list[StockMove]) -> dict[int, Decimal]:
             move.value = ZERO
     if not crossing:
         return {}
-    rows = product_stocks(company, {m.product_id for m in crossing})
-    locked = {r.product_id: r for r in lock(ProductStock, [r.pk for r in rows.values()]).values()}
+    locked = product_stocks_lock(company, {m.product_id for m in crossing})
     fifo = _open_layers(
         {
             m.product_id
@@ -280,9 +290,7 @@ def on_costing_changed(*, event, product, old_cost_price, old_valuation, user=No
     (or the value AVCO averages) would not describe the stock. A new standard cost revalues
     the units on hand at once, as the standard method values every unit at the cost price.
     """
-    company = product.company
-    rows = product_stocks(company, {product.pk})
-    stock = lock(ProductStock, [rows[product.pk].pk])[rows[product.pk].pk]
+    stock = product_stocks_lock(product.company, {product.pk})[product.pk]
     if product.valuation != old_valuation and stock.quantity != 0:
         raise ValuationInStock(
             f"{product.sku} has {stock.quantity} on hand: its valuation method changes only "
@@ -334,17 +342,6 @@ def standard_cost_revalue(*, product, stock: ProductStock, user=None):
     return entry
 
 
-def product_stocks_lock(company, product_ids) -> dict[int, ProductStock]:
-    """The products' valuation rows, created when missing and locked in pk order.
-
-    Callers that change what received units cost take these first, so they queue behind
-    (and ahead of) the receipts and deliveries of the same products.
-    """
-    rows = product_stocks(company, product_ids)
-    locked = lock(ProductStock, [row.pk for row in rows.values()])
-    return {row.product_id: row for row in locked.values()}
-
-
 def received_cost_adjust(
     *,
     company,
@@ -361,25 +358,39 @@ def received_cost_adjust(
     layers of those moves that have units left, or the average value of a product that
     still has units; a standard-cost product keeps its standard. The rest (the share
     already sold, or all of it on standard cost) goes to cost of goods sold. The
-    counterpart account (e.g. GRNI) takes the whole amount. The caller holds the products'
-    valuation rows (`product_stocks_lock`). Returns the entry, or None when nothing moves.
+    counterpart account (e.g. GRNI) takes the whole amount. Each product gets its own
+    lines, so one product up and another down still shows both. Locks the products'
+    valuation rows, then the layers. Returns the entry, or None when nothing moves.
     """
-    stocks = product_stocks_lock(company, {a["product"].pk for a in adjustments})
-    inventory_total = cogs_total = counterpart_total = ZERO
+    adjustments = [item for item in adjustments if item["amount"]]
+    if not adjustments:
+        return None
+    stocks = product_stocks_lock(company, {item["product"].pk for item in adjustments})
+    fifo_moves = {
+        move_id
+        for item in adjustments
+        if item["product"].valuation == Valuation.FIFO
+        for move_id in item["move_ids"]
+    }
+    open_layers: dict[int, list[ValuationLayer]] = defaultdict(list)
+    if fifo_moves:
+        open_ids = ValuationLayer.objects.filter(
+            move_id__in=fifo_moves, remaining_quantity__gt=0
+        ).values_list("pk", flat=True)
+        for layer in lock(ValuationLayer, open_ids).values():
+            open_layers[layer.product_id].append(layer)
+    inventory = account_for_role(company, "inventory", field="account")
+    cogs = account_for_role(company, "cogs", field="account")
     changed_layers: list[ValuationLayer] = []
     new_layers: list[ValuationLayer] = []
     changed_stocks: list[ProductStock] = []
+    lines: list[dict] = []
     for item in adjustments:
         product, amount, received = item["product"], item["amount"], item["quantity"]
-        if not amount:
-            continue
         stock = stocks[product.pk]
-        held_value = ZERO
+        held_qty = held_value = ZERO
         if received > 0 and product.valuation == Valuation.FIFO:
-            open_ids = ValuationLayer.objects.filter(
-                move_id__in=item["move_ids"], remaining_quantity__gt=0
-            ).values_list("pk", flat=True)
-            layers = list(lock(ValuationLayer, open_ids).values())
+            layers = open_layers.get(product.pk, [])
             held_qty = min(sum((layer.remaining_quantity for layer in layers), ZERO), received)
             held_value = money(amount * held_qty / received)
             _spread(layers, held_value)
@@ -400,23 +411,18 @@ def received_cost_adjust(
                     description=reference[:200],
                 )
             )
-        inventory_total += held_value
-        cogs_total += amount - held_value
-        counterpart_total += amount
-    if not counterpart_total and not inventory_total and not cogs_total:
-        return None
+        description = f"{reference} {product.sku}"[:200]
+        for account, value in (
+            (inventory, held_value),
+            (cogs, amount - held_value),
+            (counterpart, -amount),
+        ):
+            if value:
+                side = "debit" if value > 0 else "credit"
+                lines.append({"account": account, side: abs(value), "description": description})
     rows_update(ValuationLayer, changed_layers, ["remaining_value"])
     ValuationLayer.objects.bulk_create(new_layers)
     rows_update(ProductStock, changed_stocks, ["value"])
-    lines = []
-    for account, value in (
-        (account_for_role(company, "inventory", field="account"), inventory_total),
-        (account_for_role(company, "cogs", field="account"), cogs_total),
-        (counterpart, -counterpart_total),
-    ):
-        if value:
-            side = "debit" if value > 0 else "credit"
-            lines.append({"account": account, side: abs(value), "description": reference})
     return entry_create_posted(
         company=company,
         journal=_stock_journal(company),
