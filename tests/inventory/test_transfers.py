@@ -250,6 +250,35 @@ def test_the_document_unit_converts_to_the_product_unit(wh, make_product):
     assert level(product, wh.stock_location) == (D(24), D(0))
 
 
+def test_a_backorder_keeps_the_exact_rest_in_the_document_unit(wh, make_product):
+    # a pack of 2,000,000 units: one unit is half a millionth of a pack, which rounds up, and
+    # so would the 3,999,999 units left over if the backorder were rounded on its own
+    product = make_product("fifo")
+    pack = Uom.objects.create(
+        company=wh.company,
+        category=product.uom.category,
+        name="pack of 2M",
+        symbol="pk",
+        ratio=2_000_000,
+        decimal_places=6,
+    )
+    receipt = services.transfer_create(
+        company=wh.company,
+        kind="receipt",
+        warehouse=wh,
+        moves=[{"product": product, "quantity": "2", "uom": pack, "unit_cost": "2.00"}],
+        confirm=True,
+    )
+    move = receipt.moves.get()
+    done = services.transfer_done(transfer=receipt, quantities={move.pk: "1"})
+    rest = done.backorder.moves.get()
+    move.refresh_from_db()
+    assert (move.quantity, move.uom_quantity) == (D(1), D("0.000001"))
+    assert (rest.quantity, rest.uom_quantity) == (D(3_999_999), D("1.999999"))
+    assert move.uom_quantity + rest.uom_quantity == D(2)
+    assert_integrity()
+
+
 def test_lots_leave_first_expiry_first(wh, make_product, receive, deliver):
     from datetime import date
 

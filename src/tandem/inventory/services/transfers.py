@@ -530,8 +530,8 @@ def _place(move: StockMove, portions: list, new_moves: list[StockMove]) -> None:
         (location, lot, keep), portions = portions[0], portions[1:]
         move.location_src, move.lot, move.quantity_reserved = location, lot, keep
     for location, lot, take in portions:
-        portion = _split(move, take, per_unit, lot=lot, reserved=take, location=location)
-        portion.uom_quantity = quantize_quantity(portion.uom_quantity, UOM_PLACES)
+        portion_uom = quantize_quantity(take * per_unit, UOM_PLACES)
+        portion = _split(move, take, portion_uom, lot=lot, reserved=take, location=location)
         move.uom_quantity -= portion.uom_quantity
         new_moves.append(portion)
     move.quantity = keep
@@ -577,14 +577,14 @@ def _locations_below(sources: set[int], candidates: set[int]) -> dict[int, list[
     return result
 
 
-def _split(move: StockMove, qty, per_unit, *, lot, reserved, location=None) -> StockMove:
+def _split(move: StockMove, qty, uom_qty, *, lot, reserved, location=None) -> StockMove:
     return StockMove(
         company_id=move.company_id,
         transfer_id=move.transfer_id,
         product=move.product,
         quantity=qty,
         uom_id=move.uom_id,
-        uom_quantity=qty * per_unit,
+        uom_quantity=uom_qty,
         location_src=location or move.location_src,
         location_dest=move.location_dest,
         lot=lot,
@@ -881,8 +881,13 @@ def transfer_done(*, transfer: Transfer, quantities=None, user=None) -> Transfer
         release = min(move.quantity_reserved, qty)
         if left > 0:
             per_unit = move.uom_quantity / move.quantity
-            rest.append((move, left, move.quantity_reserved - release, per_unit))
-            move.uom_quantity = qty * per_unit
+            # the done part is rounded to the field's places and the backorder keeps the
+            # exact rest, so the two still add up to the document's quantity
+            done_uom = quantize_quantity(qty * per_unit, UOM_PLACES)
+            rest.append(
+                (move, left, move.quantity_reserved - release, move.uom_quantity - done_uom)
+            )
+            move.uom_quantity = done_uom
             move.quantity = qty
         move.quantity_done = qty
         move._release = release
@@ -909,12 +914,12 @@ def transfer_done(*, transfer: Transfer, quantities=None, user=None) -> Transfer
             notes=locked.notes,
         )
         whole, split = [], []
-        for move, left, carried, per_unit in rest:
-            if per_unit is None:  # untouched: the move itself goes to the backorder
+        for move, left, carried, rest_uom in rest:
+            if rest_uom is None:  # untouched: the move itself goes to the backorder
                 move.transfer = backorder
                 whole.append(move)
             else:
-                split.append(_split(move, left, per_unit, lot=move.lot, reserved=carried))
+                split.append(_split(move, left, rest_uom, lot=move.lot, reserved=carried))
                 split[-1].transfer = backorder
         if whole:
             StockMove.objects.bulk_update(whole, ["transfer"])
@@ -986,9 +991,17 @@ def transfer_scan(*, transfer: Transfer, code: str, lot_name: str = "", quantity
                 locked.company, move.product, {"lot_name": lot_name}, where="scan", receiving=True
             )
             if move.quantity > step:  # one lot per move: split the scanned units off
-                per_unit = move.uom_quantity / move.quantity
-                rest = _split(move, move.quantity - step, per_unit, lot=None, reserved=ZERO)
-                move.quantity, move.uom_quantity = step, step * per_unit
+                scanned_uom = quantize_quantity(
+                    step * move.uom_quantity / move.quantity, UOM_PLACES
+                )
+                rest = _split(
+                    move,
+                    move.quantity - step,
+                    move.uom_quantity - scanned_uom,
+                    lot=None,
+                    reserved=ZERO,
+                )
+                move.quantity, move.uom_quantity = step, scanned_uom
                 StockMove.objects.bulk_create([rest])
             move.lot = lot
             StockMove.objects.filter(pk=move.pk).update(
