@@ -2,6 +2,7 @@
 
 Usage:
     python bench/stock.py [--moves 1000000] [--repeat 5] [--database-url URL] [--data-dir DIR]
+                          [--reuse] [--only TEXT]
 
 Without --database-url it runs on SQLite in a fresh temporary data dir. With a PostgreSQL
 URL the database is flushed first (a scratch database, like the other benchmarks).
@@ -22,6 +23,9 @@ stock levels of one product and of a whole warehouse (queries.levels), the move 
 of one product at one location (first and last page of 50, with the count, as the page
 paginates it), the valuation report (queries.valuation) and check-integrity's stock checks.
 The issue's target: within 1.5x of the floor.
+
+--reuse times the ledger a previous run left in --data-dir (or the PostgreSQL database)
+instead of loading a new one.
 """
 
 import argparse
@@ -46,7 +50,7 @@ PAGE = 50
 TARGET = 1.5
 
 
-def setup(database_url: str, data_dir: str = ""):
+def setup(database_url: str, data_dir: str = "", *, migrate: bool = True):
     os.environ["TANDEM_DATA_DIR"] = data_dir or tempfile.mkdtemp(prefix="tandem-stock-bench-")
     if database_url:
         os.environ["TANDEM_DATABASE_URL"] = database_url
@@ -57,6 +61,8 @@ def setup(database_url: str, data_dir: str = ""):
     from django.core.management import call_command
     from django.db import connection
 
+    if not migrate:
+        return
     if connection.vendor == "postgresql":
         call_command("flush", interactive=False, verbosity=0)
     call_command("migrate", interactive=False, verbosity=0)
@@ -101,6 +107,36 @@ def build_company():
         Product.objects.filter(company=company).order_by("pk").values_list("pk", "cost_price")
     )
     return company, warehouses, locations, products, uom
+
+
+def loaded_company():
+    """What build_company and load returned, read back from a ledger loaded earlier."""
+    from django.db.models import Sum
+
+    from tandem.catalog.models import Product
+    from tandem.core.models import Company
+    from tandem.inventory.models import (
+        ProductStock,
+        StockLevel,
+        StockMove,
+        ValuationLayer,
+        Warehouse,
+    )
+
+    company = Company.objects.get(code="STOCK")
+    warehouses = list(Warehouse.objects.filter(company=company).order_by("pk"))
+    locations = [[wh.stock_location_id] for wh in warehouses]
+    products = list(
+        Product.objects.filter(company=company).order_by("pk").values_list("pk", "cost_price")
+    )
+    total = ProductStock.objects.filter(company=company).aggregate(v=Sum("value"))["v"]
+    counts = (
+        StockMove.objects.filter(company=company).count(),
+        ValuationLayer.objects.filter(company=company).count(),
+        StockLevel.objects.filter(company=company).count(),
+        total.quantize(Decimal("0.01")),
+    )
+    return company, warehouses, locations, products, counts
 
 
 def generate(n_moves: int, locations, products, rng: random.Random):
@@ -339,8 +375,20 @@ MOVES_COUNT_FLOOR = """
     WHERE company_id = %s AND product_id = %s AND (location_src_id = %s OR location_dest_id = %s)
 """
 
+# the report's figures: quantity, value and unit cost per product, and the total
 VALUATION_FLOOR = """
-    SELECT s.product_id, s.quantity, s.value, p.sku, p.name, p.valuation
+    SELECT s.product_id, s.quantity, s.value, ROUND(s.value / NULLIF(s.quantity, 0), 6),
+           p.sku, p.name, p.valuation
+    FROM inventory_productstock s JOIN catalog_product p ON p.id = s.product_id
+    WHERE s.company_id = %s AND (s.quantity <> 0 OR s.value <> 0) ORDER BY p.sku
+"""
+
+# SQLite hands back floats: the exact figures come out as whole millionths and cents
+VALUATION_FLOOR_SQLITE = """
+    SELECT s.product_id, CAST(ROUND(s.quantity * 1000000) AS INTEGER),
+           CAST(ROUND(s.value * 100) AS INTEGER),
+           CAST(ROUND(s.value * 1000000 / s.quantity) AS INTEGER),
+           p.sku, p.name, p.valuation
     FROM inventory_productstock s JOIN catalog_product p ON p.id = s.product_id
     WHERE s.company_id = %s AND (s.quantity <> 0 OR s.value <> 0) ORDER BY p.sku
 """
@@ -349,6 +397,39 @@ VALUATION_TOTAL_FLOOR = """
     SELECT SUM(value) FROM inventory_productstock
     WHERE company_id = %s AND (quantity <> 0 OR value <> 0)
 """
+
+
+def valuation_floor(company_pk: int, vendor: str):
+    """The valuation report's floor. On PostgreSQL the driver returns the figures as exact
+    decimals while it fetches; on SQLite the floor does the same with the least Python
+    possible (one Decimal per figure, from whole units), so both floors hand back the same
+    exact figures as the report and not floats."""
+    if vendor != "sqlite":
+        return raw((VALUATION_FLOOR, [company_pk]), (VALUATION_TOTAL_FLOOR, [company_pk]))
+    from django.db import connection
+
+    micro, cent = Decimal("0.000001"), Decimal("0.01")
+
+    def run():
+        with connection.cursor() as cursor:
+            cursor.execute(VALUATION_FLOOR_SQLITE, [company_pk])
+            rows = [
+                (
+                    product,
+                    Decimal(quantity) * micro,
+                    Decimal(value) * cent,
+                    None if unit_cost is None else Decimal(unit_cost) * micro,
+                    sku,
+                    name,
+                    method,
+                )
+                for product, quantity, value, unit_cost, sku, name, method in cursor.fetchall()
+            ]
+            cursor.execute(VALUATION_TOTAL_FLOOR, [company_pk])
+            return rows, cursor.fetchall()
+
+    return run
+
 
 # check-integrity's stock checks, each as the bare aggregate that proves the invariant
 ON_HAND_FLOOR = """
@@ -428,8 +509,11 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--data-dir", default="")
     parser.add_argument("--only", default="", help="run the measures whose name has this text")
+    parser.add_argument("--reuse", action="store_true", help="time the ledger already loaded")
     args = parser.parse_args()
-    setup(args.database_url, args.data_dir)
+    if args.reuse and not (args.data_dir or args.database_url):
+        parser.error("--reuse needs --data-dir or --database-url")
+    setup(args.database_url, args.data_dir, migrate=not args.reuse)
 
     from django.core.paginator import Paginator
     from django.db import connection
@@ -440,11 +524,15 @@ def main() -> int:
     from tandem.inventory.models import Location
 
     vendor = connection.vendor
-    rng = random.Random(SEED)
-    company, warehouses, locations, products, uom = build_company()
-    n_moves, n_layers, n_levels, total, seconds = load(
-        company, locations, products, uom, args.moves, rng
-    )
+    if args.reuse:
+        company, warehouses, locations, products, loaded = loaded_company()
+        n_moves, n_layers, n_levels, total, seconds = *loaded, 0.0
+    else:
+        rng = random.Random(SEED)
+        company, warehouses, locations, products, uom = build_company()
+        n_moves, n_layers, n_levels, total, seconds = load(
+            company, locations, products, uom, args.moves, rng
+        )
     print(
         json.dumps(
             {
@@ -529,7 +617,7 @@ def main() -> int:
         (
             "valuation report (queries.valuation)",
             lambda: queries.valuation(company),
-            raw((VALUATION_FLOOR, [company.pk]), (VALUATION_TOTAL_FLOOR, [company.pk])),
+            valuation_floor(company.pk, vendor),
         ),
         (
             "check-integrity stock checks (all inventory checks)",
@@ -544,6 +632,16 @@ def main() -> int:
             ),
         ),
     ]
+    if vendor == "sqlite":
+        # for the record: the same report against fetching SQLite's floats as they come
+        measures.insert(
+            -1,
+            (
+                "valuation report against the bare fetch of floats",
+                lambda: queries.valuation(company),
+                raw((VALUATION_FLOOR, [company.pk]), (VALUATION_TOTAL_FLOOR, [company.pk])),
+            ),
+        )
     if args.only:
         measures = [m for m in measures if args.only in m[0]]
     for name, func, floor in measures:

@@ -1,6 +1,10 @@
 """Worked FIFO / AVCO / standard examples through the services, with exact figures."""
 
+from decimal import ROUND_HALF_EVEN, Decimal
+
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from tandem.inventory import queries, services
 from tandem.inventory.models import ProductStock, ValuationLayer
@@ -35,6 +39,7 @@ def test_buy_100_at_8_and_100_at_10_then_deliver_150(
     report = queries.valuation(company)
     assert report["totals"]["value"] == D(remaining)
     assert report["rows"][0]["quantity"] == D(50)
+    assert report["rows"][0]["unit_cost"] == D(remaining) / 50
     assert level(product, wh.stock_location) == (D(50), D(0))
     assert_integrity()
 
@@ -60,3 +65,45 @@ def test_standard_cost_values_receipts_and_deliveries_at_the_cost_price(
     assert balance(wh.company, "inventory") == D("57.00")
     assert balance(wh.company, "cogs") == D("38.00")
     assert_integrity()
+
+
+@pytest.mark.django_db(False)
+@given(
+    value_cents=st.integers(-(10**15), 10**15),
+    quantity_micro=st.integers(-(10**15), 10**15).filter(bool),
+)
+def test_report_unit_cost_is_the_exact_quotient_rounded_half_even(value_cents, quantity_micro):
+    exact = (Decimal(value_cents) / 100) / (Decimal(quantity_micro) / 1_000_000)
+    expected = (Decimal(value_cents) * 10_000 / quantity_micro).quantize(
+        Decimal("0.000001"), rounding=ROUND_HALF_EVEN
+    )
+    assert abs(exact - expected) <= Decimal("0.0000005")
+    assert Decimal(queries._unit_cost_micro(value_cents, quantity_micro)) / 10**6 == expected
+
+
+@pytest.mark.parametrize(
+    ("value_cents", "quantity_micro", "unit_cost_micro"),
+    [
+        (1, 2_000_000, 5_000),  # 0.01 / 2 = 0.005
+        (1, 3_000_000, 3_333),  # 0.01 / 3 rounds down
+        (2, 3_000_000, 6_667),  # 0.02 / 3 rounds up
+        (-2, 3_000_000, -6_667),  # a negative value rounds away from zero like its mirror
+        (1, 20_000_000_000, 0),  # 0.01 / 20,000: half a millionth, to the even 0
+        (3, 20_000_000_000, 2),  # 0.03 / 20,000: 1.5 millionths, to the even 2
+    ],
+)
+def test_report_unit_cost_rounds_ties_to_even(value_cents, quantity_micro, unit_cost_micro):
+    assert queries._unit_cost_micro(value_cents, quantity_micro) == unit_cost_micro
+
+
+def test_a_row_with_value_and_no_units_reports_exact_figures_and_no_unit_cost(
+    wh, make_product, receive
+):
+    # value left on no units (a rounding rest, say) still shows, as exact decimals
+    product = make_product("average")
+    receive(product, "3", "1.00")
+    ProductStock.objects.filter(product=product).update(quantity=0, value=D("0.01"))
+    (row,) = queries.valuation(wh.company)["rows"]
+    assert (row["quantity"], row["value"], row["unit_cost"]) == (D(0), D("0.01"), D(0))
+    assert all(isinstance(row[key], Decimal) for key in ("quantity", "value", "unit_cost"))
+    assert queries.valuation(wh.company)["totals"]["value"] == D("0.01")

@@ -353,13 +353,30 @@ _VALUATION_SQL = """
 """
 
 
+def _unit_cost_micro(value_cents: int, quantity_micro: int) -> int:
+    """value / quantity in whole millionths, rounded half to even like Decimal.quantize.
+
+    Integer arithmetic: on SQLite's whole cents and millionths it costs a third of turning
+    them into decimals, dividing at 28 digits and quantizing.
+    """
+    numerator = abs(value_cents) * 10_000_000_000  # cents to millionths, per millionth unit
+    divisor = abs(quantity_micro)
+    whole, remainder = divmod(numerator, divisor)
+    remainder += remainder
+    if remainder > divisor or (remainder == divisor and whole & 1):
+        whole += 1
+    return -whole if (value_cents < 0) != (quantity_micro < 0) else whole
+
+
 def valuation(company, *, search: str = "") -> dict:
     """Rows per product with `quantity`, `value`, `unit_cost`; totals `value`.
 
     Reads the per-product totals kept with each valued move (check-integrity verifies them
     against the valuation layers and the inventory account). Hand-written SQL: the ORM spent
     three times the query's own time building 2,000 rows (bench/stock.py). SQLite hands
-    back floats, so the figures come out of SQL as whole millionths and cents.
+    back floats, so there the figures come out of SQL as whole millionths and cents and the
+    unit cost is integer arithmetic; PostgreSQL's driver hands back decimals, and rounding
+    them to whole units in SQL would cost more than it saves.
     """
     sqlite = connection.vendor == "sqlite"
     if sqlite:
@@ -386,7 +403,10 @@ def valuation(company, *, search: str = "") -> dict:
     for product_id, quantity, value, sku, name, method in fetched:
         total += value
         if sqlite:
+            unit_cost = Decimal(_unit_cost_micro(value, quantity)) * _MICRO if quantity else ZERO
             quantity, value = Decimal(quantity) * _MICRO, Decimal(value) * _CENT
+        else:
+            unit_cost = (value / quantity).quantize(_MICRO) if quantity else ZERO
         append(
             {
                 "product": product_id,
@@ -395,7 +415,7 @@ def valuation(company, *, search: str = "") -> dict:
                 "sku": sku,
                 "name": name,
                 "valuation": method,
-                "unit_cost": (value / quantity).quantize(_MICRO) if quantity else ZERO,
+                "unit_cost": unit_cost,
             }
         )
     # the rows are all the non-zero products: their sum is the total, without a second scan
