@@ -204,3 +204,34 @@ def test_reorder_rules_and_replenishment_run(api, supplier, widget, warehouse):
         is False
     )
     assert api.delete(f"/reorder-rules/{rule.json()['id']}").status_code == 204
+
+
+def test_a_done_order_cannot_be_confirmed_again(api, rfq, django_capture_on_commit_callbacks):
+    # received and billed in full, the order is done; confirming it again would order it twice
+    pk = rfq["id"]
+    line_id = api.post(f"/purchase-orders/{pk}/confirm").json()["lines"][0]["id"]
+    api.post(f"/purchase-orders/{pk}/receive", {"lines": [{"id": line_id, "quantity": "10"}]})
+    (bill_id,) = api.post(f"/purchase-orders/{pk}/bill", {"policy": "received"}).json()["invoices"]
+    with django_capture_on_commit_callbacks(execute=True):  # the order follows its bill
+        assert api.post(f"/invoices/{bill_id}/post").status_code == 200
+    done = api.get(f"/purchase-orders/{pk}").json()
+    assert done["state"] == "done"
+    transfers, bills = Transfer.objects.count(), Invoice.objects.count()
+
+    again = api.post(f"/purchase-orders/{pk}/confirm")
+
+    assert again.status_code == 409, again.content
+    assert again.json()["code"] == "purchase.invalid_transition"
+    after = api.get(f"/purchase-orders/{pk}").json()
+    assert (after["state"], after["transfers"], after["invoices"]) == (
+        "done",
+        done["transfers"],
+        done["invoices"],
+    )
+    assert (Transfer.objects.count(), Invoice.objects.count()) == (transfers, bills)
+    # and nothing is left to bill a second time
+    assert api.post(f"/purchase-orders/{pk}/bill", {"policy": "received"}).status_code in (
+        409,
+        422,
+    )
+    assert Invoice.objects.count() == bills

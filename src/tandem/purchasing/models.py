@@ -90,8 +90,9 @@ ORDER_TRANSITIONS = {
     OrderState.DRAFT: {OrderState.SENT, OrderState.CONFIRMED, OrderState.CANCELLED},
     OrderState.SENT: {OrderState.SENT, OrderState.CONFIRMED, OrderState.CANCELLED},
     OrderState.CONFIRMED: {OrderState.DONE, OrderState.CANCELLED},
-    # a bill of a done order cancelled in accounting reopens it (services.orders._refresh)
-    OrderState.DONE: {OrderState.CONFIRMED},
+    # no action leaves a done order: only a cancelled or credited bill reopens it, which
+    # services.orders._refresh writes itself (the confirm action would order it all again)
+    OrderState.DONE: set(),
     OrderState.CANCELLED: set(),
 }
 EDITABLE_STATES = (OrderState.DRAFT, OrderState.SENT)
