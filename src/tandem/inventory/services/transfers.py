@@ -932,6 +932,9 @@ def transfer_done(*, transfer: Transfer, quantities=None, user=None) -> Transfer
         StockMove.objects.bulk_create(split)
         backorder.state = _transfer_state(backorder)
         Transfer.objects.filter(pk=backorder.pk).update(state=backorder.state)
+        # the documents the transfer serves (a sales order's deliveries) take the backorder
+        # in the same transaction, whichever way the transfer was processed
+        events.emit("stock.backorder_made", transfer=locked, backorder=backorder)
     entry = complete_moves(company, processed, reference=locked.number, user=user)
     Transfer.objects.filter(pk=locked.pk).update(
         state=MoveState.DONE, date_done=timezone.now(), entry=entry, updated_at=timezone.now()

@@ -210,10 +210,8 @@ def delivery_step(
                 }
                 if not any(asked.values()):
                     continue
-            result = transfer_done(transfer=transfer, quantities=asked, user=user)
-            backorder = getattr(result, "backorder", None)
-            if backorder is not None:
-                locked.transfers.add(backorder)
+            # a backorder joins the order's deliveries through on_backorder_made
+            transfer_done(transfer=transfer, quantities=asked, user=user)
         carrier = text(carrier, field="carrier", max_length=100)
         tracking = text(tracking_reference, field="tracking_reference", max_length=100)
         if carrier or tracking:
@@ -259,6 +257,21 @@ def delivery_failed(*, order: SalesOrder, note: str, user=None):
         raise InvalidTransition(f"{locked} has not shipped", code="sales.not_shipped")
     return exception_open(
         order=locked, kind=ExceptionKind.DELIVERY_FAILED, detail=note, stage=Stage.DELIVERED
+    )
+
+
+def on_backorder_made(*, event, transfer, backorder, **_payload) -> None:
+    """`stock.backorder_made` hook: the rest of a delivery stays one of the order's
+    deliveries, also when the delivery was processed through the transfers API."""
+    link = SalesOrder.transfers.through
+    link.objects.bulk_create(
+        [
+            link(salesorder_id=order_id, transfer_id=backorder.pk)
+            for order_id in link.objects.filter(transfer_id=transfer.pk).values_list(
+                "salesorder_id", flat=True
+            )
+        ],
+        ignore_conflicts=True,
     )
 
 
