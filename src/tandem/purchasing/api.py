@@ -25,12 +25,12 @@ from .schemas import (
     PurchaseOrderIn,
     PurchaseOrderOut,
     PurchaseOrderPatch,
+    PurchaseSendIn,
     ReceiveIn,
     ReorderRuleIn,
     ReorderRuleOut,
     ReorderRulePatch,
     ReplenishmentIn,
-    SendIn,
     SuggestionOut,
     SupplierPriceIn,
     SupplierPriceOut,
@@ -331,7 +331,7 @@ def purchase_order_delete(request, order_id: int):
 
 
 @router.post("/purchase-orders/{order_id}/send", response=PurchaseOrderOut)
-def purchase_order_send(request, order_id: int, payload: SendIn | None = None):
+def purchase_order_send(request, order_id: int, payload: PurchaseSendIn | None = None):
     """Mark the RFQ sent (it gets its number); `email` mails it to the supplier."""
     require_perm(request, "purchasing.change_purchaseorder")
     order = get_scoped(PurchaseOrder, request, order_id, label="purchase_order")

@@ -139,7 +139,7 @@ class SuggestionOut(Schema):
 # -- purchase orders -----------------------------------------------------------------------
 
 
-class OrderLineOut(Schema):
+class PurchaseLineOut(Schema):
     id: int
     product: int = Field(validation_alias="product_id")
     description: str
@@ -189,7 +189,7 @@ class PurchaseOrderOut(Schema):
     total_amount: Decimal
     receipt_status: str
     billing_status: str
-    lines: list[OrderLineOut]
+    lines: list[PurchaseLineOut]
     transfers: list[int]
     invoices: list[int]
     warnings: list[MatchWarningOut]
@@ -207,7 +207,7 @@ class PurchaseOrderOut(Schema):
         return list(obj.lines.all())
 
 
-class OrderLineIn(Schema):
+class PurchaseLineIn(Schema):
     product: Id
     quantity: Number
     description: Text(500) = ""
@@ -228,7 +228,7 @@ class PurchaseOrderIn(Schema):
     reference: Text(100) = ""
     origin: Text(100) = ""
     notes: Text(10_000) = ""
-    lines: list[OrderLineIn] = Field(default_factory=list, max_length=1000)
+    lines: list[PurchaseLineIn] = Field(default_factory=list, max_length=1000)
 
 
 class PurchaseOrderPatch(Schema):
@@ -241,7 +241,7 @@ class PurchaseOrderPatch(Schema):
     reference: Text(100) | None = None
     origin: Text(100) | None = None
     notes: Text(10_000) | None = None
-    lines: list[OrderLineIn] | None = Field(None, max_length=1000)
+    lines: list[PurchaseLineIn] | None = Field(None, max_length=1000)
 
 
 class LineQuantityIn(Schema):
@@ -249,7 +249,7 @@ class LineQuantityIn(Schema):
     quantity: Number
 
 
-class SendIn(Schema):
+class PurchaseSendIn(Schema):
     email: bool = False
 
 

@@ -37,8 +37,8 @@ from .schemas import (
     ExceptionOut,
     ExceptionPatch,
     FulfilmentReport,
-    InvoiceIn,
     OrderIn,
+    OrderInvoiceIn,
     OrderListOut,
     OrderOut,
     OrderPatch,
@@ -248,11 +248,11 @@ def sales_order_cancel(request, order_id: int, payload: CancelIn | None = None):
 
 
 @router.post("/sales-orders/{order_id}/invoice", response=OrderOut, tags=TAG)
-def sales_order_invoice(request, order_id: int, payload: InvoiceIn | None = None):
+def sales_order_invoice(request, order_id: int, payload: OrderInvoiceIn | None = None):
     """A customer invoice for this order (and `with_orders`), per the lines' policies."""
     require_perm(request, "sales.change_salesorder")
     require_perm(request, "accounting.add_invoice")
-    payload = payload or InvoiceIn()
+    payload = payload or OrderInvoiceIn()
     order = get_scoped(SalesOrder, request, order_id, label="salesorder")
     others = [
         get_ref(SalesOrder, request, pk, field="with_orders")

@@ -181,7 +181,7 @@ class CancelIn(Schema):
     reason: Text(500) = ""
 
 
-class InvoiceIn(Schema):
+class OrderInvoiceIn(Schema):
     with_orders: list[Id] = Field(default_factory=list, max_length=100)
     date: dt.date | None = None
     quantities: dict[int, Quantity] | None = None
