@@ -5,7 +5,9 @@ from decimal import Decimal
 from typing import Annotated, Literal
 
 from ninja import Schema
-from pydantic import Field, StringConstraints
+from pydantic import AfterValidator, Field, StringConstraints
+
+from tandem.inventory.schemas import Money
 
 NO_NUL = r"^[^\x00]*$"  # PostgreSQL refuses NUL characters in text columns
 MAX_ID = 2**63 - 1
@@ -18,6 +20,8 @@ def Text(max_length: int):  # noqa: N802  (a type factory)
 
 Amount = Annotated[Decimal, Field(ge=0, max_digits=24, decimal_places=6, allow_inf_nan=False)]
 Percent = Annotated[int, Field(ge=0, le=100)]
+# sums of invoice-line quantities: the four places of that field, never "2E+2"
+InvoiceQty = Annotated[Decimal, AfterValidator(lambda v: v.quantize(Decimal("0.0001")))]
 SourceName = Literal[
     "web_form",
     "api",
@@ -602,8 +606,8 @@ class TopProduct(Schema):
     product: int
     sku: str
     name: str
-    quantity: Decimal
-    revenue: Decimal
+    quantity: InvoiceQty
+    revenue: Money
 
 
 class Touch(Schema):
@@ -625,14 +629,14 @@ class PartyOverviewOut(Schema):
     revenue_basis: str = Field(
         description="untaxed: posted customer invoices minus credit notes, untaxed x rate"
     )
-    revenue_this_year: Decimal
-    revenue_last_year: Decimal
-    lifetime_value: Decimal
-    open_balance: Decimal
-    overdue: Decimal
+    revenue_this_year: Money
+    revenue_last_year: Money
+    lifetime_value: Money
+    open_balance: Money
+    overdue: Money
     average_days_to_pay: Decimal | None
     open_opportunities: list[OverviewOpportunity]
-    open_pipeline: Decimal
+    open_pipeline: Money
     top_products: list[TopProduct]
     orders: OverviewOrders
     last_touch: Touch | None

@@ -8,6 +8,8 @@ from typing import Annotated, Literal
 from ninja import Schema
 from pydantic import Field, StringConstraints
 
+from tandem.inventory.schemas import Money, Qty
+
 NO_NUL = r"^[^\x00]*$"
 MAX_ID = 2**63 - 1
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
@@ -121,14 +123,15 @@ class SuggestionOut(Schema):
     rule: int
     product: int
     warehouse: int
-    available: Decimal
-    incoming: Decimal
-    outgoing: Decimal
-    forecast: Decimal
-    min_quantity: Decimal
-    max_quantity: Decimal
-    multiple: Decimal
-    quantity: Decimal
+    # computed figures, not fields: fixed six places like the stock fields they come from
+    available: Qty
+    incoming: Qty
+    outgoing: Qty
+    forecast: Qty
+    min_quantity: Qty
+    max_quantity: Qty
+    multiple: Qty
+    quantity: Qty
     status: str
     supplier: int | None
     order: int | None
@@ -193,7 +196,7 @@ class PurchaseOrderOut(Schema):
     transfers: list[int]
     invoices: list[int]
     warnings: list[MatchWarningOut]
-    price_difference: Decimal = Field(
+    price_difference: Money = Field(
         description="Moved out of GRNI so far because bills priced received units otherwise "
         "(company currency; positive: the bills were higher)"
     )

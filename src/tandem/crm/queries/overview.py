@@ -71,6 +71,13 @@ def _money(value) -> Decimal:
     return (Decimal(value) if value is not None else Decimal(0)).quantize(CENT, ROUND_HALF_UP)
 
 
+def _plain(value) -> Decimal:
+    """`value` without trailing zeros for the panel ("5", "1.5"), but never in exponent
+    form: normalize() alone turns 200 into 2E+2."""
+    value = Decimal(value).normalize() if value is not None else Decimal(0)
+    return value.quantize(Decimal(1)) if value.as_tuple().exponent > 0 else value
+
+
 def _signed(expression):
     """`expression` on an invoice, negative on a credit note."""
     return Case(
@@ -147,7 +154,7 @@ def top_products(company: Company, party: Party, *, limit: int = TOP_PRODUCTS) -
             "product": r["product"],
             "sku": r["product__sku"] or "",
             "name": r["product__name"],
-            "quantity": Decimal(r["quantity"]).normalize() if r["quantity"] is not None else 0,
+            "quantity": _plain(r["quantity"]),
             "revenue": _money(r["revenue"]),
         }
         for r in rows
