@@ -27,12 +27,14 @@ from .schemas import (
     CountIn,
     CountLinesIn,
     CountOut,
-    DoneIn,
+    CountPatch,
     LayerOut,
     LevelOut,
     LocationIn,
     LocationOut,
+    LocationPatch,
     MoveOut,
+    TransferDoneIn,
     TransferIn,
     TransferListOut,
     TransferOut,
@@ -40,6 +42,7 @@ from .schemas import (
     ValuationOut,
     WarehouseIn,
     WarehouseOut,
+    WarehousePatch,
 )
 
 router = Router(tags=["inventory"])
@@ -53,29 +56,44 @@ ID = Query(None, ge=1, le=MAX_ID)
 # -- warehouses and locations --------------------------------------------------------------
 
 
+def _warehouse(request, warehouse_id: int) -> Warehouse:
+    return get_scoped(queries.warehouses(company_of(request)), request, warehouse_id)
+
+
 @router.get("/warehouses", response=page_of(WarehouseOut))
-def warehouse_list(request, limit: int = LIMIT, offset: int = OFFSET):
+def warehouse_list(request, limit: int = LIMIT, offset: int = OFFSET, search: str = SEARCH):
+    """`search` finds the code or the name; `is_default` marks the company's default."""
     require_perm(request, "inventory.view_warehouse")
-    qs = Warehouse.objects.filter(company=company_of(request)).order_by("code", "id")
+    qs = queries.warehouses(company_of(request), search=search)
     return paginate(qs, limit=limit, offset=offset)
 
 
 @router.get("/warehouses/{warehouse_id}", response=WarehouseOut)
 def warehouse_read(request, warehouse_id: int):
     require_perm(request, "inventory.view_warehouse")
-    return get_scoped(Warehouse, request, warehouse_id)
+    return _warehouse(request, warehouse_id)
 
 
 @router.post("/warehouses", response={201: WarehouseOut})
 def warehouse_add(request, payload: WarehouseIn):
-    """A warehouse with its location tree (view, Stock, Input, Output)."""
+    """A warehouse with its location tree (view, Stock, Input, Output); the company's
+    first warehouse becomes its default."""
     require_perm(request, "inventory.add_warehouse")
-    return Status(
-        201,
-        services.warehouse_create(
-            company=company_of(request), code=payload.code, name=payload.name
-        ),
+    warehouse = services.warehouse_create(
+        company=company_of(request), code=payload.code, name=payload.name
     )
+    return Status(201, _warehouse(request, warehouse.pk))
+
+
+@router.patch("/warehouses/{warehouse_id}", response=WarehouseOut)
+def warehouse_update(request, warehouse_id: int, payload: WarehousePatch):
+    """Rename, (de)activate, or `{"is_default": true}`. 409 `warehouse.is_default` when
+    deactivating or unsetting the default, `warehouse.has_stock` or
+    `warehouse.open_transfers` when deactivating a warehouse in use."""
+    require_perm(request, "inventory.change_warehouse")
+    changes = {k: v for k, v in payload.dict(exclude_unset=True).items() if v is not None}
+    services.warehouse_update(warehouse=get_scoped(Warehouse, request, warehouse_id), **changes)
+    return _warehouse(request, warehouse_id)
 
 
 @router.get("/locations", response=page_of(LocationOut))
@@ -106,6 +124,16 @@ def location_list(
 def location_read(request, location_id: int):
     require_perm(request, "inventory.view_location")
     return get_scoped(Location, request, location_id)
+
+
+@router.patch("/locations/{location_id}", response=LocationOut)
+def location_update(request, location_id: int, payload: LocationPatch):
+    """Rename (the full names below follow), change the barcode, (de)activate. 409
+    `location.has_stock` when deactivating a location holding stock, `location.in_use`
+    for an active warehouse's own locations, `location.virtual` for virtual ones."""
+    require_perm(request, "inventory.change_location")
+    changes = {k: v for k, v in payload.dict(exclude_unset=True).items() if v is not None}
+    return services.location_update(location=get_scoped(Location, request, location_id), **changes)
 
 
 @router.post("/locations", response={201: LocationOut})
@@ -163,7 +191,9 @@ def stock_moves(
     state: str = Query("", pattern=r"^(|draft|confirmed|assigned|done|cancelled)$"),
     date_from: date | None = None,
     date_to: date | None = None,
+    search: str = SEARCH,
 ):
+    """`search` finds the product's SKU or name, the transfer's number or the origin."""
     require_perm(request, "inventory.view_stockmove")
     qs = queries.moves(
         company_of(request),
@@ -174,6 +204,7 @@ def stock_moves(
         state=state,
         date_from=date_from,
         date_to=date_to,
+        search=search,
     )
     return paginate(qs, limit=limit, offset=offset)
 
@@ -330,7 +361,7 @@ def transfer_assign(request, transfer_id: int, payload: AssignIn | None = None):
 
 
 @router.post("/transfers/{transfer_id}/done", response=TransferOut)
-def transfer_done(request, transfer_id: int, payload: DoneIn | None = None):
+def transfer_done(request, transfer_id: int, payload: TransferDoneIn | None = None):
     """Without a body every move is done in full; with `moves`, the rest (and moves left
     out) go to a backorder, named in `backorder`."""
     require_perm(request, "inventory.change_transfer")
@@ -378,14 +409,17 @@ def count_list(
     offset: int = OFFSET,
     state: str = Query("", pattern=r"^(|draft|done|cancelled)$"),
     location: int | None = ID,
+    search: str = SEARCH,
 ):
+    """`search` finds the number or the location's full name."""
     require_perm(request, "inventory.view_inventorycount")
-    qs = InventoryCount.objects.filter(company=company_of(request)).prefetch_related("lines")
-    if state:
-        qs = qs.filter(state=state)
-    if location is not None:
-        qs = qs.filter(location_id=location)
-    return paginate(qs.order_by("-date", "-id"), limit=limit, offset=offset)
+    qs = queries.counts(
+        company_of(request),
+        search=search,
+        state=state,
+        location_id=location,
+    )
+    return paginate(qs, limit=limit, offset=offset)
 
 
 @router.get("/inventory-counts/{count_id}", response=CountOut)
@@ -405,6 +439,33 @@ def count_add(request, payload: CountIn):
         lines=_count_lines(request, data["lines"]),
     )
     return Status(201, _count(request, count.pk))
+
+
+@router.patch("/inventory-counts/{count_id}", response=CountOut)
+def count_update(request, count_id: int, payload: CountPatch):
+    """Draft counts only (409 `count.not_draft`); `lines` replaces all the lines."""
+    require_perm(request, "inventory.change_inventorycount")
+    count = get_scoped(InventoryCount, request, count_id, label="inventory_count")
+    data = payload.dict()  # absent and null both leave a field as it is
+    changes = {}
+    if data.get("location") is not None:
+        changes["location"] = get_ref(Location, request, data["location"], field="location")
+    if data.get("date") is not None:
+        changes["date"] = data["date"]
+    if data.get("lines") is not None:
+        changes["lines"] = _count_lines(request, data["lines"])
+    services.inventory_count_update(count=count, **changes)
+    return _count(request, count_id)
+
+
+@router.delete("/inventory-counts/{count_id}", response={204: None})
+def count_delete(request, count_id: int):
+    """Draft counts only (409 `count.not_draft`)."""
+    require_perm(request, "inventory.delete_inventorycount")
+    services.inventory_count_delete(
+        count=get_scoped(InventoryCount, request, count_id, label="inventory_count")
+    )
+    return Status(204, None)
 
 
 @router.post("/inventory-counts/{count_id}/lines", response=CountOut)

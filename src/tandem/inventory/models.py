@@ -30,7 +30,8 @@ class MoveDone(Conflict):
 
 
 class InventorySettings(CompanyScoped):
-    """Accounts for count differences and scrap; unset means the `expense` role's account."""
+    """Accounts for count differences and scrap (unset: the `expense` role's account), and
+    the default warehouse of documents that name none (see `services.warehouse_default`)."""
 
     loss_account = models.ForeignKey(
         "accounting.Account",
@@ -47,6 +48,15 @@ class InventorySettings(CompanyScoped):
         on_delete=models.PROTECT,
         related_name="+",
         verbose_name=_("inventory gain account"),
+    )
+    # explicit, so that adding a warehouse never re-routes receipts, orders and deliveries
+    default_warehouse = models.ForeignKey(
+        "Warehouse",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("default warehouse"),
     )
 
     class Meta:

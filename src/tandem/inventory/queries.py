@@ -8,8 +8,10 @@ from decimal import Decimal
 
 from django.db import connection
 from django.db.models import (
+    BooleanField,
     Count,
     DecimalField,
+    ExpressionWrapper,
     F,
     Q,
     Sum,
@@ -18,6 +20,7 @@ from django.db.models import (
 from .models import (
     QTY,
     VALUED_USAGES,
+    InventoryCount,
     LocationUsage,
     MoveState,
     StockLevel,
@@ -25,6 +28,7 @@ from .models import (
     Transfer,
     TransferKind,
     ValuationLayer,
+    Warehouse,
 )
 
 ZERO = Decimal(0)
@@ -297,6 +301,8 @@ _MOVE_FIELDS = (
     "date",
     "date_done",
     "origin",
+    "created_at",
+    "updated_at",
 )
 
 
@@ -310,8 +316,18 @@ def moves(
     lot=None,
     date_from=None,
     date_to=None,
+    search: str = "",
 ):
+    """Moves newest first; `search` finds the product's SKU or name, the transfer's number
+    or the origin (case-insensitive, anywhere in the text)."""
     qs = StockMove.objects.filter(company=company)
+    if search:
+        qs = qs.filter(
+            Q(product__sku__icontains=search)
+            | Q(product__name__icontains=search)
+            | Q(transfer__number__icontains=search)
+            | Q(origin__icontains=search)
+        )
     if product is not None:
         qs = qs.filter(product=product)
     if location is not None:
@@ -343,6 +359,32 @@ def moves(
         )
         .order_by("-date", "-id")
     )
+
+
+def warehouses(company, *, search: str = ""):
+    """The company's warehouses by code, each with `is_default` (see
+    `services.warehouse_default`); `search` finds the code or the name."""
+    from .services.warehouses import warehouse_default
+
+    default = warehouse_default(company)
+    qs = Warehouse.objects.filter(company=company).annotate(
+        is_default=ExpressionWrapper(Q(pk=default.pk if default else None), BooleanField())
+    )
+    if search:
+        qs = qs.filter(Q(code__icontains=search) | Q(name__icontains=search))
+    return qs.order_by("code", "id")
+
+
+def counts(company, *, search: str = "", state: str = "", location_id: int | None = None):
+    """Inventory counts newest first; `search` finds the number or the location's name."""
+    qs = InventoryCount.objects.filter(company=company)
+    if search:
+        qs = qs.filter(Q(number__icontains=search) | Q(location__full_name__icontains=search))
+    if state:
+        qs = qs.filter(state=state)
+    if location_id is not None:
+        qs = qs.filter(location_id=location_id)
+    return qs.prefetch_related("lines").order_by("-date", "-id")
 
 
 _VALUATION_SQL = """

@@ -40,11 +40,25 @@ class WarehouseIn(Schema):
     name: Text(100, min_length=1)
 
 
+class WarehousePatch(Schema):
+    name: Text(100, min_length=1) | None = None
+    active: bool | None = None
+    is_default: bool | None = Field(
+        default=None,
+        description="true makes this the company's default warehouse; the default changes "
+        "only by making another one the default",
+    )
+
+
 class WarehouseOut(Schema):
     id: int
     code: str
     name: str
     active: bool
+    is_default: bool = Field(
+        default=False,
+        description="receipts, purchase orders and deliveries naming no warehouse use it",
+    )
     view_location: int = Field(validation_alias="view_location_id")
     stock_location: int = Field(validation_alias="stock_location_id")
     input_location: int = Field(validation_alias="input_location_id")
@@ -58,6 +72,12 @@ class LocationIn(Schema):
     parent: Id | None = None
     usage: Literal["internal", "view", "transit"] = "internal"
     barcode: Text(64) = ""
+
+
+class LocationPatch(Schema):
+    name: Text(100, min_length=1) | None = None
+    barcode: Text(64) | None = None
+    active: bool | None = None
 
 
 class LocationOut(Schema):
@@ -105,13 +125,15 @@ class MoveOut(Schema):
     date: dt.date
     date_done: datetime | None
     origin: str
+    created_at: datetime
+    updated_at: datetime
 
     @staticmethod
     def resolve_lot_name(obj):
         return obj.lot.name if obj.lot_id else None
 
 
-class MoveIn(Schema):
+class TransferMoveIn(Schema):
     product: Id
     quantity: Quantity
     uom: Id | None = None
@@ -130,7 +152,7 @@ class TransferIn(Schema):
     location_src: Id | None = None
     location_dest: Id | None = None
     notes: Annotated[str, StringConstraints(max_length=10_000, pattern=NO_NUL)] = ""
-    moves: list[MoveIn] = Field(min_length=1, max_length=2000)
+    moves: list[TransferMoveIn] = Field(min_length=1, max_length=2000)
 
 
 class TransferPatch(Schema):
@@ -138,7 +160,7 @@ class TransferPatch(Schema):
     origin: Text(100) | None = None
     scheduled_date: dt.date | None = None
     notes: Annotated[str, StringConstraints(max_length=10_000, pattern=NO_NUL)] | None = None
-    moves: list[MoveIn] | None = Field(default=None, min_length=1, max_length=2000)
+    moves: list[TransferMoveIn] | None = Field(default=None, min_length=1, max_length=2000)
 
 
 class TransferListOut(Schema):
@@ -192,7 +214,7 @@ class DoneMoveIn(Schema):
     quantity: Quantity
 
 
-class DoneIn(Schema):
+class TransferDoneIn(Schema):
     moves: list[DoneMoveIn] | None = Field(default=None, max_length=2000)
 
 
@@ -206,6 +228,14 @@ class CountIn(Schema):
     location: Id
     date: dt.date | None = None
     lines: list[CountLineIn] = Field(default_factory=list, max_length=5000)
+
+
+class CountPatch(Schema):
+    """Draft counts only; `lines` replaces all the lines."""
+
+    location: Id | None = None
+    date: dt.date | None = None
+    lines: list[CountLineIn] | None = Field(default=None, max_length=5000)
 
 
 class CountLinesIn(Schema):
@@ -225,6 +255,7 @@ class CountOut(Schema):
     id: int
     number: str
     state: str
+    company: int = Field(validation_alias="company_id")
     location: int = Field(validation_alias="location_id")
     date: dt.date
     applied_at: datetime | None

@@ -361,9 +361,16 @@ def warehouses(request):
     company = request.company
     error = None
     can_add = request_has_perm(request, "inventory.add_warehouse")
-    if request.method == "POST" and can_add:
+    can_change = request_has_perm(request, "inventory.change_warehouse")
+    what = request.POST.get("what")
+    if request.method == "POST" and (can_change if what == "default" else can_add):
         try:
-            if request.POST.get("what") == "location":
+            if what == "default":
+                raw = request.POST.get("warehouse", "")
+                pk = int(raw) if raw.isdigit() and len(raw) < 19 else 0
+                chosen = get_object_or_404(Warehouse, company=company, pk=pk)
+                services.warehouse_update(warehouse=chosen, is_default=True)
+            elif what == "location":
                 parent = Location.objects.filter(
                     company=company, pk=request.POST.get("parent") or 0
                 ).first()
@@ -387,12 +394,11 @@ def warehouses(request):
         request,
         "inventory/warehouses.html",
         {
-            "warehouses": Warehouse.objects.filter(company=company).select_related(
-                "stock_location"
-            ),
+            "warehouses": queries.warehouses(company).select_related("stock_location"),
             "locations": Location.objects.filter(company=company).order_by("full_name"),
             "error": error,
             "can_add": can_add,
+            "can_change": can_change,
         },
         status=422 if error else 200,
     )

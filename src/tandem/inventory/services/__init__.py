@@ -10,7 +10,9 @@ from .counts import (
     inventory_count_apply,
     inventory_count_cancel,
     inventory_count_create,
+    inventory_count_delete,
     inventory_count_set_lines,
+    inventory_count_update,
 )
 from .transfers import (
     complete_moves,
@@ -35,10 +37,13 @@ from .warehouses import (
     inventory_settings,
     inventory_settings_update,
     location_create,
+    location_update,
     product_stock_update,
     virtual_location,
     virtual_locations,
     warehouse_create,
+    warehouse_default,
+    warehouse_update,
 )
 
 __all__ = [
@@ -46,10 +51,13 @@ __all__ = [
     "inventory_count_apply",
     "inventory_count_cancel",
     "inventory_count_create",
+    "inventory_count_delete",
     "inventory_count_set_lines",
+    "inventory_count_update",
     "inventory_settings",
     "inventory_settings_update",
     "location_create",
+    "location_update",
     "lock",
     "lock_levels",
     "lock_one",
@@ -72,4 +80,6 @@ __all__ = [
     "virtual_location",
     "virtual_locations",
     "warehouse_create",
+    "warehouse_default",
+    "warehouse_update",
 ]

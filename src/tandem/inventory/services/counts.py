@@ -26,7 +26,7 @@ from ..models import (
     StockLevel,
     StockMove,
 )
-from ._common import check_company, lock_levels, lock_one, product_stocks, quantity
+from ._common import UNSET, check_company, lock_levels, lock_one, product_stocks, quantity
 from .transfers import complete_moves
 from .warehouses import virtual_location
 
@@ -62,6 +62,59 @@ def _line(company, data: Mapping, where: str) -> tuple[Product, Lot | None, Deci
     return product, lot, counted
 
 
+def _lines(company, lines: Iterable[Mapping]) -> list[tuple[Product, Lot | None, Decimal]]:
+    """Every line checked before any is written; a product and lot counted twice in one
+    request is refused (`count.duplicate_line`), since which figure wins would be a guess."""
+    checked = []
+    seen: dict[tuple[int, int | None], int] = {}
+    for index, data in enumerate(lines):
+        product, lot, counted = _line(company, data, f"lines.{index}")
+        key = (product.pk, lot.pk if lot else None)
+        if key in seen:
+            raise ValidationFailed(
+                f"lines.{index}.product: {product.sku}"
+                + (f" lot {lot.name}" if lot else "")
+                + f" is counted on line {seen[key]} already",
+                code="count.duplicate_line",
+                field=f"lines.{index}.product",
+            )
+        seen[key] = index
+        checked.append((product, lot, counted))
+    return checked
+
+
+def _check_location(company, location: Location) -> None:
+    check_company(company, location, field="location")
+    if location.usage != LocationUsage.INTERNAL:
+        raise ValidationFailed(
+            "Counts are taken in internal locations",
+            code="count.location_invalid",
+            field="location",
+        )
+
+
+def _write_lines(count: InventoryCount, checked) -> None:
+    for product, lot, counted in checked:
+        expected = (
+            StockLevel.objects.filter(product=product, location=count.location, lot=lot)
+            .values_list("on_hand", flat=True)
+            .first()
+        ) or ZERO
+        InventoryCountLine.objects.update_or_create(
+            count=count,
+            product=product,
+            lot=lot,
+            defaults={"company": count.company, "counted": counted, "expected": expected},
+        )
+
+
+def _lock_draft(count: InventoryCount) -> InventoryCount:
+    locked = lock_one(InventoryCount, count.pk, label="inventory_count")
+    if locked.state != CountState.DRAFT:
+        raise InvalidTransition("The count is applied or cancelled", code="count.not_draft")
+    return locked
+
+
 @transaction.atomic
 def inventory_count_create(
     *,
@@ -70,13 +123,9 @@ def inventory_count_create(
     lines: Iterable[Mapping] = (),
     date: datetime.date | None = None,
 ) -> InventoryCount:
-    check_company(company, location, field="location")
-    if location.usage != LocationUsage.INTERNAL:
-        raise ValidationFailed(
-            "Counts are taken in internal locations",
-            code="count.location_invalid",
-            field="location",
-        )
+    _check_location(company, location)
+    # checked before the count takes a number, so a refusal spends none
+    checked = _lines(company, lines)
     date = date or company_today(company)
     count = InventoryCount.objects.create(
         company=company,
@@ -86,38 +135,70 @@ def inventory_count_create(
             company=company, code="inventory_count", on_date=date, prefix="CNT/{year}/"
         ),
     )
-    inventory_count_set_lines(count=count, lines=lines)
+    _write_lines(count, checked)
     return count
 
 
 @transaction.atomic
 def inventory_count_set_lines(*, count: InventoryCount, lines: Iterable[Mapping]) -> InventoryCount:
     """Set counted quantities (a product and lot counted again replaces the earlier figure)."""
-    locked = lock_one(InventoryCount, count.pk, label="inventory_count")
-    if locked.state != CountState.DRAFT:
-        raise InvalidTransition("The count is applied or cancelled", code="count.not_draft")
-    company = locked.company
-    for index, data in enumerate(lines):
-        product, lot, counted = _line(company, data, f"lines.{index}")
-        expected = (
-            StockLevel.objects.filter(product=product, location=locked.location, lot=lot)
-            .values_list("on_hand", flat=True)
-            .first()
-        ) or ZERO
-        InventoryCountLine.objects.update_or_create(
-            count=locked,
-            product=product,
-            lot=lot,
-            defaults={"company": company, "counted": counted, "expected": expected},
-        )
+    locked = _lock_draft(count)
+    _write_lines(locked, _lines(locked.company, lines))
     return locked
 
 
 @transaction.atomic
+def inventory_count_update(
+    *, count: InventoryCount, location=UNSET, date=UNSET, lines=UNSET
+) -> InventoryCount:
+    """Change a draft count: its location, date, or all its lines (`lines` replaces them).
+
+    Expected quantities are read again from the (new) location; `apply` takes them afresh
+    under its locks anyway.
+    """
+    locked = _lock_draft(count)
+    company = locked.company
+    fields = []
+    if location is not UNSET:
+        _check_location(company, location)
+        locked.location = location
+        fields.append("location")
+    if date is not UNSET:
+        if not isinstance(date, datetime.date):
+            raise ValidationFailed("date: not a date", field="date")
+        locked.date = date
+        fields.append("date")
+    checked = _lines(company, lines) if lines is not UNSET else None
+    if fields:
+        locked.save(update_fields=[*fields, "updated_at"])
+    if checked is not None:
+        locked.lines.all().delete()
+        _write_lines(locked, checked)
+    elif location is not UNSET:
+        lines = list(locked.lines.all())
+        on_hand = {
+            (product, lot): quantity
+            for product, lot, quantity in StockLevel.objects.filter(
+                location=location, product_id__in={line.product_id for line in lines}
+            ).values_list("product_id", "lot_id", "on_hand")
+        }
+        for line in lines:
+            line.expected = on_hand.get((line.product_id, line.lot_id), ZERO)
+        InventoryCountLine.objects.bulk_update(lines, ["expected"])
+    return locked
+
+
+@transaction.atomic
+def inventory_count_delete(*, count: InventoryCount) -> None:
+    """Delete a draft count and its lines; applied or cancelled counts stay."""
+    locked = _lock_draft(count)
+    locked.lines.all().delete()
+    locked.delete()
+
+
+@transaction.atomic
 def inventory_count_cancel(*, count: InventoryCount) -> InventoryCount:
-    locked = lock_one(InventoryCount, count.pk, label="inventory_count")
-    if locked.state != CountState.DRAFT:
-        raise InvalidTransition("The count is applied or cancelled", code="count.not_draft")
+    locked = _lock_draft(count)
     InventoryCount.objects.filter(pk=locked.pk).update(state=CountState.CANCELLED)
     locked.refresh_from_db()
     return locked
@@ -130,9 +211,7 @@ def inventory_count_apply(*, count: InventoryCount, user=None) -> InventoryCount
     The difference is taken against on hand *now*, under the level locks. A count below
     what is reserved is refused (`count.below_reserved`): unreserve those transfers first.
     """
-    locked = lock_one(InventoryCount, count.pk, label="inventory_count")
-    if locked.state != CountState.DRAFT:
-        raise InvalidTransition("The count is applied or cancelled", code="count.not_draft")
+    locked = _lock_draft(count)
     company = locked.company
     lines = list(locked.lines.select_related("product", "product__uom", "lot").order_by("pk"))
     if not lines:

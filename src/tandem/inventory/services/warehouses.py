@@ -2,20 +2,28 @@
 
 from __future__ import annotations
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
+from django.db.models import Exists, OuterRef, Q
+from django.db.models.functions import Substr
 from django.utils.translation import gettext_noop
 
-from tandem.core.errors import Duplicate, ValidationFailed
+from tandem.core.errors import Conflict, Duplicate, ValidationFailed
 
 from ..models import (
     InventorySettings,
     Location,
     LocationUsage,
+    MoveState,
     ProductStock,
     StockLevel,
+    StockMove,
+    Transfer,
     Warehouse,
 )
-from ._common import check_company, lock_one, product_stocks, text
+from ._common import UNSET, check_company, lock_one, product_stocks, text
+
+OPEN_STATES = (MoveState.DRAFT, MoveState.CONFIRMED, MoveState.ASSIGNED)
+FULL_NAME_MAX = Location._meta.get_field("full_name").max_length
 
 # (usage, name) of the locations every company has once, outside any warehouse
 VIRTUAL = [
@@ -92,7 +100,210 @@ def warehouse_create(*, company, code: str, name: str) -> Warehouse:
     Location.objects.filter(pk__in=[view.pk] + [c.pk for c in children.values()]).update(
         warehouse=warehouse
     )
+    # The company's first warehouse becomes its default; later ones never take over. With
+    # no default set yet but older warehouses, the oldest active one keeps the role.
+    inventory_settings(company)
+    InventorySettings.objects.filter(company=company, default_warehouse__isnull=True).update(
+        default_warehouse=_oldest_active(company)
+    )
     return warehouse
+
+
+def _oldest_active(company) -> Warehouse | None:
+    return Warehouse.objects.filter(company=company, active=True).order_by("pk").first()
+
+
+def warehouse_default(company) -> Warehouse | None:
+    """The warehouse of receipts, purchase orders and deliveries that name none.
+
+    The inventory settings' default while it is active, else the oldest active warehouse
+    (creation order, never the code: a new warehouse must not take over); None without one.
+    """
+    is_default = Exists(
+        InventorySettings.objects.filter(company=company, default_warehouse=OuterRef("pk"))
+    )
+    return (
+        Warehouse.objects.filter(company=company, active=True)
+        .annotate(is_default=is_default)
+        .order_by("-is_default", "pk")
+        .first()
+    )
+
+
+def _open_moves_touching(location_ids) -> models.QuerySet:
+    return StockMove.objects.filter(
+        Q(location_src_id__in=location_ids) | Q(location_dest_id__in=location_ids),
+        state__in=OPEN_STATES,
+    )
+
+
+def _stock_in(location_ids) -> models.QuerySet:
+    # negative stock and reservations count too: either would be stranded
+    return StockLevel.objects.filter(location_id__in=location_ids).exclude(on_hand=0, reserved=0)
+
+
+@transaction.atomic
+def warehouse_update(
+    *, warehouse: Warehouse, name=UNSET, active=UNSET, is_default=UNSET
+) -> Warehouse:
+    """Rename, (de)activate, or make the company's default (`is_default=True`).
+
+    The default changes only by making another warehouse the default: unsetting it or
+    deactivating it is refused (`warehouse.is_default`), and an inactive warehouse cannot
+    become it (`warehouse.inactive`). A warehouse holding stock (`warehouse.has_stock`) or
+    with open transfers or moves (`warehouse.open_transfers`) stays active, or those
+    documents would point at a warehouse no one can pick any more.
+    """
+    locked = lock_one(Warehouse, warehouse.pk, label="warehouse")
+    company = locked.company
+    settings = lock_one(InventorySettings, inventory_settings(company).pk, label="settings")
+    fields = []
+    if name is not UNSET:
+        locked.name = text(name, field="name", max_length=100, required=True)
+        fields.append("name")
+    deactivating = active is not UNSET and locked.active and not active
+    if active is not UNSET:
+        locked.active = bool(active)
+        fields.append("active")
+    current = warehouse_default(company)
+    is_current = current is not None and current.pk == locked.pk
+    if is_default is not UNSET:
+        if is_default and not locked.active:
+            raise Conflict(
+                "An inactive warehouse cannot be the default; activate it first",
+                code="warehouse.inactive",
+                field="is_default",
+            )
+        if not is_default and is_current:
+            raise Conflict(
+                f"{locked.code} is the default warehouse; make another one the default instead",
+                code="warehouse.is_default",
+                field="is_default",
+            )
+    if deactivating:
+        if is_current:
+            raise Conflict(
+                f"{locked.code} is the default warehouse; make another one the default first",
+                code="warehouse.is_default",
+                field="active",
+            )
+        location_ids = list(locked.locations.values_list("pk", flat=True))
+        if _stock_in(location_ids).exists():
+            raise Conflict(
+                f"{locked.code} holds stock; move it out first",
+                code="warehouse.has_stock",
+                field="active",
+            )
+        open_transfers = Transfer.objects.filter(warehouse=locked, state__in=OPEN_STATES)
+        if open_transfers.exists() or _open_moves_touching(location_ids).exists():
+            raise Conflict(
+                f"{locked.code} has open transfers; finish or cancel them first",
+                code="warehouse.open_transfers",
+                field="active",
+            )
+    if fields:
+        locked.save(update_fields=[*fields, "updated_at"])
+    if is_default is True and settings.default_warehouse_id != locked.pk:
+        settings.default_warehouse = locked
+        settings.save(update_fields=["default_warehouse", "updated_at"])
+    return locked
+
+
+def _subtree(location: Location) -> models.QuerySet:
+    """The location and every location under it (by full name, as the stock levels do)."""
+    prefix = f"{location.full_name}/"
+    # SUBSTR, not startswith: SQLite's LIKE ignores case, and "wh/a" is not under "WH"
+    return (
+        Location.objects.filter(company_id=location.company_id)
+        .annotate(head=Substr("full_name", 1, len(prefix)))
+        .filter(Q(pk=location.pk) | Q(head=prefix))
+    )
+
+
+@transaction.atomic
+def location_update(*, location: Location, name=UNSET, barcode=UNSET, active=UNSET) -> Location:
+    """Rename (the sub-tree's full names follow), change the barcode, (de)activate.
+
+    The company's virtual locations are fixed (`location.virtual`). A location holding
+    stock, or with sub-locations that do, stays active (`location.has_stock`); so do an
+    active warehouse's own locations (`location.in_use`), which its documents default to.
+    """
+    locked = lock_one(Location, location.pk, label="location")
+    company = locked.company
+    if locked.warehouse_id is None and locked.usage not in (
+        LocationUsage.INTERNAL,
+        LocationUsage.VIEW,
+        LocationUsage.TRANSIT,
+    ):
+        raise Conflict("The company's virtual locations cannot be changed", code="location.virtual")
+    changes = {}
+    renames = []
+    if name is not UNSET:
+        new_name = text(name, field="name", max_length=100, required=True)
+        if "/" in new_name:
+            raise ValidationFailed("name: '/' separates locations", field="name")
+        if new_name != locked.name:
+            changes["name"] = new_name
+            parent_name = locked.parent.full_name if locked.parent_id else ""
+            old_prefix = locked.full_name
+            new_prefix = f"{parent_name}/{new_name}" if parent_name else new_name
+            # stock levels and counts find a sub-tree by its full name: keep names unique
+            if Location.objects.filter(company=company, full_name=new_prefix).exists():
+                raise Duplicate(f"{new_prefix} exists", field="name", code="location.duplicate")
+            for row in _subtree(locked).only("pk", "full_name").order_by("pk"):
+                full_name = new_prefix + row.full_name[len(old_prefix) :]
+                if len(full_name) > FULL_NAME_MAX:
+                    raise ValidationFailed(
+                        f"name: the full name of {row.full_name} would pass "
+                        f"{FULL_NAME_MAX} characters",
+                        code="validation.max_length",
+                        field="name",
+                    )
+                renames.append((row.pk, full_name))
+    if barcode is not UNSET:
+        new_barcode = text(barcode, field="barcode", max_length=64)
+        taken = Location.objects.filter(company=company, barcode=new_barcode).exclude(pk=locked.pk)
+        if new_barcode and taken.exists():
+            raise Duplicate(
+                f"Barcode {new_barcode} is taken", field="barcode", code="location.duplicate"
+            )
+        changes["barcode"] = new_barcode
+    if active is not UNSET:
+        changes["active"] = bool(active)
+        if locked.active and not active:
+            own = Q(view_location=locked) | Q(stock_location=locked)
+            own |= Q(input_location=locked) | Q(output_location=locked)
+            if Warehouse.objects.filter(own, active=True).exists():
+                raise Conflict(
+                    f"{locked.full_name} belongs to an active warehouse; deactivate the "
+                    "warehouse instead",
+                    code="location.in_use",
+                    field="active",
+                )
+            subtree = list(_subtree(locked).values_list("pk", flat=True))
+            if _stock_in(subtree).exists():
+                raise Conflict(
+                    f"{locked.full_name} holds stock; move it out first",
+                    code="location.has_stock",
+                    field="active",
+                )
+    if changes:
+        for field, value in changes.items():
+            setattr(locked, field, value)
+        try:
+            with transaction.atomic():
+                locked.save(update_fields=[*changes, "updated_at"])
+        except IntegrityError:  # a concurrent request took the barcode
+            raise Duplicate(
+                f"Barcode {changes.get('barcode')} is taken",
+                field="barcode",
+                code="location.duplicate",
+            ) from None
+    if renames:
+        rows = [Location(pk=pk, full_name=full_name) for pk, full_name in renames]
+        Location.objects.bulk_update(rows, ["full_name"])
+    locked.refresh_from_db()
+    return locked
 
 
 @transaction.atomic
@@ -141,7 +352,8 @@ def inventory_settings_update(*, company, loss_account=None, gain_account=None):
     settings = inventory_settings(company)
     settings.loss_account = loss_account
     settings.gain_account = gain_account
-    settings.save()
+    # only these columns: the default warehouse has its own service
+    settings.save(update_fields=["loss_account", "gain_account", "updated_at"])
     return settings
 
 
