@@ -119,6 +119,25 @@ def test_the_first_warehouse_is_the_default_in_the_api(api, two):
     assert listed == {"0": False, "WH": True}
 
 
+@pytest.mark.xfail(
+    strict=False,
+    reason="transfers._default_warehouse still takes the first warehouse by code until its "
+    "owner switches it to services.warehouse_default; drop this marker then",
+)
+def test_a_receipt_naming_no_warehouse_goes_to_the_default(api, two):
+    main, zero = two
+    product = api.post("/products", {"sku": "R-1", "name": "Widget"}).json()["id"]
+    receipt = api.post(
+        "/transfers", {"kind": "receipt", "moves": [{"product": product, "quantity": "1"}]}
+    ).json()
+    assert receipt["location_dest"] == main["stock_location"]
+    api.patch(f"/warehouses/{zero['id']}", {"is_default": True})
+    again = api.post(
+        "/transfers", {"kind": "receipt", "moves": [{"product": product, "quantity": "1"}]}
+    ).json()
+    assert again["location_dest"] == zero["stock_location"]
+
+
 def test_making_another_warehouse_the_default(api, company, two):
     main, zero = two
     response = api.patch(f"/warehouses/{zero['id']}", {"is_default": True})
