@@ -304,3 +304,18 @@ def test_the_warehouses_page_shows_and_changes_the_default(web, company, books):
     assert missing.status_code == 404
     assert services.warehouse_default(company) == second
     assert first.pk != second.pk
+
+
+def test_the_transfer_form_starts_on_the_default_warehouse(web, company, books):
+    main = services.warehouse_create(company=company, code="WH", name="Main")
+    zero = services.warehouse_create(company=company, code="0", name="Zero")
+    page = web.get(reverse("inventory:transfer_create")).content.decode()
+    assert f'<option value="{main.pk}" selected>' in page
+    assert f'<option value="{zero.pk}">' in page
+    # a refused form keeps the warehouse the clerk chose
+    refused = web.post(
+        reverse("inventory:transfer_create"), {"kind": "receipt", "warehouse": str(zero.pk)}
+    )
+    assert refused.status_code == 422
+    assert f'<option value="{zero.pk}" selected>' in refused.content.decode()
+    assert f'<option value="{main.pk}">' in refused.content.decode()

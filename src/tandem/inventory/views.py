@@ -251,7 +251,8 @@ def transfer_create(request):
             .exclude(type="service")
             .order_by("sku")[:500],
             "parties": Party.objects.filter(company=company).order_by("name")[:500],
-            "warehouses": Warehouse.objects.filter(company=company, active=True),
+            # each with is_default, so the form starts on the default, not the first by code
+            "warehouses": queries.warehouses(company).filter(active=True),
             "locations": Location.objects.filter(
                 company=company, usage=LocationUsage.INTERNAL
             ).order_by("full_name"),
