@@ -2,6 +2,7 @@
 
 from datetime import date
 from decimal import Decimal
+from typing import Literal
 
 from django.db import transaction
 from django.db.models import Aggregate, CharField, OuterRef, Subquery
@@ -232,6 +233,8 @@ def product_list(
     offset: int = OFFSET,
     search: str = SEARCH,
     type: str = Query("", pattern=r"^(|goods|service|consumable)$"),
+    valuation: Literal["standard", "average", "fifo"] | None = None,
+    tracking: Literal["none", "lot", "serial"] | None = None,
     category: int | None = ID,
     active: bool | None = None,
     can_be_sold: bool | None = None,
@@ -247,6 +250,8 @@ def product_list(
         company_of(request),
         search=search,
         type=type,
+        valuation=valuation or "",
+        tracking=tracking or "",
         category=category,
         active=active,
         can_be_sold=can_be_sold,

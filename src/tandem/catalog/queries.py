@@ -116,6 +116,8 @@ def products_filtered(
     *,
     search: str = "",
     type: str = "",
+    valuation: str = "",
+    tracking: str = "",
     category: int | None = None,
     active: bool | None = None,
     can_be_sold: bool | None = None,
@@ -131,6 +133,10 @@ def products_filtered(
         )
     if type:
         qs = qs.filter(type=type)
+    if valuation:
+        qs = qs.filter(valuation=valuation)
+    if tracking:
+        qs = qs.filter(tracking=tracking)
     if category:
         qs = qs.filter(category_id__in=category_descendants(company, category))
     if active is not None:

@@ -45,6 +45,8 @@ def parties_filtered(
     *,
     search: str = "",
     role: str = "",
+    is_customer: bool | None = None,
+    is_supplier: bool | None = None,
     country: str = "",
     tag: str = "",
     active: bool | None = None,
@@ -57,6 +59,10 @@ def parties_filtered(
         qs = qs.filter(is_customer=True)
     elif role == "supplier":
         qs = qs.filter(is_supplier=True)
+    if is_customer is not None:
+        qs = qs.filter(is_customer=is_customer)
+    if is_supplier is not None:
+        qs = qs.filter(is_supplier=is_supplier)
     if country:
         qs = qs.filter(country=country.strip().upper())
     if tag:

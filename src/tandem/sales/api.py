@@ -6,7 +6,7 @@ Thin: parse, resolve ids within the caller's company, call a service, serialise.
 from datetime import date
 
 from django.contrib.auth import get_user_model
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Q
 from django.http import HttpResponse
 from ninja import Query, Router, Status
 
@@ -365,12 +365,15 @@ def sales_return_list(
     request,
     limit: int = LIMIT,
     offset: int = OFFSET,
+    search: str = Query(
+        "", max_length=100, pattern=NO_NUL, description="number, customer or order number"
+    ),
     state: str = Query("", pattern=r"^(|draft|received|refunded|done|cancelled)$"),
     order: int | None = ID,
     party: int | None = ID,
 ):
     require_perm(request, "sales.view_salesreturn")
-    qs = returns_filtered(company_of(request), state=state, order=order, party=party)
+    qs = returns_filtered(company_of(request), search=search, state=state, order=order, party=party)
     return paginate(qs, limit=limit, offset=offset)
 
 
@@ -447,6 +450,9 @@ def order_exception_list(
     request,
     limit: int = LIMIT,
     offset: int = OFFSET,
+    search: str = Query(
+        "", max_length=100, pattern=NO_NUL, description="order number, kind or detail"
+    ),
     kind: str = Query(
         "",
         pattern=r"^(|stock_shortage|credit_hold|payment_overdue|sla_breach|delivery_failed)$",
@@ -456,7 +462,9 @@ def order_exception_list(
     order: int | None = ID,
 ):
     require_perm(request, "sales.view_orderexception")
-    qs = exceptions_filtered(company_of(request), kind=kind, state=state, owner=owner, order=order)
+    qs = exceptions_filtered(
+        company_of(request), search=search, kind=kind, state=state, owner=owner, order=order
+    )
     return paginate(qs, limit=limit, offset=offset)
 
 
@@ -495,9 +503,18 @@ def order_exception_resolve(request, exception_id: int, payload: ResolveIn):
 
 
 @router.get("/sla-policies", response=page_of(SlaPolicyOut), tags=TAG)
-def sla_policy_list(request, limit: int = LIMIT, offset: int = OFFSET):
+def sla_policy_list(
+    request,
+    limit: int = LIMIT,
+    offset: int = OFFSET,
+    search: str = Query("", max_length=100, pattern=NO_NUL, description="name or stage"),
+):
     require_perm(request, "sales.view_slapolicy")
     qs = SlaPolicy.objects.filter(company=company_of(request)).order_by("id")
+    search = search.strip()
+    if search:
+        # a policy may have no name: its stage is what the list shows then
+        qs = qs.filter(Q(name__icontains=search) | Q(stage__icontains=search))
     return paginate(qs, limit=limit, offset=offset)
 
 

@@ -67,9 +67,23 @@ def orders_filtered(
 
 
 def exceptions_filtered(
-    company, *, kind: str = "", state: str = "", owner: int | None = None, order: int | None = None
+    company,
+    *,
+    search: str = "",
+    kind: str = "",
+    state: str = "",
+    owner: int | None = None,
+    order: int | None = None,
 ) -> QuerySet:
     qs = OrderException.objects.filter(company=company).select_related("order", "owner")
+    search = (search or "").strip()
+    if search:
+        qs = qs.filter(
+            Q(order__number__icontains=search)
+            | Q(order__quotation_number__icontains=search)
+            | Q(kind__icontains=search)
+            | Q(detail__icontains=search)
+        )
     if kind:
         qs = qs.filter(kind=kind)
     if state:
@@ -197,7 +211,12 @@ def fulfilment_report(
 
 
 def returns_filtered(
-    company, *, state: str = "", order: int | None = None, party: int | None = None
+    company,
+    *,
+    search: str = "",
+    state: str = "",
+    order: int | None = None,
+    party: int | None = None,
 ) -> QuerySet:
     qs = (
         SalesReturn.objects.filter(company=company)
@@ -209,6 +228,13 @@ def returns_filtered(
             )
         )
     )
+    search = (search or "").strip()
+    if search:
+        qs = qs.filter(
+            Q(number__icontains=search)
+            | Q(party__name__icontains=search)
+            | Q(order__number__icontains=search)
+        )
     if state:
         qs = qs.filter(state=state)
     if order:

@@ -3,6 +3,8 @@
 from datetime import date
 from typing import Literal
 
+from django.db.models import CharField, Q, Value
+from django.db.models.functions import Cast, Concat, ExtractMonth, ExtractYear, LPad
 from ninja import Query, Router, Status
 
 from tandem.api.context import (
@@ -132,11 +134,15 @@ def journal_list(
     request,
     limit: int = LIMIT,
     offset: int = OFFSET,
+    search: str = Query("", max_length=100, pattern=NO_NUL, description="code or name"),
     kind: str = Query("", pattern=r"^(|sales|purchase|bank|cash|general|stock)$"),
     active: bool | None = None,
 ):
     require_perm(request, "accounting.view_journal")
     qs = Journal.objects.filter(company=company_of(request))
+    search = search.strip()
+    if search:
+        qs = qs.filter(Q(code__icontains=search) | Q(name__icontains=search))
     if kind:
         qs = qs.filter(kind=kind)
     if active is not None:
@@ -192,10 +198,14 @@ def fiscal_year_list(
     request,
     limit: int = LIMIT,
     offset: int = OFFSET,
+    search: str = Query("", max_length=100, pattern=NO_NUL, description="name"),
     state: str = Query("", pattern=r"^(|open|closed)$"),
 ):
     require_perm(request, "accounting.view_fiscalyear")
     qs = _years(request)
+    search = search.strip()
+    if search:
+        qs = qs.filter(name__icontains=search)
     if state:
         qs = qs.filter(state=state)
     return paginate(qs.order_by("-date_start", "id"), limit=limit, offset=offset)
@@ -227,17 +237,35 @@ def fiscal_year_close(request, year_id: int, payload: FiscalYearCloseIn | None =
     return get_scoped(_years(request), request, year.pk)
 
 
+def _period_name():
+    """A period's name as `Period.__str__` shows it (2026-03), in SQL, so search pages."""
+    return Concat(
+        Cast(ExtractYear("date_start"), CharField()),
+        Value("-"),
+        LPad(Cast(ExtractMonth("date_start"), CharField()), 2, Value("0")),
+        output_field=CharField(),
+    )
+
+
 @router.get("/periods", response=page_of(PeriodOut), tags=["accounting"])
 def period_list(
     request,
     limit: int = LIMIT,
     offset: int = OFFSET,
+    search: str = Query(
+        "", max_length=100, pattern=NO_NUL, description="name (2026-03) or the fiscal year's name"
+    ),
     fiscal_year: int | None = ID,
     state: str = Query("", pattern=r"^(|open|closed)$"),
     on: date | None = Query(None, alias="date"),
 ):
     require_perm(request, "accounting.view_period")
     qs = Period.objects.filter(company=company_of(request))
+    search = search.strip()
+    if search:
+        qs = qs.annotate(name=_period_name()).filter(
+            Q(name__icontains=search) | Q(fiscal_year__name__icontains=search)
+        )
     if fiscal_year is not None:
         qs = qs.filter(fiscal_year_id=fiscal_year)
     if state:

@@ -23,7 +23,7 @@ from ..schemas import (
     InteractionOut,
     SendEmailIn,
 )
-from ._common import ID, LIMIT, OFFSET, aware, ref
+from ._common import ID, LIMIT, OFFSET, SEARCH, aware, ref
 
 router = Router()
 
@@ -52,6 +52,7 @@ def activity_list(
     request,
     limit: int = LIMIT,
     offset: int = OFFSET,
+    search: str = SEARCH,
     owner: int | None = ID,
     state: ActivityStateName | None = None,
     kind: ActivityKindName | None = None,
@@ -64,6 +65,7 @@ def activity_list(
     require_perm(request, "crm.view_activity")
     qs = queries.activities_filtered(
         company_of(request),
+        search=search,
         owner=owner,
         state=state or "",
         kind=kind or "",
@@ -142,6 +144,7 @@ def interaction_list(
     request,
     limit: int = LIMIT,
     offset: int = OFFSET,
+    search: str = SEARCH,
     party: int | None = ID,
     lead: int | None = ID,
     opportunity: int | None = ID,
@@ -151,6 +154,7 @@ def interaction_list(
     require_perm(request, "crm.view_interaction")
     qs = queries.interactions_filtered(
         company_of(request),
+        search=search,
         party=party,
         lead=lead,
         opportunity=opportunity,

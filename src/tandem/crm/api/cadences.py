@@ -16,7 +16,7 @@ from ..schemas import (
     CadenceReportOut,
     CadenceTargetName,
 )
-from ._common import LIMIT, OFFSET, ref
+from ._common import LIMIT, OFFSET, SEARCH, ref
 
 router = Router(tags=["cadences"])
 
@@ -34,11 +34,15 @@ def cadence_list(
     request,
     limit: int = LIMIT,
     offset: int = OFFSET,
+    search: str = SEARCH,
     applies_to: CadenceTargetName | None = None,
     active: bool | None = None,
 ):
     require_perm(request, "crm.view_cadence")
     qs = Cadence.objects.filter(company=company_of(request))
+    search = search.strip()
+    if search:
+        qs = qs.filter(name__icontains=search)
     if applies_to:
         qs = qs.filter(applies_to=applies_to)
     if active is not None:

@@ -32,6 +32,7 @@ def stage_list(
     request,
     limit: int = LIMIT,
     offset: int = OFFSET,
+    search: str = SEARCH,
     team: int | None = ID,
     default: bool | None = None,
 ):
@@ -41,6 +42,9 @@ def stage_list(
     company = company_of(request)
     services.pipeline_seed(company=company)
     qs = PipelineStage.objects.filter(company=company)
+    search = search.strip()
+    if search:
+        qs = qs.filter(name__icontains=search)
     if team is not None:
         qs = qs.filter(team_id=team)
     if default is not None:

@@ -173,6 +173,7 @@ def opportunities_for_list(qs: QuerySet) -> QuerySet:
 def activities_filtered(
     company: Company,
     *,
+    search: str = "",
     owner: int | None = None,
     state: str = "",
     kind: str = "",
@@ -183,6 +184,14 @@ def activities_filtered(
     due_to: datetime | None = None,
 ) -> QuerySet:
     qs = Activity.objects.filter(company=company)
+    search = (search or "").strip()
+    if search:
+        qs = qs.filter(
+            Q(summary__icontains=search)
+            | Q(party__name__icontains=search)
+            | Q(lead__name__icontains=search)
+            | Q(opportunity__name__icontains=search)
+        )
     for field, value in (
         ("owner_id", owner),
         ("party_id", party),
@@ -205,6 +214,7 @@ def activities_filtered(
 def interactions_filtered(
     company: Company,
     *,
+    search: str = "",
     party: int | None = None,
     lead: int | None = None,
     opportunity: int | None = None,
@@ -212,6 +222,15 @@ def interactions_filtered(
     user: int | None = None,
 ) -> QuerySet:
     qs = Interaction.objects.filter(company=company)
+    search = (search or "").strip()
+    if search:
+        qs = qs.filter(
+            Q(subject__icontains=search)
+            | Q(outcome__icontains=search)
+            | Q(party__name__icontains=search)
+            | Q(lead__name__icontains=search)
+            | Q(opportunity__name__icontains=search)
+        )
     for field, value in (
         ("party_id", party),
         ("lead_id", lead),
