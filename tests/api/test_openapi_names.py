@@ -16,10 +16,6 @@ from tandem.api.root import api as root_api
 
 pytestmark = pytest.mark.django_db
 
-# Renamed in the inventory app by its own change; until that lands they collide with crm's
-# MoveIn (opportunity move) and DoneIn (activity done).
-INVENTORY_PENDING = {"MoveIn", "DoneIn"}
-
 
 def _schema_classes() -> tuple[dict[str, set[type]], int]:
     """{name: {class, ...}} of every model and enum an operation's parameters, body or
@@ -101,14 +97,10 @@ def test_every_reachable_model_is_a_component_of_the_document(document):
     assert models - components == set()
 
 
-def test_no_two_schema_classes_share_a_name_outside_the_pending_inventory_renames():
+def test_no_two_schema_classes_share_a_component_name():
     found, _operations = _schema_classes()
 
-    shared = _shared(found)
-
-    for name in INVENTORY_PENDING:
-        shared.pop(name, None)
-    assert shared == {}
+    assert _shared(found) == {}
 
 
 def test_bodies_of_same_named_actions_are_documented_with_their_own_fields(document):
@@ -132,17 +124,9 @@ def test_bodies_of_same_named_actions_are_documented_with_their_own_fields(docum
     assert so_line_out == "OrderLineOut" and "qty_delivered" in so_line_out_schema["properties"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="waits for the inventory rename of MoveIn/DoneIn to TransferMoveIn/TransferDoneIn "
-    "(src/tandem/inventory/schemas.py, another developer's change): until then they share "
-    "a component with crm's MoveIn/DoneIn",
-)
-def test_transfer_bodies_have_their_own_components_and_no_name_is_shared(document):
-    found, _operations = _schema_classes()
+def test_transfer_bodies_have_their_own_components(document):
     done_name, done = _body(document, "/api/v1/transfers/{transfer_id}/done")
     move_name, move = _items_of(document, "TransferIn", "moves")
 
-    assert _shared(found) == {}
     assert (done_name, set(done["properties"])) == ("TransferDoneIn", {"moves"})
     assert move_name == "TransferMoveIn" and {"product", "quantity"} <= set(move["properties"])
