@@ -82,10 +82,25 @@ def _items_of(document, component: str, field: str) -> tuple[str, dict]:
     return name, document["components"]["schemas"][name]
 
 
+def _refs(node):
+    if isinstance(node, dict):
+        if isinstance(node.get("$ref"), str):
+            yield node["$ref"]
+        for value in node.values():
+            yield from _refs(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _refs(value)
+
+
 def test_every_reachable_model_is_a_component_of_the_document(document):
     found, operations = _schema_classes()
 
     components = set(document["components"]["schemas"])
+    refs = set(_refs(document))
+
+    assert document["openapi"].startswith("3.")
+    assert refs and {ref.rsplit("/", 1)[1] for ref in refs} <= components  # no dangling $ref
 
     assert operations > 200  # the walk saw every router, not one
     models = {
