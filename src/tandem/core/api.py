@@ -74,11 +74,7 @@ def company_update(request, company_id: int, payload: CompanyPatch):
         raise NotFound(f"No company with id {company_id}", code="company.not_found")
     if "core.change_company" not in services.user_permissions(request.user, company):
         raise Forbidden("Missing permission core.change_company", code="permission.denied")
-    for field, value in payload.dict(exclude_unset=True).items():
-        if value is not None:
-            setattr(company, field, value)
-    company.save()
-    return company
+    return services.company_update(company=company, **payload.dict(exclude_unset=True))
 
 
 # -- currencies and exchange rates ---------------------------------------------------------

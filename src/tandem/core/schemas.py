@@ -5,6 +5,10 @@ from typing import Annotated
 from ninja import Schema
 from pydantic import Field, StringConstraints
 
+# PostgreSQL refuses NUL characters in text columns; SQLite would store them.
+NO_NUL = r"^[^\x00]*$"
+NulFreeStr = Annotated[str, StringConstraints(pattern=NO_NUL)]
+
 Code = Annotated[
     str,
     StringConstraints(
@@ -28,21 +32,28 @@ class CompanyOut(Schema):
     updated_at: datetime
 
 
+CompanyName = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200, pattern=NO_NUL)
+]
+# Checked against the tz database by core.services (422 `validation.choice`).
+TimeZone = Annotated[str, StringConstraints(max_length=64, pattern=NO_NUL)]
+
+
 class CompanyIn(Schema):
     code: Code
-    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+    name: CompanyName
     currency: CurrencyCode = "CNY"
     country: Annotated[str, StringConstraints(to_upper=True, pattern=r"^[A-Za-z]{2}$")] = "CN"
-    time_zone: Annotated[str, StringConstraints(max_length=64)] = "Asia/Shanghai"
+    time_zone: TimeZone = Field("Asia/Shanghai", description="IANA zone, e.g. Asia/Shanghai")
     fiscal_year_start_month: int = Field(1, ge=1, le=12)
 
 
 class CompanyPatch(Schema):
-    name: (
-        Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-        | None
-    ) = None
-    time_zone: Annotated[str, StringConstraints(max_length=64)] | None = None
+    name: CompanyName | None = None
+    currency: CurrencyCode | None = Field(
+        None, description="Changes only while no document or ledger entry is recorded"
+    )
+    time_zone: TimeZone | None = Field(None, description="IANA zone, e.g. Asia/Shanghai")
     fiscal_year_start_month: int | None = Field(None, ge=1, le=12)
 
 

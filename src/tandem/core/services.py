@@ -1,9 +1,11 @@
 """Core services: reference data, companies and memberships, sequences, API tokens."""
 
 import secrets
+import zoneinfo
 from datetime import date as date_type
 from datetime import timedelta
 from decimal import Decimal
+from functools import cache
 
 from babel import Locale
 from babel.numbers import get_currency_precision, list_currencies
@@ -13,7 +15,7 @@ from django.db import IntegrityError, router, transaction
 from django.utils import timezone
 
 from . import events
-from .errors import NotFound, ValidationFailed
+from .errors import Conflict, NotFound, ValidationFailed
 from .models import (
     ApiToken,
     Company,
@@ -83,6 +85,38 @@ def reference_data_sync(*, using: str = "default") -> None:
     roles_sync(using=using)
 
 
+@cache
+def _time_zones() -> frozenset[str]:
+    # available_timezones() walks the tz database on disk: once per process is enough.
+    return frozenset(zoneinfo.available_timezones())
+
+
+def time_zone_valid(name) -> bool:
+    return isinstance(name, str) and name in _time_zones()
+
+
+def time_zone_check(name: str, *, field: str = "time_zone") -> str:
+    """`name` if it is an IANA zone this system knows, else 422 naming `field`."""
+    if not time_zone_valid(name):
+        raise ValidationFailed(f"Unknown time zone {name!r}", code="validation.choice", field=field)
+    return name
+
+
+def company_zone(company) -> zoneinfo.ZoneInfo:
+    """The company's zone; UTC for a name stored before zones were checked."""
+    name = getattr(company, "time_zone", "")
+    return zoneinfo.ZoneInfo(name if time_zone_valid(name) else "UTC")
+
+
+def _currency_get(code: str) -> Currency:
+    try:
+        return Currency.objects.get(code=code.upper())
+    except Currency.DoesNotExist:
+        raise ValidationFailed(
+            f"Unknown currency {code}", code="currency.unknown", field="currency"
+        ) from None
+
+
 @transaction.atomic
 def company_create(
     *,
@@ -94,12 +128,8 @@ def company_create(
     fiscal_year_start_month: int = 1,
     owner: User | None = None,
 ) -> Company:
-    try:
-        currency_obj = Currency.objects.get(code=currency.upper())
-    except Currency.DoesNotExist:
-        raise ValidationFailed(
-            f"Unknown currency {currency}", code="currency.unknown", field="currency"
-        ) from None
+    currency_obj = _currency_get(currency)
+    time_zone_check(time_zone)
     if Company.objects.filter(code__iexact=code).exists():
         raise ValidationFailed(
             f"Company code {code} is taken", code="company.code_taken", field="code"
@@ -117,6 +147,57 @@ def company_create(
     events.emit("company.created", company=company)
     events.publish("company.created", company_id=company.pk)
     return company
+
+
+def company_currency_in_use(company: Company) -> bool:
+    """Whether figures in the company currency have been recorded: every posted ledger entry
+    and every other numbered document takes a sequence number, and exchange rates are quoted
+    against the company currency."""
+    return (
+        SequenceNumber.objects.filter(company=company).exists()
+        or ExchangeRate.objects.filter(company=company).exists()
+    )
+
+
+@transaction.atomic
+def company_update(
+    *,
+    company: Company,
+    name: str | None = None,
+    currency: str | None = None,
+    time_zone: str | None = None,
+    fiscal_year_start_month: int | None = None,
+) -> Company:
+    """Change a company's settings; `None` leaves a field as it is.
+
+    The currency changes only while nothing has been recorded in it: posted amounts, stock
+    values and rates would otherwise silently switch unit.
+    """
+    locked = Company.objects.select_for_update().get(pk=company.pk)
+    changed = []
+    if currency is not None and currency.upper() != locked.currency_id:
+        currency_obj = _currency_get(currency)
+        if company_currency_in_use(locked):
+            raise Conflict(
+                f"The company currency stays {locked.currency_id}: "
+                "documents or ledger entries are recorded in it",
+                code="company.currency_locked",
+                field="currency",
+            )
+        locked.currency = currency_obj
+        changed.append("currency")
+    if time_zone is not None:
+        locked.time_zone = time_zone_check(time_zone)
+        changed.append("time_zone")
+    if name is not None:
+        locked.name = name
+        changed.append("name")
+    if fiscal_year_start_month is not None:
+        locked.fiscal_year_start_month = fiscal_year_start_month
+        changed.append("fiscal_year_start_month")
+    if changed:
+        locked.save(update_fields=[*changed, "updated_at"])
+    return locked
 
 
 @transaction.atomic
@@ -147,12 +228,18 @@ def company_for_user(user, code: str | None = None) -> Company | None:
     """The company a request acts in: `code` if the user is a member, else its default."""
     companies = user_companies(user)
     if code:
-        return companies.filter(code=code).first()
-    if user.default_company_id:
-        company = companies.filter(pk=user.default_company_id).first()
-        if company:
-            return company
-    return companies.order_by("id").first()
+        company = companies.filter(code=code).first()
+    else:
+        company = None
+        if user.default_company_id:
+            company = companies.filter(pk=user.default_company_id).first()
+        if company is None:
+            company = companies.order_by("id").first()
+    if company is not None and not time_zone_valid(company.time_zone):
+        # A zone stored before zones were checked: the request acts in UTC instead of failing
+        # wherever the zone is read. The row keeps its value: GET /companies/{id} shows it.
+        company.time_zone = "UTC"
+    return company
 
 
 def user_permissions(user, company) -> frozenset[str]:
