@@ -27,6 +27,19 @@ class TokenAuth(HttpBearer):
 
 
 class SessionAuth(NinjaSessionAuth):
+    """The browser's login session, with Django's CSRF check on unsafe methods.
+
+    The check only makes sense when the session cookie is what authenticates the request:
+    a request without a logged-in session is simply not authenticated by this scheme, so it
+    falls through to 401 like a GET instead of answering 403 "CSRF check Failed".
+    """
+
+    def _get_key(self, request):
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated:
+            return None
+        return super()._get_key(request)
+
     def authenticate(self, request, key):
         user = super().authenticate(request, key)
         if user is None:
