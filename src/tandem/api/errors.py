@@ -9,6 +9,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from tandem.core.errors import DomainError
 
+from .parser import BodyNotAnObject
 from .problems import problem_response
 
 logger = logging.getLogger("tandem.api")
@@ -91,6 +92,17 @@ def install(api) -> None:
 
     @api.exception_handler(HttpError)
     def http_error(request, exc: HttpError):
+        if isinstance(exc.__cause__, BodyNotAnObject):
+            # ninja reports every body its parser refuses as unparsable (400); this one is
+            # well-formed JSON of the wrong type, so it is invalid input like a wrong field.
+            message = str(exc.__cause__)
+            return problem_response(
+                status=422,
+                code="validation.invalid",
+                title="Invalid input",
+                detail=f"body: {message}",
+                errors=[{"field": "body", "message": message}],
+            )
         code = {
             400: "request.malformed",
             401: "auth.required",

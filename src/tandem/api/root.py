@@ -13,6 +13,7 @@ from tandem.sales.api import router as sales_router
 
 from . import errors
 from .auth import SessionAuth, TokenAuth
+from .parser import ObjectBodyParser
 
 api = NinjaAPI(
     title="Tandem API",
@@ -20,6 +21,7 @@ api = NinjaAPI(
     description="Tandem CRM + ERP. Authenticate with `Authorization: Bearer <token>`; "
     "choose the company with `X-Company: <code>`.",
     auth=[TokenAuth(), SessionAuth()],
+    parser=ObjectBodyParser(),
     urls_namespace="api",
     docs_url="/docs",
     openapi_url="/openapi.json",
