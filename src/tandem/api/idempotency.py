@@ -5,6 +5,7 @@ key meets the unique constraint and is told to wait (409) instead of doing the w
 """
 
 import hashlib
+import json
 
 from django.db import IntegrityError, transaction
 from django.http import HttpResponse
@@ -23,6 +24,31 @@ def _request_user(request):
         return token_authenticate(auth[7:].strip())
     user = getattr(request, "user", None)
     return user if user is not None and user.is_authenticated else None
+
+
+class _Number(str):
+    """A JSON number's literal text: `1.10` and `1.1` differ for a decimal field."""
+
+
+def _dump(value) -> str:
+    if isinstance(value, _Number):
+        return str(value)
+    if isinstance(value, dict):
+        items = sorted(value.items())
+        return "{" + ",".join(json.dumps(k) + ":" + _dump(v) for k, v in items) + "}"
+    if isinstance(value, list):
+        return "[" + ",".join(_dump(v) for v in value) + "]"
+    return json.dumps(value)
+
+
+def canonical_body(body: bytes) -> bytes:
+    """The body as the API reads it, so a retry that re-formats the same JSON (spacing, key
+    order, escapes) replays; anything that is not JSON is compared byte for byte."""
+    try:
+        data = json.loads(body, parse_int=_Number, parse_float=_Number, parse_constant=_Number)
+        return _dump(data).encode()
+    except (ValueError, RecursionError):
+        return body
 
 
 class IdempotencyMiddleware:
@@ -48,7 +74,7 @@ class IdempotencyMiddleware:
             + b"\n"
             + request.headers.get("X-Company", "").encode()
             + b"\n"
-            + request.body
+            + canonical_body(request.body)
         ).hexdigest()
         try:
             with transaction.atomic():

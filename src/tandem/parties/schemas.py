@@ -1,4 +1,5 @@
-"""JSON shapes of the party API. Lengths and formats are checked by the services."""
+"""JSON shapes of the party API. Lengths and formats are checked by the services; NUL
+characters, which PostgreSQL cannot store, are refused here with the other schemas' pattern."""
 
 from datetime import datetime
 from decimal import Decimal
@@ -6,6 +7,8 @@ from typing import Literal
 
 from ninja import Schema
 from pydantic import Field
+
+from tandem.core.schemas import NulFreeStr
 
 PartyKind = Literal["organization", "person"]
 AddressKind = Literal["billing", "shipping", "other"]
@@ -28,12 +31,14 @@ class AddressOut(Schema):
 
 class AddressIn(Schema):
     kind: AddressKind = "billing"
-    street: str = ""
-    street2: str = ""
-    city: str = ""
-    state: str = ""
-    postal_code: str = ""
-    country: str | None = Field(None, description="ISO 3166 alpha-2; defaults to the party's")
+    street: NulFreeStr = ""
+    street2: NulFreeStr = ""
+    city: NulFreeStr = ""
+    state: NulFreeStr = ""
+    postal_code: NulFreeStr = ""
+    country: NulFreeStr | None = Field(
+        None, description="ISO 3166 alpha-2; defaults to the party's"
+    )
     is_default: bool | None = Field(
         None, description="Omitted: the first address of a kind becomes its default"
     )
@@ -41,12 +46,12 @@ class AddressIn(Schema):
 
 class AddressPatch(Schema):
     kind: AddressKind | None = None
-    street: str | None = None
-    street2: str | None = None
-    city: str | None = None
-    state: str | None = None
-    postal_code: str | None = None
-    country: str | None = None
+    street: NulFreeStr | None = None
+    street2: NulFreeStr | None = None
+    city: NulFreeStr | None = None
+    state: NulFreeStr | None = None
+    postal_code: NulFreeStr | None = None
+    country: NulFreeStr | None = None
     is_default: bool | None = None
 
 
@@ -65,23 +70,23 @@ class ContactOut(Schema):
 
 
 class ContactIn(Schema):
-    name: str
-    job_title: str = ""
-    email: str = ""
-    phone: str = Field("", description="Read in the party's country unless it starts with +")
-    mobile: str = ""
+    name: NulFreeStr
+    job_title: NulFreeStr = ""
+    email: NulFreeStr = ""
+    phone: NulFreeStr = Field("", description="Read in the party's country unless it starts with +")
+    mobile: NulFreeStr = ""
     is_primary: bool | None = Field(None, description="Omitted: the first contact is primary")
-    notes: str = ""
+    notes: NulFreeStr = ""
 
 
 class ContactPatch(Schema):
-    name: str | None = None
-    job_title: str | None = None
-    email: str | None = None
-    phone: str | None = None
-    mobile: str | None = None
+    name: NulFreeStr | None = None
+    job_title: NulFreeStr | None = None
+    email: NulFreeStr | None = None
+    phone: NulFreeStr | None = None
+    mobile: NulFreeStr | None = None
     is_primary: bool | None = None
-    notes: str | None = None
+    notes: NulFreeStr | None = None
 
 
 class PartyOut(Schema):
@@ -114,37 +119,41 @@ class PartyOut(Schema):
 
 class PartyIn(Schema):
     kind: PartyKind = "organization"
-    name: str
+    name: NulFreeStr
     is_customer: bool = False
     is_supplier: bool = False
-    email: str = ""
-    phone: str = Field("", description="Read in the party's country unless it starts with +")
-    website: str = ""
-    tax_id: str = Field("", description="Checked against the country's scheme (CN: USCC)")
-    country: str | None = Field(None, description="ISO 3166 alpha-2; defaults to the company's")
-    currency: str | None = Field(None, description="ISO 4217; defaults to the company's")
+    email: NulFreeStr = ""
+    phone: NulFreeStr = Field("", description="Read in the party's country unless it starts with +")
+    website: NulFreeStr = ""
+    tax_id: NulFreeStr = Field("", description="Checked against the country's scheme (CN: USCC)")
+    country: NulFreeStr | None = Field(
+        None, description="ISO 3166 alpha-2; defaults to the company's"
+    )
+    currency: NulFreeStr | None = Field(None, description="ISO 4217; defaults to the company's")
     credit_limit: Decimal = Field(Decimal("0"), allow_inf_nan=False)
     payment_term: int | None = None
-    tags: list[str] = Field(default_factory=list, description="Tag names, created if missing")
-    notes: str = ""
+    tags: list[NulFreeStr] = Field(
+        default_factory=list, description="Tag names, created if missing"
+    )
+    notes: NulFreeStr = ""
     active: bool = True
 
 
 class PartyPatch(Schema):
     kind: PartyKind | None = None
-    name: str | None = None
+    name: NulFreeStr | None = None
     is_customer: bool | None = None
     is_supplier: bool | None = None
-    email: str | None = None
-    phone: str | None = None
-    website: str | None = None
-    tax_id: str | None = None
-    country: str | None = None
-    currency: str | None = None
+    email: NulFreeStr | None = None
+    phone: NulFreeStr | None = None
+    website: NulFreeStr | None = None
+    tax_id: NulFreeStr | None = None
+    country: NulFreeStr | None = None
+    currency: NulFreeStr | None = None
     credit_limit: Decimal | None = Field(None, allow_inf_nan=False)
     payment_term: int | None = None
-    tags: list[str] | None = None
-    notes: str | None = None
+    tags: list[NulFreeStr] | None = None
+    notes: NulFreeStr | None = None
     active: bool | None = None
 
 
@@ -157,8 +166,8 @@ class TagOut(Schema):
 
 
 class TagIn(Schema):
-    name: str
-    color: str = Field("", description="#rrggbb")
+    name: NulFreeStr
+    color: NulFreeStr = Field("", description="#rrggbb")
 
 
 class PaymentTermOut(Schema):
@@ -170,5 +179,5 @@ class PaymentTermOut(Schema):
 
 
 class PaymentTermIn(Schema):
-    name: str
+    name: NulFreeStr
     due_days: int = 0
