@@ -119,11 +119,6 @@ def test_the_first_warehouse_is_the_default_in_the_api(api, two):
     assert listed == {"0": False, "WH": True}
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="transfers._default_warehouse still takes the first warehouse by code until its "
-    "owner switches it to services.warehouse_default; drop this marker then",
-)
 def test_a_receipt_naming_no_warehouse_goes_to_the_default(api, two):
     main, zero = two
     product = api.post("/products", {"sku": "R-1", "name": "Widget"}).json()["id"]

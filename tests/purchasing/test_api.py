@@ -235,3 +235,16 @@ def test_a_done_order_cannot_be_confirmed_again(api, rfq, django_capture_on_comm
         422,
     )
     assert Invoice.objects.count() == bills
+
+
+def test_an_order_naming_no_warehouse_goes_to_the_default_not_the_first_by_code(
+    api, supplier, warehouse, widget
+):
+    # a warehouse whose code sorts first does not take the company's orders over
+    api.post("/warehouses", {"code": "0", "name": "Overflow"})
+    order = api.post(
+        "/purchase-orders",
+        {"supplier": supplier.pk, "lines": [{"product": widget.pk, "quantity": "1"}]},
+    )
+    assert order.status_code == 201, order.content
+    assert order.json()["warehouse"] == warehouse.pk

@@ -16,6 +16,7 @@ from tandem.accounting.services import company_today
 from tandem.catalog.models import Product, ProductType
 from tandem.core.errors import DomainError
 from tandem.inventory.models import Warehouse
+from tandem.inventory.services.warehouses import warehouse_default
 from tandem.parties.models import Party
 
 from . import services
@@ -26,7 +27,7 @@ CENT = Decimal("0.01")
 
 
 def _warehouse(company) -> Warehouse:
-    warehouse = Warehouse.objects.filter(company=company, active=True).order_by("code").first()
+    warehouse = warehouse_default(company)
     if warehouse is None:
         from tandem.inventory.services import warehouse_create
 

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from tandem.accounting.models import Tax, TaxScope
 from tandem.catalog.models import Product, Uom
 from tandem.inventory.models import Warehouse
+from tandem.inventory.services.warehouses import warehouse_default
 from tandem.parties.models import Party
 
 from .models import OrderState
@@ -66,6 +67,8 @@ class OrderForm(CompanyForm):
         self.fields["warehouse"].queryset = Warehouse.objects.filter(
             company=self.company, active=True
         )
+        if not self.is_bound and not self.initial.get("warehouse"):
+            self.initial["warehouse"] = warehouse_default(self.company)
 
 
 def line_choices(company) -> dict:

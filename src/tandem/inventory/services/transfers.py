@@ -87,7 +87,9 @@ def _transition(transfer: Transfer, to: str) -> None:
 
 
 def _default_warehouse(company) -> Warehouse | None:
-    return Warehouse.objects.filter(company=company, active=True).order_by("code", "pk").first()
+    from .warehouses import warehouse_default
+
+    return warehouse_default(company)
 
 
 def _locations(company, kind, warehouse, src, dest) -> tuple[Location, Location]:

@@ -34,6 +34,7 @@ from tandem.core.models import Currency
 from tandem.core.money import minor_unit, quantize_price, quantize_quantity
 from tandem.core.services import exchange_rate_for, sequence_next
 from tandem.inventory.models import Location, MoveState, StockMove, Transfer, Warehouse
+from tandem.inventory.services.warehouses import warehouse_default
 from tandem.parties.models import Party
 
 from ..errors import (
@@ -146,9 +147,7 @@ def _currency(value, default: str) -> Currency:
 
 def _warehouse(company, warehouse) -> Warehouse:
     if warehouse is None:
-        warehouse = (
-            Warehouse.objects.filter(company=company, active=True).order_by("code", "pk").first()
-        )
+        warehouse = warehouse_default(company)
         if warehouse is None:
             raise ValidationFailed(
                 "Create a warehouse first", code="warehouse.missing", field="warehouse"
