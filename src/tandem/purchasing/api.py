@@ -1,5 +1,6 @@
 """/purchase-orders, /supplier-prices, /reorder-rules, /replenishment (thin: see services)."""
 
+from django.db.models import Q
 from ninja import Query, Router, Status
 
 from tandem.accounting.models import Tax
@@ -124,12 +125,22 @@ def reorder_rule_list(
     request,
     limit: int = LIMIT,
     offset: int = OFFSET,
+    search: str = Query(
+        "", max_length=100, pattern=NO_NUL, description="product sku or name, warehouse code"
+    ),
     product: int | None = ID,
     warehouse: int | None = ID,
     active: bool | None = None,
 ):
     require_perm(request, "purchasing.view_reorderrule")
     qs = ReorderRule.objects.filter(company=company_of(request))
+    search = search.strip()
+    if search:
+        qs = qs.filter(
+            Q(product__sku__icontains=search)
+            | Q(product__name__icontains=search)
+            | Q(warehouse__code__icontains=search)
+        )
     if product is not None:
         qs = qs.filter(product_id=product)
     if warehouse is not None:
