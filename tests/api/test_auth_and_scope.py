@@ -73,3 +73,12 @@ def test_read_only_user_cannot_write(api_as, company):
     assert response.status_code == 403
     assert response.json()["code"] == "permission.denied"
     assert not ExchangeRate.objects.exists()
+
+
+def test_exchange_rates_search_by_currency_code(api, company):
+    for code in ("EUR", "USD"):
+        ExchangeRate.objects.create(company=company, currency_id=code, date="2026-01-01", rate="7")
+    assert [
+        r["currency"] for r in api.get("/exchange-rates", {"search": "eu"}).json()["items"]
+    ] == ["EUR"]
+    assert api.get("/exchange-rates", {"search": "zzz"}).json()["count"] == 0

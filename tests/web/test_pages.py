@@ -139,3 +139,15 @@ def test_company_changes_show_in_the_settings_history(web, company):
     assert "fiscal year start month" in page
     company.refresh_from_db()
     assert company.fiscal_year_start_month == 4
+
+
+def test_company_page_refuses_an_unknown_time_zone(web, company):
+    response = web.post(
+        "/settings/company/",
+        {"name": "Renamed", "time_zone": "Mars/Olympus", "fiscal_year_start_month": "4"},
+    )
+    assert response.status_code == 200  # the form again, with the error on the field
+    assert "Mars/Olympus" in response.content.decode()
+    before = (company.name, company.time_zone, company.fiscal_year_start_month)
+    company.refresh_from_db()
+    assert (company.name, company.time_zone, company.fiscal_year_start_month) == before

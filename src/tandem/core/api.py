@@ -7,6 +7,7 @@ from tandem.core.errors import Forbidden, NotFound
 from . import services
 from .models import Currency, ExchangeRate, Membership, User
 from .schemas import (
+    NO_NUL,
     CompanyIn,
     CompanyOut,
     CompanyPatch,
@@ -110,11 +111,14 @@ def exchange_rate_list(
     limit: int = Query(50, ge=1, le=500),
     offset: int = Query(0, ge=0),
     currency: str = Query("", max_length=3),
+    search: str = Query("", max_length=100, pattern=NO_NUL),
 ):
     require_perm(request, "core.view_exchangerate")
     qs = ExchangeRate.objects.filter(company=company_of(request)).select_related("company")
     if currency:
         qs = qs.filter(currency_id=currency.upper())
+    if search.strip():
+        qs = qs.filter(currency__code__icontains=search.strip())
     return paginate(qs.order_by("-date", "currency_id"), limit=limit, offset=offset)
 
 

@@ -61,9 +61,14 @@ def company_edit(request):
     _require(request, "core.change_company")
     form = CompanyForm(request.POST, instance=request.company)
     if form.is_valid():
-        form.save()
-        messages.success(request, _("Company saved."))
-        return redirect("web:settings")
+        try:
+            # through the service: it refuses a time zone this system does not know
+            services.company_update(company=request.company, **form.cleaned_data)
+        except DomainError as exc:
+            form_error(form, exc)
+        else:
+            messages.success(request, _("Company saved."))
+            return redirect("web:settings")
     return render(
         request,
         "web/settings.html",

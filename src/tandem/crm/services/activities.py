@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import secrets
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -16,6 +15,7 @@ from django.utils.translation import gettext as _
 from tandem.core import events
 from tandem.core.errors import ValidationFailed
 from tandem.core.models import Company, User
+from tandem.core.services import company_zone
 from tandem.parties.models import Party
 from tandem.parties.validation import FieldErrors
 
@@ -275,7 +275,7 @@ REMINDER_WINDOW = timedelta(hours=1)
 def _reminder_text(activity: Activity) -> tuple[str, str]:
     language = activity.owner.language or settings.LANGUAGE_CODE
     with translation.override(language):
-        local = timezone.localtime(activity.due_at, ZoneInfo(activity.company.time_zone))
+        local = timezone.localtime(activity.due_at, company_zone(activity.company))
         when = local.strftime("%Y-%m-%d %H:%M")
         about = activity.opportunity or activity.lead or activity.party
         subject = _("Reminder: %(summary)s at %(when)s") % {

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
-from zoneinfo import ZoneInfo
 
 import holidays
 from django.db import transaction
@@ -25,6 +24,7 @@ from django.utils.translation import gettext as _
 
 from tandem.core.errors import Duplicate, ValidationFailed
 from tandem.core.models import Company, User
+from tandem.core.services import company_zone
 from tandem.parties.models import Party, Tag
 from tandem.parties.validation import FieldErrors
 
@@ -91,7 +91,7 @@ def next_due(cadence: Cadence, anchor: datetime) -> datetime:
     """When the follow-up of a touch at `anchor` falls due: `interval` days (or business
     days) after the touch's day in the company's time zone, at DUE_HOUR."""
     company = cadence.company
-    zone = ZoneInfo(company.time_zone)
+    zone = company_zone(company)
     day = anchor.astimezone(zone).date()
     if cadence.interval_unit == IntervalUnit.BUSINESS_DAYS:
         day = add_business_days(company, day, cadence.interval)
