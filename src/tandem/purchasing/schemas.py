@@ -176,7 +176,7 @@ class MatchWarningOut(Schema):
 class PurchaseOrderOut(Schema):
     id: int
     company: int = Field(validation_alias="company_id")
-    number: str
+    number: str | None
     state: str
     supplier: int = Field(validation_alias="supplier_id")
     currency: str = Field(validation_alias="currency_id")
@@ -204,6 +204,11 @@ class PurchaseOrderOut(Schema):
     confirmed_at: datetime | None
     created_at: datetime
     updated_at: datetime
+
+    @staticmethod
+    def resolve_number(obj):
+        # an RFQ is not numbered yet: null, as on sales orders, invoices and payments
+        return obj.number or None
 
     @staticmethod
     def resolve_lines(obj):
