@@ -204,3 +204,22 @@ def test_other_company_rows_do_not_exist(api, api_as, body, other_company):
     assert other.get(f"/sales-orders/{order['id']}").status_code == 404
     assert other.get("/sales-orders").json()["count"] == 0
     assert OrderException.objects.count() == 0
+
+
+def test_fulfilment_report_as_csv_and_xlsx(api):
+    rows = api.get("/reports/order-fulfilment").json()["rows"]
+    csv_response = api.get("/reports/order-fulfilment", {"format": "csv"})
+    assert csv_response.status_code == 200
+    assert csv_response["Content-Type"].startswith("text/csv")
+    lines = (
+        b"".join(
+            csv_response.streaming_content if csv_response.streaming else [csv_response.content]
+        )
+        .decode("utf-8-sig")
+        .splitlines()
+    )
+    assert lines[0].split(",")[:3] == ["stage", "reached", "current"]
+    assert [line.split(",")[0] for line in lines[1:]] == [r["stage"] for r in rows]
+    xlsx = api.get("/reports/order-fulfilment", {"format": "xlsx"})
+    assert xlsx.status_code == 200 and xlsx.content[:2] == b"PK"
+    assert api.get("/reports/order-fulfilment", {"format": "pdf"}).status_code == 422

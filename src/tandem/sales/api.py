@@ -4,6 +4,7 @@ Thin: parse, resolve ids within the caller's company, call a service, serialise.
 """
 
 from datetime import date
+from typing import Literal
 
 from django.contrib.auth import get_user_model
 from django.db.models import Prefetch, Q
@@ -15,6 +16,7 @@ from tandem.accounting.schemas.ledger import MAX_ID, NO_NUL
 from tandem.api.context import company_of, get_ref, get_scoped, page_of, paginate, require_perm
 from tandem.catalog.models import PriceList, Product, Uom
 from tandem.core.errors import InvalidReference
+from tandem.core.exports import export_response
 from tandem.parties.models import Address, Party, PaymentTerm
 
 from . import services
@@ -563,9 +565,35 @@ def business_calendar_update(request, payload: CalendarPatch):
 # -- reports -------------------------------------------------------------------------------
 
 
+_FULFILMENT_COLUMNS = (
+    "stage",
+    "reached",
+    "current",
+    "target_hours",
+    "breaches",
+    "on_time_rate",
+    "cycle_p50_hours",
+    "cycle_p90_hours",
+)
+
+
 @router.get("/reports/order-fulfilment", response=FulfilmentReport, tags=TAG)
-def order_fulfilment_report(request, date_from: date | None = None, date_to: date | None = None):
+def order_fulfilment_report(
+    request,
+    date_from: date | None = None,
+    date_to: date | None = None,
+    format: Literal["json", "csv", "xlsx"] = "json",
+):
     """Orders per stage, on-time rate per stage (%), cycle time p50/p90 (hours from
-    received), open exceptions by kind; orders received in the period."""
+    received), open exceptions by kind; orders received in the period. `format=csv|xlsx`
+    gives the rows as a file, like the other reports."""
     require_perm(request, "sales.view_salesorder")
-    return fulfilment_report(company_of(request), date_from=date_from, date_to=date_to)
+    report = fulfilment_report(company_of(request), date_from=date_from, date_to=date_to)
+    if format != "json":
+        return export_response(
+            fmt=format,
+            filename="order-fulfilment",
+            headers=_FULFILMENT_COLUMNS,
+            rows=([row[column] for column in _FULFILMENT_COLUMNS] for row in report["rows"]),
+        )
+    return report
