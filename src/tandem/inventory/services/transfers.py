@@ -56,7 +56,7 @@ from ._common import (
     text,
 )
 from .valuation import post_moves, value_moves
-from .warehouses import virtual_location
+from .warehouses import virtual_location, warehouse_default
 
 ZERO = Decimal(0)
 UOM_PLACES = StockMove._meta.get_field("uom_quantity").decimal_places
@@ -86,18 +86,12 @@ def _transition(transfer: Transfer, to: str) -> None:
     )
 
 
-def _default_warehouse(company) -> Warehouse | None:
-    from .warehouses import warehouse_default
-
-    return warehouse_default(company)
-
-
 def _locations(company, kind, warehouse, src, dest) -> tuple[Location, Location]:
     check_company(company, warehouse, field="warehouse")
     check_company(company, src, field="location_src")
     check_company(company, dest, field="location_dest")
     if (src is None or dest is None) and warehouse is None:
-        warehouse = _default_warehouse(company)
+        warehouse = warehouse_default(company)
         if warehouse is None:
             raise ValidationFailed(
                 "Create a warehouse first", code="warehouse.missing", field="warehouse"
