@@ -97,6 +97,14 @@ class ApiClient:
     def get(self, path, params=None, headers=None):
         return self.client.get("/api/v1" + path, params or {}, headers=self._headers(headers))
 
+    def listed(self, path, **params):
+        """A list answer's body, checked for a 200 and a count matching its items."""
+        answer = self.get(path, params)
+        assert answer.status_code == 200, answer.content
+        body = answer.json()
+        assert body["count"] == len(body["items"])
+        return body
+
     def post(self, path, data=None, headers=None, raw=None):
         body = raw if raw is not None else json.dumps(data if data is not None else {})
         return self.client.post(

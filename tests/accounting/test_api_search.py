@@ -10,19 +10,11 @@ from tandem.accounting import services
 pytestmark = pytest.mark.django_db
 
 
-def _listed(api, path, **params):
-    answer = api.get(path, params)
-    assert answer.status_code == 200, answer.content
-    body = answer.json()
-    assert body["count"] == len(body["items"])
-    return body
-
-
 def test_journals_match_code_or_name_in_any_case(api, chart):
-    by_code = _listed(api, "/journals", search="bnk")
-    by_name = _listed(api, "/journals", search="银行")
-    none = _listed(api, "/journals", search="zzzqqqnotthere")
-    wildcard = _listed(api, "/journals", search="%")
+    by_code = api.listed("/journals", search="bnk")
+    by_name = api.listed("/journals", search="银行")
+    none = api.listed("/journals", search="zzzqqqnotthere")
+    wildcard = api.listed("/journals", search="%")
 
     assert [j["code"] for j in by_code["items"]] == ["BNK"]
     assert [j["code"] for j in by_name["items"]] == ["BNK"]
@@ -33,8 +25,8 @@ def test_journals_match_code_or_name_in_any_case(api, chart):
 def test_fiscal_years_match_their_name(api, chart):
     services.fiscal_year_create(company=chart, date_start=date(2027, 1, 1))
 
-    found = _listed(api, "/fiscal-years", search="2027")
-    none = _listed(api, "/fiscal-years", search="zzzqqqnotthere")
+    found = api.listed("/fiscal-years", search="2027")
+    none = api.listed("/fiscal-years", search="zzzqqqnotthere")
 
     assert [y["name"] for y in found["items"]] == ["2027"]
     assert none["count"] == 0
@@ -43,10 +35,10 @@ def test_fiscal_years_match_their_name(api, chart):
 def test_periods_match_their_month_or_their_fiscal_year(api, chart):
     services.fiscal_year_create(company=chart, date_start=date(2027, 1, 1))
 
-    month = _listed(api, "/periods", search="2026-03")
-    march = _listed(api, "/periods", search="-03")
-    year = _listed(api, "/periods", search="2027", limit=50)
-    none = _listed(api, "/periods", search="zzzqqqnotthere")
+    month = api.listed("/periods", search="2026-03")
+    march = api.listed("/periods", search="-03")
+    year = api.listed("/periods", search="2027", limit=50)
+    none = api.listed("/periods", search="zzzqqqnotthere")
 
     assert [p["date_start"] for p in month["items"]] == ["2026-03-01"]
     assert [p["date_start"] for p in march["items"]] == ["2026-03-01", "2027-03-01"]

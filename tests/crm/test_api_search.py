@@ -6,14 +6,6 @@ import pytest
 pytestmark = pytest.mark.django_db
 
 
-def _listed(api, path, **params):
-    answer = api.get(path, params)
-    assert answer.status_code == 200, answer.content
-    body = answer.json()
-    assert body["count"] == len(body["items"])
-    return body
-
-
 def _made(answer) -> int:
     assert answer.status_code == 201, answer.content
     return answer.json()["id"]
@@ -30,8 +22,8 @@ def summit(make_party):
 
 
 def test_pipeline_stages_match_their_name(api, stages):
-    found = _listed(api, "/pipeline-stages", search="NEGOT")
-    none = _listed(api, "/pipeline-stages", search="zzzqqqnotthere")
+    found = api.listed("/pipeline-stages", search="NEGOT")
+    none = api.listed("/pipeline-stages", search="zzzqqqnotthere")
 
     assert [s["id"] for s in found["items"]] == [stages["Negotiation"].pk]
     assert none == {"items": [], "count": 0}
@@ -72,10 +64,10 @@ def test_activities_match_summary_or_party_name(api, harbour, summit):
         )
     )
 
-    by_summary = _listed(api, "/activities", search="renewal")
-    by_party = _listed(api, "/activities", search="summit")
-    none = _listed(api, "/activities", search="zzzqqqnotthere")
-    wildcard = _listed(api, "/activities", search="%")
+    by_summary = api.listed("/activities", search="renewal")
+    by_party = api.listed("/activities", search="summit")
+    none = api.listed("/activities", search="zzzqqqnotthere")
+    wildcard = api.listed("/activities", search="%")
 
     assert [a["id"] for a in by_summary["items"]] == [call]
     assert [a["id"] for a in by_party["items"]] == [meeting]
@@ -94,9 +86,9 @@ def test_interactions_match_subject_or_party_name(api, harbour, summit):
         api.post("/interactions", {"kind": "call", "subject": "Intro call", "party": summit.pk})
     )
 
-    by_subject = _listed(api, "/interactions", search="PRICE LIST")
-    by_party = _listed(api, "/interactions", search="Summit")
-    none = _listed(api, "/interactions", search="zzzqqqnotthere")
+    by_subject = api.listed("/interactions", search="PRICE LIST")
+    by_party = api.listed("/interactions", search="Summit")
+    none = api.listed("/interactions", search="zzzqqqnotthere")
 
     assert [i["id"] for i in by_subject["items"]] == [email]
     assert [i["id"] for i in by_party["items"]] == [call]
@@ -107,8 +99,8 @@ def test_cadences_match_their_name(api):
     weekly = _made(api.post("/cadences", {"name": "Weekly lead nudge", "applies_to": "lead"}))
     _made(api.post("/cadences", {"name": "Customer check-in", "applies_to": "party"}))
 
-    found = _listed(api, "/cadences", search="nudge")
-    none = _listed(api, "/cadences", search="zzzqqqnotthere")
+    found = api.listed("/cadences", search="nudge")
+    none = api.listed("/cadences", search="zzzqqqnotthere")
 
     assert [c["id"] for c in found["items"]] == [weekly]
     assert none["count"] == 0

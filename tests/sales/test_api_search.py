@@ -13,14 +13,6 @@ D = Decimal
 pytestmark = pytest.mark.django_db
 
 
-def _listed(api, path, **params):
-    answer = api.get(path, params)
-    assert answer.status_code == 200, answer.content
-    body = answer.json()
-    assert body["count"] == len(body["items"])
-    return body
-
-
 @pytest.fixture
 def two_orders(books, customer, make_product, order_of, stock_in):
     """Two confirmed orders of one product, to Beijing Customer and to Shenzhen Retail."""
@@ -45,10 +37,10 @@ def test_returns_match_number_customer_or_order_number(api, two_orders):
         )
     first, second = made
 
-    by_number = _listed(api, "/returns", search=second.number.lower())
-    by_customer = _listed(api, "/returns", search="shenzhen")
-    by_order = _listed(api, "/returns", search=two_orders[0].number)
-    none = _listed(api, "/returns", search="zzzqqqnotthere")
+    by_number = api.listed("/returns", search=second.number.lower())
+    by_customer = api.listed("/returns", search="shenzhen")
+    by_order = api.listed("/returns", search=two_orders[0].number)
+    none = api.listed("/returns", search="zzzqqqnotthere")
 
     assert [r["id"] for r in by_number["items"]] == [second.pk]
     assert [r["id"] for r in by_customer["items"]] == [second.pk]
@@ -61,11 +53,11 @@ def test_order_exceptions_match_order_number_kind_or_detail(api, two_orders):
     shortage = exception_open(order=first, kind="stock_shortage", detail="Short of widgets")
     overdue = exception_open(order=second, kind="payment_overdue", detail="Invoice 30 days late")
 
-    by_order = _listed(api, "/order-exceptions", search=second.number)
-    by_kind = _listed(api, "/order-exceptions", search="shortage")
-    by_detail = _listed(api, "/order-exceptions", search="DAYS LATE")
-    none = _listed(api, "/order-exceptions", search="zzzqqqnotthere")
-    wildcard = _listed(api, "/order-exceptions", search="%")
+    by_order = api.listed("/order-exceptions", search=second.number)
+    by_kind = api.listed("/order-exceptions", search="shortage")
+    by_detail = api.listed("/order-exceptions", search="DAYS LATE")
+    none = api.listed("/order-exceptions", search="zzzqqqnotthere")
+    wildcard = api.listed("/order-exceptions", search="%")
 
     assert [e["id"] for e in by_order["items"]] == [overdue.pk]
     assert [e["id"] for e in by_kind["items"]] == [shortage.pk]
@@ -80,9 +72,9 @@ def test_sla_policies_match_name_or_stage(api, books):
     )
     pack = services.sla_policy_create(company=books, stage="packed", target_hours=D("24"))
 
-    by_name = _listed(api, "/sla-policies", search="two DAYS")
-    by_stage = _listed(api, "/sla-policies", search="packed")
-    none = _listed(api, "/sla-policies", search="zzzqqqnotthere")
+    by_name = api.listed("/sla-policies", search="two DAYS")
+    by_stage = api.listed("/sla-policies", search="packed")
+    none = api.listed("/sla-policies", search="zzzqqqnotthere")
 
     assert [p["id"] for p in by_name["items"]] == [ship.pk]
     assert [p["id"] for p in by_stage["items"]] == [pack.pk]
