@@ -249,3 +249,8 @@ class IdempotencyKey(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["user", "key"], name="idempotency_key_unique"),
         ]
+
+
+# Models of the shared machinery live in their own modules of this package (one per concern,
+# so that the outbox, jobs, webhooks and company profile can grow without one long file); each
+# is imported here so that Django and the migrations see it.
