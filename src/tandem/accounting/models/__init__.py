@@ -48,6 +48,7 @@ from .ledger import (
     journal_code_validator,
 )
 from .revaluation import CategoryAccounts, FxRevaluation, FxRevaluationLine
+from .tax_rules import CategoryTax, PartyTaxMapping, PartyTaxRule
 
 __all__ = [
     "ALLOCATION_ROUNDING",
@@ -64,6 +65,7 @@ __all__ = [
     "AccountType",
     "AccountingSettings",
     "CategoryAccounts",
+    "CategoryTax",
     "Allocation",
     "Entry",
     "EntryLine",
@@ -81,6 +83,8 @@ __all__ = [
     "InvoiceTax",
     "Journal",
     "JournalKind",
+    "PartyTaxMapping",
+    "PartyTaxRule",
     "Payment",
     "PaymentDirection",
     "PaymentState",

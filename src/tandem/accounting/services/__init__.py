@@ -39,6 +39,13 @@ from .entries import (
     period_for,
 )
 from .periods import period_close, period_reopen, year_end_close
+from .tax_defaults import (
+    default_taxes,
+    default_taxes_set,
+    party_tax_rule_delete,
+    party_tax_rule_set,
+    tax_rule_apply,
+)
 
 __all__ = [
     "ACCOUNT_FIELDS",
@@ -58,6 +65,8 @@ __all__ = [
     "account_update",
     "chart_install",
     "company_today",
+    "default_taxes",
+    "default_taxes_set",
     "entry_create",
     "entry_create_posted",
     "entry_delete",
@@ -71,8 +80,11 @@ __all__ = [
     "journal_update",
     "lock",
     "lock_one",
+    "party_tax_rule_delete",
+    "party_tax_rule_set",
     "period_close",
     "period_for",
     "period_reopen",
+    "tax_rule_apply",
     "year_end_close",
 ]

@@ -52,6 +52,7 @@ from ..models import (
 from ._common import UNSET, account_for_role, check_company, choice, company_today, lock_one, text
 from .category_accounts import accounts_for_categories
 from .entries import entry_create_posted, entry_reverse
+from .tax_defaults import default_taxes
 from .taxes import accounting_settings, taxes_compute
 
 INVOICE_FIELDS = (
@@ -207,7 +208,12 @@ def _due_date(on: date, term: PaymentTerm | None, given) -> date:
 
 
 def _build_lines(
-    company: Company, kind: str, lines: Iterable[Mapping], *, allow_archived: bool = False
+    company: Company,
+    kind: str,
+    lines: Iterable[Mapping],
+    *,
+    allow_archived: bool = False,
+    party: Party | None = None,
 ) -> list[tuple[InvoiceLine, list[Tax]]]:
     """Validate input lines into unsaved InvoiceLines with their taxes (defaults filled)."""
     lines = list(lines)
@@ -216,20 +222,22 @@ def _build_lines(
     scope = scope_of(kind)
     default_role = AccountRole.REVENUE if scope == TaxScope.SALE else AccountRole.EXPENSE
     default_account = None
-    product_ids = {getattr(li.get("product"), "pk", None) for li in lines} - {None}
-    default_taxes: dict[int, list[Tax]] = {pid: [] for pid in product_ids}
     by_category = accounts_for_categories(
         company, {getattr(li.get("product"), "category_id", None) for li in lines}
     )
-    if product_ids:
-        through = Tax.products.through.objects.filter(
-            product_id__in=product_ids,
-            tax__company=company,
-            tax__scope=scope,
-            tax__active=True,
-        ).select_related("tax")
-        for row in through:
-            default_taxes[row.product_id].append(row.tax)
+    # only lines that name no taxes take the defaults (and the party's rule)
+    defaults = default_taxes(
+        company=company,
+        products=[
+            li["product"]
+            for li in lines
+            if isinstance(li.get("product"), Product)
+            and li["product"].company_id == company.pk
+            and li.get("taxes") is None
+        ],
+        scope=scope,
+        party=party,
+    )
     built = []
     for index, line in enumerate(lines):
         where = f"lines.{index}"
@@ -319,7 +327,7 @@ def _build_lines(
                         field=f"{where}.taxes",
                     )
         else:
-            taxes = list(default_taxes.get(getattr(product, "pk", None), []))
+            taxes = list(defaults.get(getattr(product, "pk", None), []))
         built.append(
             (
                 InvoiceLine(
@@ -461,7 +469,7 @@ def invoice_create(
         raise ValidationFailed(
             f"language: one of {choice_error}", code="validation.choice", field="language"
         )
-    built = _build_lines(company, kind, lines, allow_archived=allow_archived)
+    built = _build_lines(company, kind, lines, allow_archived=allow_archived, party=party)
     invoice = Invoice.objects.create(
         company=company,
         kind=kind,
@@ -531,7 +539,7 @@ def invoice_update(*, invoice: Invoice, **changes) -> Invoice:
             )
         locked.language = changes["language"]
     if "lines" in changes:
-        built = _build_lines(company, locked.kind, changes["lines"] or ())
+        built = _build_lines(company, locked.kind, changes["lines"] or (), party=locked.party)
         InvoiceLine.objects.filter(invoice=locked).delete()
         _insert_lines(locked, built)
     locked.save()

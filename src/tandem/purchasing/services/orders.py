@@ -25,6 +25,7 @@ from tandem.accounting.models import (
     TaxScope,
 )
 from tandem.accounting.services import company_today
+from tandem.accounting.services.tax_defaults import default_taxes
 from tandem.accounting.services.taxes import accounting_settings, taxes_compute
 from tandem.catalog.models import Product, ProductType, Uom
 from tandem.catalog.services import uom_factor
@@ -182,14 +183,18 @@ def _build_lines(order: PurchaseOrder, lines: Iterable[Mapping]):
         getattr(li.get("product"), "pk", None) for li in lines if isinstance(li, Mapping)
     }
     product_ids.discard(None)
-    default_taxes: dict[int, list[Tax]] = defaultdict(list)
-    for row in Tax.products.through.objects.filter(
-        product_id__in=product_ids,
-        tax__company=company,
-        tax__scope=TaxScope.PURCHASE,
-        tax__active=True,
-    ).select_related("tax"):
-        default_taxes[row.product_id].append(row.tax)
+    defaults = default_taxes(
+        company=company,
+        products=[
+            li["product"]
+            for li in lines
+            if isinstance(li, Mapping)
+            and isinstance(li.get("product"), Product)
+            and li["product"].company_id == company.pk
+        ],
+        scope=TaxScope.PURCHASE,
+        party=order.supplier_id,
+    )
     built = []
     for index, line in enumerate(lines):
         where = f"lines.{index}"
@@ -251,7 +256,7 @@ def _build_lines(order: PurchaseOrder, lines: Iterable[Mapping]):
                         field=f"{where}.taxes",
                     )
         else:
-            taxes = list(default_taxes.get(product.pk, []))
+            taxes = list(defaults.get(product.pk, []))
         description = text(line.get("description"), field=f"{where}.description", max_length=500)
         built.append(
             (

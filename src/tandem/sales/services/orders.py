@@ -11,6 +11,7 @@ from django.db.models import Q, Sum
 from django.utils import timezone
 
 from tandem.accounting.models import Invoice, InvoiceKind, InvoiceState, Tax, TaxScope
+from tandem.accounting.services.tax_defaults import default_taxes
 from tandem.accounting.services.taxes import accounting_settings, taxes_compute
 from tandem.catalog.models import Product, Uom
 from tandem.catalog.services.pricing import company_today, price_for
@@ -137,11 +138,18 @@ def _build_lines(order: SalesOrder, lines: Iterable[Mapping], *, user) -> list:
         getattr(li.get("product"), "pk", None) for li in lines if isinstance(li, Mapping)
     }
     product_ids.discard(None)
-    default_taxes: dict[int, list[Tax]] = {pid: [] for pid in product_ids}
-    for row in Tax.products.through.objects.filter(
-        product_id__in=product_ids, tax__company=company, tax__scope=TaxScope.SALE, tax__active=True
-    ).select_related("tax"):
-        default_taxes[row.product_id].append(row.tax)
+    defaults = default_taxes(
+        company=company,
+        products=[
+            li["product"]
+            for li in lines
+            if isinstance(li, Mapping)
+            and isinstance(li.get("product"), Product)
+            and li["product"].company_id == company.pk
+        ],
+        scope=TaxScope.SALE,
+        party=order.party_id,
+    )
     policies = _policies(company, product_ids)
     on_date = order.order_date
     built = []
@@ -211,7 +219,7 @@ def _build_lines(order: SalesOrder, lines: Iterable[Mapping], *, user) -> list:
                         field=f"{where}.taxes",
                     )
         else:
-            taxes = list(default_taxes.get(product.pk, []))
+            taxes = list(defaults.get(product.pk, []))
         description = text(line.get("description"), field=f"{where}.description", max_length=500)
         built.append(
             (
