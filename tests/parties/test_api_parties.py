@@ -55,6 +55,7 @@ def test_create_returns_201_with_every_field_normalised(api, company):
         "website": "https://harbour.example",
         "tax_id": VALID_USCC,
         "country": "CN",
+        "language": "",
         "currency": "USD",
         "credit_limit": "50000.50",
         "payment_term": None,
@@ -488,3 +489,14 @@ def test_list_runs_the_same_number_of_queries_for_5_and_40_parties(
 
     assert body["count"] == 40
     assert all(len(p["tags"]) == 2 and len(p["addresses"]) == 1 for p in body["items"])
+
+
+def test_a_party_s_preferred_language_is_kept_and_checked(api, company):
+    created = api.post("/parties", {"name": "上海客户", "language": "zh-hans"})
+    assert created.status_code == 201 and created.json()["language"] == "zh-hans"
+    refused = api.patch(f"/parties/{created.json()['id']}", {"language": "fr"})
+    assert refused.status_code == 422
+    assert refused.json()["code"] == "validation.choice"
+    assert Party.objects.get(pk=created.json()["id"]).language == "zh-hans"
+    cleared = api.patch(f"/parties/{created.json()['id']}", {"language": ""})
+    assert cleared.json()["language"] == ""

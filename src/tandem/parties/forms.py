@@ -93,6 +93,12 @@ class PartyForm(ServiceForm):
         help_text=_("Checked against the country's format (China: unified social credit code)."),
     )
     country = forms.ChoiceField(label=_("Country"), required=False)
+    language = forms.ChoiceField(
+        label=_("Preferred language"),
+        required=False,
+        choices=[("", _("Company default")), ("en", "English"), ("zh-hans", "简体中文")],
+        help_text=_("Quotations, invoices and other documents for this party use it."),
+    )
     currency = forms.ChoiceField(label=_("Currency"))
     credit_limit = forms.DecimalField(label=_("Credit limit"), required=False)
     payment_term = forms.ModelChoiceField(
@@ -132,6 +138,7 @@ class PartyForm(ServiceForm):
             "website": party.website,
             "tax_id": party.tax_id,
             "country": party.country,
+            "language": party.language,
             "currency": party.currency_id,
             "credit_limit": party.credit_limit,
             "payment_term": party.payment_term_id,

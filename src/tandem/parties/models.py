@@ -64,6 +64,13 @@ class Party(CompanyScoped):
     website = models.URLField(_("website"), max_length=200, blank=True)
     tax_id = models.CharField(_("tax ID"), max_length=50, blank=True)
     country = models.CharField(_("country"), max_length=2, blank=True)
+    # the language of the documents sent to the party; blank: the company's
+    language = models.CharField(
+        _("preferred language"),
+        max_length=10,
+        blank=True,
+        choices=[("", _("Company default")), ("en", "English"), ("zh-hans", "简体中文")],
+    )
     currency = models.ForeignKey(
         "core.Currency", on_delete=models.PROTECT, related_name="+", verbose_name=_("currency")
     )

@@ -103,6 +103,7 @@ class PartyOut(Schema):
     website: str
     tax_id: str = Field(description="Compact form")
     country: str
+    language: str = Field(description="Preferred document language: en, zh-hans or blank")
     currency: str = Field(validation_alias="currency_id")
     credit_limit: Decimal
     payment_term: int | None = Field(validation_alias="payment_term_id")
@@ -129,6 +130,7 @@ class PartyIn(Schema):
     country: NulFreeStr | None = Field(
         None, description="ISO 3166 alpha-2; defaults to the company's"
     )
+    language: NulFreeStr = Field("", description="en, zh-hans or blank (the company's)")
     currency: NulFreeStr | None = Field(None, description="ISO 4217; defaults to the company's")
     credit_limit: Decimal = Field(Decimal("0"), allow_inf_nan=False)
     payment_term: int | None = None
@@ -149,6 +151,7 @@ class PartyPatch(Schema):
     website: NulFreeStr | None = None
     tax_id: NulFreeStr | None = None
     country: NulFreeStr | None = None
+    language: NulFreeStr | None = None
     currency: NulFreeStr | None = None
     credit_limit: Decimal | None = Field(None, allow_inf_nan=False)
     payment_term: int | None = None

@@ -160,6 +160,7 @@ PARTY_FIELDS = frozenset(
         "website",
         "tax_id",
         "country",
+        "language",
         "currency",
         "credit_limit",
         "payment_term",
@@ -168,6 +169,10 @@ PARTY_FIELDS = frozenset(
         "active",
     }
 )
+
+
+class PARTY_LANGUAGES:  # noqa: N801  (the shape clean_choice reads: `.values`; blank is allowed)
+    values = ("en", "zh-hans")
 
 
 def _clean_party(company: Company, data: dict, current: Party | None) -> dict:
@@ -196,6 +201,12 @@ def _clean_party(company: Company, data: dict, current: Party | None) -> dict:
         clean["country"] = errors.check(normalize_country, data["country"])
     if "email" in data:
         clean["email"] = errors.check(normalize_email, data["email"])
+    if "language" in data:
+        clean["language"] = (
+            errors.check(clean_choice, data["language"], choices=PARTY_LANGUAGES, field="language")
+            if data["language"]
+            else ""
+        )
     if "phone" in data:
         region = get("country", "") or company.country
         clean["phone"] = errors.check(normalize_phone, data["phone"], region=region)
@@ -277,6 +288,7 @@ def party_create(
     website: str = "",
     tax_id: str = "",
     country: str | None = None,
+    language: str = "",
     currency: str | Currency | None = None,
     credit_limit: Decimal | str | int = Decimal(0),
     payment_term: PaymentTerm | int | None = None,
@@ -300,6 +312,7 @@ def party_create(
         "website": website,
         "tax_id": tax_id,
         "country": company.country if country is None else country,
+        "language": language,
         "currency": company.currency if currency is None else currency,
         "credit_limit": credit_limit,
         "payment_term": payment_term,
