@@ -194,13 +194,42 @@ def test_invoice_pdf_endpoint(api, customer, taxes):
 
 def test_product_taxes_are_read_and_written_through_the_catalog(api, taxes, company):
     vat, input_vat = taxes["销项税 13%"], taxes["进项税 13%"]
-    made = api.post("/products", {"sku": "T-1", "name": "Tea", "taxes": [vat.pk, input_vat.pk]})
+    made = api.post(
+        "/products",
+        {"sku": "T-1", "name": "Tea", "taxes": [vat.pk], "purchase_taxes": [input_vat.pk]},
+    )
     assert made.status_code == 201, made.content
-    assert made.json()["taxes"] == sorted([vat.pk, input_vat.pk])
+    assert (made.json()["taxes"], made.json()["purchase_taxes"]) == ([vat.pk], [input_vat.pk])
     product_id = made.json()["id"]
-    assert api.get("/products").json()["items"][0]["taxes"] == sorted([vat.pk, input_vat.pk])
-    patched = api.patch(f"/products/{product_id}", {"taxes": [input_vat.pk]})
-    assert patched.json()["taxes"] == [input_vat.pk]
+    item = api.get("/products").json()["items"][0]
+    assert (item["taxes"], item["purchase_taxes"]) == ([vat.pk], [input_vat.pk])
+    # each list replaces its own scope only
+    patched = api.patch(f"/products/{product_id}", {"taxes": [taxes["销项税 9%"].pk]})
+    assert patched.json()["taxes"] == [taxes["销项税 9%"].pk]
+    assert patched.json()["purchase_taxes"] == [input_vat.pk]
     bad = api.patch(f"/products/{product_id}", {"taxes": [999999]})
     assert (bad.status_code, bad.json()["code"]) == (422, "reference.invalid")
-    assert api.get(f"/products/{product_id}").json()["taxes"] == [input_vat.pk]
+    # a purchase tax as a sales default is refused, nothing changes
+    wrong = api.patch(f"/products/{product_id}", {"taxes": [input_vat.pk], "name": "Changed"})
+    assert (wrong.status_code, wrong.json()["code"]) == (422, "tax.scope_mismatch")
+    assert wrong.json()["errors"][0]["field"] == "taxes"
+    after = api.get(f"/products/{product_id}").json()
+    assert (after["name"], after["taxes"]) == ("Tea", [taxes["销项税 9%"].pk])
+
+
+def test_category_taxes_through_the_catalog_api(api, taxes, company):
+    vat9, in9 = taxes["销项税 9%"], taxes["进项税 9%"]
+    made = api.post(
+        "/product-categories", {"name": "Food", "taxes": [vat9.pk], "purchase_taxes": [in9.pk]}
+    )
+    assert made.status_code == 201, made.content
+    assert (made.json()["taxes"], made.json()["purchase_taxes"]) == ([vat9.pk], [in9.pk])
+    listed = api.get("/product-categories").json()["items"][0]
+    assert (listed["taxes"], listed["purchase_taxes"]) == ([vat9.pk], [in9.pk])
+    wrong = api.patch(f"/product-categories/{made.json()['id']}", {"purchase_taxes": [vat9.pk]})
+    assert (wrong.status_code, wrong.json()["code"]) == (422, "tax.scope_mismatch")
+    cleared = api.patch(f"/product-categories/{made.json()['id']}", {"taxes": []})
+    assert (cleared.json()["taxes"], cleared.json()["purchase_taxes"]) == ([], [in9.pk])
+    # a product of the category with no taxes of its own is invoiced with the category's
+    product = api.post("/products", {"sku": "RICE", "name": "Rice", "category": made.json()["id"]})
+    assert product.json()["purchase_taxes"] == []  # its own: none

@@ -159,3 +159,47 @@ def test_invoice_lines_take_category_taxes_and_the_party_rule(chart, taxes, tree
         user=owner,
     )
     assert invoice.tax_amount == D("0.00")
+
+
+def test_party_tax_rules_api(api, chart, taxes, tree, owner):
+    export = Party.objects.create(
+        company=chart, name="Export Ltd", is_customer=True, currency_id="CNY"
+    )
+    vat13, zero = taxes["销项税 13%"], taxes["销项税 0%"]
+    made = api.post(
+        "/party-tax-rules",
+        {"party": export.pk, "mappings": [{"tax": vat13.pk, "replacement": zero.pk}]},
+    )
+    assert made.status_code == 201, made.content
+    body = made.json()
+    assert (body["party"], body["tax_exempt"]) == (export.pk, False)
+    assert body["mappings"] == [{"tax": vat13.pk, "replacement": zero.pk}]
+    assert api.get("/party-tax-rules", {"party": export.pk}).json()["count"] == 1
+
+    # a mapping to a purchase tax is refused, nothing changes
+    wrong = api.patch(
+        f"/party-tax-rules/{body['id']}",
+        {"tax_exempt": True, "mappings": [{"tax": vat13.pk, "replacement": taxes["进项税 0%"].pk}]},
+    )
+    assert (wrong.status_code, wrong.json()["code"]) == (422, "tax.scope_mismatch")
+    assert wrong.json()["errors"][0]["field"] == "mappings.0.replacement"
+    again = api.get(f"/party-tax-rules/{body['id']}").json()
+    assert (again["tax_exempt"], again["mappings"]) == (False, body["mappings"])
+
+    # an invoice for the party through the API takes the mapped tax
+    tea = _product(chart, "TEA", tree["tea"])
+    default_taxes_set(company=chart, target=tea, taxes=[vat13])
+    invoice = api.post(
+        "/invoices",
+        {
+            "kind": "customer_invoice",
+            "party": export.pk,
+            "date": "2026-03-10",
+            "lines": [{"product": tea.pk, "quantity": "2", "unit_price": "100"}],
+        },
+    )
+    assert invoice.status_code == 201, invoice.content
+    assert invoice.json()["lines"][0]["taxes"] == [zero.pk]
+    assert invoice.json()["tax_amount"] == "0.00"
+    assert api.delete(f"/party-tax-rules/{body['id']}").status_code == 204
+    assert not PartyTaxRule.objects.exists()

@@ -17,6 +17,7 @@ from tandem.api.context import (
     paginate,
     require_perm,
 )
+from tandem.core import events
 from tandem.core.errors import ValidationFailed
 from tandem.core.models import Currency
 from tandem.parties.models import Party
@@ -137,6 +138,7 @@ def category_list(
         qs = qs.filter(name__icontains=search)
     if parent is not None:
         qs = qs.filter(parent_id=parent)
+    qs = qs.prefetch_related("default_tax_links__tax")
     page = paginate(qs.order_by("name", "id"), limit=limit, offset=offset)
     paths = queries.category_paths(company)
     for category in page["items"]:
@@ -155,7 +157,11 @@ def category_add(request, payload: ProductCategoryIn):
     require_perm(request, "catalog.add_productcategory")
     data = payload.dict()
     data["parent"] = get_ref(ProductCategory, request, data["parent"], field="parent")
-    return Status(201, services.category_create(company=company_of(request), **data))
+    taxes = {k: data.pop(k) for k in ("taxes", "purchase_taxes")}
+    with transaction.atomic():
+        category = services.category_create(company=company_of(request), **data)
+        _set_taxes(request, category, taxes)
+    return Status(201, category)
 
 
 @router.patch("/product-categories/{category_id}", response=ProductCategoryOut, tags=["products"])
@@ -165,8 +171,12 @@ def category_update(request, category_id: int, payload: ProductCategoryPatch):
     changes = payload.dict(exclude_unset=True)
     if "parent" in changes:
         changes["parent"] = get_ref(ProductCategory, request, changes["parent"], field="parent")
+    taxes = {k: changes.pop(k) for k in ("taxes", "purchase_taxes") if k in changes}
     changes = {k: v for k, v in changes.items() if v is not None or k == "parent"}
-    return services.category_update(category=category, **changes)
+    with transaction.atomic():
+        category = services.category_update(category=category, **changes)
+        _set_taxes(request, category, taxes)
+    return category
 
 
 @router.delete("/product-categories/{category_id}", response={204: None}, tags=["products"])
@@ -197,24 +207,34 @@ class _IdList(Aggregate):
         )
 
 
-def _with_tax_ids(qs):
-    """Products with `tax_ids` ("1,5"): their default taxes, declared by accounting."""
+def _with_taxes(qs):
+    """Products with `sale_tax_ids` and `purchase_tax_ids` ("1,5"): their default taxes,
+    declared by accounting (Tax.products, told apart by the tax's scope)."""
     through = Product.taxes.through
-    ids = (
-        through.objects.filter(product_id=OuterRef("pk"))
-        .order_by()
-        .values("product_id")
-        .annotate(ids=_IdList("tax_id"))
-        .values("ids")
-    )
-    return qs.annotate(tax_ids=Subquery(ids, output_field=CharField()))
+
+    def ids(scope):
+        return Subquery(
+            through.objects.filter(product_id=OuterRef("pk"), tax__scope=scope)
+            .order_by()
+            .values("product_id")
+            .annotate(ids=_IdList("tax_id"))
+            .values("ids"),
+            output_field=CharField(),
+        )
+
+    return qs.annotate(sale_tax_ids=ids("sale"), purchase_tax_ids=ids("purchase"))
 
 
-def _set_taxes(request, product: Product, ids) -> None:
-    if ids is None:
+def _set_taxes(request, target, data: dict) -> None:
+    """Default sales (`taxes`) and purchase taxes of a product or category: accounting keeps
+    them and checks each tax's scope (a hook, so the catalog never imports accounting)."""
+    given = {k: data.pop(k) for k in ("taxes", "purchase_taxes") if k in data}
+    given = {k: v for k, v in given.items() if v is not None}
+    if not given:
         return
     tax_model = Product.taxes.rel.related_model
-    product.taxes.set(get_refs(tax_model, request, ids, field="taxes"))
+    resolved = {k: get_refs(tax_model, request, v, field=k) for k, v in given.items()}
+    events.emit("catalog.default_taxes_set", company=company_of(request), target=target, **resolved)
 
 
 def _product_refs(request, data: dict) -> dict:
@@ -258,7 +278,7 @@ def product_list(
         can_be_purchased=can_be_purchased,
         ordering=ordering,
     )
-    return paginate(_with_tax_ids(qs), limit=limit, offset=offset)
+    return paginate(_with_taxes(qs), limit=limit, offset=offset)
 
 
 @router.get("/products/{product_id}", response=ProductOut, tags=["products"])
@@ -271,7 +291,7 @@ def product_read(request, product_id: int):
 def product_add(request, payload: ProductIn):
     require_perm(request, "catalog.add_product")
     data = _product_refs(request, payload.dict())
-    taxes = data.pop("taxes", None)
+    taxes = {k: data.pop(k) for k in ("taxes", "purchase_taxes")}
     with transaction.atomic():
         product = services.product_create(company=company_of(request), **data)
         _set_taxes(request, product, taxes)
@@ -287,7 +307,7 @@ def product_update(request, product_id: int, payload: ProductPatch):
     changes = {
         k: v for k, v in changes.items() if v is not None or k in ("category", "purchase_uom")
     }
-    taxes = changes.pop("taxes", None)
+    taxes = {k: changes.pop(k) for k in ("taxes", "purchase_taxes") if k in changes}
     with transaction.atomic():
         product = services.product_update(product=product, **_product_refs(request, changes))
         _set_taxes(request, product, taxes)

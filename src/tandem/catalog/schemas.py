@@ -88,6 +88,8 @@ class ProductCategoryOut(Schema):
     parent: int | None = Field(validation_alias="parent_id")
     full_path: str
     valuation: str
+    taxes: list[int]
+    purchase_taxes: list[int]
     created_at: datetime
     updated_at: datetime
 
@@ -96,17 +98,45 @@ class ProductCategoryOut(Schema):
         # Lists set `path_cache` from one query of the tree; a single read walks the parents.
         return getattr(obj, "path_cache", None) or obj.full_path
 
+    @staticmethod
+    def resolve_taxes(obj):
+        return _category_taxes(obj, "sale")
+
+    @staticmethod
+    def resolve_purchase_taxes(obj):
+        return _category_taxes(obj, "purchase")
+
+
+def _category_taxes(category, scope: str) -> list[int]:
+    # accounting's CategoryTax rows (`default_tax_links`), read without importing accounting;
+    # lists prefetch them with their tax
+    return sorted(
+        link.tax_id for link in category.default_tax_links.all() if link.tax.scope == scope
+    )
+
+
+def _product_taxes(product, scope: str) -> list[int]:
+    # accounting's Tax.products (`product.taxes`), read without importing accounting
+    annotated = f"{scope}_tax_ids"
+    if hasattr(product, annotated):  # lists annotate them: NULL when there are none
+        return sorted(int(pk) for pk in (getattr(product, annotated) or "").split(",") if pk)
+    return sorted(tax.pk for tax in product.taxes.all() if tax.scope == scope)
+
 
 class ProductCategoryIn(Schema):
     name: Name
     parent: Id | None = None
     valuation: ValuationName | None = None
+    taxes: list[Id] = Field(default_factory=list, max_length=50)
+    purchase_taxes: list[Id] = Field(default_factory=list, max_length=50)
 
 
 class ProductCategoryPatch(Schema):
     name: Name | None = None
     parent: Id | None = None
     valuation: ValuationName | None = None
+    taxes: list[Id] | None = Field(None, max_length=50)
+    purchase_taxes: list[Id] | None = Field(None, max_length=50)
 
 
 # -- products ------------------------------------------------------------------------------
@@ -133,15 +163,18 @@ class ProductOut(Schema):
     can_be_sold: bool
     can_be_purchased: bool
     taxes: list[int]
+    purchase_taxes: list[int]
     created_at: datetime
     updated_at: datetime
 
     @staticmethod
     def resolve_taxes(obj):
-        # default sales and purchase taxes (accounting's Tax.products, read without importing it)
-        if hasattr(obj, "tax_ids"):  # annotated by the list: NULL when there are none
-            return sorted(int(pk) for pk in (obj.tax_ids or "").split(",") if pk)
-        return sorted(obj.taxes.values_list("pk", flat=True))
+        """Default sales taxes (a product without any takes its category's)."""
+        return _product_taxes(obj, "sale")
+
+    @staticmethod
+    def resolve_purchase_taxes(obj):
+        return _product_taxes(obj, "purchase")
 
 
 class ProductIn(Schema):
@@ -169,6 +202,7 @@ class ProductIn(Schema):
     can_be_sold: bool = True
     can_be_purchased: bool = True
     taxes: list[Id] = Field(default_factory=list, max_length=50)
+    purchase_taxes: list[Id] = Field(default_factory=list, max_length=50)
 
 
 class ProductPatch(Schema):
@@ -205,6 +239,7 @@ class ProductPatch(Schema):
     can_be_sold: bool | None = None
     can_be_purchased: bool | None = None
     taxes: list[Id] | None = Field(None, max_length=50)
+    purchase_taxes: list[Id] | None = Field(None, max_length=50)
 
 
 class PriceQuoteOut(Schema):

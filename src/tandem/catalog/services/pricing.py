@@ -58,17 +58,19 @@ def price_for(
     on_date: date_type | None = None,
     uom: Uom | None = None,
     currency=None,
+    price_list=None,
 ) -> PriceQuote:
     """The price every sales document starts from.
 
-    Price list: the one assigned to `party` (active, valid on the date), else the company's
-    default list in the asked currency (`currency`, else the party's), else the default
-    list in the company currency. Within a list, the item of the product valid on the date
-    with the greatest `min_quantity` not above the quantity (in the product's unit); a list
-    without such an item passes on to the next. Fallback: the product's list price in the
-    company currency. The price is converted into the asked currency with the company's
-    exchange rates and given per `uom` when another unit of the same category is asked.
-    At most six queries, whatever the data.
+    Price list: the document's own (`price_list`, a PriceList or id, when it is active and
+    valid on the date), else the one assigned to `party` (active, valid on the date), else
+    the company's default list in the asked currency (`currency`, else the party's), else
+    the default list in the company currency. Within a list, the item of the product valid
+    on the date with the greatest `min_quantity` not above the quantity (in the product's
+    unit); a list without such an item passes on to the next. Fallback: the product's list
+    price in the company currency. The price is converted into the asked currency with the
+    company's exchange rates and given per `uom` when another unit of the same category is
+    asked. At most six queries, whatever the data.
     """
     company = product.company
     if party is not None and party.company_id != product.company_id:
@@ -91,6 +93,9 @@ def price_for(
 
     lists = PriceList.objects.filter(company_id=company.pk, active=True).filter(_valid_on(on_date))
     wanted = Q(is_default=True, currency_id__in={preferred, company.currency_id})
+    own = getattr(price_list, "pk", price_list)
+    if own is not None:
+        wanted |= Q(pk=own)
     if party is not None:
         through = PriceList.parties.through
         lists = lists.annotate(
@@ -103,6 +108,8 @@ def price_for(
     def rank(row):
         list_id, list_currency, is_default = row[:3]
         assigned = row[3] if len(row) > 3 else False
+        if list_id == own:
+            return (-1, False, list_id)
         if assigned:
             return (0, list_currency != preferred, list_id)
         return (1 if list_currency == preferred else 2, False, list_id)

@@ -15,6 +15,7 @@ from tandem.accounting.services.tax_defaults import default_taxes
 from tandem.accounting.services.taxes import accounting_settings, taxes_compute
 from tandem.catalog.models import Product, Uom
 from tandem.catalog.services.pricing import company_today, price_for
+from tandem.core import events
 from tandem.core.bulk import rows_update
 from tandem.core.errors import Forbidden, InvalidReference, ValidationFailed
 from tandem.core.models import Currency
@@ -186,6 +187,7 @@ def _build_lines(order: SalesOrder, lines: Iterable[Mapping], *, user) -> list:
             on_date=on_date,
             uom=uom,
             currency=order.currency_id,
+            price_list=order.price_list_id,
         )
         floor = quote.unit_price
         price = line.get("unit_price")
@@ -580,6 +582,16 @@ def _confirm_locked(locked: SalesOrder, *, user, override_credit: bool):
 def _confirm(order: SalesOrder, *, user, override_credit: bool):
     locked = lock_order(order)
     hold = _confirm_locked(locked, user=user, override_credit=override_credit)
+    if hold is None:
+        events.publish(
+            "sales_order.confirmed",
+            order_id=locked.pk,
+            company_id=locked.company_id,
+            number=locked.number,
+            party_id=locked.party_id,
+            total=str(locked.total_amount),
+            currency=locked.currency_id,
+        )
     return locked, hold
 
 
