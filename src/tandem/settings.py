@@ -84,8 +84,11 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "tandem.core.middleware.CurrentCompanyMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
-    "tandem.api.idempotency.IdempotencyMiddleware",
+    # the retries wrap the Idempotency-Key layer: each attempt runs in its own transaction
+    # there and a failed one is not stored (see tandem.api.retry)
     "tandem.api.retry.DatabaseRetryMiddleware",
+    "tandem.web.retry.PageRetryMiddleware",
+    "tandem.api.idempotency.IdempotencyMiddleware",
 ]
 
 ROOT_URLCONF = "tandem.urls"
@@ -210,7 +213,16 @@ CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
+# Under pytest tasks run in-process (jobs start on commit: tests capture on_commit callbacks),
+# except in the `celery` leg, which points TANDEM_BROKER_URL at Redis and runs a real worker.
+CELERY_TASK_ALWAYS_EAGER = "pytest" in sys.modules and not CELERY_BROKER_URL.startswith("redis")
+TANDEM_JOB_HEARTBEAT_SECONDS = 10
+TANDEM_JOB_STALE_SECONDS = 120  # a running job whose heartbeat is older is swept
 CELERY_BEAT_SCHEDULE = {
+    "sweep-stale-jobs": {
+        "task": "tandem.core.tasks.sweep_stale_jobs",
+        "schedule": 60.0,
+    },
     "expire-idempotency-keys": {
         "task": "tandem.core.tasks.expire_idempotency_keys",
         "schedule": 3600.0,

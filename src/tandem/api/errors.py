@@ -2,7 +2,7 @@ import logging
 
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import IntegrityError, OperationalError
+from django.db import DatabaseError, IntegrityError, OperationalError
 from django.http import Http404
 from django.http.multipartparser import MultiPartParserError
 from ninja.errors import AuthenticationError, HttpError, ValidationError
@@ -11,6 +11,7 @@ from tandem.core.errors import DomainError
 
 from .parser import BodyNotAnObject
 from .problems import problem_response
+from .retry import is_retryable, mark_retryable, sqlstate_of
 
 logger = logging.getLogger("tandem.api")
 
@@ -18,6 +19,18 @@ logger = logging.getLogger("tandem.api")
 def _field_of(loc) -> str:
     parts = [str(p) for p in loc if p not in ("body", "query", "path", "header", "payload")]
     return ".".join(parts) or "body"
+
+
+def database_conflict_problem():
+    """What a request that kept losing lock races gets: 503, so the client (and its
+    Idempotency-Key) may try again; the detail says nothing of the database's text."""
+    return problem_response(
+        status=503,
+        code="database.conflict",
+        title="Conflicting concurrent changes",
+        detail="Other changes to the same records were being made at the same time; "
+        "retry the request.",
+    )
 
 
 def install(api) -> None:
@@ -123,6 +136,9 @@ def install(api) -> None:
             detail=str(exc) or "The multipart body cannot be parsed",
         )
 
+    # Database errors: the client gets a stable code and a generic detail, never the
+    # database's own text (it names tables, constraints and sometimes values); the log has it.
+
     @api.exception_handler(IntegrityError)
     def integrity_error(request, exc):
         logger.warning("integrity error: %s", exc)
@@ -130,19 +146,28 @@ def install(api) -> None:
             status=409,
             code="conflict.integrity",
             title="Conflicts with existing data",
-            detail=str(exc)[:300],
+            detail="The change conflicts with existing data (a duplicate or a missing reference).",
         )
 
-    @api.exception_handler(OperationalError)
-    def operational_error(request, exc):
-        # Lock timeouts, deadlocks and serialization failures: the client may retry.
-        logger.warning("operational error: %s", exc)
-        return problem_response(
-            status=503,
-            code="database.busy",
-            title="Try again",
-            detail="The database is busy; retry the request.",
-        )
+    @api.exception_handler(DatabaseError)
+    def database_error(request, exc):
+        if is_retryable(exc):
+            # A deadlock, serialization failure or lock timeout: marked so that the retry
+            # middleware runs the request again; after its last attempt the client gets this.
+            logger.warning("database conflict (%s): %s", sqlstate_of(exc), exc)
+            return mark_retryable(database_conflict_problem())
+        if isinstance(exc, OperationalError):  # the connection dropped, the server restarts
+            logger.warning("operational error: %s", exc)
+            response = problem_response(
+                status=503,
+                code="database.unavailable",
+                title="Try again",
+                detail="The database is not available; retry the request shortly.",
+            )
+            response["Retry-After"] = "5"
+            return response
+        logger.exception("database error")
+        return problem_response(status=500, code="server.error", title="Internal error")
 
     @api.exception_handler(Exception)
     def unexpected(request, exc):

@@ -13,6 +13,7 @@ from tandem.sales.api import router as sales_router
 
 from . import errors
 from .auth import SessionAuth, TokenAuth
+from .jobs import router as jobs_router
 from .parser import ObjectBodyParser
 
 api = NinjaAPI(
@@ -36,3 +37,4 @@ api.add_router("/", inventory_router)
 api.add_router("/", purchasing_router)
 api.add_router("/", sales_router)
 api.add_router("/", crm_router)
+api.add_router("/", jobs_router)

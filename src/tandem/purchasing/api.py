@@ -13,11 +13,14 @@ from tandem.api.context import (
     paginate,
     require_perm,
 )
+from tandem.api.jobs import JobOut
 from tandem.catalog.models import Product, Uom
+from tandem.core.jobs import job_start
 from tandem.inventory.models import Location, Warehouse
 from tandem.parties.models import Party
 
 from . import queries, services
+from .jobs import REPLENISHMENT
 from .models import PurchaseOrder, ReorderRule, SupplierPrice
 from .schemas import (
     MAX_ID,
@@ -212,15 +215,29 @@ def replenishment_suggestions(request, warehouse: int | None = ID):
     ]
 
 
-@router.post("/replenishment/run", response=dict)
-def replenishment_run(request, payload: ReplenishmentIn | None = None):
+@router.post("/replenishment/run", response={200: dict, 202: JobOut})
+def replenishment_run(
+    request,
+    payload: ReplenishmentIn | None = None,
+    run_async: bool = Query(False, alias="async"),
+):
     """Create or update the draft POs the reorder rules call for; returns those drafts
-    (`items`, `count`) and every rule's `suggestions` with its reason."""
+    (`items`, `count`) and every rule's `suggestions` with its reason. With `?async=true` the
+    run is a job: 202 with the job (poll `GET /jobs/{id}`; its `result.orders` lists the
+    drafts)."""
     require_perm(request, "purchasing.add_purchaseorder")
     company = company_of(request)
     warehouse = get_ref(
         Warehouse, request, payload.warehouse if payload else None, field="warehouse"
     )
+    if run_async:
+        job = job_start(
+            REPLENISHMENT,
+            company=company,
+            user=request.user,
+            params={"warehouse": warehouse.pk if warehouse else None},
+        )
+        return Status(202, job)
     orders, suggestions = services.replenishment_run(
         company=company, warehouse=warehouse, user=request.user
     )

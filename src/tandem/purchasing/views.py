@@ -9,12 +9,14 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from tandem.accounting.services.taxes import accounting_settings, taxes_compute
 from tandem.core.errors import DomainError
 from tandem.core.exports import export_response
+from tandem.core.jobs import job_for_request, job_start
 from tandem.core.middleware import request_has_perm
 
 from . import queries, services
@@ -28,6 +30,7 @@ from .forms import (
     parse_lines,
     rows_of,
 )
+from .jobs import REPLENISHMENT
 from .models import OrderState, PurchaseOrder, ReorderRule, SupplierPrice
 
 PAGE_SIZE = 50
@@ -509,25 +512,13 @@ def reorder_rule_delete(request, pk):
 @purchasing_view("purchasing.view_reorderrule")
 def replenishment(request):
     suggestions = services.replenishment_suggestions(company=request.company)
-    return _page(request, "purchasing/replenishment.html", {"suggestions": suggestions})
+    job = job_for_request(request, request.GET.get("job"))
+    return _page(request, "purchasing/replenishment.html", {"suggestions": suggestions, "job": job})
 
 
 @require_POST
 @purchasing_view("purchasing.add_purchaseorder")
 def replenishment_run(request):
-    try:
-        orders, _suggestions = services.replenishment_run(
-            company=request.company, user=request.user
-        )
-    except DomainError as error:
-        messages.error(request, error.message)
-    else:
-        if orders:
-            messages.success(
-                request,
-                _("Draft purchase orders made or updated: %(names)s")
-                % {"names": ", ".join(str(o) for o in orders)},
-            )
-        else:
-            messages.success(request, _("Nothing to order."))
-    return redirect("purchasing:replenishment")
+    """Starts the run as a job; the page shows its progress bar and, when done, the drafts."""
+    job = job_start(REPLENISHMENT, company=request.company, user=request.user)
+    return redirect(reverse("purchasing:replenishment") + f"?job={job.pk}")

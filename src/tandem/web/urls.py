@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import settings_views, views
+from . import jobs_views, settings_views, views
 
 app_name = "web"
 urlpatterns = [
@@ -26,6 +26,9 @@ urlpatterns = [
         settings_views.exchange_rate_delete,
         name="exchange_rate_delete",
     ),
+    path("jobs/", jobs_views.job_list, name="jobs"),
+    path("jobs/<int:pk>/progress/", jobs_views.job_progress, name="job_progress"),
+    path("jobs/<int:pk>/cancel/", jobs_views.job_cancel_view, name="job_cancel"),
     path("healthz", views.healthz, name="healthz"),
 ]
 

@@ -254,4 +254,5 @@ class IdempotencyKey(models.Model):
 # Models of the shared machinery live in their own modules of this package (one per concern,
 # so that the outbox, jobs, webhooks and company profile can grow without one long file); each
 # is imported here so that Django and the migrations see it.
+from .jobs import FINISHED_STATES, Job, JobState  # noqa: E402, F401
 from .profile import CompanyBankAccount, CompanyProfile  # noqa: E402, F401
