@@ -58,12 +58,12 @@ def test_order_form_previews_and_saves(web, customer, make_product):
         "lines-0-quantity": "2",
         "lines-0-discount": "0",
     }
-    preview = web.post(reverse("sales:order_create"), {**data, "action": "preview"})
+    # the line editor's live totals: the preview endpoint, by the service that saves
+    preview = web.post(reverse("sales:order_preview"), data)
     assert preview.status_code == 200
-    assert preview.context["preview"]["figures"].total == D("226.00")
+    assert preview.context["figures"]["total"] == D("226.00")
+    assert 'data-testid="total"' in preview.content.decode()
     assert SalesOrder.objects.count() == 0
-    more = web.post(reverse("sales:order_create"), {**data, "action": "add_line"})
-    assert more.context["formset"].total_form_count() == 2
     saved = web.post(reverse("sales:order_create"), {**data, "action": "save"})
     order = SalesOrder.objects.get()
     assert saved.status_code == 302 and saved["Location"].endswith(f"/orders/{order.pk}/")
@@ -87,8 +87,11 @@ def test_form_shows_a_refusal_on_its_line(clerk, customer, make_product):
             "action": "save",
         },
     )
-    assert response.status_code == 200
-    assert "below the price-list price" in response.content.decode()
+    assert response.status_code == 422
+    row = response.context["editor"]["rows"][0]
+    assert row["errors"]["unit_price"] == "Below the price-list price (100)."
+    assert row["unit_price"] == "10"  # what was typed is still there
+    assert "Below the price-list price (100)." in response.content.decode()
     assert SalesOrder.objects.count() == 0
 
 

@@ -3,7 +3,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from tandem.catalog.models import Product
+from tandem.catalog.models import Product, Uom
+from tandem.core.lines import LineEditor, PickerWidget
 from tandem.core.models import Currency, ExchangeRate
 from tandem.parties.models import Party, PaymentTerm
 
@@ -18,8 +19,6 @@ from .models import (
     TaxRounding,
     TaxScope,
 )
-
-NUMBER = "width: 7rem; text-align: right"
 
 
 class TaxForm(forms.Form):
@@ -83,7 +82,9 @@ class InvoiceFilterForm(forms.Form):
 
 
 class InvoiceForm(forms.Form):
-    party = forms.ModelChoiceField(label=_("Party"), queryset=Party.objects.none())
+    party = forms.ModelChoiceField(
+        label=_("Party"), queryset=Party.objects.none(), widget=PickerWidget(kind="party")
+    )
     date = forms.DateField(label=_("Invoice date"), widget=DATE)
     due_date = forms.DateField(
         label=_("Due date"),
@@ -113,6 +114,7 @@ class InvoiceForm(forms.Form):
         parties = parties.filter(is_customer=True) if outbound else parties.filter(is_supplier=True)
         self.fields["party"].queryset = parties.order_by("name")
         self.fields["party"].label = _("Customer") if outbound else _("Supplier")
+        self.fields["party"].widget.params = {"role": "customer" if outbound else "supplier"}
         self.fields["payment_term"].queryset = PaymentTerm.objects.filter(company=company)
         codes = {company.currency_id}
         codes.update(
@@ -122,92 +124,21 @@ class InvoiceForm(forms.Form):
         self.fields["currency"].empty_label = _("Party's currency")
 
 
-class InvoiceLineForm(forms.Form):
-    product = forms.ModelChoiceField(
-        label=_("Product"), queryset=Product.objects.none(), required=False
+def invoice_line_editor(company, scope: str) -> LineEditor:
+    """An invoice's lines: a product or a description, an account (empty: the product's
+    category or the role default), the taxes of the document's scope; each line keeps
+    its link to the order line it was invoiced from."""
+    return LineEditor(
+        scope=scope,
+        products=Product.objects.filter(company=company, active=True),
+        taxes=Tax.objects.filter(company=company, scope=scope, active=True).order_by(
+            "sequence", "name"
+        ),
+        uoms=Uom.objects.filter(company=company, active=True).order_by("name"),
+        accounts=Account.objects.filter(company=company, active=True).order_by("code"),
+        origin=True,
+        product_required=False,
     )
-    description = forms.CharField(label=_("Description"), max_length=500, required=False)
-    account = forms.ModelChoiceField(
-        label=_("Account"), queryset=Account.objects.none(), required=False
-    )
-    quantity = forms.DecimalField(
-        label=_("Quantity"), min_value=0, max_digits=18, decimal_places=4, initial=1
-    )
-    unit_price = forms.DecimalField(
-        label=_("Unit price"), min_value=0, max_digits=20, decimal_places=6, required=False
-    )
-    discount = forms.DecimalField(
-        label=_("Discount (%)"),
-        min_value=0,
-        max_value=100,
-        max_digits=5,
-        decimal_places=2,
-        required=False,
-    )
-    taxes = forms.ModelMultipleChoiceField(
-        label=_("Taxes"), queryset=Tax.objects.none(), required=False
-    )
-
-    def __init__(self, *args, products, accounts, taxes, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["product"].queryset = products
-        self.fields["account"].queryset = accounts
-        self.fields["account"].label_from_instance = account_label
-        self.fields["account"].empty_label = _("Default")
-        self.fields["taxes"].queryset = taxes
-        self.fields["taxes"].widget.attrs["size"] = 2
-        for name in ("quantity", "unit_price", "discount"):
-            self.fields[name].widget.attrs["style"] = NUMBER
-        self.fields["product"].widget.attrs["style"] = "max-width: 12rem"
-        self.fields["account"].widget.attrs["style"] = "max-width: 12rem"
-
-    def line(self) -> dict:
-        data = self.cleaned_data
-        line = {
-            "product": data.get("product"),
-            "description": data.get("description") or "",
-            "account": data.get("account"),
-            "quantity": data.get("quantity"),
-            "discount": data.get("discount") or 0,
-        }
-        if data.get("unit_price") is not None:
-            line["unit_price"] = data["unit_price"]
-        # no tax chosen on a product line: the product's default taxes apply
-        if data.get("taxes") or data.get("product") is None:
-            line["taxes"] = list(data.get("taxes") or [])
-        return line
-
-
-class BaseInvoiceLineFormSet(forms.BaseFormSet):
-    """Invoice lines; rows left empty are skipped."""
-
-    def __init__(self, *args, company, scope: str, **kwargs):
-        self.line_errors: list[str] = []
-        self._products = Product.objects.filter(company=company, active=True).order_by("sku")
-        self._accounts = Account.objects.filter(company=company, active=True).order_by("code")
-        self._taxes = Tax.objects.filter(company=company, scope=scope, active=True)
-        super().__init__(*args, **kwargs)
-
-    def get_form_kwargs(self, index):
-        kwargs = super().get_form_kwargs(index)
-        kwargs.update(products=self._products, accounts=self._accounts, taxes=self._taxes)
-        return kwargs
-
-    @property
-    def row_forms(self) -> list:
-        return [
-            f
-            for f in self.forms
-            if f.has_changed() and not (self.can_delete and self._should_delete_form(f))
-        ]
-
-    def lines(self) -> list[dict]:
-        return [f.line() for f in self.row_forms]
-
-
-InvoiceLineFormSet = forms.formset_factory(
-    InvoiceLineForm, formset=BaseInvoiceLineFormSet, extra=0, can_delete=True, max_num=500
-)
 
 
 class AccountingSettingsForm(forms.Form):

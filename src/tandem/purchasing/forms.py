@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from decimal import Decimal
 
 from django import forms
@@ -10,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from tandem.accounting.models import Tax, TaxScope
 from tandem.catalog.models import Product, Uom
+from tandem.core.lines import LineEditor, PickerWidget
 from tandem.inventory.models import Warehouse
 from tandem.inventory.services.warehouses import warehouse_default
 from tandem.parties.models import Party
@@ -17,11 +17,11 @@ from tandem.parties.models import Party
 from .models import OrderState
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-LINE_KEY = re.compile(r"^lines-([A-Za-z0-9]{1,16})-product$")
-MAX_LINES = 200
 
 
-def add_domain_error(form: forms.Form, error) -> None:
+def add_domain_error(form: forms.Form, error, *, editor=None) -> None:
+    if editor is not None and editor.refuse(error):
+        return
     field = (error.field or "").split(".")[0]
     if field in form.fields:
         form.add_error(field, error.message)
@@ -52,7 +52,11 @@ class OrderFilterForm(CompanyForm):
 
 
 class OrderForm(CompanyForm):
-    supplier = forms.ModelChoiceField(queryset=Party.objects.none(), label=_("Supplier"))
+    supplier = forms.ModelChoiceField(
+        queryset=Party.objects.none(),
+        label=_("Supplier"),
+        widget=PickerWidget(kind="party", params={"role": "supplier"}),
+    )
     warehouse = forms.ModelChoiceField(queryset=Warehouse.objects.none(), label=_("Warehouse"))
     order_date = forms.DateField(label=_("Order date"), widget=DATE)
     expected_date = forms.DateField(label=_("Expected date"), widget=DATE, required=False)
@@ -71,84 +75,16 @@ class OrderForm(CompanyForm):
             self.initial["warehouse"] = warehouse_default(self.company)
 
 
-def line_choices(company) -> dict:
-    return {
-        "products": list(
-            Product.objects.filter(company=company, active=True, can_be_purchased=True)
-            .select_related("purchase_uom")
-            .order_by("sku")
+def line_editor(company) -> LineEditor:
+    """The RFQ's lines: purchasable products, purchase taxes, the company's units."""
+    return LineEditor(
+        scope=TaxScope.PURCHASE,
+        products=Product.objects.filter(company=company, active=True, can_be_purchased=True),
+        taxes=Tax.objects.filter(company=company, scope=TaxScope.PURCHASE, active=True).order_by(
+            "sequence", "name"
         ),
-        "uoms": list(Uom.objects.filter(company=company, active=True).order_by("name")),
-        "taxes": list(
-            Tax.objects.filter(company=company, scope=TaxScope.PURCHASE, active=True).order_by(
-                "sequence", "name"
-            )
-        ),
-    }
-
-
-def parse_lines(data, company) -> tuple[list[dict], list[dict], list[str]]:
-    """Lines posted as `lines-<key>-<field>`: service input, rows to re-render, errors."""
-    keys = []
-    for name in data:
-        match = LINE_KEY.match(name)
-        if match and match.group(1) not in keys:
-            keys.append(match.group(1))
-    keys = keys[:MAX_LINES]
-    wanted = [data.get(f"lines-{k}-product", "") for k in keys]
-    products = {
-        str(p.pk): p
-        for p in Product.objects.filter(company=company, pk__in=[v for v in wanted if v.isdigit()])
-    }
-    uoms = {str(u.pk): u for u in Uom.objects.filter(company=company)}
-    taxes = {str(t.pk): t for t in Tax.objects.filter(company=company, scope=TaxScope.PURCHASE)}
-    lines, rows, errors = [], [], []
-    for key in keys:
-        row = {
-            "key": key,
-            "product": data.get(f"lines-{key}-product", ""),
-            "description": data.get(f"lines-{key}-description", ""),
-            "quantity": data.get(f"lines-{key}-quantity", ""),
-            "uom": data.get(f"lines-{key}-uom", ""),
-            "unit_price": data.get(f"lines-{key}-unit_price", ""),
-            "discount": data.get(f"lines-{key}-discount", ""),
-            "taxes": data.getlist(f"lines-{key}-taxes") if hasattr(data, "getlist") else [],
-        }
-        rows.append(row)
-        if not row["product"]:
-            continue  # an empty row added and left blank
-        product = products.get(row["product"])
-        if product is None:
-            errors.append(str(_("Choose a product on every line.")))
-            continue
-        line = {
-            "product": product,
-            "description": row["description"],
-            "quantity": row["quantity"] or "0",
-            "uom": uoms.get(row["uom"]),
-            "discount": row["discount"] or "0",
-            "taxes": [taxes[t] for t in row["taxes"] if t in taxes],
-        }
-        if row["unit_price"] != "":
-            line["unit_price"] = row["unit_price"]
-        lines.append(line)
-    return lines, rows, errors
-
-
-def rows_of(order) -> list[dict]:
-    return [
-        {
-            "key": str(line.pk),
-            "product": str(line.product_id),
-            "description": line.description,
-            "quantity": f"{line.quantity.normalize():f}",
-            "uom": str(line.uom_id),
-            "unit_price": f"{line.unit_price.normalize():f}",
-            "discount": f"{line.discount.normalize():f}",
-            "taxes": [str(t.pk) for t in line.taxes.all()],
-        }
-        for line in order.lines.all()
-    ]
+        uoms=Uom.objects.filter(company=company, active=True).order_by("name"),
+    )
 
 
 class SupplierPriceForm(CompanyForm):

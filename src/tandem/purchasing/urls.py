@@ -7,7 +7,6 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("orders/", views.order_list, name="order_list"),
     path("orders/new/", views.order_create, name="order_create"),
-    path("orders/line/", views.order_line_row, name="order_line_row"),
     path("orders/totals/", views.order_totals, name="order_totals"),
     path("orders/<int:pk>/", views.order_detail, name="order_detail"),
     path("orders/<int:pk>/edit/", views.order_edit, name="order_edit"),

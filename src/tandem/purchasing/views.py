@@ -1,6 +1,5 @@
 """Purchasing pages (thin: forms parse, services decide, queries read)."""
 
-import secrets
 from functools import wraps
 
 from django.contrib import messages
@@ -13,10 +12,10 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from tandem.accounting.services.taxes import accounting_settings, taxes_compute
 from tandem.core.errors import DomainError
 from tandem.core.exports import export_response
 from tandem.core.jobs import job_for_request, job_start
+from tandem.core.lines import LineEditor, figures_context
 from tandem.core.middleware import request_has_perm
 
 from . import queries, services
@@ -26,12 +25,11 @@ from .forms import (
     ReorderRuleForm,
     SupplierPriceForm,
     add_domain_error,
-    line_choices,
-    parse_lines,
-    rows_of,
+    line_editor,
 )
 from .jobs import REPLENISHMENT
 from .models import OrderState, PurchaseOrder, ReorderRule, SupplierPrice
+from .services.preview import purchase_order_preview
 
 PAGE_SIZE = 50
 MODELS = ("purchaseorder", "supplierprice", "reorderrule")
@@ -150,54 +148,41 @@ def order_list(request):
     return _page(request, "purchasing/order_list.html", context)
 
 
-def _form_context(request, form, rows, order=None, line_errors=()):
-    return {
-        "form": form,
-        "rows": rows,
-        "order": order,
-        "line_errors": line_errors,
-        "choices": line_choices(request.company),
-        "totals": _totals(request, rows, form.data.get("currency") if form.is_bound else None),
-    }
+def _editor_context(editor: LineEditor) -> dict:
+    return editor.context(
+        preview_url=reverse("purchasing:order_totals"),
+        party_field="supplier",
+        date_field="order_date",
+    )
 
 
-def _totals(request, rows, currency=None) -> dict:
-    """Live totals of the lines on the form, by the same rules the services use."""
-    company = request.company
-    lines, _rows, _errors = _parse_rows(request, rows)
-    try:
-        result = taxes_compute(
-            [
-                {
-                    "quantity": line.get("quantity") or 0,
-                    "unit_price": line.get("unit_price")
-                    or getattr(line["product"], "cost_price", 0),
-                    "discount": line.get("discount") or 0,
-                    "taxes": line.get("taxes") or [],
-                }
-                for line in lines
-            ],
-            currency=currency or company.currency_id,
-            rounding=accounting_settings(company).tax_rounding,
-        )
-    except Exception:  # half-typed numbers: no totals until they parse
+def _figures(request, form, editor) -> dict:
+    """The RFQ's figures by the service code that saves it (nothing written)."""
+    if not (form.is_valid() and editor.valid and editor.lines):
         return {}
-    return {"untaxed": result.untaxed, "tax": result.tax, "total": result.total}
+    data = form.cleaned_data
+    try:
+        computed, result = purchase_order_preview(
+            company=request.company,
+            supplier=data["supplier"],
+            order_date=data.get("order_date"),
+            lines=editor.lines,
+        )
+    except DomainError as error:
+        add_domain_error(form, error, editor=editor)
+        return {}
+    editor.show(computed)
+    return figures_context(result, data["supplier"].currency_id or request.company.currency_id)
 
 
-def _parse_rows(request, rows):
-    from django.http import QueryDict
-
-    data = QueryDict(mutable=True)
-    for row in rows:
-        for name, value in row.items():
-            if name == "key":
-                continue
-            if name == "taxes":
-                data.setlist(f"lines-{row['key']}-taxes", value)
-            else:
-                data[f"lines-{row['key']}-{name}"] = value
-    return parse_lines(data, request.company)
+def _form_page(request, form, editor, order, status=200):
+    context = {
+        "form": form,
+        "editor": _editor_context(editor),
+        "figures": _figures(request, form, editor) if form.is_bound else {},
+        "order": order,
+    }
+    return _page(request, "purchasing/order_form.html", context, status=status)
 
 
 def _order_form_page(request, order):
@@ -205,11 +190,12 @@ def _order_form_page(request, order):
     if order is not None and not order.is_editable:
         messages.error(request, _("Only requests for quotation can be edited."))
         return redirect("purchasing:order_detail", order.pk)
+    editor = line_editor(company)
     if request.method == "POST":
         form = OrderForm(request.POST, company=company)
-        lines, rows, line_errors = parse_lines(request.POST, company)
-        if form.is_valid() and not line_errors:
-            data = {**form.cleaned_data, "lines": lines}
+        editor.parse(request.POST)
+        if form.is_valid() and editor.valid:
+            data = {**form.cleaned_data, "lines": editor.lines}
             try:
                 if order is None:
                     order = services.purchase_order_create(
@@ -218,39 +204,47 @@ def _order_form_page(request, order):
                 else:
                     services.purchase_order_update(order=order, **data)
             except DomainError as error:
-                add_domain_error(form, error)
-                if (error.field or "").startswith("lines"):
-                    line_errors = [error.message]
+                add_domain_error(form, error, editor=editor)
             else:
                 messages.success(
                     request, _("Request for quotation %(name)s saved.") % {"name": str(order)}
                 )
                 return redirect("purchasing:order_detail", order.pk)
-        return _page(
-            request,
-            "purchasing/order_form.html",
-            _form_context(request, form, rows, order, line_errors),
-            status=422,
-        )
+        return _form_page(request, form, editor, order, status=422)
     if order is None:
         from tandem.accounting.services import company_today
 
         form = OrderForm(company=company, initial={"order_date": company_today(company)})
-        rows = [{"key": secrets.token_hex(4), "taxes": []}]
-    else:
-        form = OrderForm(
-            company=company,
-            initial={
-                "supplier": order.supplier_id,
-                "warehouse": order.warehouse_id,
-                "order_date": order.order_date,
-                "expected_date": order.expected_date,
-                "reference": order.reference,
-                "notes": order.notes,
-            },
-        )
-        rows = rows_of(order)
-    return _page(request, "purchasing/order_form.html", _form_context(request, form, rows, order))
+        editor.blank()
+        return _form_page(request, form, editor, None)
+    initial = {
+        "supplier": order.supplier_id,
+        "warehouse": order.warehouse_id,
+        "order_date": order.order_date,
+        "expected_date": order.expected_date,
+        "reference": order.reference,
+        "notes": order.notes,
+    }
+    form = OrderForm(company=company, initial=initial)
+    editor.load(order.lines.select_related("product").prefetch_related("taxes"))
+    context = {
+        "form": form,
+        "editor": _editor_context(editor),
+        "figures": _saved_figures(order),
+        "order": order,
+    }
+    return _page(request, "purchasing/order_form.html", context)
+
+
+def _saved_figures(order) -> dict:
+    """The stored totals of the order being edited (the preview takes over on a change)."""
+    return {
+        "untaxed": order.untaxed_amount,
+        "tax": order.tax_amount,
+        "total": order.total_amount,
+        "taxes": [],
+        "currency": order.currency_id,
+    }
 
 
 @purchasing_view("purchasing.add_purchaseorder")
@@ -263,28 +257,18 @@ def order_edit(request, pk):
     return _order_form_page(request, _get(PurchaseOrder, request, pk))
 
 
-@purchasing_view("purchasing.view_purchaseorder")
-def order_line_row(request):
-    """HTMX: one empty line for the order form."""
-    return render(
-        request,
-        "purchasing/_order_line.html",
-        {
-            "row": {"key": secrets.token_hex(4), "taxes": []},
-            "choices": line_choices(request.company),
-        },
-    )
-
-
 @require_POST
 @purchasing_view("purchasing.view_purchaseorder")
 def order_totals(request):
-    """HTMX: the totals of the lines as typed so far."""
-    _lines, rows, _errors = parse_lines(request.POST, request.company)
+    """HTMX: the live totals of the RFQ being typed, each line's amount and any refused
+    cell, by purchase_order_preview (the code that saves)."""
+    form = OrderForm(request.POST, company=request.company)
+    editor = line_editor(request.company).parse(request.POST)
+    figures = _figures(request, form, editor)
     return render(
         request,
-        "purchasing/_order_totals.html",
-        {"totals": _totals(request, rows, None)},
+        "web/_line_totals.html",
+        {"figures": figures, "editor": _editor_context(editor), "oob": True},
     )
 
 

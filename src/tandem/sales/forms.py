@@ -3,8 +3,10 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from tandem.catalog.models import Product
+from tandem.accounting.models import Tax, TaxScope
+from tandem.catalog.models import PriceList, Product, Uom
 from tandem.core.errors import DomainError
+from tandem.core.lines import LineEditor, PickerWidget
 from tandem.parties.models import Party
 
 from .models import ExceptionKind, ExceptionState, InvoicePolicy, OrderState, Stage
@@ -12,24 +14,27 @@ from .models import ExceptionKind, ExceptionState, InvoicePolicy, OrderState, St
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
-def add_domain_error(form, error: DomainError, *, formset=None) -> None:
-    """Show a refusal next to the field it names (lines.N.field: row N), else on top."""
+def add_domain_error(form, error: DomainError, *, editor=None) -> None:
+    """Show a refusal beside the cell (lines.N.field) or the field it names, else on top."""
+    if editor is not None and editor.refuse(error):
+        return
     field = error.field or next((e.get("field") for e in error.errors if e.get("field")), None)
-    parts = (field or "").split(".")
-    if formset is not None and parts[0] == "lines" and len(parts) == 3 and parts[1].isdigit():
-        rows = [f for f in formset.forms if f.has_changed() and not _deleted(f)]
-        index = int(parts[1])
-        if index < len(rows) and parts[2] in rows[index].fields:
-            rows[index].add_error(parts[2], error.message)
-            return
     if field in form.fields:
         form.add_error(field, error.message)
     else:
         form.add_error(None, error.message)
 
 
-def _deleted(form) -> bool:
-    return bool(form.cleaned_data.get("DELETE")) if hasattr(form, "cleaned_data") else False
+def line_editor(company) -> LineEditor:
+    """The quotation's lines: sellable products, sales taxes, the company's units."""
+    return LineEditor(
+        scope=TaxScope.SALE,
+        products=Product.objects.filter(company=company, active=True, can_be_sold=True),
+        taxes=Tax.objects.filter(company=company, scope=TaxScope.SALE, active=True).order_by(
+            "sequence", "name"
+        ),
+        uoms=Uom.objects.filter(company=company, active=True).order_by("name"),
+    )
 
 
 class OrderFilterForm(forms.Form):
@@ -45,7 +50,17 @@ class OrderFilterForm(forms.Form):
 
 
 class OrderForm(forms.Form):
-    party = forms.ModelChoiceField(queryset=Party.objects.none(), label=_("Customer"))
+    party = forms.ModelChoiceField(
+        queryset=Party.objects.none(),
+        label=_("Customer"),
+        widget=PickerWidget(kind="party", params={"role": "customer"}),
+    )
+    price_list = forms.ModelChoiceField(
+        queryset=PriceList.objects.none(),
+        required=False,
+        label=_("Price list"),
+        empty_label=_("The customer's or the default"),
+    )
     order_date = forms.DateField(required=False, widget=DATE, label=_("Order date"))
     commitment_date = forms.DateField(required=False, widget=DATE, label=_("Delivery date"))
     channel = forms.CharField(required=False, max_length=30, label=_("Channel"))
@@ -64,27 +79,9 @@ class OrderForm(forms.Form):
     def __init__(self, *args, company=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["party"].queryset = Party.objects.filter(company=company, active=True)
-
-
-class OrderLineForm(forms.Form):
-    product = forms.ModelChoiceField(queryset=Product.objects.none(), label=_("Product"))
-    description = forms.CharField(required=False, max_length=500, label=_("Description"))
-    quantity = forms.DecimalField(max_digits=18, decimal_places=4, initial=1, label=_("Quantity"))
-    unit_price = forms.DecimalField(
-        required=False, max_digits=20, decimal_places=6, label=_("Unit price")
-    )
-    discount = forms.DecimalField(
-        required=False, max_digits=5, decimal_places=2, initial=0, label=_("Discount (%)")
-    )
-
-    def __init__(self, *args, company=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["product"].queryset = Product.objects.filter(
-            company=company, active=True, can_be_sold=True
-        ).order_by("sku")
-
-
-LineFormSet = forms.formset_factory(OrderLineForm, extra=1, can_delete=True, max_num=500)
+        self.fields["price_list"].queryset = PriceList.objects.filter(
+            company=company, active=True
+        ).order_by("name")
 
 
 class ExceptionFilterForm(forms.Form):

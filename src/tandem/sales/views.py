@@ -6,25 +6,27 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import HttpResponse
+from django.http import HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from tandem.core.errors import DomainError
 from tandem.core.exports import export_response
+from tandem.core.lines import LineEditor, figures_context
 from tandem.core.middleware import request_has_perm
 
 from . import services
 from .forms import (
     CalendarForm,
     ExceptionFilterForm,
-    LineFormSet,
     OrderFilterForm,
     OrderForm,
     ResolveForm,
     SlaPolicyForm,
     add_domain_error,
+    line_editor,
 )
 from .models import (
     STAGE_ORDER,
@@ -197,39 +199,71 @@ def order_detail(request, pk):
     return _page(request, "sales/order_detail.html", context)
 
 
-def _line_rows(formset) -> list[dict]:
-    rows = []
-    for form in formset.forms:
-        if not form.has_changed() or form.cleaned_data.get("DELETE"):
-            continue
-        data = form.cleaned_data
-        row = {"product": data["product"], "quantity": data["quantity"]}
-        for name in ("description", "unit_price", "discount"):
-            if data.get(name) not in (None, ""):
-                row[name] = data[name]
-        rows.append(row)
-    return rows
-
-
 def _header(form) -> dict:
     data = dict(form.cleaned_data)
     party = data.pop("party")
     if not data.get("order_date"):
         data.pop("order_date", None)
+    if data.get("price_list") is None:
+        data.pop("price_list", None)  # the service picks the customer's or the default
     return {"party": party, **data}
+
+
+def _editor_context(editor: LineEditor) -> dict:
+    return editor.context(
+        preview_url=reverse("sales:order_preview"),
+        party_field="party",
+        date_field="order_date",
+        price_list_field="price_list",
+    )
+
+
+def _figures(request, form, editor) -> dict:
+    """The quotation's figures by the service that saves it (nothing written)."""
+    if not (form.is_valid() and editor.valid and editor.lines):
+        return {}
+    header = _header(form)
+    try:
+        computed, figures = services.orders.sales_order_preview(
+            company=request.company, user=request.user, lines=editor.lines, **header
+        )
+    except DomainError as error:
+        add_domain_error(form, error, editor=editor)
+        return {}
+    editor.show(computed)
+    return figures_context(figures, computed[0].order.currency_id if computed else "")
 
 
 def _order_form(request, order=None):
     company = request.company
+    editor = line_editor(company)
+    status = 200
     if request.method == "POST":
         form = OrderForm(request.POST, company=company)
-        formset = LineFormSet(request.POST, prefix="lines", form_kwargs={"company": company})
+        editor.parse(request.POST)
+        if form.is_valid() and editor.valid:
+            try:
+                if order is None:
+                    order = services.sales_order_create(
+                        company=company, user=request.user, lines=editor.lines, **_header(form)
+                    )
+                else:
+                    services.sales_order_update(
+                        order=order, user=request.user, lines=editor.lines, **_header(form)
+                    )
+            except DomainError as error:
+                add_domain_error(form, error, editor=editor)
+            else:
+                messages.success(request, _("Quotation saved."))
+                return redirect("sales:order_detail", order.pk)
+        status = 422
+        figures = _figures(request, form, editor) if editor.valid else {}
     else:
         initial = {}
-        line_initial = []
         if order is not None:
             initial = {
                 "party": order.party_id,
+                "price_list": order.price_list_id,
                 "order_date": order.order_date,
                 "commitment_date": order.commitment_date,
                 "channel": order.channel,
@@ -237,55 +271,54 @@ def _order_form(request, order=None):
                 "language": order.language,
                 "note": order.note,
             }
-            line_initial = [
-                {
-                    "product": li.product_id,
-                    "description": li.description,
-                    "quantity": li.quantity,
-                    "unit_price": li.unit_price,
-                    "discount": li.discount,
-                }
-                for li in order.lines.order_by("sequence", "pk")
-            ]
-        elif request.GET.get("party"):
-            initial = {"party": request.GET["party"]}
+            editor.load(
+                order.lines.select_related("product")
+                .prefetch_related("taxes")
+                .order_by("sequence", "pk")
+            )
+        else:
+            editor.blank()
+            if request.GET.get("party"):
+                initial = {"party": request.GET["party"]}
         form = OrderForm(initial=initial, company=company)
-        formset = LineFormSet(
-            initial=line_initial, prefix="lines", form_kwargs={"company": company}
-        )
-    preview = None
-    if request.method == "POST" and form.is_valid() and formset.is_valid():
-        header = _header(form)
-        lines = _line_rows(formset)
-        wants = request.POST.get("action", "save")
-        try:
-            if wants == "save":
-                if order is None:
-                    order = services.sales_order_create(
-                        company=company, user=request.user, lines=lines, **header
-                    )
-                else:
-                    services.sales_order_update(
-                        order=order, user=request.user, lines=lines, **header
-                    )
-                messages.success(request, _("Quotation saved."))
-                return redirect("sales:order_detail", order.pk)
-            if lines:
-                computed, figures = services.orders.sales_order_preview(
-                    company=company, user=request.user, lines=lines, **header
-                )
-                preview = {"lines": computed, "figures": figures}
-        except DomainError as error:
-            add_domain_error(form, error, formset=formset)
-        if wants == "add_line":
-            data = request.POST.copy()
-            data["lines-TOTAL_FORMS"] = str(int(data.get("lines-TOTAL_FORMS", 1)) + 1)
-            formset = LineFormSet(data, prefix="lines", form_kwargs={"company": company})
-            formset.is_valid()
-    context = {"form": form, "formset": formset, "order": order, "preview": preview}
-    if request.htmx:
-        return _page(request, "sales/_order_form.html", context)
-    return _page(request, "sales/order_form.html", context)
+        figures = {}
+        if order is not None:
+            bound = OrderForm({**initial, "party": order.party_id}, company=company)
+            figures = _figures(request, bound, editor.parse(_posted(editor)))
+    context = {
+        "form": form,
+        "editor": _editor_context(editor),
+        "figures": figures,
+        "order": order,
+    }
+    return _page(request, "sales/order_form.html", context, status=status)
+
+
+def _posted(editor: LineEditor) -> QueryDict:
+    """The loaded rows as the page would post them (to preview a saved quotation)."""
+    data = QueryDict(mutable=True)
+    for row in editor.rows:
+        for name in ("product", "description", "quantity", "uom", "unit_price", "discount"):
+            data[f"lines-{row['key']}-{name}"] = row[name]
+        data[f"lines-{row['key']}-taxes_set"] = "1"
+        data.setlist(f"lines-{row['key']}-taxes", row["taxes"])
+    return data
+
+
+@require_POST
+@sales_view("sales.view_salesorder")
+def order_preview(request):
+    """HTMX: the live totals of the quotation being typed, with each line's amount and any
+    refused cell, computed by sales_order_preview (the code that saves)."""
+    company = request.company
+    form = OrderForm(request.POST, company=company)
+    editor = line_editor(company).parse(request.POST)
+    figures = _figures(request, form, editor)
+    return render(
+        request,
+        "web/_line_totals.html",
+        {"figures": figures, "editor": _editor_context(editor), "oob": True},
+    )
 
 
 @sales_view("sales.add_salesorder")

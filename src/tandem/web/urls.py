@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import jobs_views, settings_views, views
+from . import jobs_views, lines, settings_views, views
 
 app_name = "web"
 urlpatterns = [
@@ -29,6 +29,9 @@ urlpatterns = [
     path("jobs/", jobs_views.job_list, name="jobs"),
     path("jobs/<int:pk>/progress/", jobs_views.job_progress, name="job_progress"),
     path("jobs/<int:pk>/cancel/", jobs_views.job_cancel_view, name="job_cancel"),
+    path("pick/products/", lines.pick_products, name="pick_products"),
+    path("pick/parties/", lines.pick_party, name="pick_party"),
+    path("pick/line-defaults/", lines.line_defaults, name="line_defaults"),
     path("healthz", views.healthz, name="healthz"),
 ]
 

@@ -5,7 +5,7 @@ from django.db import transaction
 from django.db.models import Prefetch
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
-from django.urls import path
+from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 from tandem.core import panels
 from tandem.core.errors import DomainError
 from tandem.core.exports import export_response
+from tandem.core.lines import LineEditor, figures_context
 from tandem.core.middleware import request_has_perm
 
 from ..forms import add_domain_error
@@ -20,15 +21,15 @@ from ..forms_invoices import (
     AccountingSettingsForm,
     InvoiceFilterForm,
     InvoiceForm,
-    InvoiceLineFormSet,
     TaxForm,
+    invoice_line_editor,
 )
 from ..models import Invoice, InvoiceKind, InvoiceLine, InvoiceState, InvoiceTax, Tax
 from ..queries.taxes import invoices_filtered
 from ..services import company_today
 from ..services import invoices as invoice_services
 from ..services import taxes as tax_services
-from ..services.taxes import taxes_compute
+from ..services.invoice_preview import invoice_preview
 from .ledger import PAGE_SIZE, _page, accounting_view
 
 KINDS = {
@@ -197,24 +198,39 @@ def invoice_list(request, kind_slug):
 # -- invoice form --------------------------------------------------------------------------
 
 
-def _preview(invoice_currency, lines, company, *, scope: str):
-    """Live totals of the lines being edited (nothing is saved)."""
-    rows = []
-    for line in lines:
-        product = line.get("product")
-        price = line.get("unit_price")
-        if price is None and product is not None:
-            price = product.list_price if scope == "sale" else product.cost_price
-        rows.append(
-            {
-                "quantity": line.get("quantity") or 0,
-                "unit_price": price or 0,
-                "discount": line.get("discount") or 0,
-                "taxes": line.get("taxes") or [],
-            }
+def _editor_context(editor: LineEditor, kind: str) -> dict:
+    return editor.context(
+        preview_url=reverse("accounting:invoice_preview", args=[SLUGS[kind]]),
+        party_field="party",
+        date_field="date",
+        currency_field="currency",
+    )
+
+
+def _refuse(form, editor, error: DomainError) -> None:
+    if not editor.refuse(error):
+        add_domain_error(form, error)
+
+
+def _figures(request, kind: str, form, editor) -> dict:
+    """The document's figures by the service code that saves it (nothing written)."""
+    if not (form.is_valid() and editor.valid and editor.lines):
+        return {}
+    data = form.cleaned_data
+    try:
+        computed, result = invoice_preview(
+            company=request.company,
+            kind=kind,
+            party=data["party"],
+            currency=data["currency"].code if data.get("currency") else None,
+            lines=editor.lines,
         )
-    rounding = tax_services.accounting_settings(company).tax_rounding
-    return taxes_compute(rows, currency=invoice_currency, rounding=rounding)
+    except DomainError as error:
+        _refuse(form, editor, error)
+        return {}
+    editor.show(computed)
+    currency = computed[0].invoice.currency_id if computed else ""
+    return figures_context(result, currency)
 
 
 def _invoice_form_page(request, kind: str, invoice: Invoice | None):
@@ -224,32 +240,22 @@ def _invoice_form_page(request, kind: str, invoice: Invoice | None):
         return redirect("accounting:invoice_detail", pk=invoice.pk)
     scope = invoice_services.scope_of(kind)
     outbound = scope == "sale"
+    editor = invoice_line_editor(company, scope)
     status = 200
-    preview = None
+    figures = {}
     if request.method == "POST":
-        data = request.POST.copy()
-        adding = "add_line" in data
-        recompute = "recompute" in data
-        if adding:
-            total = data.get("lines-TOTAL_FORMS", "0")
-            data["lines-TOTAL_FORMS"] = str(min(int(total) if total.isdigit() else 0, 499) + 1)
-        form = InvoiceForm(data, company=company, outbound=outbound)
-        formset = InvoiceLineFormSet(data, prefix="lines", company=company, scope=scope)
-        valid = form.is_valid() and formset.is_valid()
-        if valid and (adding or recompute):
-            currency = form.cleaned_data.get("currency")
-            code = currency.code if currency else form.cleaned_data["party"].currency_id
-            preview = _preview(code, formset.lines(), company, scope=scope)
-        elif valid:
-            result = _invoice_save(request, kind, invoice, form, formset)
+        form = InvoiceForm(request.POST, company=company, outbound=outbound)
+        editor.parse(request.POST)
+        if form.is_valid() and editor.valid:
+            result = _invoice_save(request, kind, invoice, form, editor)
             if result is not None:
                 return result
-        if not (adding or recompute):
-            status = 422
+        status = 422
+        figures = _figures(request, kind, form, editor) if editor.valid else {}
     else:
         if invoice is None:
             initial = {"date": company_today(company)}
-            lines = [{}]
+            editor.blank()
         else:
             initial = {
                 "party": invoice.party_id,
@@ -261,35 +267,35 @@ def _invoice_form_page(request, kind: str, invoice: Invoice | None):
                 "reference": invoice.reference,
                 "narration": invoice.narration,
             }
-            lines = [
-                {
-                    "product": line.product_id,
-                    "description": line.description,
-                    "account": line.account_id,
-                    "quantity": line.quantity.normalize(),
-                    "unit_price": line.unit_price.normalize(),
-                    "discount": line.discount or None,
-                    "taxes": [t.pk for t in line.taxes.all()],
-                }
-                for line in invoice.lines.prefetch_related("taxes").order_by("sequence", "id")
-            ]
+            editor.load(
+                invoice.lines.select_related("product")
+                .prefetch_related("taxes")
+                .order_by("sequence", "id")
+            )
+            figures = {
+                "untaxed": invoice.untaxed_amount,
+                "tax": invoice.tax_amount,
+                "total": invoice.total_amount,
+                "taxes": [
+                    {"label": t.tax.label or t.tax.name, "base": t.base, "amount": t.amount}
+                    for t in invoice.tax_lines.select_related("tax").order_by("id")
+                ],
+                "currency": invoice.currency_id,
+            }
         form = InvoiceForm(initial=initial, company=company, outbound=outbound)
-        formset = InvoiceLineFormSet(initial=lines, prefix="lines", company=company, scope=scope)
     context = {
         "form": form,
-        "formset": formset,
+        "editor": _editor_context(editor, kind),
+        "figures": figures,
         "invoice": invoice,
         "kind": kind,
         "kind_slug": SLUGS[kind],
         "title": KIND_TITLES[kind],
-        "preview": preview,
     }
-    if request.htmx and request.method == "POST" and status == 200:
-        return _render(request, "accounting/invoice_form.html", context)
     return _render(request, "accounting/invoice_form.html", context, status=status)
 
 
-def _invoice_save(request, kind, invoice, form, formset):
+def _invoice_save(request, kind, invoice, form, editor):
     data = dict(form.cleaned_data)
     post_now = "save_post" in request.POST
     fields = {
@@ -301,7 +307,7 @@ def _invoice_save(request, kind, invoice, form, formset):
         "language": data.get("language") or "",
         "reference": data.get("reference") or "",
         "narration": data.get("narration") or "",
-        "lines": formset.lines(),
+        "lines": editor.lines,
     }
     try:
         with transaction.atomic():
@@ -316,13 +322,30 @@ def _invoice_save(request, kind, invoice, form, formset):
             if post_now:
                 invoice = invoice_services.invoice_post(invoice=invoice, user=request.user)
     except DomainError as error:
-        add_domain_error(form, error, formset=formset)
+        _refuse(form, editor, error)
         return None
     if post_now:
         messages.success(request, _("%(number)s posted.") % {"number": invoice.number})
     else:
         messages.success(request, _("Draft saved."))
     return redirect("accounting:invoice_detail", pk=invoice.pk)
+
+
+@require_POST
+@accounting_view("accounting.view_invoice")
+def invoice_preview_view(request, kind_slug):
+    """HTMX: the live totals of the document being typed, each line's amount and any
+    refused cell, by invoice_preview (the code that saves)."""
+    kind = _kind(kind_slug)
+    scope = invoice_services.scope_of(kind)
+    form = InvoiceForm(request.POST, company=request.company, outbound=scope == "sale")
+    editor = invoice_line_editor(request.company, scope).parse(request.POST)
+    figures = _figures(request, kind, form, editor)
+    return _render(
+        request,
+        "web/_line_totals.html",
+        {"figures": figures, "editor": _editor_context(editor, kind), "oob": True},
+    )
 
 
 @accounting_view("accounting.add_invoice")
@@ -475,6 +498,7 @@ urlpatterns = [
     path("taxes/<int:pk>/edit/", tax_edit, name="tax_edit"),
     path("documents/<slug:kind_slug>/", invoice_list, name="invoice_list"),
     path("documents/<slug:kind_slug>/new/", invoice_create, name="invoice_create"),
+    path("documents/<slug:kind_slug>/preview/", invoice_preview_view, name="invoice_preview"),
     path("invoices/<int:pk>/", invoice_detail, name="invoice_detail"),
     path("invoices/<int:pk>/edit/", invoice_edit, name="invoice_edit"),
     path("invoices/<int:pk>/post/", invoice_post, name="invoice_post"),
