@@ -223,6 +223,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "tandem.core.tasks.sweep_stale_jobs",
         "schedule": 60.0,
     },
+    "deliver-events": {
+        "task": "tandem.core.tasks.deliver_events",
+        "schedule": 30.0,
+    },
+    "dispatch-webhooks": {
+        "task": "tandem.core.tasks.dispatch_webhooks",
+        "schedule": 15.0,
+    },
     "expire-idempotency-keys": {
         "task": "tandem.core.tasks.expire_idempotency_keys",
         "schedule": 3600.0,
@@ -245,6 +253,11 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 IDEMPOTENCY_KEY_TTL_HOURS = 24
+# Webhook endpoints on loopback, link-local, private or reserved addresses (and plain http)
+# are refused unless the operator allows them, e.g. for an on-premise receiver.
+WEBHOOKS_ALLOW_PRIVATE = _truthy(os.environ.get("TANDEM_WEBHOOKS_ALLOW_PRIVATE"))
+# check-integrity reports an outbox event still pending after this many minutes
+OUTBOX_STALE_MINUTES = int(os.environ.get("TANDEM_OUTBOX_STALE_MINUTES", "60"))
 
 LOGGING = {
     "version": 1,

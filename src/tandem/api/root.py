@@ -5,6 +5,7 @@ from ninja import NinjaAPI
 from tandem.accounting.api import router as accounting_router
 from tandem.catalog.api import router as catalog_router
 from tandem.core.api import router as core_router
+from tandem.core.api_webhooks import router as webhooks_router
 from tandem.crm.api import router as crm_router
 from tandem.inventory.api import router as inventory_router
 from tandem.parties.api import router as parties_router
@@ -30,6 +31,7 @@ api = NinjaAPI(
 errors.install(api)
 
 api.add_router("/", core_router)
+api.add_router("/", webhooks_router)
 api.add_router("/", parties_router)
 api.add_router("/", catalog_router)
 api.add_router("/", accounting_router)

@@ -18,6 +18,9 @@ class CoreConfig(AppConfig):
     verbose_name = "Core"
 
     def ready(self):
-        from . import checks  # noqa: F401  (registers the core invariants)
+        from . import checks, events, webhooks  # noqa: F401  (checks registers the invariants)
+
+        # webhooks are one more consumer of the outbox
+        events.add_sink(webhooks.fan_out)
 
         post_migrate.connect(_seed_reference_data, dispatch_uid="tandem.core.seed")

@@ -1,22 +1,68 @@
-"""In-process domain events, dispatched only after the publishing transaction commits.
+"""Durable domain events: an outbox row written in the publishing transaction.
 
-Lower apps publish (``invoice.paid``, ``stock.low``); higher apps subscribe in their
-AppConfig.ready. Handlers get the payload as keyword arguments.
+Lower apps publish (``invoice.posted``, ``stock.transfer_done``); higher apps subscribe in
+their AppConfig.ready. Handlers get the payload as keyword arguments, as JSON would give it
+back (a Decimal arrives as a string, a date as ISO text).
+
+Delivery keeps the latency the apps rely on: right after the publishing transaction
+commits, the event is delivered in-process, each subscriber in its own transaction, and
+each success leaves a receipt committed with the subscriber's work. What failed is retried
+by `deliver_due` (the beat task `tandem.core.tasks.deliver_events`) with backoff, only for
+the subscribers without a receipt, and after `MAX_ATTEMPTS` the event is dead, which
+`tandem check-integrity` reports. Subscribers must be idempotent: a worker that dies after a
+subscriber's commit but before the event is marked delivered makes the next run skip it
+thanks to the receipt, but a subscriber with effects outside the database may run twice.
 """
 
+from __future__ import annotations
+
+import json
 import logging
 from collections import defaultdict
 from collections.abc import Callable
+from datetime import timedelta
+from functools import partial
 
-from django.db import transaction
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
 
 logger = logging.getLogger(__name__)
 _subscribers: dict[str, list[Callable]] = defaultdict(list)
+# sinks get every event's outbox row (the webhook fan-out): idempotent by construction, they
+# run on every attempt without a receipt, which saves two writes per event
+_sinks: list[Callable] = []
+
+MAX_ATTEMPTS = 8
+# wait after the n-th failed attempt; the beat task runs every 30 s
+RETRY_DELAYS = (
+    timedelta(seconds=10),
+    timedelta(minutes=1),
+    timedelta(minutes=5),
+    timedelta(minutes=30),
+    timedelta(hours=2),
+    timedelta(hours=6),
+    timedelta(hours=12),
+)
+# a fresh event belongs to its in-process delivery for this long before the retry task may
+# take it (a process killed between commit and delivery leaves it to the task)
+FRESH_GRACE = timedelta(seconds=60)
+# how long a claimed event is left to the worker that claimed it; a worker killed
+# mid-delivery leaves it to the next run after this
+LEASE = timedelta(minutes=10)
 
 
 def subscribe(event: str, handler: Callable) -> None:
+    """Run `handler(event=..., **payload)` for `event` ("*" for every event)."""
     if handler not in _subscribers[event]:
         _subscribers[event].append(handler)
+
+
+def add_sink(sink: Callable) -> None:
+    """Run `sink(outbox_event)` for every event, on every attempt (it must be idempotent)."""
+    if sink not in _sinks:
+        _sinks.append(sink)
 
 
 def unsubscribe(event: str, handler: Callable) -> None:
@@ -24,17 +70,125 @@ def unsubscribe(event: str, handler: Callable) -> None:
         _subscribers[event].remove(handler)
 
 
-def _dispatch(event: str, payload: dict) -> None:
-    for handler in list(_subscribers[event]) + list(_subscribers["*"]):
-        try:
-            handler(event=event, **payload)
-        except Exception:  # one failing subscriber must not stop the others
-            logger.exception("subscriber %r failed on %s", handler, event)
+def subscriber_name(handler: Callable) -> str:
+    return f"{handler.__module__}.{handler.__qualname__}"
+
+
+def subscribers_of(event: str) -> list[Callable]:
+    return list(_subscribers[event]) + [
+        h for h in _subscribers["*"] if h not in _subscribers[event]
+    ]
+
+
+def json_safe(payload: dict) -> dict:
+    """The payload as the outbox stores it (TypeError for what JSON cannot carry)."""
+    return json.loads(json.dumps(payload, cls=DjangoJSONEncoder))
 
 
 def publish(event: str, **payload) -> None:
-    """Queue `event` for dispatch on commit; dropped if the transaction rolls back."""
-    transaction.on_commit(lambda: _dispatch(event, dict(payload)))
+    """Write `event` to the outbox in the current transaction; deliver it once it commits.
+
+    A rolled-back transaction takes the outbox row with it, so nothing is delivered.
+    """
+    from .models.events import OutboxEvent
+
+    data = json_safe(payload)
+    company_id = data.get("company_id")
+    row = OutboxEvent.objects.create(
+        name=event,
+        company_id=company_id if isinstance(company_id, int) else None,
+        payload=data,
+        next_attempt_at=timezone.now() + FRESH_GRACE,
+    )
+    transaction.on_commit(partial(_deliver_fresh, row))
+
+
+def _deliver_fresh(row) -> None:
+    try:
+        deliver(row, fresh=True)
+    except Exception:  # the commit stands; the retry task takes the event over
+        logger.exception("in-process delivery of %s failed", row.uid)
+
+
+def deliver(event, *, fresh: bool = False) -> bool:
+    """Run the subscribers of `event` that have no receipt yet; True when all succeeded.
+
+    `fresh`: the first, in-process attempt, which knows there are no receipts yet.
+    """
+    from .models.events import EventState, OutboxEvent, OutboxReceipt
+
+    done = set() if fresh else set(event.receipts.values_list("subscriber", flat=True))
+    errors = []
+    for handler in subscribers_of(event.name):
+        name = subscriber_name(handler)
+        if name in done:
+            continue
+        try:
+            with transaction.atomic():
+                try:
+                    with transaction.atomic():
+                        OutboxReceipt.objects.create(event=event, subscriber=name)
+                except IntegrityError:
+                    continue  # another run got there first and committed its work
+                handler(event=event.name, **dict(event.payload))
+        except Exception as exc:  # one failing subscriber must not stop the others
+            logger.exception("subscriber %s failed on %s %s", name, event.name, event.uid)
+            errors.append(f"{name}: {type(exc).__name__}: {exc}"[:1000])
+    for sink in list(_sinks):
+        try:
+            with transaction.atomic():
+                sink(event)
+        except Exception as exc:
+            name = subscriber_name(sink)
+            logger.exception("sink %s failed on %s %s", name, event.name, event.uid)
+            errors.append(f"{name}: {type(exc).__name__}: {exc}"[:1000])
+    now = timezone.now()
+    attempts = event.attempts + 1 if fresh else event.attempts
+    if not errors:
+        fields = {"state": EventState.DELIVERED, "delivered_at": now, "last_error": ""}
+    elif attempts >= MAX_ATTEMPTS:
+        fields = {"state": EventState.DEAD, "last_error": "\n".join(errors)}
+    else:
+        delay = RETRY_DELAYS[min(attempts, len(RETRY_DELAYS)) - 1]
+        fields = {"next_attempt_at": now + delay, "last_error": "\n".join(errors)}
+    OutboxEvent.objects.filter(pk=event.pk).update(attempts=attempts, **fields)
+    for key, value in {"attempts": attempts, **fields}.items():
+        setattr(event, key, value)
+    return not errors
+
+
+def deliver_due(*, now=None, limit: int = 500) -> int:
+    """Retry the pending events whose time has come; returns how many were attempted.
+
+    Each event is claimed by moving its next attempt a lease ahead (compare-and-set), so
+    two workers never run it at once, and one killed mid-delivery leaves it for later.
+    """
+    from .models.events import EventState, OutboxEvent
+
+    now = now or timezone.now()
+    # a worker killed on every try (the lease ran out each time) must not loop for ever
+    OutboxEvent.objects.filter(
+        state=EventState.PENDING, attempts__gte=MAX_ATTEMPTS, next_attempt_at__lte=now
+    ).update(state=EventState.DEAD, last_error=F("last_error"))
+    due = list(
+        OutboxEvent.objects.filter(state=EventState.PENDING, next_attempt_at__lte=now)
+        .order_by("next_attempt_at", "pk")
+        .values_list("pk", "next_attempt_at")[:limit]
+    )
+    attempted = 0
+    for pk, when in due:
+        claimed = OutboxEvent.objects.filter(
+            pk=pk, state=EventState.PENDING, next_attempt_at=when
+        ).update(next_attempt_at=now + LEASE, attempts=F("attempts") + 1)
+        if not claimed:
+            continue
+        event = OutboxEvent.objects.get(pk=pk)
+        attempted += 1
+        try:
+            deliver(event)
+        except Exception:  # e.g. the database went away; the lease brings it back
+            logger.exception("retrying %s failed", event.uid)
+    return attempted
 
 
 # Hooks: synchronous reactions that must commit or roll back with the change itself

@@ -48,3 +48,41 @@ def run_all() -> Report:
 
 def registered() -> list[str]:
     return [name for name, _ in _checks]
+
+
+# -- the outbox ----------------------------------------------------------------------------
+# Registered here rather than in an app's checks module: the outbox is core machinery and
+# these two checks hold for every app that publishes.
+
+
+@register("outbox: no dead events")
+def outbox_no_dead_events():
+    from .models.events import EventState, OutboxEvent
+
+    dead = OutboxEvent.objects.filter(state=EventState.DEAD).order_by("pk")
+    for uid, name, attempts, error in dead.values_list("uid", "name", "attempts", "last_error")[
+        :200
+    ]:
+        first_line = (error or "").splitlines()[0] if error else ""
+        yield f"{name} {uid}: dead after {attempts} attempts ({first_line})"
+
+
+@register("outbox: no event pending for long")
+def outbox_no_stale_pending():
+    from datetime import timedelta
+
+    from django.conf import settings
+    from django.utils import timezone
+
+    from .models.events import EventState, OutboxEvent
+
+    minutes = getattr(settings, "OUTBOX_STALE_MINUTES", 60)
+    cutoff = timezone.now() - timedelta(minutes=minutes)
+    stale = OutboxEvent.objects.filter(state=EventState.PENDING, created_at__lt=cutoff)
+    for uid, name, attempts, created in stale.order_by("pk").values_list(
+        "uid", "name", "attempts", "created_at"
+    )[:200]:
+        yield (
+            f"{name} {uid}: pending since {created:%Y-%m-%d %H:%M} UTC "
+            f"after {attempts} attempts (over {minutes} min)"
+        )

@@ -25,9 +25,13 @@ BUSINESS_APPS = [
 ALL = {"*": "grant", **{app: "full" for app in BUSINESS_APPS + ["core"]}}
 VIEW_ALL = {app: "view" for app in BUSINESS_APPS}
 
+# Admin-level permissions beyond the model ones, named so that a narrower role never gets
+# them by accident (ALL grants them through "*" too).
+ADMIN_ONLY = {"core.manage_webhooks": "grant"}
+
 ROLES: dict[str, tuple] = {
-    "owner": (_("Owner"), ALL),
-    "admin": (_("Admin"), ALL),
+    "owner": (_("Owner"), {**ALL, **ADMIN_ONLY}),
+    "admin": (_("Admin"), {**ALL, **ADMIN_ONLY}),
     "sales": (_("Sales"), {**VIEW_ALL, "parties": "full", "crm": "full", "sales": "full"}),
     "marketing": (_("Marketing"), {**VIEW_ALL, "parties": "full", "marketing": "full"}),
     "service": (_("Service"), {**VIEW_ALL, "parties": "full", "service": "full"}),

@@ -71,7 +71,7 @@ def roles_sync(*, using: str = "default") -> None:
         action = codename.split("_", 1)[0]
         if action in ACTIONS and codename == f"{action}_{model}":
             permissions.append((perm_id, app_label, model, action))
-        elif app_label in BUSINESS_APPS:
+        elif app_label in BUSINESS_APPS or app_label == "core":  # core: manage_webhooks
             special.append((perm_id, app_label, codename))
     for code, (label, grants) in ROLES.items():
         role, _ = Role.objects.using(using).get_or_create(code=code, defaults={"name": str(label)})

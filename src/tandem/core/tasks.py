@@ -22,3 +22,29 @@ def sweep_stale_jobs() -> dict:
     from .jobs import jobs_sweep_stale
 
     return jobs_sweep_stale()
+
+
+@shared_task(name="tandem.core.tasks.deliver_events")
+def deliver_events() -> int:
+    """Retry the outbox events whose subscribers failed (beat, every 30 s)."""
+    from .events import deliver_due
+
+    return deliver_due()
+
+
+@shared_task(name="tandem.core.tasks.deliver_webhook", acks_late=True)
+def deliver_webhook(delivery_id: int) -> str | None:
+    """One attempt of one webhook delivery (a no-op unless it is due and unclaimed)."""
+    from .webhooks import delivery_attempt
+
+    return delivery_attempt(delivery_id)
+
+
+@shared_task(name="tandem.core.tasks.dispatch_webhooks")
+def dispatch_webhooks() -> int:
+    """Queue the webhook deliveries whose retry is due or whose worker died (beat)."""
+    from .webhooks import deliveries_due, enqueue
+
+    due = deliveries_due()
+    enqueue(due)
+    return len(due)

@@ -50,6 +50,8 @@ def settings_page(request):
             "members": members,
             "company_form": company_form,
             "can_add_member": company is not None and request_has_perm(request, "core.add_user"),
+            "can_integrate": company is not None
+            and request_has_perm(request, "core.manage_webhooks"),
             "history": history_rows(company) if company is not None else [],
         },
     )

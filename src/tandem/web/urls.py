@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import jobs_views, lines, settings_views, views
+from . import integrations_views, jobs_views, lines, settings_views, views
 
 app_name = "web"
 urlpatterns = [
@@ -21,6 +21,27 @@ urlpatterns = [
         "settings/members/<int:user_id>/remove/", settings_views.member_remove, name="member_remove"
     ),
     path("settings/exchange-rates/", settings_views.exchange_rates, name="exchange_rates"),
+    path("settings/integrations/", integrations_views.integrations, name="integrations"),
+    path(
+        "settings/integrations/<int:endpoint_id>/",
+        integrations_views.integration_detail,
+        name="integration_detail",
+    ),
+    path(
+        "settings/integrations/<int:endpoint_id>/toggle/",
+        integrations_views.integration_toggle,
+        name="integration_toggle",
+    ),
+    path(
+        "settings/integrations/<int:endpoint_id>/delete/",
+        integrations_views.integration_delete,
+        name="integration_delete",
+    ),
+    path(
+        "settings/integrations/deliveries/<int:delivery_id>/replay/",
+        integrations_views.delivery_replay,
+        name="webhook_delivery_replay",
+    ),
     path(
         "settings/exchange-rates/<int:rate_id>/delete/",
         settings_views.exchange_rate_delete,

@@ -256,3 +256,5 @@ class IdempotencyKey(models.Model):
 # is imported here so that Django and the migrations see it.
 from .jobs import FINISHED_STATES, Job, JobState  # noqa: E402, F401
 from .profile import CompanyBankAccount, CompanyProfile  # noqa: E402, F401
+from .events import EventState, OutboxEvent, OutboxReceipt  # noqa: E402, F401
+from .webhooks import DeliveryState, WebhookDelivery, WebhookEndpoint  # noqa: E402, F401
