@@ -26,6 +26,7 @@ from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.module_loading import autodiscover_modules
+from django.utils.translation import gettext_lazy as _
 
 from .errors import Conflict, DomainError, ValidationFailed
 from .models import FINISHED_STATES, Job, JobState
@@ -343,6 +344,22 @@ def jobs_sweep_stale(*, stale_after: float | None = None) -> dict[str, int]:
             job.save(update_fields=["state", "finished_at", "errors"])
             counts["failed"] += 1
     return counts
+
+
+# -- a probe kind ------------------------------------------------------------------------
+
+
+@job_kind("core.probe", label=_("Worker check"))
+def probe(ctx, steps: int = 5, pause: float = 0.2) -> dict:
+    """Counts `steps` with a pause between: shows that a worker picks jobs up and reports
+    progress (the Celery test leg runs it; an operator may too, through job_start)."""
+    steps = max(1, min(int(steps), 100))
+    pause = max(0.0, min(float(pause), 1.0))
+    ctx.set_total(steps)
+    for _step in range(steps):
+        time.sleep(pause)
+        ctx.step()
+    return {"steps": steps}
 
 
 # -- reads -------------------------------------------------------------------------------
