@@ -1,17 +1,19 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
+from tandem.core.admin import CompanyScopedAdmin, CompanyScopedInline
+
 from .models import PriceList, PriceListItem, Product, ProductCategory, Uom, UomCategory
 
 
-class UomInline(admin.TabularInline):
+class UomInline(CompanyScopedInline, admin.TabularInline):
     model = Uom
     extra = 0
     fields = ["name", "symbol", "ratio", "decimal_places", "is_reference", "active"]
 
 
 @admin.register(UomCategory)
-class UomCategoryAdmin(admin.ModelAdmin):
+class UomCategoryAdmin(CompanyScopedAdmin):
     list_display = ["name", "kind", "company"]
     list_filter = ["company", "kind"]
     search_fields = ["name"]
@@ -19,7 +21,7 @@ class UomCategoryAdmin(admin.ModelAdmin):
 
 
 @admin.register(Uom)
-class UomAdmin(admin.ModelAdmin):
+class UomAdmin(CompanyScopedAdmin):
     list_display = [
         "name",
         "symbol",
@@ -35,7 +37,7 @@ class UomAdmin(admin.ModelAdmin):
 
 
 @admin.register(ProductCategory)
-class ProductCategoryAdmin(admin.ModelAdmin):
+class ProductCategoryAdmin(CompanyScopedAdmin):
     list_display = ["full_path", "valuation", "company"]
     list_filter = ["company", "valuation"]
     search_fields = ["name"]
@@ -43,7 +45,7 @@ class ProductCategoryAdmin(admin.ModelAdmin):
 
 
 @admin.register(Product)
-class ProductAdmin(SimpleHistoryAdmin):
+class ProductAdmin(CompanyScopedAdmin, SimpleHistoryAdmin):
     list_display = ["sku", "name", "type", "category", "uom", "list_price", "active", "company"]
     list_filter = ["company", "type", "active", "tracking", "valuation"]
     search_fields = ["sku", "name", "barcode"]
@@ -51,15 +53,15 @@ class ProductAdmin(SimpleHistoryAdmin):
     raw_id_fields = ["category"]
 
 
-class PriceListItemInline(admin.TabularInline):
+class PriceListItemInline(CompanyScopedInline, admin.TabularInline):
     model = PriceListItem
     extra = 0
     raw_id_fields = ["product"]
-    fields = ["product", "min_quantity", "unit_price", "valid_from", "valid_to", "company"]
+    fields = ["product", "min_quantity", "unit_price", "valid_from", "valid_to"]
 
 
 @admin.register(PriceList)
-class PriceListAdmin(SimpleHistoryAdmin):
+class PriceListAdmin(CompanyScopedAdmin, SimpleHistoryAdmin):
     list_display = ["name", "currency", "is_default", "active", "valid_from", "valid_to", "company"]
     list_filter = ["company", "currency", "active", "is_default"]
     search_fields = ["name"]

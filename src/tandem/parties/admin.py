@@ -1,16 +1,18 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
+from tandem.core.admin import CompanyScopedAdmin, CompanyScopedInline
+
 from .models import Address, Contact, Party, PaymentTerm, Tag
 
 
-class ContactInline(admin.TabularInline):
+class ContactInline(CompanyScopedInline, admin.TabularInline):
     model = Contact
     extra = 0
     fields = ("name", "job_title", "email", "phone", "mobile", "is_primary")
 
 
-class AddressInline(admin.StackedInline):
+class AddressInline(CompanyScopedInline, admin.StackedInline):
     model = Address
     extra = 0
     fields = (
@@ -23,7 +25,7 @@ class AddressInline(admin.StackedInline):
 
 
 @admin.register(Party)
-class PartyAdmin(SimpleHistoryAdmin):
+class PartyAdmin(CompanyScopedAdmin, SimpleHistoryAdmin):
     list_display = ("name", "company", "kind", "is_customer", "is_supplier", "country", "active")
     list_filter = ("company", "kind", "is_customer", "is_supplier", "active", "country")
     search_fields = ("name", "email", "tax_id", "phone")
@@ -35,14 +37,14 @@ class PartyAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Tag)
-class TagAdmin(admin.ModelAdmin):
+class TagAdmin(CompanyScopedAdmin):
     list_display = ("name", "company", "color")
     list_filter = ("company",)
     search_fields = ("name",)
 
 
 @admin.register(PaymentTerm)
-class PaymentTermAdmin(admin.ModelAdmin):
+class PaymentTermAdmin(CompanyScopedAdmin):
     list_display = ("name", "company", "due_days")
     list_filter = ("company",)
     search_fields = ("name",)
