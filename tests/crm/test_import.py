@@ -85,7 +85,9 @@ def test_the_cli_dry_run_and_import(company, rep, tmp_path, capsys):
     assert "dry run: 2 rows, 2 valid, 0 refused, 0 created" in capsys.readouterr().out
 
 
-def test_the_import_page_previews_then_commits(company, rep, web):
+def test_the_import_page_previews_then_commits(
+    company, rep, web, django_capture_on_commit_callbacks
+):
     upload = io.BytesIO(GOOD.encode())
     upload.name = "leads.csv"
 
@@ -94,7 +96,11 @@ def test_the_import_page_previews_then_commits(company, rep, web):
     assert 'data-testid="import-commit"' in preview.content.decode()
     assert Lead.objects.count() == 0
 
-    done = web.post("/crm/leads/import/", {"commit": "1"})
+    with django_capture_on_commit_callbacks(execute=True):  # the commit is a job
+        done = web.post("/crm/leads/import/", {"commit": "1"})
 
     assert done.status_code == 302
     assert Lead.objects.count() == 2
+    page = web.get(done["Location"]).content.decode()
+    assert 'data-state="done"' in page  # the job's progress partial, finished
+    assert 'href="/crm/leads/"' in page

@@ -4,13 +4,16 @@ import base64
 
 from django.contrib import messages
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from tandem.core.errors import DomainError
+from tandem.core.jobs import job_for_request, job_start
 
 from .. import services
 from ..forms import ImportForm
+from ..jobs import LEAD_IMPORT
 from ._common import crm_view
 
 SESSION_KEY = "crm_lead_import"
@@ -28,19 +31,14 @@ def lead_import(request):
         if kept is None:
             messages.error(request, _("Upload the file again."))
             return redirect("crm:lead_import")
-        report = services.lead_import(
+        # the commit runs as a job: this page shows its progress bar, then the result
+        job = job_start(
+            LEAD_IMPORT,
             company=request.company,
-            name=kept["name"],
-            content=base64.b64decode(kept["content"]),
-            dry_run=False,
             user=request.user,
+            params={"name": kept["name"], "content": kept["content"]},
         )
-        if report.ok:
-            messages.success(
-                request, _("%(count)d leads were imported.") % {"count": report.created}
-            )
-            return redirect("crm:lead_list")
-        messages.error(request, _("Nothing was imported: some rows are refused."))
+        return redirect(reverse("crm:lead_import") + f"?job={job.pk}")
     elif request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         content = upload.read()
@@ -59,5 +57,10 @@ def lead_import(request):
     return render(
         request,
         "crm/lead_import.html",
-        {"form": form, "report": report.as_dict() if report else None, "ok": report and report.ok},
+        {
+            "form": form,
+            "report": report.as_dict() if report else None,
+            "ok": report and report.ok,
+            "job": job_for_request(request, request.GET.get("job")),
+        },
     )
