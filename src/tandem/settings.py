@@ -231,6 +231,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "tandem.core.tasks.dispatch_webhooks",
         "schedule": 15.0,
     },
+    "prune-events": {
+        "task": "tandem.core.tasks.prune_events",
+        "schedule": 86400.0,
+    },
     "expire-idempotency-keys": {
         "task": "tandem.core.tasks.expire_idempotency_keys",
         "schedule": 3600.0,
@@ -258,6 +262,8 @@ IDEMPOTENCY_KEY_TTL_HOURS = 24
 WEBHOOKS_ALLOW_PRIVATE = _truthy(os.environ.get("TANDEM_WEBHOOKS_ALLOW_PRIVATE"))
 # check-integrity reports an outbox event still pending after this many minutes
 OUTBOX_STALE_MINUTES = int(os.environ.get("TANDEM_OUTBOX_STALE_MINUTES", "60"))
+# delivered outbox events (and their webhook delivery log) are kept this long
+OUTBOX_KEEP_DAYS = int(os.environ.get("TANDEM_OUTBOX_KEEP_DAYS", "30"))
 
 LOGGING = {
     "version": 1,

@@ -219,3 +219,16 @@ def test_a_subscriber_whose_receipt_exists_is_not_run_again(db, subscribed, comm
 
     row.refresh_from_db()
     assert (row.state, got) == ("delivered", [])
+
+
+def test_delivered_events_past_the_retention_are_pruned_dead_ones_stay(db):
+    old = timezone.now() - timedelta(days=31)
+    delivered = OutboxEvent.objects.create(name="a.b", state="delivered", created_at=old)
+    dead = OutboxEvent.objects.create(name="a.b", state="dead", created_at=old)
+    fresh = OutboxEvent.objects.create(name="a.b", state="delivered")
+    OutboxReceipt.objects.create(event=delivered, subscriber="x")
+
+    from tandem.core.tasks import prune_events
+
+    assert prune_events.apply().get() == 2  # the event and its receipt
+    assert set(OutboxEvent.objects.values_list("pk", flat=True)) == {dead.pk, fresh.pk}

@@ -405,3 +405,14 @@ def test_every_published_event_is_in_the_catalogue(api):
     assert invoice["schema"]["type"] == "object"
     assert set(invoice["schema"]["required"]) == set(invoice["example"])
     assert invoice["example"]["total"] == "1130.00"
+
+
+def test_only_the_start_of_a_huge_answer_is_read(
+    company, hook, receiver, django_capture_on_commit_callbacks
+):
+    receiver.reply = b"x" * 5_000_000
+
+    publish(company, django_capture_on_commit_callbacks)
+
+    delivery = WebhookDelivery.objects.get()
+    assert (delivery.state, delivery.response_excerpt) == ("delivered", "x" * webhooks.EXCERPT)

@@ -191,6 +191,21 @@ def deliver_due(*, now=None, limit: int = 500) -> int:
     return attempted
 
 
+def events_prune(*, older_than_days: int | None = None) -> int:
+    """Delete delivered events older than the retention (and their receipts and webhook
+    deliveries); dead and pending ones stay for check-integrity and the retry task."""
+    from django.conf import settings
+
+    from .models.events import EventState, OutboxEvent
+
+    days = older_than_days or getattr(settings, "OUTBOX_KEEP_DAYS", 30)
+    cutoff = timezone.now() - timedelta(days=days)
+    deleted, _ = OutboxEvent.objects.filter(
+        state=EventState.DELIVERED, created_at__lt=cutoff
+    ).delete()
+    return deleted
+
+
 # Hooks: synchronous reactions that must commit or roll back with the change itself
 # (e.g. seeding a new company's units of measure). Use `publish` for everything else.
 _hooks: dict[str, list[Callable]] = defaultdict(list)

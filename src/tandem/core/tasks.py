@@ -48,3 +48,11 @@ def dispatch_webhooks() -> int:
     due = deliveries_due()
     enqueue(due)
     return len(due)
+
+
+@shared_task(name="tandem.core.tasks.prune_events")
+def prune_events() -> int:
+    """Drop delivered outbox events past the retention (beat, daily)."""
+    from .events import events_prune
+
+    return events_prune()

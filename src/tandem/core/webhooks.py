@@ -290,8 +290,17 @@ def _post(endpoint: WebhookEndpoint, headers: dict, body: bytes):
         headers = {**headers, "host": parts.netloc.rsplit("@", 1)[-1]}
         url = url.copy_with(host=addresses[0])
     timeout = httpx.Timeout(TIMEOUT, connect=CONNECT_TIMEOUT)
-    with httpx.Client(timeout=timeout, follow_redirects=False, trust_env=False) as client:
-        return client.post(url, content=body, headers=headers, extensions=extensions)
+    with (
+        httpx.Client(timeout=timeout, follow_redirects=False, trust_env=False) as client,
+        client.stream("POST", url, content=body, headers=headers, extensions=extensions) as answer,
+    ):
+        # only the start of the answer is kept: a receiver cannot make us read a huge body
+        read = b""
+        for chunk in answer.iter_bytes():
+            read += chunk
+            if len(read) >= EXCERPT * 4:
+                break
+        return answer.status_code, read.decode("utf-8", "replace")[:EXCERPT]
 
 
 def delivery_attempt(delivery_id: int, *, now=None) -> str | None:
@@ -309,16 +318,15 @@ def delivery_attempt(delivery_id: int, *, now=None) -> str | None:
         body = message_body(event)
         headers = signed_headers(endpoint.secret, event.uid, int(now.timestamp()), body)
         try:
-            response = _post(endpoint, headers, body)
+            status, excerpt = _post(endpoint, headers, body)
         except ValidationFailed as exc:
             fields.update(last_error=f"refused: {exc.message}"[:1000], status_code=None)
         except Exception as exc:  # timeouts, refused connections, TLS errors
             fields.update(last_error=f"{type(exc).__name__}: {exc}"[:1000], status_code=None)
         else:
-            status = response.status_code
             fields.update(
                 status_code=status,
-                response_excerpt=response.text[:EXCERPT],
+                response_excerpt=excerpt,
                 last_error="" if 200 <= status < 300 else f"HTTP {status}",
             )
         if status is not None and 200 <= status < 300:
