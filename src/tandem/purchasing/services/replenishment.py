@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from tandem.accounting.services import company_today
+from tandem.core.models import Company
 from tandem.core.money import quantize_quantity
 from tandem.inventory.models import Warehouse
 
@@ -126,6 +127,10 @@ def replenishment_run(
     rule's suggestion with its reason.
     """
     check_company(company, warehouse, field="warehouse")
+    # One run per company at a time: two runs at once (the scheduled job and a click) each
+    # found no draft and each made one. The company row is the per-company lock other
+    # services take too; it is taken first, before anything is read.
+    Company.objects.select_for_update().filter(pk=company.pk).values_list("pk").first()
     today = company_today(company)
     suggestions = replenishment_suggestions(company=company, warehouse=warehouse)
     wanted = [s for s in suggestions if s.status == "order"]
@@ -233,8 +238,6 @@ def _update_draft(order: PurchaseOrder, items: list[Suggestion], today: datetime
 
 def replenishment_run_all() -> dict[str, int]:
     """Every company's run (the scheduled job): company code -> drafts made or changed."""
-    from tandem.core.models import Company
-
     result = {}
     for company in Company.objects.filter(
         pk__in=ReorderRule.objects.filter(active=True).values("company_id")
