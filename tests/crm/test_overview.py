@@ -93,8 +93,6 @@ def customer_book(company, books, make_party):
             due_date=due,
             currency_id=currency,
             rate=D(rate),
-            state=state,
-            number=f"INV/{next(numbers)}" if state == "posted" else "",
             untaxed_amount=D(untaxed),
             tax_amount=D(tax),
             total_amount=total,
@@ -115,6 +113,12 @@ def customer_book(company, books, make_party):
             tax_amount=D(tax),
             total_amount=total,
         )
+        # lines go on while it is a draft: a posted invoice takes no new line
+        if state != "draft":
+            Invoice.objects.filter(pk=doc.pk).update(
+                state=state, number=f"INV/{next(numbers)}" if state == "posted" else ""
+            )
+            doc.refresh_from_db()
         return doc
 
     def pay(doc, on, amount):

@@ -16,6 +16,17 @@ from simple_history.models import HistoricalRecords
 
 from tandem.core.models import CompanyScoped
 
+from ..errors import InvoiceNotDraft, PaymentNotDraft
+from .immutability import (
+    INVOICE_MUTABLE,
+    PAYMENT_MUTABLE,
+    AllocationGuard,
+    AllocationQuerySet,
+    InvoiceLineGuard,
+    InvoiceLineQuerySet,
+    PostedDocumentGuard,
+    PostedDocumentQuerySet,
+)
 from .ledger import MONEY, ZERO, Account, Entry, Journal
 
 RATE = {"max_digits": 18, "decimal_places": 8}
@@ -180,8 +191,14 @@ class PaymentStateOfInvoice(models.TextChoices):
     PAID = "paid", _("Paid")
 
 
-class Invoice(CompanyScoped):
-    """A customer invoice or credit note, a vendor bill or credit note."""
+class Invoice(PostedDocumentGuard, CompanyScoped):
+    """A customer invoice or credit note, a vendor bill or credit note.
+
+    Past draft, only the columns in `INVOICE_MUTABLE` change (see immutability.py).
+    """
+
+    mutable_after_posting = INVOICE_MUTABLE
+    posted_error = InvoiceNotDraft
 
     kind = models.CharField(_("kind"), max_length=24, choices=InvoiceKind)
     number = models.CharField(_("number"), max_length=64, blank=True, default="")
@@ -278,6 +295,8 @@ class Invoice(CompanyScoped):
     )
     history = HistoricalRecords()
 
+    objects = PostedDocumentQuerySet.as_manager()
+
     class Meta:
         ordering = ["-date", "-id"]
         verbose_name = _("invoice")
@@ -330,7 +349,7 @@ class Invoice(CompanyScoped):
         return self.kind in (InvoiceKind.CUSTOMER_CREDIT_NOTE, InvoiceKind.VENDOR_CREDIT_NOTE)
 
 
-class InvoiceLine(CompanyScoped):
+class InvoiceLine(InvoiceLineGuard, CompanyScoped):
     invoice = models.ForeignKey(
         Invoice, on_delete=models.CASCADE, related_name="lines", verbose_name=_("invoice")
     )
@@ -364,6 +383,8 @@ class InvoiceLine(CompanyScoped):
     total_amount = models.DecimalField(_("total"), default=ZERO, **MONEY)
     # The order line this bills (sales/purchasing set it; accounting never reads it).
     origin_line = models.CharField(_("origin line"), max_length=64, blank=True)
+
+    objects = InvoiceLineQuerySet.as_manager()
 
     class Meta:
         ordering = ["sequence", "id"]
@@ -427,12 +448,15 @@ PAYMENT_TRANSITIONS = {
 }
 
 
-class Payment(CompanyScoped):
+class Payment(PostedDocumentGuard, CompanyScoped):
     """Money in from or out to a party through a bank or cash journal.
 
     What is not allocated stays open on the party (`unallocated_amount`) as a credit that
-    later allocations can use.
+    later allocations can use. Past draft, only the columns in `PAYMENT_MUTABLE` change.
     """
+
+    mutable_after_posting = PAYMENT_MUTABLE
+    posted_error = PaymentNotDraft
 
     number = models.CharField(_("number"), max_length=64, blank=True, default="")
     state = models.CharField(
@@ -484,6 +508,8 @@ class Payment(CompanyScoped):
     )
     history = HistoricalRecords()
 
+    objects = PostedDocumentQuerySet.as_manager()
+
     class Meta:
         ordering = ["-date", "-id"]
         verbose_name = _("payment")
@@ -514,7 +540,7 @@ class Payment(CompanyScoped):
         return self.number or f"{_('Payment')} ({_('draft')} {self.pk})"
 
 
-class Allocation(CompanyScoped):
+class Allocation(AllocationGuard, CompanyScoped):
     """Matches part of an invoice with a payment or with a credit note of the same party.
 
     `amount` is in the invoice's currency; `amount_company` is what it cleared from the
@@ -552,6 +578,8 @@ class Allocation(CompanyScoped):
         related_name="fx_allocation",
         verbose_name=_("exchange difference entry"),
     )
+
+    objects = AllocationQuerySet.as_manager()
 
     class Meta:
         ordering = ["date", "id"]
