@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import time
+from datetime import timedelta
 
 
 def _django():
@@ -34,24 +35,51 @@ def _database_is_empty() -> bool:
     return not Company.objects.exists()
 
 
-def ensure_admin(password: str | None = None) -> tuple[str, str | None]:
-    """Create the `admin` superuser (owner of every company) if missing.
+def admin_username() -> str:
+    return os.environ.get("TANDEM_ADMIN_USER", "").strip() or "admin"
 
-    Returns the username and the password when one was set now (else None).
+
+def ensure_admin(password: str | None = None) -> tuple[str, str | None]:
+    """Create the superuser (TANDEM_ADMIN_USER, default `admin`; owner of every company) if
+    missing. A given password (argument or TANDEM_ADMIN_PASSWORD) must pass the password
+    validators; a generated one must be changed at the first login, and so must a given one
+    when TANDEM_FORCE_PASSWORD_CHANGE is set.
+
+    Returns the username and the password when one was set now (else None). Raises the
+    service's ValidationFailed for a refused password.
     """
     from tandem.core.models import Company, User
-    from tandem.core.services import membership_grant
+    from tandem.core.services import membership_grant, password_check
 
-    user = User.objects.filter(username="admin").first()
+    username = admin_username()
+    user = User.objects.filter(username=username).first()
     new_password = None
     if user is None:
-        new_password = (
-            password or os.environ.get("TANDEM_ADMIN_PASSWORD") or secrets.token_urlsafe(12)
-        )
-        user = User.objects.create_superuser("admin", "admin@localhost", new_password)
+        given = password or os.environ.get("TANDEM_ADMIN_PASSWORD")
+        new_password = given or secrets.token_urlsafe(12)
+        email = f"{username}@localhost" if "@" not in username else username
+        password_check(new_password, user=User(username=username, email=email))
+        user = User.objects.create_superuser(username, email, new_password)
+        forced = not given or _truthy_env("TANDEM_FORCE_PASSWORD_CHANGE")
+        if forced:
+            User.objects.filter(pk=user.pk).update(must_change_password=True)
     for company in Company.objects.exclude(memberships__user=user):
         membership_grant(user=user, company=company, roles=["owner"])
     return user.username, new_password
+
+
+def _truthy_env(name: str) -> bool:
+    return os.environ.get(name, "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _ensure_admin_or_exit(password: str | None = None) -> tuple[str, str | None]:
+    from tandem.core.errors import DomainError
+
+    try:
+        return ensure_admin(password)
+    except DomainError as exc:
+        print(f"Refused admin password: {exc.message}", file=sys.stderr)
+        sys.exit(2)
 
 
 def cmd_migrate(args):
@@ -62,7 +90,7 @@ def cmd_migrate(args):
 def cmd_createadmin(args):
     _django()
     _call("migrate", interactive=False, verbosity=0)
-    username, password = ensure_admin(args.password)
+    username, password = _ensure_admin_or_exit(args.password)
     if password:
         print(f"Created user {username} with password: {password}")
     else:
@@ -73,13 +101,15 @@ def cmd_demo(args):
     _django()
     _call("migrate", interactive=False, verbosity=0)
     _call("demo", size=args.size, seed=args.seed)
-    username, password = ensure_admin()
+    username, password = _ensure_admin_or_exit()
     if password:
         print(f"Login: user {username}, password {password}")
 
 
 def cmd_token(args):
     _django()
+    from django.utils import timezone
+
     from tandem.core.models import User
     from tandem.core.services import token_create
 
@@ -87,8 +117,16 @@ def cmd_token(args):
     if user is None:
         print(f"No user named {args.user!r}", file=sys.stderr)
         sys.exit(2)
-    _token, raw = token_create(user=user, name=args.name or "cli")
-    print(f"API token for {user.username} (shown once):")
+    expires_at = None
+    if args.expires_days is not None:
+        if args.expires_days < 1:
+            print("--expires-days must be at least 1", file=sys.stderr)
+            sys.exit(2)
+        expires_at = timezone.now() + timedelta(days=args.expires_days)
+    _token, raw = token_create(
+        user=user, name=args.name or "cli", scope=args.scope, expires_at=expires_at
+    )
+    print(f"API token for {user.username} ({args.scope}, shown once):")
     print(raw)
 
 
@@ -162,6 +200,39 @@ def cmd_import(args):
     sys.exit(0 if report.ok else 1)
 
 
+def cmd_backup(args):
+    """`tandem backup PATH`: the database, secret key and uploaded files in one archive."""
+    _django()
+    from tandem.core.backup import BackupError, backup
+
+    try:
+        manifest = backup(args.path)
+    except BackupError as exc:
+        print(f"Backup refused: {exc}", file=sys.stderr)
+        sys.exit(2)
+    print(
+        f"Backed up the {manifest['engine']} database (schema of Tandem "
+        f"{manifest['tandem_version']}), {manifest['media_files']} uploaded files"
+        f"{' and the secret key' if manifest['secret_key'] else ''} to {args.path}"
+    )
+
+
+def cmd_restore(args):
+    """`tandem restore PATH [--force]`: exit 2, nothing changed, on any refusal."""
+    _django()
+    from tandem.core.backup import BackupError, restore
+
+    try:
+        manifest = restore(args.path, force=args.force)
+    except BackupError as exc:
+        print(f"Restore refused: {exc}", file=sys.stderr)
+        sys.exit(2)
+    print(
+        f"Restored {args.path} (Tandem {manifest['tandem_version']}, "
+        f"{manifest['created_at']}); migrations applied"
+    )
+
+
 def _celery_argv(*extra):
     return [sys.executable, "-m", "celery", "-A", "tandem", *extra]
 
@@ -200,7 +271,7 @@ def cmd_serve(args):
         _call("demo", size="small", seed=1)
     login_note = None
     if args.demo:
-        username, password = ensure_admin()
+        username, password = _ensure_admin_or_exit()
         login_note = (
             f"Login: user {username}, password {password}"
             if password
@@ -240,6 +311,9 @@ def cmd_serve(args):
             "120",
             "--access-logfile",
             "-",
+            # drops the secret calendar token from logged paths (see tandem.accesslog)
+            "--logger-class",
+            "tandem.accesslog.RedactingLogger",
         ]
     )
     children.append(web)
@@ -293,7 +367,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--verbosity", type=int, default=1)
     p.set_defaults(func=cmd_migrate)
 
-    p = sub.add_parser("createadmin", help="create the admin user")
+    p = sub.add_parser("createadmin", help="create the admin user (TANDEM_ADMIN_USER)")
     p.add_argument("--password", default=None)
     p.set_defaults(func=cmd_createadmin)
 
@@ -302,6 +376,8 @@ def build_parser() -> argparse.ArgumentParser:
     t = token_sub.add_parser("create", help="print a new API token")
     t.add_argument("--user", required=True)
     t.add_argument("--name", default="")
+    t.add_argument("--scope", choices=["read-write", "read"], default="read-write")
+    t.add_argument("--expires-days", type=int, default=None, help="expire after N days")
     t.set_defaults(func=cmd_token)
 
     p = sub.add_parser("worker", help="run a Celery worker")
@@ -327,6 +403,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dry-run", action="store_true", help="check every row, write nothing")
     p.add_argument("--company", default=None, help="company code (default: the only one)")
     p.set_defaults(func=cmd_import)
+
+    p = sub.add_parser("backup", help="write the database, secret key and uploads to a tar")
+    p.add_argument("path", help="the archive to write (.tar, or .tar.gz to compress)")
+    p.set_defaults(func=cmd_backup)
+
+    p = sub.add_parser("restore", help="restore a backup written by `tandem backup`")
+    p.add_argument("path")
+    p.add_argument(
+        "--force", action="store_true", help="replace a database that already holds data"
+    )
+    p.set_defaults(func=cmd_restore)
 
     p = sub.add_parser("manage", help="run a Django management command")
     p.add_argument("rest", nargs=argparse.REMAINDER)

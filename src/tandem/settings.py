@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "ninja",
     "django_htmx",
     "simple_history",
+    "axes",
     "tandem.core",
     "tandem.parties",
     "tandem.catalog",
@@ -69,7 +70,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # first: drops X-Forwarded-* unless the request came from TANDEM_TRUSTED_PROXY
+    "tandem.core.security.TrustedProxyMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "tandem.core.security.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # wraps CommonMiddleware and the rest: it rewrites the 404/405 the client finally gets
     "tandem.api.middleware.ApiProblemMiddleware",
@@ -78,6 +82,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "tandem.web.auth_views.PasswordChangeRequiredMiddleware",
     "tandem.core.middleware.UserLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -89,6 +94,8 @@ MIDDLEWARE = [
     "tandem.api.retry.DatabaseRetryMiddleware",
     "tandem.web.retry.PageRetryMiddleware",
     "tandem.api.idempotency.IdempotencyMiddleware",
+    # last, as django-axes asks: turns its lockout signal into the lockout page
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "tandem.urls"
@@ -160,9 +167,60 @@ def _cache() -> dict:
 CACHES = {"default": _cache()}
 
 AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# -- security: login throttling, HTTPS behind a proxy, content security policy -------------
+# django-axes counts failed logins (on /login/ and /admin/login/, both go through its
+# backend) per user name and per client address; either reaching the limit locks logins for
+# that name / from that address for the cool-off, with a 429 and the lockout page. Locking
+# the name too stops guessing spread over many addresses; the price is that a stranger can
+# keep one account locked (for the cool-off at a time). API tokens do not pass through it.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = int(os.environ.get("TANDEM_LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = float(os.environ.get("TANDEM_LOGIN_COOLOFF_MINUTES", "15")) / 60  # hours
+AXES_LOCKOUT_PARAMETERS = [
+    p.strip()
+    for p in os.environ.get("TANDEM_LOGIN_LOCKOUT_BY", "username,ip_address").split(",")
+    if p.strip()
+]
+AXES_LOCKOUT_CALLABLE = "tandem.web.auth_views.locked_out"  # the translated page, 429
+AXES_RESET_ON_SUCCESS = False  # a success must not wipe an address's count of failures
+AXES_ENABLE_ACCESS_FAILURE_LOG = True  # one AccessFailureLog row per failure: the audit trail
+AXES_CLIENT_IP_CALLABLE = "tandem.core.security.client_address"
+AXES_ENABLE_ADMIN = True
+
+# TANDEM_TRUSTED_PROXY: the addresses of the reverse proxy (comma-separated). Only a request
+# arriving from one of them has its X-Forwarded-For / X-Forwarded-Proto believed.
+TRUSTED_PROXIES = frozenset(
+    p.strip() for p in os.environ.get("TANDEM_TRUSTED_PROXY", "").split(",") if p.strip()
+)
+HTTPS = _truthy(os.environ.get("TANDEM_HTTPS"))
+if HTTPS:
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = int(os.environ.get("TANDEM_HSTS_SECONDS", str(365 * 24 * 3600)))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = _truthy(os.environ.get("TANDEM_HSTS_INCLUDE_SUBDOMAINS"))
+    SECURE_SSL_REDIRECT = _truthy(os.environ.get("TANDEM_SSL_REDIRECT"))
+    # /healthz stays plain HTTP for the load balancer's probe.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+    if TRUSTED_PROXIES:
+        # Django cannot tell who set the header; the proxy must overwrite it on every request.
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# The policy of every page: scripts only from our own static files (no inline script or
+# on*= handler, no eval, so htmx's hx-on attributes do not run either); styles also inline
+# because templates use style="" attributes and a few <style> blocks (and htmx injects its
+# indicator style); no plugins; forms post to this site only.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; object-src 'none'; base-uri 'self'; form-action 'self'"
+)
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("zh-hans", "简体中文")]
@@ -257,6 +315,9 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 IDEMPOTENCY_KEY_TTL_HOURS = 24
+# A key still "in progress" after this long belongs to a request that died (gunicorn kills
+# one after 120 s); the next retry takes it over. See tandem.api.idempotency.
+IDEMPOTENCY_IN_PROGRESS_SECONDS = 300
 # Webhook endpoints on loopback, link-local, private or reserved addresses (and plain http)
 # are refused unless the operator allows them, e.g. for an on-premise receiver.
 WEBHOOKS_ALLOW_PRIVATE = _truthy(os.environ.get("TANDEM_WEBHOOKS_ALLOW_PRIVATE"))

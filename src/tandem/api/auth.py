@@ -3,8 +3,18 @@
 from ninja.security import HttpBearer
 from ninja.security import SessionAuth as NinjaSessionAuth
 
-from tandem.core.errors import Forbidden
-from tandem.core.services import company_for_user, token_authenticate
+from tandem.core.errors import DomainError, Forbidden
+from tandem.core.services import company_for_user, token_find
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+class TokenExpired(DomainError):
+    """401 with its own code: the client must make a new token, retrying will not help."""
+
+    code = "auth.token_expired"
+    status = 401
+    title = "The API token has expired"
 
 
 def _bind_company(request, user):
@@ -20,10 +30,15 @@ def _bind_company(request, user):
 
 class TokenAuth(HttpBearer):
     def authenticate(self, request, token):
-        user = token_authenticate(token)
-        if user is None:
+        found = token_find(token)
+        if found is None:
             return None
-        return _bind_company(request, user)
+        if found.is_expired:
+            raise TokenExpired()
+        if found.scope == "read" and request.method not in SAFE_METHODS:
+            raise Forbidden("This API token is read-only", code="auth.token_read_only")
+        request.api_token = found
+        return _bind_company(request, found.user)
 
 
 class SessionAuth(NinjaSessionAuth):

@@ -2,6 +2,7 @@ from django.db.models import Prefetch
 from ninja import Query, Router, Status
 
 from tandem.api.context import company_of, get_scoped, page_of, paginate, require_perm
+from tandem.api.idempotency import mark_secret
 from tandem.core.errors import Forbidden, NotFound
 
 from . import services
@@ -252,7 +253,12 @@ def token_list(request):
 
 @router.post("/me/tokens", response={201: TokenCreated}, tags=["tokens"])
 def token_add(request, payload: TokenIn):
-    token, raw = services.token_create(user=request.user, name=payload.name)
+    """The raw token is in this response only. With an Idempotency-Key, a replay answers
+    409 idempotency.not_replayable: the response is never stored (list, revoke, make anew)."""
+    token, raw = services.token_create(
+        user=request.user, name=payload.name, scope=payload.scope, expires_at=payload.expires_at
+    )
+    mark_secret(request)
     token.token = raw  # shown once, never stored
     return Status(201, token)
 

@@ -1,9 +1,9 @@
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Literal
 
 from ninja import Schema
-from pydantic import Field, StringConstraints
+from pydantic import AwareDatetime, Field, StringConstraints
 
 # PostgreSQL refuses NUL characters in text columns; SQLite would store them.
 NO_NUL = r"^[^\x00]*$"
@@ -126,12 +126,17 @@ class UserOut(Schema):
 
 class TokenIn(Schema):
     name: Annotated[str, StringConstraints(max_length=100)] = ""
+    scope: Literal["read-write", "read"] = "read-write"
+    # With its offset (2026-12-31T00:00:00+08:00): a bare time would be read in some zone.
+    expires_at: AwareDatetime | None = None
 
 
 class TokenOut(Schema):
     id: int
     name: str
     prefix: str
+    scope: str
+    expires_at: datetime | None
     created_at: datetime
     updated_at: datetime
     last_used_at: datetime | None

@@ -295,11 +295,30 @@ def sequence_next(
     return value
 
 
-def token_create(*, user: User, name: str = "") -> tuple[ApiToken, str]:
-    """Make a token; the raw value is returned once and only its hash is stored."""
+TOKEN_SCOPES = ("read-write", "read")
+
+
+def token_create(
+    *, user: User, name: str = "", scope: str = "read-write", expires_at=None
+) -> tuple[ApiToken, str]:
+    """Make a token; the raw value is returned once and only its hash is stored.
+
+    `scope` "read" limits it to GET/HEAD/OPTIONS; `expires_at` (optional) must be in the future.
+    """
+    if scope not in TOKEN_SCOPES:
+        raise ValidationFailed(f"Unknown scope {scope!r}", code="validation.choice", field="scope")
+    if expires_at is not None and expires_at <= timezone.now():
+        raise ValidationFailed(
+            "The expiry must be in the future", code="token.expiry_past", field="expires_at"
+        )
     raw = "tdm_" + secrets.token_urlsafe(32)
     token = ApiToken.objects.create(
-        user=user, name=name[:100], prefix=raw[:12], token_hash=ApiToken.hash(raw)
+        user=user,
+        name=name[:100],
+        prefix=raw[:12],
+        token_hash=ApiToken.hash(raw),
+        scope=scope,
+        expires_at=expires_at,
     )
     return token, raw
 
@@ -314,7 +333,9 @@ def token_revoke(*, user: User, token_id: int) -> ApiToken:
     return token
 
 
-def token_authenticate(raw: str) -> User | None:
+def token_find(raw: str) -> ApiToken | None:
+    """The unrevoked token of an active user for `raw`, expired or not (the caller tells an
+    expired token apart, so the client learns to make a new one rather than retry)."""
     token = (
         ApiToken.objects.select_related("user")
         .filter(token_hash=ApiToken.hash(raw), revoked_at__isnull=True)
@@ -322,11 +343,19 @@ def token_authenticate(raw: str) -> User | None:
     )
     if token is None or not token.user.is_active:
         return None
+    if token.is_expired:
+        return token
     now = timezone.now()
     # Touch at most once a minute: a read-heavy client should not turn every GET into a write.
     if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
-    return token.user
+    return token
+
+
+def token_authenticate(raw: str) -> User | None:
+    """The user of a valid (unrevoked, unexpired) token, else None."""
+    token = token_find(raw)
+    return None if token is None or token.is_expired else token.user
 
 
 def exchange_rate_for(*, company: Company, currency: str, on_date: date_type):
@@ -370,6 +399,56 @@ def _validate_email(email: str) -> None:
             ) from None
 
 
+def password_check(password: str, *, user: User | None = None, field: str = "password") -> None:
+    """Django's AUTH_PASSWORD_VALIDATORS, as a 422 naming `field` with every reason."""
+    from django.contrib.auth.password_validation import validate_password
+    from django.core.exceptions import ValidationError
+
+    try:
+        validate_password(password, user=user)
+    except ValidationError as exc:
+        messages = list(exc.messages)
+        raise ValidationFailed(
+            " ".join(messages),
+            code="password.invalid",
+            field=field,
+            errors=[{"field": field, "message": m} for m in messages],
+        ) from None
+
+
+@transaction.atomic
+def user_password_set(*, user: User, password: str) -> User:
+    """Set `user`'s password after the validators; clears a forced change."""
+    password_check(password, user=user)
+    user.set_password(password)
+    user.must_change_password = False
+    user.save(update_fields=["password", "must_change_password", "updated_at"])
+    return user
+
+
+@transaction.atomic
+def user_preferences_update(*, user: User, language: str, time_zone: str) -> User:
+    """The user's own language ("" = the browser's) and time zone ("" = the company's)."""
+    if language not in {code for code, _label in User._meta.get_field("language").choices}:
+        raise ValidationFailed(
+            f"Unknown language {language!r}", code="validation.choice", field="language"
+        )
+    if time_zone:
+        time_zone_check(time_zone)
+    user.language = language
+    user.time_zone = time_zone
+    user.save(update_fields=["language", "time_zone", "updated_at"])
+    return user
+
+
+def user_zone(user, company) -> zoneinfo.ZoneInfo:
+    """The zone to show `user` times in: its own when set and valid, else the company's."""
+    name = getattr(user, "time_zone", "")
+    if time_zone_valid(name):
+        return zoneinfo.ZoneInfo(name)
+    return company_zone(company)
+
+
 @transaction.atomic
 def user_create(
     *,
@@ -386,6 +465,8 @@ def user_create(
     from .errors import Duplicate
 
     _validate_email(email)
+    if password:
+        password_check(password, user=User(username=username, email=email))
     existing = User.objects.filter(username__iexact=username).first()
     if existing:
         raise Duplicate(

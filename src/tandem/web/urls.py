@@ -1,6 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
+from . import auth_views as auth_views_own
 from . import integrations_views, jobs_views, lines, settings_views, views
 
 app_name = "web"
@@ -11,6 +12,8 @@ urlpatterns = [
     path("company/", views.company_switch, name="company"),
     path("profile/", views.profile, name="profile"),
     path("profile/tokens/", views.token_add, name="token_add"),
+    path("profile/preferences/", auth_views_own.preferences, name="preferences"),
+    path("profile/password/", auth_views_own.password_change, name="password_change"),
     path("profile/tokens/<int:token_id>/revoke/", views.token_revoke, name="token_revoke"),
     path("settings/", settings_views.settings_page, name="settings"),
     path("settings/company/", settings_views.company_edit, name="company_edit"),

@@ -1,14 +1,17 @@
+from datetime import timedelta
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from tandem.catalog.models import Product
 from tandem.core import services as core_services
+from tandem.core.errors import DomainError
 from tandem.core.middleware import SESSION_COMPANY_KEY
 from tandem.parties.models import Party
 
@@ -76,24 +79,48 @@ def company_switch(request):
     return redirect("web:home")
 
 
-@login_required
-def profile(request):
-    tokens = request.user.api_tokens.all()
+def profile_page(request, *, preferences=None, status=200):
+    from .auth_views import preferences_form
+
+    user = request.user
     return render(
         request,
         "web/profile.html",
         {
-            "tokens": tokens,
+            "tokens": user.api_tokens.all(),
             "new_token": request.session.pop("new_token", None),
+            "preferences": preferences or preferences_form(user),
+            "zone": core_services.user_zone(user, request.company),
+            "token_days": TOKEN_DAYS,
         },
+        status=status,
     )
+
+
+@login_required
+def profile(request):
+    return profile_page(request)
+
+
+TOKEN_DAYS = (30, 90, 365)  # the expiry choices offered on the page (the API takes any)
 
 
 @login_required
 @require_POST
 def token_add(request):
     name = request.POST.get("name", "").strip()[:100]
-    _token, raw = core_services.token_create(user=request.user, name=name)
+    scope = request.POST.get("scope", "read-write")
+    days = request.POST.get("expires_days", "")
+    expires_at = None
+    if days.isdigit() and int(days) in TOKEN_DAYS:
+        expires_at = timezone.now() + timedelta(days=int(days))
+    try:
+        _token, raw = core_services.token_create(
+            user=request.user, name=name, scope=scope, expires_at=expires_at
+        )
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("web:profile")
     # Shown once on the next page; only the hash is stored.
     request.session["new_token"] = raw
     messages.success(request, _("API token created. Copy it now: it is shown only once."))

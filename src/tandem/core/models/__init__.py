@@ -102,6 +102,10 @@ class User(AbstractUser):
         related_name="+",
         verbose_name=_("default company"),
     )
+    # Blank: the company's zone. Checked against the tz database by the services.
+    time_zone = models.CharField(_("time zone"), max_length=64, blank=True)
+    # Set for a generated admin password: the first login goes to the password change.
+    must_change_password = models.BooleanField(_("must change password"), default=False)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
@@ -213,6 +217,13 @@ class ApiToken(TimeStamped):
     name = models.CharField(_("name"), max_length=100, blank=True)
     prefix = models.CharField(_("prefix"), max_length=12)
     token_hash = models.CharField(max_length=64, unique=True)
+    scope = models.CharField(
+        _("scope"),
+        max_length=20,
+        choices=[("read-write", _("Read and write")), ("read", _("Read only"))],
+        default="read-write",
+    )
+    expires_at = models.DateTimeField(_("expires"), null=True, blank=True)
     last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
     revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
 
@@ -229,8 +240,14 @@ class ApiToken(TimeStamped):
         return hashlib.sha256(raw.encode()).hexdigest()
 
     @property
+    def is_expired(self) -> bool:
+        from django.utils import timezone
+
+        return self.expires_at is not None and self.expires_at <= timezone.now()
+
+    @property
     def is_active(self) -> bool:
-        return self.revoked_at is None
+        return self.revoked_at is None and not self.is_expired
 
 
 class IdempotencyKey(models.Model):
@@ -243,6 +260,12 @@ class IdempotencyKey(models.Model):
     status_code = models.PositiveSmallIntegerField(null=True)
     content_type = models.CharField(max_length=100, blank=True)
     response_body = models.TextField(blank=True)
+    # False when the response carried a secret (a new API token) or streamed: only the fact
+    # that the request was done is kept, and a replay answers 409 instead of the body.
+    replayable = models.BooleanField(default=True)
+    # Who holds an in-progress key: a retry that takes over an abandoned one writes its own,
+    # so the first request, if it was only slow, cannot store its response over it.
+    claim = models.CharField(max_length=32, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:

@@ -15,6 +15,7 @@ from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
+from tandem.core import security
 from tandem.core.errors import DomainError
 from tandem.core.models import Company
 
@@ -28,9 +29,10 @@ RATE_WINDOW = 60  # seconds, per company and client address
 
 
 def client_address(request) -> str:
-    # REMOTE_ADDR only: X-Forwarded-For is set by the client unless a trusted proxy
-    # overwrites it, so trusting it would let a bot pick a new address per request.
-    return request.META.get("REMOTE_ADDR", "") or "unknown"
+    # X-Forwarded-For only from TANDEM_TRUSTED_PROXY: a client sets it to anything, so
+    # trusting it from anyone would let a bot pick a new address per request; not trusting
+    # the proxy's would put every visitor behind it in one bucket.
+    return security.client_address(request)
 
 
 def rate_limited(key: str, *, limit: int = RATE_LIMIT, window: int = RATE_WINDOW) -> bool:
