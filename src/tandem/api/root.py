@@ -5,7 +5,6 @@ from ninja import NinjaAPI
 from tandem.accounting.api import router as accounting_router
 from tandem.catalog.api import router as catalog_router
 from tandem.core.api import router as core_router
-from tandem.core.api_webhooks import router as webhooks_router
 from tandem.crm.api import router as crm_router
 from tandem.inventory.api import router as inventory_router
 from tandem.parties.api import router as parties_router
@@ -16,6 +15,7 @@ from . import errors
 from .auth import SessionAuth, TokenAuth
 from .jobs import router as jobs_router
 from .parser import ObjectBodyParser
+from .webhooks import router as webhooks_router
 
 api = NinjaAPI(
     title="Tandem API",

@@ -7,10 +7,9 @@ from ninja import Field, Query, Router, Schema, Status
 from pydantic import StringConstraints
 
 from tandem.api.context import company_of, get_scoped, page_of, paginate, require_perm
-
-from . import webhooks
-from .event_catalog import catalog
-from .models.webhooks import DeliveryState, WebhookDelivery, WebhookEndpoint
+from tandem.core import webhooks
+from tandem.core.event_catalog import catalog
+from tandem.core.models.webhooks import DeliveryState, WebhookDelivery, WebhookEndpoint
 
 router = Router()
 PERM = "core.manage_webhooks"
