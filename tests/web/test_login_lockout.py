@@ -139,3 +139,13 @@ def test_api_tokens_are_not_throttled(owner, company, api):
     _fail("owner", LIMIT)
 
     assert api.get("/companies").status_code == 200
+
+
+def test_the_lockout_page_is_translated(owner):
+    _fail("owner", LIMIT)
+    client = Client(REMOTE_ADDR="10.0.0.1", HTTP_ACCEPT_LANGUAGE="zh-hans")
+
+    response = client.post("/login/", {"username": "owner", "password": PASSWORD})
+
+    assert response.status_code == 429
+    assert "登录已锁定" in response.content.decode()
