@@ -350,7 +350,7 @@ class PickerWidget(forms.Widget):
     """A foreign key chosen by typing (web/_picker.html + picker.js) instead of a <select>
     of every record: the field's queryset still validates the chosen id."""
 
-    template_name = "web/_picker.html"
+    template_name = "web/widgets/picker.html"
 
     def __init__(self, *, kind: str, params: dict | None = None, attrs=None):
         super().__init__(attrs)

@@ -1,0 +1,312 @@
+"""Issue 12: the everyday documents clicked through in a real headless chromium, as a clerk
+does it: the line editor's "Add line" button and Enter, a product found by typing part of
+its name, a tax changed on a line, the live totals read off the screen, then the document
+carried to paid. These tests fail if "Add line" does nothing: the third and fourth lines
+only exist if the page added them."""
+
+import json
+import re
+import urllib.request
+import uuid
+
+import pytest
+
+from tests.browser.test_tour import CHROMIUM, CHROMIUM_ARGS
+
+pytestmark = pytest.mark.browser
+
+
+def _api(served, path, body=None):
+    request = urllib.request.Request(
+        served["url"] + "/api/v1" + path,
+        data=None if body is None else json.dumps(body).encode(),
+        headers={
+            "Authorization": f"Bearer {served['token']}",
+            "X-Company": "DEMO",
+            "Content-Type": "application/json",
+        },
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return json.loads(response.read())
+
+
+def _tax(served, scope: str, rate: str) -> dict:
+    taxes = _api(served, f"/taxes?scope={scope}&limit=200")["items"]
+    return next(
+        t for t in taxes if t["scope"] == scope and t["active"] and float(t["rate"]) == float(rate)
+    )
+
+
+@pytest.fixture(scope="module")
+def catalog(served):
+    """Four products of known prices and taxes (13 % VAT by default), a customer and a
+    supplier, all named with a fresh tag; 100 of each product received into stock."""
+    tag = uuid.uuid4().hex[:6]
+    sale13, sale9 = _tax(served, "sale", "13"), _tax(served, "sale", "9")
+    buy13 = _tax(served, "purchase", "13")
+    products = {}
+    for word, price, cost in (
+        ("Alpha Lamp", "100", "60"),
+        ("Beta Cable", "50", "30"),
+        ("Gamma Desk", "20", "12"),
+        ("Delta Pen", "10", "4"),
+    ):
+        products[word] = _api(
+            served,
+            "/products",
+            {
+                "sku": f"BT-{word[:1]}-{tag}",
+                "name": f"{word} {tag}",
+                "type": "goods",
+                "list_price": price,
+                "cost_price": cost,
+                "taxes": [sale13["id"]],
+                "purchase_taxes": [buy13["id"]],
+            },
+        )
+    receipt = _api(
+        served,
+        "/transfers",
+        {
+            "kind": "receipt",
+            "moves": [
+                {"product": p["id"], "quantity": "100", "unit_cost": "1"} for p in products.values()
+            ],
+        },
+    )
+    _api(served, f"/transfers/{receipt['id']}/confirm", {})
+    _api(served, f"/transfers/{receipt['id']}/done", {})
+    customer = _api(served, "/parties", {"name": f"Browser Buyer {tag} Ltd", "is_customer": True})
+    supplier = _api(served, "/parties", {"name": f"Browser Maker {tag} Co", "is_supplier": True})
+    return {
+        "tag": tag,
+        "products": products,
+        "customer": customer,
+        "supplier": supplier,
+        "sale9": sale9,
+        "sale13": sale13,
+    }
+
+
+@pytest.fixture
+def browser_page(served):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+        )
+        context = browser.new_context(locale="en-US")
+        page = context.new_page()
+        page.set_default_timeout(20000)
+        yield page
+        context.close()
+        browser.close()
+
+
+def _log_in(page, served, language="en"):
+    page.goto(served["url"] + "/")
+    page.get_by_label("Username").fill("admin")
+    page.get_by_label("Password").fill(served["password"])
+    page.get_by_role("button", name=re.compile("Log in|登录")).click()
+    page.wait_for_load_state()
+    wanted, other = ("lang-zh", "lang-en") if language == "zh-hans" else ("lang-en", "lang-zh")
+    if page.get_by_test_id(wanted).is_visible():
+        page.get_by_test_id(wanted).click()
+    page.get_by_test_id(other).wait_for()
+
+
+def _pick(page, box, typed: str, option: str):
+    """Type into a picker and click the option it offers."""
+    box.click()
+    box.fill("")
+    box.press_sequentially(typed, delay=30)
+    page.get_by_role("option", name=option).click()
+
+
+def _line(page, index):
+    return page.locator("[data-line]").nth(index)
+
+
+def _fill_line(page, index, catalog, word, quantity, typed=None):
+    row = _line(page, index)
+    product = catalog["products"][word]
+    _pick(
+        page,
+        row.get_by_role("combobox"),
+        typed or word.split()[0],
+        f"[{product['sku']}] {product['name']}",
+    )
+    price = row.get_by_label("Unit price")
+    # the product's price and taxes arrive from the server once it is picked
+    from playwright.sync_api import expect
+
+    expect(price).not_to_have_value("")
+    row.get_by_label("Quantity").fill(quantity)
+
+
+def _quotation(page, served, catalog, labels):
+    """Make the 4-line quotation; returns nothing, leaves the saved order's page open."""
+    from playwright.sync_api import expect
+
+    page.goto(served["url"] + "/sales/orders/new/")
+    _pick(
+        page,
+        page.get_by_label(labels["customer"], exact=True),
+        "Browser Buyer " + catalog["tag"],
+        catalog["customer"]["name"],
+    )
+    assert page.locator("[data-line]").count() == 1
+    _fill_line(page, 0, catalog, "Alpha Lamp", "2", typed="alpha lam")
+    page.get_by_role("button", name=labels["add_line"]).click()
+    expect(page.locator("[data-line]")).to_have_count(2)
+    _fill_line(page, 1, catalog, "Beta Cable", "1")
+    page.get_by_role("button", name=labels["add_line"]).click()
+    expect(page.locator("[data-line]")).to_have_count(3)
+    _fill_line(page, 2, catalog, "Gamma Desk", "3")
+    # the desk is taxed at 9 % instead of its default 13 %
+    _line(page, 2).get_by_label(labels["taxes"]).select_option(str(catalog["sale9"]["id"]))
+    # Enter in the last line adds a line, and the focus moves into it
+    _line(page, 2).get_by_label(labels["quantity"]).press("Enter")
+    expect(page.locator("[data-line]")).to_have_count(4)
+    _fill_line(page, 3, catalog, "Delta Pen", "5", typed="delta")
+    _line(page, 3).get_by_label(labels["quantity"]).press("Tab")
+    # 2x100 + 50 + 3x20 + 5x10 = 360 untaxed; 13 % of 300 = 39.00, 9 % of 60 = 5.40
+    expect(page.get_by_test_id("total-untaxed")).to_have_text("360.00")
+    expect(page.get_by_test_id("total-tax")).to_have_text("44.40")
+    expect(page.get_by_test_id("total")).to_contain_text("404.40")
+    expect(page.get_by_test_id("total-tax-rate")).to_have_count(2)
+    expect(_line(page, 0).locator("[data-line-amount]")).to_have_text("200.00")
+    page.get_by_role("button", name=labels["save"]).click()
+    expect(page.get_by_test_id("confirm-order")).to_be_visible()
+
+
+ENGLISH = {
+    "customer": "Customer",
+    "add_line": "Add line",
+    "taxes": "Taxes",
+    "quantity": "Quantity",
+    "save": "Save quotation",
+}
+
+
+def test_quotation_to_paid_invoice_in_the_browser(served, browser_page, catalog):
+    from playwright.sync_api import expect
+
+    page = browser_page
+    _log_in(page, served)
+    _quotation(page, served, catalog, ENGLISH)
+    order_url = page.url
+    expect(page.locator("body")).to_contain_text("404.40")
+    page.get_by_test_id("confirm-order").click()
+    for step in ("Pick", "Pack", "Ship", "Delivered"):
+        page.get_by_role("button", name=step, exact=True).click()
+        page.wait_for_load_state()
+    expect(page.locator(".messages")).to_contain_text("Delivery step recorded.")
+    page.get_by_role("button", name="Create invoice").click()
+    expect(page.locator(".messages")).to_contain_text("Invoice created.")
+    page.locator('a[href*="/accounting/invoices/"]').first.click()
+    page.get_by_test_id("post-invoice").click()
+    expect(page.locator("body")).to_contain_text("404.40")
+    page.get_by_role("link", name="Register payment").click()
+    page.get_by_role("button", name="Register and post").click()
+    page.wait_for_load_state()
+    page.goto(order_url)
+    expect(page.locator("body")).to_contain_text("Paid")
+    page.goto(served["url"] + f"/parties/{catalog['customer']['id']}/")
+    expect(page.get_by_test_id("receivable")).to_contain_text("0.00")
+    expect(page.locator("#open-documents")).to_have_count(0)
+
+
+def test_a_refused_line_value_shows_in_its_cell_and_stays(served, browser_page, catalog):
+    from playwright.sync_api import expect
+
+    page = browser_page
+    _log_in(page, served)
+    page.goto(served["url"] + "/sales/orders/new/")
+    _pick(
+        page,
+        page.get_by_label("Customer", exact=True),
+        "Browser Buyer " + catalog["tag"],
+        catalog["customer"]["name"],
+    )
+    _fill_line(page, 0, catalog, "Beta Cable", "1")
+    page.get_by_role("button", name="Add line").click()
+    _fill_line(page, 1, catalog, "Gamma Desk", "1")
+    row = _line(page, 1)
+    row.get_by_label("Quantity").fill("3x")
+    # the live preview names the refused cell at once
+    expect(row.locator(".cell-error").filter(has_text="Enter a number.")).to_be_visible()
+    page.get_by_role("button", name="Save quotation").click()
+    # refused: the page comes back with both lines as typed and the message beside the cell
+    row = _line(page, 1)
+    expect(row.get_by_label("Quantity")).to_have_value("3x")
+    expect(row.locator(".cell-error").filter(has_text="Enter a number.")).to_be_visible()
+    expect(_line(page, 0).get_by_role("combobox")).to_have_value(
+        f"[{catalog['products']['Beta Cable']['sku']}] {catalog['products']['Beta Cable']['name']}"
+    )
+    row.get_by_label("Quantity").fill("-2")
+    page.get_by_role("button", name="Save quotation").click()
+    row = _line(page, 1)
+    expect(row.get_by_label("Quantity")).to_have_value("-2")
+    expect(row.locator(".cell-error").filter(has_text="Enter a positive quantity.")).to_be_visible()
+
+
+def test_rfq_to_paid_vendor_bill_in_the_browser(served, browser_page, catalog):
+    from playwright.sync_api import expect
+
+    page = browser_page
+    _log_in(page, served)
+    page.goto(served["url"] + "/purchasing/orders/new/")
+    _pick(
+        page,
+        page.get_by_label("Supplier", exact=True),
+        "Browser Maker " + catalog["tag"],
+        catalog["supplier"]["name"],
+    )
+    _fill_line(page, 0, catalog, "Alpha Lamp", "10", typed="lamp")
+    page.get_by_role("button", name="Add line").click()
+    _fill_line(page, 1, catalog, "Beta Cable", "4")
+    _line(page, 1).get_by_label("Unit price").fill("25")
+    _line(page, 1).get_by_label("Unit price").press("Tab")
+    # 10x60 + 4x25 = 700 untaxed; 13 % input VAT 91.00
+    expect(page.get_by_test_id("total-untaxed")).to_have_text("700.00")
+    expect(page.get_by_test_id("total")).to_contain_text("791.00")
+    page.get_by_role("button", name="Save", exact=True).click()
+    order_url = page.url
+    for action in ("Confirm", "Receive"):
+        page.get_by_role("button", name=re.compile(action)).first.click()
+        page.wait_for_load_state()
+    page.get_by_role("button", name=re.compile("bill", re.I)).first.click()
+    page.wait_for_load_state()
+    page.locator('a[href*="/accounting/invoices/"]').first.click()
+    expect(page.locator("body")).to_contain_text("791.00")
+    page.get_by_test_id("post-invoice").click()
+    page.get_by_role("link", name="Register payment").click()
+    page.get_by_role("button", name="Register and post").click()
+    page.wait_for_load_state()
+    page.goto(served["url"] + f"/parties/{catalog['supplier']['id']}/")
+    expect(page.get_by_test_id("payable")).to_contain_text("0.00")
+    page.goto(order_url)
+    expect(page.locator("body")).to_contain_text("791.00")
+
+
+CHINESE = {
+    "customer": "客户",
+    "add_line": "添加明细行",
+    "taxes": "税",
+    "quantity": "数量",
+    "save": "保存报价单",
+}
+
+
+def test_quotation_in_chinese(served, browser_page, catalog):
+    from playwright.sync_api import expect
+
+    page = browser_page
+    _log_in(page, served, language="zh-hans")
+    try:
+        _quotation(page, served, catalog, CHINESE)
+        expect(page.locator("html")).to_have_attribute("lang", "zh-hans")
+    finally:
+        page.get_by_test_id("lang-en").click()  # later tests read the English pages
