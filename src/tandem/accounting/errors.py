@@ -76,6 +76,12 @@ class InvoiceNegative(ValidationFailed):
     title = "The invoice total is negative"
 
 
+class CreditExceedsInvoice(Conflict):
+    """A credit note of an invoice for more than the invoice has left to credit."""
+
+    code = "invoice.credit_exceeds_invoice"
+
+
 class RateMissing(ValidationFailed):
     code = "rate.missing"
     title = "No exchange rate for the invoice date"
@@ -84,6 +90,7 @@ class RateMissing(ValidationFailed):
 __all__ = [
     "ChartInstalled",
     "Conflict",
+    "CreditExceedsInvoice",
     "EntryPosted",
     "InUse",
     "InvoiceEmpty",

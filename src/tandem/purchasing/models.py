@@ -196,7 +196,12 @@ class PurchaseOrder(CompanyScoped):
 
     @property
     def can_cancel(self) -> bool:
-        return OrderState.CANCELLED in ORDER_TRANSITIONS[OrderState(self.state)]
+        """What the page offers; the service refuses the same (goods received, bills)."""
+        if OrderState.CANCELLED not in ORDER_TRANSITIONS[OrderState(self.state)]:
+            return False
+        return not self.lines.filter(
+            models.Q(received_quantity__gt=0) | models.Q(billed_quantity__gt=0)
+        ).exists()
 
 
 class PurchaseOrderLine(CompanyScoped):

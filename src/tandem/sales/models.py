@@ -269,6 +269,19 @@ class SalesOrder(CompanyScoped):
         return str(self)
 
     @property
+    def has_to_invoice(self) -> bool:
+        """Something is left to invoice: what "Create invoice" needs (the service refuses
+        the rest with `sales.nothing_to_invoice`)."""
+        if self.state not in (OrderState.CONFIRMED, OrderState.DONE) or self.on_hold:
+            return False
+        return self.lines.filter(
+            models.Q(invoice_policy=InvoicePolicy.ORDERED, quantity__gt=models.F("qty_invoiced"))
+            | models.Q(
+                invoice_policy=InvoicePolicy.DELIVERED, qty_delivered__gt=models.F("qty_invoiced")
+            )
+        ).exists()
+
+    @property
     def is_draft(self) -> bool:
         return self.state in (OrderState.DRAFT, OrderState.SENT)
 

@@ -51,7 +51,9 @@ from ..models import (
 )
 from ._common import UNSET, account_for_role, check_company, choice, company_today, lock_one, text
 from .category_accounts import accounts_for_categories
+from .credit_notes import credit_check, credit_left, credit_settle
 from .entries import entry_create_posted, entry_reverse
+from .invoice_links import keep_origins
 from .tax_defaults import default_taxes
 from .taxes import accounting_settings, taxes_compute
 
@@ -540,8 +542,11 @@ def invoice_update(*, invoice: Invoice, **changes) -> Invoice:
         locked.language = changes["language"]
     if "lines" in changes:
         built = _build_lines(company, locked.kind, changes["lines"] or (), party=locked.party)
+        keep_origins(locked, built)
         InvoiceLine.objects.filter(invoice=locked).delete()
         _insert_lines(locked, built)
+        # the order that made the lines checks them (sales refuses more than its policy)
+        events.emit("invoice.lines_replaced", invoice=locked)
     locked.save()
     return invoice_recompute(locked)
 
@@ -712,6 +717,9 @@ def _post_locked(locked: Invoice, *, user, recompute: bool) -> Invoice:
         updated_at=now,
     )
     locked.refresh_from_db()
+    if locked.credited_invoice_id and locked.is_credit_note:
+        credit_settle(locked, user=user)
+        locked.refresh_from_db()
     # inside the transaction: what others derive from a posted bill (price differences on
     # purchased stock) commits or rolls back with it
     events.emit("invoice.posted", invoice=locked, user=user)
@@ -770,6 +778,8 @@ def invoice_credit(*, invoice: Invoice, date: date | None = None, user=None) -> 
         raise InvoiceInvalidTransition(
             f"Only posted documents are credited; {source.number or source.pk} is {source.state}"
         )
+    if credit_left(source) <= 0:
+        credit_check(source, source.total_amount)  # names what is left: nothing
     lines = [
         {
             "product": line.product,
