@@ -18,7 +18,8 @@ from django.utils import timezone
 from faker import Faker
 from stdnum.cn import uscc
 
-from tandem.accounting.services import chart_install
+from tandem.accounting.models import Tax
+from tandem.accounting.services import chart_install, default_taxes_set, party_tax_rule_set
 from tandem.accounting.services.invoices import invoice_create, invoice_post
 from tandem.accounting.services.payments import payment_create, payment_post
 from tandem.catalog.models import (
@@ -313,6 +314,38 @@ def _products(company, rng, count) -> list[Product]:
     return products
 
 
+# PRC VAT by category: goods 13 %, installation (a construction service) 9 %, other
+# services 6 %; purchases carry the same input VAT.
+CATEGORY_VAT = {
+    "Electronics": "13%",
+    "Office supplies": "13%",
+    "Packaging": "13%",
+    "Raw materials": "13%",
+    "Installation": "9%",
+    "Support": "6%",
+}
+
+
+def _default_taxes(company, parties) -> None:
+    """Default output and input VAT per category; export customers invoiced at 0 %."""
+    taxes = {(t.scope, t.name): t for t in Tax.objects.filter(company=company)}
+    if not taxes:
+        return
+    for category in ProductCategory.objects.filter(company=company, name__in=CATEGORY_VAT):
+        rate = CATEGORY_VAT[category.name]
+        default_taxes_set(
+            company=company,
+            target=category,
+            taxes=[taxes[("sale", f"销项税 {rate}")]],
+            purchase_taxes=[taxes[("purchase", f"进项税 {rate}")]],
+        )
+    zero = taxes[("sale", "销项税 0%")]
+    mappings = [(taxes[("sale", f"销项税 {rate}")], zero) for rate in ("13%", "9%", "6%")]
+    for party in parties:
+        if party.is_customer and party.country != "CN":
+            party_tax_rule_set(company=company, party=party, mappings=mappings)
+
+
 def _ean13(rng: random.Random) -> str:
     body = "69" + "".join(rng.choice("0123456789") for _ in range(10))
     total = sum(int(d) * (3 if i % 2 else 1) for i, d in enumerate(body))
@@ -449,6 +482,7 @@ def load_demo(*, size: str = "small", seed: int = 1) -> dict:
     _users(company)
     parties = _parties(company, rng, fakers, party_count)
     products = _products(company, rng, product_count)
+    _default_taxes(company, parties)
     _price_lists(company, rng, products, parties)
     _rates(company, rng)
     # the order history goes back a year: its fiscal years, and the opening stock before it

@@ -44,7 +44,12 @@ def load_purchasing_demo(company, *, rng: random.Random, size: str = "small") ->
     ) or list(Party.objects.filter(company=company).order_by("pk")[:5])
     products = list(
         Product.objects.filter(
-            company=company, active=True, can_be_purchased=True, type=ProductType.GOODS
+            # untracked: the demo receives without lot or serial numbers
+            company=company,
+            active=True,
+            can_be_purchased=True,
+            type=ProductType.GOODS,
+            tracking="none",
         ).order_by("pk")[:priced_count]
     )
     if not suppliers or not products:
