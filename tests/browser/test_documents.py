@@ -133,16 +133,16 @@ def _fill_line(page, index, catalog, word, quantity, typed=None):
     product = catalog["products"][word]
     _pick(
         page,
-        row.get_by_role("combobox"),
+        row.locator("[data-picker-text]"),
         typed or word.split()[0],
         f"[{product['sku']}] {product['name']}",
     )
-    price = row.get_by_label("Unit price")
+    price = row.locator("[data-cell=unit_price]")
     # the product's price and taxes arrive from the server once it is picked
     from playwright.sync_api import expect
 
     expect(price).not_to_have_value("")
-    row.get_by_label("Quantity").fill(quantity)
+    row.locator("[data-cell=quantity]").fill(quantity)
 
 
 def _quotation(page, served, catalog, labels):
@@ -242,7 +242,7 @@ def test_a_refused_line_value_shows_in_its_cell_and_stays(served, browser_page, 
     row = _line(page, 1)
     expect(row.get_by_label("Quantity")).to_have_value("3x")
     expect(row.locator(".cell-error").filter(has_text="Enter a number.")).to_be_visible()
-    expect(_line(page, 0).get_by_role("combobox")).to_have_value(
+    expect(_line(page, 0).locator("[data-picker-text]")).to_have_value(
         f"[{catalog['products']['Beta Cable']['sku']}] {catalog['products']['Beta Cable']['name']}"
     )
     row.get_by_label("Quantity").fill("-2")
@@ -278,7 +278,10 @@ def test_rfq_to_paid_vendor_bill_in_the_browser(served, browser_page, catalog):
         page.get_by_role("button", name=re.compile(action)).first.click()
         page.wait_for_load_state()
     page.get_by_role("button", name=re.compile("bill", re.I)).first.click()
-    page.wait_for_load_state()
+    expect(page.locator(".messages")).to_contain_text("Draft vendor bill created.")
+    # the order page names its bills without a link (a detail-page gap, not the editor's):
+    # the clerk opens it from the vendor bills list
+    page.goto(served["url"] + "/accounting/documents/vendor-bills/?q=" + catalog["tag"])
     page.locator('a[href*="/accounting/invoices/"]').first.click()
     expect(page.locator("body")).to_contain_text("791.00")
     page.get_by_test_id("post-invoice").click()
