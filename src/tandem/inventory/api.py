@@ -301,6 +301,20 @@ def transfer_read(request, transfer_id: int):
     return _transfer(request, transfer_id)
 
 
+@router.get("/transfers/{transfer_id}/pdf")
+def transfer_pdf(request, transfer_id: int):
+    """The delivery slip (or goods receipt) as PDF, in the party's language."""
+    require_perm(request, "inventory.view_transfer")
+    from django.http import HttpResponse
+
+    from .pdf import transfer_pdf as render
+
+    content, filename = render(get_scoped(Transfer, request, transfer_id, label="transfer"))
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{filename}"'
+    return response
+
+
 @router.post("/transfers", response={201: TransferOut})
 def transfer_add(request, payload: TransferIn):
     """A draft transfer; locations default from the kind and the warehouse."""

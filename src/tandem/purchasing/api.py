@@ -330,6 +330,20 @@ def purchase_order_read(request, order_id: int):
     return _read(request, order_id)
 
 
+@router.get("/purchase-orders/{order_id}/pdf")
+def purchase_order_pdf(request, order_id: int):
+    """The RFQ / purchase order as PDF, in the supplier's language."""
+    require_perm(request, "purchasing.view_purchaseorder")
+    from django.http import HttpResponse
+
+    from .pdf import purchase_order_pdf as render
+
+    content, filename = render(get_scoped(PurchaseOrder, request, order_id, label="purchase_order"))
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{filename}"'
+    return response
+
+
 @router.post("/purchase-orders", response={201: PurchaseOrderOut})
 def purchase_order_add(request, payload: PurchaseOrderIn):
     require_perm(request, "purchasing.add_purchaseorder")

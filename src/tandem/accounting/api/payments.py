@@ -104,6 +104,20 @@ def payment_read(request, payment_id: int):
     return _read(request, payment_id)
 
 
+@router.get("/payments/{payment_id}/pdf", tags=["accounting"])
+def payment_pdf(request, payment_id: int):
+    """The payment receipt (money in) or remittance advice (out) as PDF."""
+    require_perm(request, "accounting.view_payment")
+    from django.http import HttpResponse
+
+    from ..pdf import payment_pdf as render
+
+    content, filename = render(_read(request, payment_id))
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{filename}"'
+    return response
+
+
 @router.post("/payments", response={201: PaymentOut}, tags=["accounting"])
 def payment_add(request, payload: PaymentIn):
     """A draft; `allocations` are applied by POST /payments/{id}/post."""
