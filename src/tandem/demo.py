@@ -33,6 +33,7 @@ from tandem.catalog.services.pricing import company_today
 from tandem.core.models import Company, ExchangeRate, User
 from tandem.core.services import company_create, membership_grant
 from tandem.crm.demo import load_crm_demo
+from tandem.demo_profile import demo_profile
 from tandem.inventory.demo import load_inventory_demo
 from tandem.parties.models import Address, Contact, Party, PaymentTerm, Tag
 from tandem.purchasing.demo import load_purchasing_demo
@@ -480,6 +481,7 @@ def load_demo(*, size: str = "small", seed: int = 1) -> dict:
     company = _company("DEMO", "Tandem Demo Trading Co., Ltd.", "CNY", "CN", "Asia/Shanghai")
     chart_install(company=company, template="prc")
     _users(company)
+    demo_profile(company)
     parties = _parties(company, rng, fakers, party_count)
     products = _products(company, rng, product_count)
     _default_taxes(company, parties)
