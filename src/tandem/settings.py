@@ -193,7 +193,7 @@ AXES_LOCKOUT_PARAMETERS = [
 AXES_LOCKOUT_CALLABLE = "tandem.web.auth_views.locked_out"  # the translated page, 429
 AXES_RESET_ON_SUCCESS = False  # a success must not wipe an address's count of failures
 AXES_ENABLE_ACCESS_FAILURE_LOG = True  # one AccessFailureLog row per failure: the audit trail
-AXES_CLIENT_IP_CALLABLE = "tandem.core.security.client_address"
+AXES_CLIENT_IP_CALLABLE = "tandem.core.security.login_client_address"
 AXES_ENABLE_ADMIN = True
 
 # TANDEM_TRUSTED_PROXY: the addresses of the reverse proxy (comma-separated). Only a request

@@ -1,6 +1,8 @@
 """Request hardening that Django 5.2 has no setting for: which proxy headers to believe,
 the client's address, and the Content-Security-Policy header."""
 
+import ipaddress
+
 from django.conf import settings
 
 FORWARDED_HEADERS = ("HTTP_X_FORWARDED_FOR", "HTTP_X_FORWARDED_PROTO", "HTTP_X_FORWARDED_HOST")
@@ -44,6 +46,18 @@ def client_address(request) -> str:
         if not _trusted(hop):
             return hop
     return remote
+
+
+def login_client_address(request) -> str | None:
+    """AXES_CLIENT_IP_CALLABLE: the client address, or None when there is none (a login made
+    without a request, e.g. the test client's force_login): axes stores it in an inet column
+    on PostgreSQL, which refuses anything but an address."""
+    address = client_address(request)
+    try:
+        ipaddress.ip_address(address)
+    except ValueError:
+        return None
+    return address
 
 
 class ContentSecurityPolicyMiddleware:
