@@ -315,9 +315,6 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 IDEMPOTENCY_KEY_TTL_HOURS = 24
-# A key still "in progress" after this long belongs to a request that died (gunicorn kills
-# one after 120 s); the next retry takes it over. See tandem.api.idempotency.
-IDEMPOTENCY_IN_PROGRESS_SECONDS = 300
 # Webhook endpoints on loopback, link-local, private or reserved addresses (and plain http)
 # are refused unless the operator allows them, e.g. for an on-premise receiver.
 WEBHOOKS_ALLOW_PRIVATE = _truthy(os.environ.get("TANDEM_WEBHOOKS_ALLOW_PRIVATE"))
@@ -325,6 +322,9 @@ WEBHOOKS_ALLOW_PRIVATE = _truthy(os.environ.get("TANDEM_WEBHOOKS_ALLOW_PRIVATE")
 OUTBOX_STALE_MINUTES = int(os.environ.get("TANDEM_OUTBOX_STALE_MINUTES", "60"))
 # delivered outbox events (and their webhook delivery log) are kept this long
 OUTBOX_KEEP_DAYS = int(os.environ.get("TANDEM_OUTBOX_KEEP_DAYS", "30"))
+# A key still "in progress" after this long belongs to a request that died (gunicorn kills
+# one after 120 s); the next retry takes it over. See tandem.api.idempotency.
+IDEMPOTENCY_IN_PROGRESS_SECONDS = 300
 
 LOGGING = {
     "version": 1,

@@ -50,12 +50,12 @@ urlpatterns = [
         settings_views.exchange_rate_delete,
         name="exchange_rate_delete",
     ),
-    path("jobs/", jobs_views.job_list, name="jobs"),
-    path("jobs/<int:pk>/progress/", jobs_views.job_progress, name="job_progress"),
-    path("jobs/<int:pk>/cancel/", jobs_views.job_cancel_view, name="job_cancel"),
     path("pick/products/", lines.pick_products, name="pick_products"),
     path("pick/parties/", lines.pick_party, name="pick_party"),
     path("pick/line-defaults/", lines.line_defaults, name="line_defaults"),
+    path("jobs/", jobs_views.job_list, name="jobs"),
+    path("jobs/<int:pk>/progress/", jobs_views.job_progress, name="job_progress"),
+    path("jobs/<int:pk>/cancel/", jobs_views.job_cancel_view, name="job_cancel"),
     path("healthz", views.healthz, name="healthz"),
 ]
 
