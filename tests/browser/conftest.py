@@ -71,7 +71,7 @@ def served(tmp_path_factory):
         cwd=data_dir,
     )
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 180
+    deadline = time.monotonic() + 600  # migrate + demo: ~40 s alone, minutes on a busy machine
     while True:
         try:
             with urllib.request.urlopen(base + "/healthz", timeout=2) as response:
