@@ -54,4 +54,3 @@ def test_partial_credit_reduces_the_residual_and_a_larger_one_is_refused(draft, 
     invoice.refresh_from_db()
     assert (bigger.state, bigger.number) == ("draft", "")
     assert invoice.residual_amount == D("113.00")
-
