@@ -146,14 +146,15 @@ def test_the_legitimate_flows_still_work(chart, customer):
     payment = receive(chart, customer, "300.00", allocations=[(invoice, "100.00")])
     payment = pay.payment_allocate(payment=payment, allocations=[(invoice, D("26.00"))])
     assert Payment.objects.get(pk=payment.pk).unallocated_amount == D("174.00")
+    # a credit note made from the invoice settles what is left of it when it posts
     note = invoice_services.invoice_post(invoice=invoice_services.invoice_credit(invoice=invoice))
-    pay.credit_note_allocate(credit_note=note, invoice=invoice, amount=D("50.00"))
-    assert Invoice.objects.get(pk=invoice.pk).residual_amount == D("50.00")
+    assert Invoice.objects.get(pk=invoice.pk).residual_amount == D("0.00")
+    assert Allocation.objects.get(credit_note=note, invoice=invoice).amount == D("100.00")
 
     cancelled = pay.payment_cancel(payment=payment)
     assert cancelled.state == "cancelled"
     assert not Allocation.objects.filter(payment=payment).exists()
-    assert Invoice.objects.get(pk=invoice.pk).residual_amount == D("176.00")
+    assert Invoice.objects.get(pk=invoice.pk).residual_amount == D("126.00")
 
     other = make_invoice(chart, customer, [(1, "10.00")])
     assert invoice_services.invoice_cancel(invoice=other).state == "cancelled"
