@@ -110,3 +110,34 @@ def served(tmp_path_factory):
         pytest.fail("tandem serve did not stop within 40 s of SIGTERM")
     log.close()
     assert code == 0, (data_dir / "serve.log").read_text()[-3000:]
+
+
+CHROMIUM = "/usr/bin/chromium"
+# the flags this machine's chromium needs headless as root and offline (no background
+# connections, which the closed network refuses many at a time)
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture
+def page(served):
+    """A fresh chromium page (English browser locale) for one test."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+        )
+        context = browser.new_context(locale="en-US")
+        page = context.new_page()
+        page.set_default_timeout(20000)
+        yield page
+        context.close()
+        browser.close()

@@ -11,8 +11,6 @@ import uuid
 
 import pytest
 
-from tests.browser.test_tour import CHROMIUM, CHROMIUM_ARGS
-
 pytestmark = pytest.mark.browser
 
 
@@ -86,22 +84,6 @@ def catalog(served):
         "sale9": sale9,
         "sale13": sale13,
     }
-
-
-@pytest.fixture
-def browser_page(served):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
-        )
-        context = browser.new_context(locale="en-US")
-        page = context.new_page()
-        page.set_default_timeout(20000)
-        yield page
-        context.close()
-        browser.close()
 
 
 def _log_in(page, served, language="en"):
@@ -190,10 +172,9 @@ ENGLISH = {
 }
 
 
-def test_quotation_to_paid_invoice_in_the_browser(served, browser_page, catalog):
+def test_quotation_to_paid_invoice_in_the_browser(served, page, catalog):
     from playwright.sync_api import expect
 
-    page = browser_page
     _log_in(page, served)
     _quotation(page, served, catalog, ENGLISH)
     order_url = page.url
@@ -218,10 +199,9 @@ def test_quotation_to_paid_invoice_in_the_browser(served, browser_page, catalog)
     expect(page.locator("#open-documents")).to_have_count(0)
 
 
-def test_a_refused_line_value_shows_in_its_cell_and_stays(served, browser_page, catalog):
+def test_a_refused_line_value_shows_in_its_cell_and_stays(served, page, catalog):
     from playwright.sync_api import expect
 
-    page = browser_page
     _log_in(page, served)
     page.goto(served["url"] + "/sales/orders/new/")
     _pick(
@@ -252,10 +232,9 @@ def test_a_refused_line_value_shows_in_its_cell_and_stays(served, browser_page, 
     expect(row.locator(".cell-error").filter(has_text="Enter a positive quantity.")).to_be_visible()
 
 
-def test_rfq_to_paid_vendor_bill_in_the_browser(served, browser_page, catalog):
+def test_rfq_to_paid_vendor_bill_in_the_browser(served, page, catalog):
     from playwright.sync_api import expect
 
-    page = browser_page
     _log_in(page, served)
     page.goto(served["url"] + "/purchasing/orders/new/")
     _pick(
@@ -303,10 +282,9 @@ CHINESE = {
 }
 
 
-def test_quotation_in_chinese(served, browser_page, catalog):
+def test_quotation_in_chinese(served, page, catalog):
     from playwright.sync_api import expect
 
-    page = browser_page
     _log_in(page, served, language="zh-hans")
     try:
         _quotation(page, served, catalog, CHINESE)

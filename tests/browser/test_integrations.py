@@ -5,28 +5,10 @@ import re
 
 import pytest
 
-from tests.browser.test_tour import CHROMIUM, CHROMIUM_ARGS
-
 pytestmark = pytest.mark.browser
 
 # a public address literal: the served Tandem refuses private ones and has no DNS to ask
 PUBLIC_URL = "https://93.184.216.34/tandem-hook"
-
-
-@pytest.fixture
-def page(served):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
-        )
-        context = browser.new_context(locale="en-US")
-        page = context.new_page()
-        page.set_default_timeout(20000)
-        yield page
-        context.close()
-        browser.close()
 
 
 def test_create_a_webhook_endpoint_and_see_the_secret_once(served, page):

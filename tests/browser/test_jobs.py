@@ -3,12 +3,10 @@ progress bar polls (htmx, no inline script) until the job is done, and the Jobs 
 
 import pytest
 
-from .test_tour import page  # noqa: F401  (the chromium page fixture)
-
 pytestmark = pytest.mark.browser
 
 
-def test_replenishment_runs_as_a_job_with_a_live_progress_bar(served, page):  # noqa: F811
+def test_replenishment_runs_as_a_job_with_a_live_progress_bar(served, page):
     from playwright.sync_api import expect
 
     page.goto(served["url"] + "/")

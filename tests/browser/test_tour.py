@@ -7,33 +7,6 @@ import pytest
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-
-@pytest.fixture
-def page(served):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
-        )
-        context = browser.new_context(locale="en-US")
-        page = context.new_page()
-        page.set_default_timeout(20000)
-        yield page
-        context.close()
-        browser.close()
-
 
 def test_login_switch_to_chinese_create_and_find_a_customer(served, page):
     from playwright.sync_api import expect
