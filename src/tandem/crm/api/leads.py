@@ -72,7 +72,9 @@ def lead_import(request, file: UploadedFile = File(...), dry_run: bool = True):
     written, and the answer (200) lists each row's errors. `dry_run=false` writes all rows
     (201) or, if any row is refused, none: 422 `import.rows_invalid` naming each bad row
     (`rows.<row>.<field>`). 422 `import.columns`, `import.format`, `import.empty`,
-    `import.too_large` for a file that cannot be read."""
+    `import.too_large` for a file that cannot be read; the shared reader's finer reason
+    (`import.zip_bomb`, `import.cell_too_large`, `import.too_many_columns`, ...) is in
+    `extra.reason`."""
     require_perm(request, "crm.add_lead")
     if file.size is not None and file.size > MAX_BYTES:
         raise ValidationFailed("The file is too large", code="import.too_large", field="file")
