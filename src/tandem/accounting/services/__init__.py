@@ -41,6 +41,7 @@ from .entries import (
 from .periods import period_close, period_reopen, year_end_close
 from .tax_defaults import (
     default_taxes,
+    default_taxes_for_lines,
     default_taxes_set,
     party_tax_rule_delete,
     party_tax_rule_set,
@@ -66,6 +67,7 @@ __all__ = [
     "chart_install",
     "company_today",
     "default_taxes",
+    "default_taxes_for_lines",
     "default_taxes_set",
     "entry_create",
     "entry_create_posted",

@@ -54,7 +54,7 @@ from .category_accounts import accounts_for_categories
 from .credit_notes import credit_check, credit_left, credit_settle
 from .entries import entry_create_posted, entry_reverse
 from .invoice_links import keep_origins
-from .tax_defaults import default_taxes
+from .tax_defaults import default_taxes_for_lines
 from .taxes import accounting_settings, taxes_compute
 
 INVOICE_FIELDS = (
@@ -228,18 +228,7 @@ def _build_lines(
         company, {getattr(li.get("product"), "category_id", None) for li in lines}
     )
     # only lines that name no taxes take the defaults (and the party's rule)
-    defaults = default_taxes(
-        company=company,
-        products=[
-            li["product"]
-            for li in lines
-            if isinstance(li.get("product"), Product)
-            and li["product"].company_id == company.pk
-            and li.get("taxes") is None
-        ],
-        scope=scope,
-        party=party,
-    )
+    defaults = default_taxes_for_lines(company=company, lines=lines, scope=scope, party=party)
     built = []
     for index, line in enumerate(lines):
         where = f"lines.{index}"

@@ -10,7 +10,7 @@ accounting; `Tax.products` and `CategoryTax` declare the links.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from django.db import transaction
 
@@ -144,6 +144,26 @@ def _set_scope(company: Company, target, scope: str, taxes: list[Tax]) -> None:
 
 
 @transaction.atomic
+def default_taxes_for_lines(
+    *, company: Company, lines, scope: str, party=None
+) -> dict[int, list[Tax]]:
+    """`default_taxes` for the products of document lines (mappings with a `product`) that
+    name no taxes of their own; another company's product is left to the line's own check."""
+    return default_taxes(
+        company=company,
+        products=[
+            line["product"]
+            for line in lines
+            if isinstance(line, Mapping)
+            and isinstance(line.get("product"), Product)
+            and line["product"].company_id == company.pk
+            and line.get("taxes") is None
+        ],
+        scope=scope,
+        party=party,
+    )
+
+
 def default_taxes_set(*, company: Company, target, taxes=UNSET, purchase_taxes=UNSET) -> None:
     """Set the default sales (`taxes`) and/or purchase taxes of a product or a category."""
     if not isinstance(target, Product | ProductCategory):

@@ -25,7 +25,7 @@ from tandem.accounting.models import (
     TaxScope,
 )
 from tandem.accounting.services import company_today
-from tandem.accounting.services.tax_defaults import default_taxes
+from tandem.accounting.services.tax_defaults import default_taxes_for_lines
 from tandem.accounting.services.taxes import accounting_settings, taxes_compute
 from tandem.catalog.models import Product, ProductType, Uom
 from tandem.catalog.services import uom_factor
@@ -179,21 +179,8 @@ def _build_lines(order: PurchaseOrder, lines: Iterable[Mapping]):
     lines = list(lines or ())
     if len(lines) > MAX_LINES:
         raise ValidationFailed(f"At most {MAX_LINES} lines", field="lines")
-    product_ids = {
-        getattr(li.get("product"), "pk", None) for li in lines if isinstance(li, Mapping)
-    }
-    product_ids.discard(None)
-    defaults = default_taxes(
-        company=company,
-        products=[
-            li["product"]
-            for li in lines
-            if isinstance(li, Mapping)
-            and isinstance(li.get("product"), Product)
-            and li["product"].company_id == company.pk
-        ],
-        scope=TaxScope.PURCHASE,
-        party=order.supplier_id,
+    defaults = default_taxes_for_lines(
+        company=company, lines=lines, scope=TaxScope.PURCHASE, party=order.supplier_id
     )
     built = []
     for index, line in enumerate(lines):

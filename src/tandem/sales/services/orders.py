@@ -11,7 +11,7 @@ from django.db.models import Q, Sum
 from django.utils import timezone
 
 from tandem.accounting.models import Invoice, InvoiceKind, InvoiceState, Tax, TaxScope
-from tandem.accounting.services.tax_defaults import default_taxes
+from tandem.accounting.services.tax_defaults import default_taxes_for_lines
 from tandem.accounting.services.taxes import accounting_settings, taxes_compute
 from tandem.catalog.models import Product, Uom
 from tandem.catalog.services.pricing import company_today, price_for
@@ -139,17 +139,8 @@ def _build_lines(order: SalesOrder, lines: Iterable[Mapping], *, user) -> list:
         getattr(li.get("product"), "pk", None) for li in lines if isinstance(li, Mapping)
     }
     product_ids.discard(None)
-    defaults = default_taxes(
-        company=company,
-        products=[
-            li["product"]
-            for li in lines
-            if isinstance(li, Mapping)
-            and isinstance(li.get("product"), Product)
-            and li["product"].company_id == company.pk
-        ],
-        scope=TaxScope.SALE,
-        party=order.party_id,
+    defaults = default_taxes_for_lines(
+        company=company, lines=lines, scope=TaxScope.SALE, party=order.party_id
     )
     policies = _policies(company, product_ids)
     on_date = order.order_date
