@@ -64,7 +64,9 @@ INSTALLED_APPS = [
     "tandem.inventory",
     "tandem.purchasing",
     "tandem.sales",
+    "tandem.manufacturing",
     "tandem.crm",
+    "tandem.hr",
     "tandem.api",
     "tandem.web",
 ]

@@ -14,7 +14,9 @@ urlpatterns = [
     path("inventory/", include("tandem.inventory.urls")),
     path("purchasing/", include("tandem.purchasing.urls")),
     path("sales/", include("tandem.sales.urls")),
+    path("manufacturing/", include("tandem.manufacturing.urls")),
     path("crm/", include("tandem.crm.urls")),
+    path("hr/", include("tandem.hr.urls")),
     *auth_urlpatterns,
     path("", include("tandem.web.urls")),
 ]

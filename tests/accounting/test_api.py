@@ -43,13 +43,13 @@ def test_install_chart_through_the_api(api, company):
 def test_accounts_crud(api, chart, acct):
     created = api.post(
         "/accounts",
-        {"code": "660201", "name": "管理费用-办公费", "name_en": "Office", "type": "expense",
+        {"code": "660202", "name": "管理费用-办公费", "name_en": "Office", "type": "expense",
          "parent": acct["6602"].pk},
     )  # fmt: skip
     assert created.status_code == 201
     account = created.json()
     assert (account["code"], account["parent"], account["role"]) == (
-        "660201",
+        "660202",
         acct["6602"].pk,
         None,
     )
@@ -58,9 +58,9 @@ def test_accounts_crud(api, chart, acct):
     patched = api.patch(f"/accounts/{account['id']}", {"name_en": "Office supplies"})
     assert patched.json()["name_en"] == "Office supplies"
     found = api.get("/accounts", {"search": "6602", "type": "expense"}).json()
-    assert [a["code"] for a in found["items"]] == ["6602", "660201"]
+    assert [a["code"] for a in found["items"]] == ["6602", "660201", "660202"]
 
-    problem(api.post("/accounts", {"code": "660201", "name": "x", "type": "expense"}), 409,
+    problem(api.post("/accounts", {"code": "660202", "name": "x", "type": "expense"}), 409,
             "account.duplicate")  # fmt: skip
     problem(api.post("/accounts", {"code": "9", "name": "x", "type": "expense", "parent": 999999}),
             422, "reference.invalid")  # fmt: skip

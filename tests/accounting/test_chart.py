@@ -174,12 +174,12 @@ def test_account_rules(company):
     parent = Account.objects.get(company=company, code="6602")
 
     sub = services.account_create(
-        company=company, code="660201", name="管理费用-办公费", type="expense", parent=parent
+        company=company, code="660202", name="管理费用-办公费", type="expense", parent=parent
     )
     assert sub.parent == parent
 
     with pytest.raises(Conflict) as duplicate:
-        services.account_create(company=company, code="660201", name="x", type="expense")
+        services.account_create(company=company, code="660202", name="x", type="expense")
     assert duplicate.value.code == "account.duplicate"
     with pytest.raises(ValidationFailed) as wrong_type:
         services.account_create(

@@ -236,12 +236,12 @@ def test_periods_page_closes_and_reopens(web, fiscal_year):
 def test_accounts_and_journals_forms(web, acct, journals):
     created = web.post(
         "/accounting/accounts/new/",
-        {"code": "660201", "name": "办公费", "name_en": "Office", "type": "expense",
+        {"code": "660202", "name": "办公费", "name_en": "Office", "type": "expense",
          "parent": acct["6602"].pk, "active": "on"},
     )  # fmt: skip
     assert created.status_code == 302
     clash = web.post(
-        "/accounting/accounts/new/", {"code": "660201", "name": "x", "type": "expense"}
+        "/accounting/accounts/new/", {"code": "660202", "name": "x", "type": "expense"}
     )
     assert "exists" in page(clash, 422)
     assert "History" in page(web.get(f"/accounting/accounts/{acct['6602'].pk}/edit/"))

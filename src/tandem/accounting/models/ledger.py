@@ -54,6 +54,18 @@ class AccountRole(models.TextChoices):
     REVENUE = "revenue", _("Revenue")
     COGS = "cogs", _("Cost of goods sold")
     EXPENSE = "expense", _("Expense")
+    # manufacturing: materials, labour and overhead gather in WIP until the order is done
+    WIP = "wip", _("Work in progress")
+    PRODUCTION_ABSORBED = "production_absorbed", _("Production costs absorbed")
+    PRODUCTION_VARIANCE = "production_variance", _("Production variance")
+    # payroll: the employer's cost, and what is owed to staff, the funds and the tax office
+    WAGES_EXPENSE = "wages_expense", _("Wages expense")
+    SALARIES_PAYABLE = "salaries_payable", _("Salaries payable")
+    SOCIAL_INSURANCE_PAYABLE = "social_insurance_payable", _("Social insurance payable")
+    SOCIAL_INSURANCE_WITHHELD = "social_insurance_withheld", _("Social insurance withheld")
+    HOUSING_FUND_PAYABLE = "housing_fund_payable", _("Housing fund payable")
+    HOUSING_FUND_WITHHELD = "housing_fund_withheld", _("Housing fund withheld")
+    INCOME_TAX_WITHHELD = "income_tax_withheld", _("Income tax withheld")
 
 
 # Roles held by at most one account of a company; the others (several bank accounts, a

@@ -211,6 +211,8 @@ def _counterpart(company, usage: str, *, incoming: bool, accounts: dict):
         return role("grni")
     if usage == LocationUsage.CUSTOMER:
         return role("cogs")
+    if usage == LocationUsage.PRODUCTION:  # components consumed into / outputs made from WIP
+        return role("wip")
     settings = inventory_settings(company)
     chosen = settings.gain_account if incoming else settings.loss_account
     return chosen or role("expense")
