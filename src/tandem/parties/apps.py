@@ -8,4 +8,6 @@ class PartiesConfig(AppConfig):
     verbose_name = _("Parties")
 
     def ready(self):
-        from . import checks  # noqa: F401  (registers the party invariants)
+        from . import checks, imports  # noqa: F401  (checks registers the party invariants)
+
+        imports.register()
