@@ -10,7 +10,8 @@ class CatalogConfig(AppConfig):
     def ready(self):
         from tandem.core.events import hook
 
-        from . import checks  # noqa: F401  (registers the catalog invariants)
+        from . import checks, imports  # noqa: F401  (checks registers the catalog invariants)
         from .services import on_company_created
 
         hook("company.created", on_company_created)
+        imports.register()

@@ -49,7 +49,7 @@ PREVIEW_ROWS = 20
 ERROR_COLUMNS = ("_row", "_error")
 FIELD_TYPES = frozenset({"text", "decimal", "int", "bool", "date", "choice"})
 TRUE_WORDS = frozenset({"1", "true", "yes", "y", "x", "t", "是", "真", "有效"})
-FALSE_WORDS = frozenset({"0", "false", "no", "n", "f", "否", "假", "无效", ""})
+FALSE_WORDS = frozenset({"0", "false", "no", "n", "f", "否", "假", "无效"})
 IMPORT_JOB = "core.import"
 
 
@@ -97,6 +97,9 @@ class ImportObject:
     key: str | None = None  # the field holding the source's key
     # True: the handler finds the record by the key itself (a SKU); False: through ImportKey
     natural_key: bool = False
+    # a key made of several fields (a price list item: list, product, quantity, date), for
+    # the duplicate check within a file; implies natural_key
+    key_of: Callable[[dict], str] | None = None
     atomic: bool = False  # the whole file or nothing
     finish: Callable[[ImportRun], dict | None] | None = None
     chunk_size: int = 500
@@ -262,7 +265,7 @@ def parse_cell(f: ImportField, text: str):
     if text == "":
         if f.required:
             raise CellInvalid("import.required", _("This field is required."))
-        return False if f.type == "bool" else None
+        return None  # not given: a create takes the default, an update keeps the value
     if f.type == "text":
         if len(text) > f.max_length:
             raise CellInvalid(
@@ -390,7 +393,7 @@ def own_key(pk: int) -> str:
 
 
 def _known_keys(company, obj: ImportObject, keys: list[str]) -> dict[str, int]:
-    if obj.key is None or obj.natural_key or not keys:
+    if obj.key is None or obj.natural_key or obj.key_of is not None or not keys:
         return {}
     known = dict(
         ImportKey.objects.filter(company=company, object=obj.name, key__in=keys).values_list(
@@ -405,6 +408,8 @@ def _known_keys(company, obj: ImportObject, keys: list[str]) -> dict[str, int]:
 
 
 def _save_keys(company, obj: ImportObject, written: dict[str, int], known: dict[str, int]):
+    if obj.natural_key:
+        return
     fresh = [k for k in written if k not in known]
     ImportKey.objects.bulk_create(
         [ImportKey(company=company, object=obj.name, key=k, target_id=written[k]) for k in fresh]
@@ -423,7 +428,10 @@ def _chunk(
     parsed = []
     for row in rows:
         values, errors = _parse(obj, report.fields, row)
-        key = values.get(obj.key) if obj.key else None
+        if obj.key_of is not None:
+            key = obj.key_of(values) if not errors else None
+        else:
+            key = values.get(obj.key) if obj.key else None
         if key is not None and not errors:
             key = str(key)
             if key in seen:
@@ -454,7 +462,7 @@ def _chunk(
                     action = "create" if created else "update"
                     report.created += created
                     report.updated += not created
-                    if key is not None and target is not None and not obj.natural_key:
+                    if target is not None and key is not None and obj.key_of is None:
                         written[key] = target
             if errors:
                 report.errors.extend(errors)

@@ -71,9 +71,9 @@ def _picked(values: dict, names, prefix: str = "") -> dict:
 
 def _party_fields(values: dict) -> dict:
     data = _picked(values, PARTY_COLUMNS)
-    for name in ("kind", "country", "currency", "credit_limit"):
-        if data.get(name) == "":
-            del data[name]  # empty: the default (the company's country and currency)
+    for name in ("kind", "is_customer", "is_supplier", "country", "currency", "credit_limit"):
+        if values.get(name) is None:
+            data.pop(name, None)  # empty: the default (the company's country and currency)
     if "tags" in values:
         data["tags"] = [t.strip() for t in (values["tags"] or "").split(",") if t.strip()]
     return data
