@@ -7,7 +7,10 @@ import pytest
 
 from tandem.accounting.services.payments import payment_create, payment_post
 from tandem.core.errors import DomainError
+from tandem.inventory.models import StockMove
+from tandem.inventory.services.transfers import transfer_done
 from tandem.parties.models import PaymentTerm
+from tandem.sales import queries as sales_queries
 from tandem.sales import services
 from tandem.sales.models import OrderException, OrderStageEvent
 from tandem.sales.tasks import sla_breach_scan
@@ -73,6 +76,57 @@ def test_prepaid_order_ships_only_after_its_invoice_is_paid(
     for step in ("pick", "pack", "ship"):
         order = services.delivery_step(order=order, step=step)
     assert order.delivery_status == "delivered" and order.state == "done"
+
+
+def test_a_prepaid_delivery_validated_from_inventory_is_refused_until_paid(
+    make_product, order_of, stock_in, immediate, django_capture_on_commit_callbacks
+):
+    # given a confirmed prepaid order whose stock is reserved on a delivery
+    a = make_product("100")
+    stock_in(a, 10)
+    order = services.sales_order_confirm(order=order_of((a, 2), payment_term=immediate))
+    assert order.prepaid is True
+    delivery = order.transfers.get()
+    # when a clerk validates the delivery from Inventory, it is refused like the ship step
+    with pytest.raises(DomainError) as refused:
+        transfer_done(transfer=delivery)
+    assert refused.value.code == "sales.awaiting_payment"
+    delivery.refresh_from_db()
+    assert delivery.state != "done"
+    assert StockMove.objects.filter(transfer=delivery, state="done").count() == 0
+    assert sales_queries.orders_filtered(order.company).get(pk=order.pk).awaiting_payment
+    # once the invoice is paid, the same validation goes through
+    invoice = services.sales_order_invoice(orders=[order], post=True)
+    with django_capture_on_commit_callbacks(execute=True):
+        pay(invoice)
+    assert not sales_queries.orders_filtered(order.company).get(pk=order.pk).awaiting_payment
+    assert transfer_done(transfer=delivery).state == "done"
+
+
+def test_the_prepaid_flag_is_explicit_and_overrides_the_term(
+    make_product, order_of, stock_in, immediate, net30
+):
+    a = make_product("100")
+    stock_in(a, 10)
+    # an immediate term proposes prepaid; the user may say otherwise, and the reverse
+    on_credit = order_of((a, 1), payment_term=immediate, prepaid=False)
+    assert on_credit.prepaid is False
+    order = services.delivery_step(order=services.sales_order_confirm(order=on_credit), step="ship")
+    assert order.delivery_status == "delivered"
+    prepaid = order_of((a, 1), payment_term=net30, prepaid=True)
+    services.sales_order_confirm(order=prepaid)
+    with pytest.raises(DomainError) as refused:
+        services.delivery_step(order=prepaid, step="ship")
+    assert refused.value.code == "sales.awaiting_payment"
+    # changing the term of a quotation proposes its flag again, unless the flag is given
+    draft = order_of((a, 1), payment_term=net30)
+    assert draft.prepaid is False
+    assert services.sales_order_update(order=draft, payment_term=immediate).prepaid is True
+    changed = services.sales_order_update(order=draft, payment_term=net30, prepaid=True)
+    assert changed.prepaid is True
+    with pytest.raises(DomainError) as bad:
+        services.sales_order_update(order=draft, prepaid="yes")
+    assert bad.value.code == "validation.boolean"
 
 
 def test_orders_on_credit_terms_never_wait_for_payment(make_product, order_of, stock_in, net30):

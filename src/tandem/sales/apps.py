@@ -38,9 +38,14 @@ class SalesConfig(AppConfig):
         from . import checks  # noqa: F401  (registers the sales invariants)
         from .handlers import on_invoice_changed
         from .services.invoicing import on_invoice_lines_replaced
-        from .services.stock import on_backorder_made, on_transfer_done
+        from .services.stock import (
+            on_backorder_made,
+            on_transfer_before_done,
+            on_transfer_done,
+        )
 
         events.hook("stock.backorder_made", on_backorder_made)
+        events.hook("stock.transfer_before_done", on_transfer_before_done)
         events.hook("invoice.lines_replaced", on_invoice_lines_replaced)
         events.subscribe("stock.transfer_done", on_transfer_done)
         events.subscribe("invoice.posted", on_invoice_changed)

@@ -75,6 +75,17 @@ class OrderForm(forms.Form):
     note = forms.CharField(
         required=False, widget=forms.Textarea(attrs={"rows": 2}), label=_("Terms and notes")
     )
+    prepaid = forms.TypedChoiceField(
+        required=False,
+        choices=[
+            ("", _("As the payment term says")),
+            ("true", _("Yes: ship only once paid")),
+            ("false", _("No: ship on credit")),
+        ],
+        coerce=lambda value: value == "true",
+        empty_value=None,
+        label=_("Payment before delivery"),
+    )
 
     def __init__(self, *args, company=None, **kwargs):
         super().__init__(*args, **kwargs)

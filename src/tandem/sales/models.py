@@ -201,6 +201,9 @@ class SalesOrder(CompanyScoped):
     language = models.CharField(_("language"), max_length=10, blank=True)
     note = models.TextField(_("terms and notes"), blank=True)
     on_hold = models.BooleanField(_("on credit hold"), default=False)
+    # Explicit, not read off the payment term at shipping time: the order says whether its
+    # invoice must be paid before anything ships (defaulted from an immediate term).
+    prepaid = models.BooleanField(_("payment before delivery"), default=False)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
     confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
     delivery_status = models.CharField(

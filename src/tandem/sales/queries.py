@@ -6,7 +6,18 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery, Window
+from django.db.models import (
+    BooleanField,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Window,
+)
 
 from .models import (
     STAGE_ORDER,
@@ -63,7 +74,21 @@ def orders_filtered(
             | Q(party__name__icontains=search)
             | Q(external_reference__icontains=search)
         )
-    return qs.order_by("-order_date", "-id")
+    return with_awaiting_payment(qs).order_by("-order_date", "-id")
+
+
+def with_awaiting_payment(qs: QuerySet) -> QuerySet:
+    """Annotate `awaiting_payment`, the prepaid rule of `services._common.awaits_payment`
+    in SQL, so a list shows "Waiting for payment" without a query per order."""
+    verified = OrderStageEvent.objects.filter(order=OuterRef("pk"), stage=Stage.PAYMENT_VERIFIED)
+    return qs.annotate(
+        awaiting_payment=ExpressionWrapper(
+            Q(prepaid=True)
+            & Q(state__in=(OrderState.CONFIRMED, OrderState.DONE))
+            & ~Exists(verified),
+            output_field=BooleanField(),
+        )
+    )
 
 
 def exceptions_filtered(

@@ -10,6 +10,8 @@ from pydantic import Field
 
 from tandem.accounting.schemas.ledger import CurrencyCode, Id, Text
 
+from .services._common import awaits_payment
+
 Quantity = Annotated[Decimal, Field(max_digits=18, decimal_places=4)]
 UnitPrice = Annotated[Decimal, Field(max_digits=20, decimal_places=6)]
 Discount = Annotated[Decimal, Field(max_digits=5, decimal_places=2)]
@@ -65,6 +67,8 @@ class OrderListOut(Schema):
     channel: str
     external_reference: str
     on_hold: bool
+    prepaid: bool
+    awaiting_payment: bool
     delivery_status: str
     invoice_status: str
     payment_status: str
@@ -81,6 +85,12 @@ class OrderListOut(Schema):
     @staticmethod
     def resolve_party_name(obj):
         return obj.party.name
+
+    @staticmethod
+    def resolve_awaiting_payment(obj):
+        # annotated on lists (see queries.orders_filtered); asked per order on a detail read
+        cached = getattr(obj, "awaiting_payment", None)
+        return awaits_payment(obj) if cached is None else cached
 
 
 class OrderOut(OrderListOut):
@@ -150,6 +160,9 @@ class OrderIn(Schema):
     commitment_date: date | None = None
     language: LanguageName = ""
     note: Text(10_000) = ""
+    prepaid: bool | None = Field(
+        None, description="Payment before delivery; by default true on an immediate term"
+    )
 
 
 class OrderPatch(Schema):
@@ -167,6 +180,7 @@ class OrderPatch(Schema):
     commitment_date: date | None = None
     language: LanguageName | None = None
     note: Text(10_000) | None = None
+    prepaid: bool | None = None
 
 
 class SendIn(Schema):

@@ -856,6 +856,9 @@ def transfer_done(*, transfer: Transfer, quantities=None, user=None) -> Transfer
     """
     locked = lock_one(Transfer, transfer.pk, label="transfer")
     _transition(locked, MoveState.DONE)
+    # the documents the transfer serves may refuse it (a prepaid order not paid yet), the
+    # same whether it is processed from the order or from Inventory
+    events.emit("stock.transfer_before_done", transfer=locked, user=user)
     company = locked.company
     moves = _open_moves(locked)
     for move in moves:

@@ -12,7 +12,7 @@ from tandem.core.money import to_decimal
 from tandem.core.services import user_permissions
 from tandem.parties.models import PaymentTerm
 
-from ..models import ORDER_TRANSITIONS, OrderState, SalesOrder
+from ..models import ORDER_TRANSITIONS, OrderState, SalesOrder, Stage
 
 UNSET = object()  # "leave this field alone" in update services
 PERM_PRICE_FLOOR = "sales.override_price_floor"
@@ -101,17 +101,29 @@ def number(
     return result
 
 
-def is_prepaid(order: SalesOrder) -> bool:
-    """Paid before it ships: the order's payment term gives no days (due at once).
-
-    An order without a payment term is not prepaid; the party's term is copied onto the
-    order when it is created, so "immediate" customers' orders are prepaid by default.
-    """
-    if not order.payment_term_id:
+def term_is_immediate(payment_term_id) -> bool:
+    """A payment term due at once: an order on it is prepaid unless the user says otherwise."""
+    if not payment_term_id:
         return False
     return (
-        PaymentTerm.objects.filter(pk=order.payment_term_id)
-        .values_list("due_days", flat=True)
-        .first()
+        PaymentTerm.objects.filter(pk=payment_term_id).values_list("due_days", flat=True).first()
         == 0
+    )
+
+
+def is_prepaid(order: SalesOrder) -> bool:
+    """Paid before it ships: the order's own flag (set from the term, editable in draft)."""
+    return order.prepaid
+
+
+def awaits_payment(order: SalesOrder) -> bool:
+    """The one prepaid rule: a confirmed prepaid order ships only once its invoice is paid.
+
+    Checked by the order's ship step and, through the `stock.transfer_before_done` hook, by
+    a delivery validated from Inventory, so both ways refuse alike.
+    """
+    return (
+        order.prepaid
+        and order.state in (OrderState.CONFIRMED, OrderState.DONE)
+        and not order.stage_events.filter(stage=Stage.PAYMENT_VERIFIED).exists()
     )

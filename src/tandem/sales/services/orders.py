@@ -63,6 +63,7 @@ from ._common import (
     lock_order,
     may,
     number,
+    term_is_immediate,
     text,
     transition,
 )
@@ -85,6 +86,7 @@ ORDER_FIELDS = (
     "commitment_date",
     "language",
     "note",
+    "prepaid",
 )
 LANGUAGES = ("", "en", "zh-hans")
 
@@ -333,6 +335,14 @@ def _clean_header(company, data: dict, order: SalesOrder) -> None:
     for name, limit in (("channel", 30), ("external_reference", 100), ("note", 10_000)):
         if name in data:
             setattr(order, name, text(data[name], field=name, max_length=limit))
+    if data.get("prepaid") is not None:  # None: follow the payment term
+        if not isinstance(data["prepaid"], bool):
+            raise ValidationFailed(
+                "prepaid: true or false", code="validation.boolean", field="prepaid"
+            )
+        order.prepaid = data["prepaid"]
+    elif "payment_term" in data:
+        order.prepaid = term_is_immediate(order.payment_term_id)
     if "language" in data:
         if data["language"] not in LANGUAGES:
             raise ValidationFailed(
@@ -393,6 +403,8 @@ def sales_order_create(
         order.currency_id = party.currency_id
     if "payment_term" not in fields:
         order.payment_term_id = party.payment_term_id
+        if fields.get("prepaid") is None:
+            order.prepaid = term_is_immediate(order.payment_term_id)
     if "salesperson" not in fields and getattr(user, "pk", None):
         order.salesperson = user
     _check_reference(order)

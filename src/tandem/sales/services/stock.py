@@ -28,7 +28,7 @@ from ..models import (
     SalesOrderLine,
     Stage,
 )
-from ._common import is_prepaid, lock_order, text
+from ._common import awaits_payment, lock_order, text
 from .stages import stage_record
 
 OPEN_STATES = (MoveState.DRAFT, MoveState.CONFIRMED, MoveState.ASSIGNED)
@@ -183,12 +183,8 @@ def delivery_step(
     locked = lock_order(order)
     if locked.state not in (OrderState.CONFIRMED, OrderState.DONE):
         raise InvalidTransition(f"{locked} is not confirmed", code="sales.invalid_transition")
-    if (
-        step != "deliver"
-        and is_prepaid(locked)
-        and not locked.stage_events.filter(stage=Stage.PAYMENT_VERIFIED).exists()
-    ):
-        # prepaid terms: nothing leaves the warehouse before the invoice is paid
+    if step != "deliver" and awaits_payment(locked):
+        # prepaid: nothing leaves the warehouse before the invoice is paid
         raise AwaitingPayment(f"{locked} is prepaid and its invoice is not paid yet")
     if step == "ship":
         transfers = [t for t in open_transfers(locked) if t.state == MoveState.ASSIGNED] or [
@@ -273,6 +269,14 @@ def on_backorder_made(*, event, transfer, backorder, **_payload) -> None:
         ],
         ignore_conflicts=True,
     )
+
+
+def on_transfer_before_done(*, event, transfer, **_payload) -> None:
+    """`stock.transfer_before_done` hook: a delivery of a prepaid order whose invoice is not
+    paid is refused, also when a clerk validates it from Inventory."""
+    for order in SalesOrder.objects.filter(transfers=transfer.pk):
+        if awaits_payment(order):
+            raise AwaitingPayment(f"{order} is prepaid and its invoice is not paid yet")
 
 
 def on_transfer_done(*, event, transfer_id=None, **_payload) -> None:
