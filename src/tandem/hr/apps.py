@@ -6,3 +6,6 @@ class HrConfig(AppConfig):
     name = "tandem.hr"
     label = "hr"
     verbose_name = _("HR")
+
+    def ready(self):
+        from . import checks  # noqa: F401  (registers the payroll invariants)

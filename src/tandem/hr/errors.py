@@ -1,0 +1,40 @@
+"""HR refusals with stable codes."""
+
+from tandem.core.errors import Conflict, InvalidTransition, ValidationFailed
+
+from .formulas import FormulaInvalid
+
+
+class VersionOverlap(Conflict):
+    code = "employee_version.overlap"
+    title = "Overlaps another version of the employee"
+
+
+class RunPosted(InvalidTransition):
+    code = "payroll_run.posted"
+    title = "The payroll run is posted"
+
+
+class RunNotComputed(InvalidTransition):
+    code = "payroll_run.not_computed"
+    title = "The payroll run is not computed"
+
+
+class RunHasFailures(Conflict):
+    code = "payroll_run.failed_payslips"
+    title = "Some payslips failed"
+
+
+class PeriodInvalid(ValidationFailed):
+    code = "payroll_run.period_invalid"
+    title = "The period is YYYY-MM"
+
+
+__all__ = [
+    "FormulaInvalid",
+    "PeriodInvalid",
+    "RunHasFailures",
+    "RunNotComputed",
+    "RunPosted",
+    "VersionOverlap",
+]

@@ -1,0 +1,22 @@
+"""HR's background jobs (see tandem.core.jobs)."""
+
+from django.utils.translation import gettext_lazy as _
+
+from tandem.core.jobs import job_kind
+
+from .models import PayrollRun
+from .services import payroll_run_compute
+
+PAYROLL_COMPUTE = "hr.payroll_compute"
+
+
+@job_kind(PAYROLL_COMPUTE, label=_("Payroll computation"), resumable=True)
+def payroll_compute(ctx, run: int) -> dict:
+    """Compute a payroll run. Resumable: computing again replaces the run's payslips."""
+    payroll_run = PayrollRun.objects.get(company=ctx.company, pk=run)
+    payroll_run = payroll_run_compute(
+        run=payroll_run, progress=lambda done, total: ctx.progress(done, total), user=ctx.user
+    )
+    counts = payroll_run.payslips.values_list("state", flat=True)
+    failed = sum(1 for state in counts if state == "failed")
+    return {"run": payroll_run.pk, "payslips": len(counts), "failed": failed}
