@@ -28,6 +28,7 @@ _FIELDS: dict[str, tuple[dict, object]] = {
     "lost_reason_id": (_INT, 4),
     "move_id": (_INT, 901),
     "move_ids": (_IDS, [901, 902]),
+    "manufacturing_order_id": (_INT, 58),
     "opportunity_id": (_INT, 19),
     "order_id": (_INT, 77),
     "party_id": (_INT, 15),
@@ -117,6 +118,18 @@ _EVENTS: dict[str, tuple[str, list[str]]] = {
     "sales_order.confirmed": (
         "A sales order was confirmed.",
         ["order_id", "company_id", "number", "party_id", "total", "currency"],
+    ),
+    "manufacturing_order.confirmed": (
+        "A manufacturing order was confirmed (its component moves wait for stock).",
+        ["manufacturing_order_id", "company_id", "number"],
+    ),
+    "manufacturing_order.done": (
+        "A manufacturing order was completed (its WIP is at zero).",
+        ["manufacturing_order_id", "company_id", "number"],
+    ),
+    "manufacturing_order.cancelled": (
+        "A manufacturing order was cancelled.",
+        ["manufacturing_order_id", "company_id", "number"],
     ),
     "lead.created": ("A lead was created.", ["lead_id", "company_id"]),
     "lead.qualified": (

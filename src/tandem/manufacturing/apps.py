@@ -6,3 +6,6 @@ class ManufacturingConfig(AppConfig):
     name = "tandem.manufacturing"
     label = "manufacturing"
     verbose_name = _("Manufacturing")
+
+    def ready(self):
+        from . import checks  # noqa: F401  (registers the manufacturing invariants)

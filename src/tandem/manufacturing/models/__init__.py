@@ -1,1 +1,412 @@
-"""Models of the manufacturing app."""
+"""Models of the manufacturing app: work centres, BOMs, manufacturing orders and their costs.
+
+Stock never lives here: components consumed and outputs produced are inventory stock moves
+to and from the company's production location (valued and posted by inventory), found by
+the order's number in their `origin`. Every journal entry an order causes is linked through
+`MoEntry`, so the order's WIP is the sum of those entries' WIP lines. Workflow lives in
+services.
+"""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from tandem.core.models import CompanyScoped
+
+QTY = {"max_digits": 24, "decimal_places": 6}
+PRICE = {"max_digits": 18, "decimal_places": 6}
+MONEY = {"max_digits": 18, "decimal_places": 2}
+PERCENT = {"max_digits": 7, "decimal_places": 3}
+ZERO = Decimal(0)
+
+
+class WorkCenter(CompanyScoped):
+    code = models.CharField(_("code"), max_length=20)
+    name = models.CharField(_("name"), max_length=100)
+    cost_per_hour = models.DecimalField(_("cost per hour"), default=ZERO, **PRICE)
+    overhead_per_hour = models.DecimalField(_("overhead per hour"), default=ZERO, **PRICE)
+    capacity_hours_per_day = models.DecimalField(
+        _("capacity (hours per day)"), default=Decimal(8), max_digits=6, decimal_places=2
+    )
+    efficiency = models.DecimalField(_("efficiency %"), default=Decimal(100), **PERCENT)
+    setup_minutes = models.DecimalField(
+        _("set-up time (minutes)"), default=ZERO, max_digits=10, decimal_places=2
+    )
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("work centre")
+        verbose_name_plural = _("work centres")
+        constraints = [
+            models.UniqueConstraint(fields=["company", "code"], name="work_center_unique_code"),
+            models.CheckConstraint(
+                condition=Q(
+                    cost_per_hour__gte=0,
+                    overhead_per_hour__gte=0,
+                    capacity_hours_per_day__gte=0,
+                    capacity_hours_per_day__lte=24,
+                    setup_minutes__gte=0,
+                    efficiency__gt=0,
+                ),
+                name="work_center_figures_valid",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.code} {self.name}"
+
+
+class Bom(CompanyScoped):
+    """Makes `quantity` `uom` of `product` from its lines; versions of a product's BOM are
+    told apart by `version` and dated by `valid_from`/`valid_to`."""
+
+    product = models.ForeignKey(
+        "catalog.Product", on_delete=models.PROTECT, related_name="+", verbose_name=_("product")
+    )
+    quantity = models.DecimalField(_("quantity"), default=Decimal(1), **QTY)
+    uom = models.ForeignKey(
+        "catalog.Uom", on_delete=models.PROTECT, related_name="+", verbose_name=_("unit")
+    )
+    version = models.PositiveIntegerField(_("version"), default=1)
+    valid_from = models.DateField(_("valid from"), null=True, blank=True)
+    valid_to = models.DateField(_("valid to"), null=True, blank=True)
+    active = models.BooleanField(_("active"), default=True)
+    scrap_percent = models.DecimalField(_("scrap %"), default=ZERO, **PERCENT)
+    notes = models.TextField(_("notes"), blank=True, default="")
+
+    class Meta:
+        ordering = ["product_id", "-version"]
+        verbose_name = _("bill of materials")
+        verbose_name_plural = _("bills of materials")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["company", "product", "version"], name="bom_unique_version"
+            ),
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="bom_quantity_positive"),
+            models.CheckConstraint(
+                condition=Q(scrap_percent__gte=0, scrap_percent__lt=100), name="bom_scrap_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(valid_from__isnull=True)
+                | Q(valid_to__isnull=True)
+                | Q(valid_to__gte=F("valid_from")),
+                name="bom_validity_ordered",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.product} v{self.version}"
+
+
+class BomLineKind(models.TextChoices):
+    COMPONENT = "component", _("Component")
+    PHANTOM = "phantom", _("Kit")
+
+
+class BomLine(CompanyScoped):
+    bom = models.ForeignKey(Bom, on_delete=models.CASCADE, related_name="lines")
+    sequence = models.PositiveIntegerField(_("sequence"), default=10)
+    product = models.ForeignKey(
+        "catalog.Product", on_delete=models.PROTECT, related_name="+", verbose_name=_("product")
+    )
+    quantity = models.DecimalField(_("quantity"), **QTY)
+    uom = models.ForeignKey(
+        "catalog.Uom", on_delete=models.PROTECT, related_name="+", verbose_name=_("unit")
+    )
+    kind = models.CharField(
+        _("kind"), max_length=10, choices=BomLineKind, default=BomLineKind.COMPONENT
+    )
+
+    class Meta:
+        ordering = ["sequence", "id"]
+        verbose_name = _("BOM line")
+        verbose_name_plural = _("BOM lines")
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="bom_line_quantity_positive"),
+            models.CheckConstraint(
+                condition=Q(kind__in=BomLineKind.values), name="bom_line_kind_valid"
+            ),
+        ]
+
+
+class BomByproduct(CompanyScoped):
+    bom = models.ForeignKey(Bom, on_delete=models.CASCADE, related_name="byproducts")
+    product = models.ForeignKey(
+        "catalog.Product", on_delete=models.PROTECT, related_name="+", verbose_name=_("product")
+    )
+    quantity = models.DecimalField(_("quantity"), **QTY)
+    uom = models.ForeignKey(
+        "catalog.Uom", on_delete=models.PROTECT, related_name="+", verbose_name=_("unit")
+    )
+    cost_share = models.DecimalField(_("cost share %"), default=ZERO, **PERCENT)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("by-product")
+        verbose_name_plural = _("by-products")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(quantity__gt=0), name="bom_byproduct_quantity_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(cost_share__gte=0, cost_share__lte=100),
+                name="bom_byproduct_share_valid",
+            ),
+        ]
+
+
+class BomOperation(CompanyScoped):
+    bom = models.ForeignKey(Bom, on_delete=models.CASCADE, related_name="operations")
+    sequence = models.PositiveIntegerField(_("sequence"), default=10)
+    name = models.CharField(_("name"), max_length=100, blank=True, default="")
+    work_center = models.ForeignKey(
+        WorkCenter, on_delete=models.PROTECT, related_name="+", verbose_name=_("work centre")
+    )
+    minutes = models.DecimalField(_("minutes"), max_digits=12, decimal_places=2)
+
+    class Meta:
+        ordering = ["sequence", "id"]
+        verbose_name = _("operation")
+        verbose_name_plural = _("operations")
+        constraints = [
+            models.CheckConstraint(condition=Q(minutes__gte=0), name="bom_operation_minutes_valid")
+        ]
+
+
+class MoState(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    CONFIRMED = "confirmed", _("Confirmed")
+    IN_PROGRESS = "in_progress", _("In progress")
+    DONE = "done", _("Done")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+MO_TRANSITIONS = {
+    MoState.DRAFT: {MoState.CONFIRMED, MoState.CANCELLED},
+    MoState.CONFIRMED: {MoState.IN_PROGRESS, MoState.DONE, MoState.CANCELLED},
+    MoState.IN_PROGRESS: {MoState.IN_PROGRESS, MoState.DONE},
+    MoState.DONE: set(),
+    MoState.CANCELLED: set(),
+}
+
+
+class ManufacturingOrder(CompanyScoped):
+    number = models.CharField(_("number"), max_length=64)
+    product = models.ForeignKey(
+        "catalog.Product", on_delete=models.PROTECT, related_name="+", verbose_name=_("product")
+    )
+    quantity = models.DecimalField(_("quantity"), **QTY)
+    uom = models.ForeignKey(
+        "catalog.Uom", on_delete=models.PROTECT, related_name="+", verbose_name=_("unit")
+    )
+    quantity_produced = models.DecimalField(_("quantity produced"), default=ZERO, **QTY)
+    bom = models.ForeignKey(
+        Bom, on_delete=models.PROTECT, related_name="orders", verbose_name=_("bill of materials")
+    )
+    state = models.CharField(_("state"), max_length=12, choices=MoState, default=MoState.DRAFT)
+    warehouse = models.ForeignKey(
+        "inventory.Warehouse",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("warehouse"),
+    )
+    planned_start = models.DateField(_("planned start"))
+    planned_end = models.DateField(_("planned end"))
+    sales_order = models.ForeignKey(
+        "sales.SalesOrder",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("sales order"),
+    )
+    backorder_of = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="backorders",
+        verbose_name=_("backorder of"),
+    )
+    date_done = models.DateTimeField(_("date done"), null=True, blank=True)
+    notes = models.TextField(_("notes"), blank=True, default="")
+
+    class Meta:
+        ordering = ["-planned_start", "-id"]
+        verbose_name = _("manufacturing order")
+        verbose_name_plural = _("manufacturing orders")
+        permissions = [("overproduce", _("Can produce more than planned"))]
+        indexes = [models.Index(fields=["company", "state", "planned_start"])]
+        constraints = [
+            models.UniqueConstraint(fields=["company", "number"], name="mo_unique_number"),
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="mo_quantity_positive"),
+            models.CheckConstraint(
+                condition=Q(quantity_produced__gte=0), name="mo_produced_not_negative"
+            ),
+            models.CheckConstraint(condition=Q(state__in=MoState.values), name="mo_state_valid"),
+            models.CheckConstraint(
+                condition=Q(planned_end__gte=F("planned_start")), name="mo_dates_ordered"
+            ),
+            models.CheckConstraint(condition=~Q(backorder_of=F("id")), name="mo_not_own_backorder"),
+        ]
+
+    def __str__(self):
+        return self.number
+
+    @property
+    def quantity_left(self) -> Decimal:
+        return max(self.quantity - self.quantity_produced, ZERO)
+
+
+class MoComponent(CompanyScoped):
+    """What the order plans to consume and has consumed, in the product's unit."""
+
+    mo = models.ForeignKey(ManufacturingOrder, on_delete=models.CASCADE, related_name="components")
+    product = models.ForeignKey(
+        "catalog.Product", on_delete=models.PROTECT, related_name="+", verbose_name=_("product")
+    )
+    quantity = models.DecimalField(_("quantity"), **QTY)
+    quantity_consumed = models.DecimalField(_("quantity consumed"), default=ZERO, **QTY)
+    value_consumed = models.DecimalField(_("value consumed"), default=ZERO, **MONEY)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("component")
+        verbose_name_plural = _("components")
+        constraints = [
+            models.UniqueConstraint(fields=["mo", "product"], name="mo_component_unique"),
+            models.CheckConstraint(
+                condition=Q(quantity__gte=0, quantity_consumed__gte=0),
+                name="mo_component_quantities_valid",
+            ),
+        ]
+
+
+class MoOutput(CompanyScoped):
+    """The main product or a by-product, in the product's unit, with the value produced."""
+
+    mo = models.ForeignKey(ManufacturingOrder, on_delete=models.CASCADE, related_name="outputs")
+    product = models.ForeignKey(
+        "catalog.Product", on_delete=models.PROTECT, related_name="+", verbose_name=_("product")
+    )
+    is_byproduct = models.BooleanField(_("by-product"), default=False)
+    quantity = models.DecimalField(_("quantity"), **QTY)
+    quantity_produced = models.DecimalField(_("quantity produced"), default=ZERO, **QTY)
+    cost_share = models.DecimalField(_("cost share %"), default=ZERO, **PERCENT)
+    value = models.DecimalField(_("value"), default=ZERO, **MONEY)
+
+    class Meta:
+        ordering = ["is_byproduct", "id"]
+        verbose_name = _("output")
+        verbose_name_plural = _("outputs")
+        constraints = [
+            models.UniqueConstraint(fields=["mo", "product"], name="mo_output_unique"),
+            models.CheckConstraint(
+                condition=Q(quantity__gte=0, quantity_produced__gte=0),
+                name="mo_output_quantities_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(cost_share__gte=0, cost_share__lte=100), name="mo_output_share_valid"
+            ),
+        ]
+
+    @property
+    def unit_cost(self) -> Decimal | None:
+        if not self.quantity_produced:
+            return None
+        return (self.value / self.quantity_produced).quantize(Decimal("0.000001"))
+
+
+class WorkLog(CompanyScoped):
+    """Time spent on an operation: hours x the work centre's rates, absorbed into WIP."""
+
+    mo = models.ForeignKey(ManufacturingOrder, on_delete=models.CASCADE, related_name="work_logs")
+    operation = models.ForeignKey(
+        BomOperation,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("operation"),
+    )
+    work_center = models.ForeignKey(
+        WorkCenter, on_delete=models.PROTECT, related_name="+", verbose_name=_("work centre")
+    )
+    minutes = models.DecimalField(_("minutes"), max_digits=12, decimal_places=2)
+    labour_cost = models.DecimalField(_("labour cost"), **MONEY)
+    overhead_cost = models.DecimalField(_("overhead"), **MONEY)
+    date = models.DateField(_("date"))
+    note = models.CharField(_("note"), max_length=200, blank=True, default="")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    entry = models.ForeignKey(
+        "accounting.Entry", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("work log")
+        verbose_name_plural = _("work logs")
+        constraints = [
+            models.CheckConstraint(condition=Q(minutes__gt=0), name="work_log_minutes_positive"),
+            models.CheckConstraint(
+                condition=Q(labour_cost__gte=0, overhead_cost__gte=0),
+                name="work_log_costs_valid",
+            ),
+        ]
+
+
+class Scrap(CompanyScoped):
+    mo = models.ForeignKey(ManufacturingOrder, on_delete=models.CASCADE, related_name="scraps")
+    product = models.ForeignKey(
+        "catalog.Product", on_delete=models.PROTECT, related_name="+", verbose_name=_("product")
+    )
+    quantity = models.DecimalField(_("quantity"), **QTY)
+    reason = models.CharField(_("reason"), max_length=200)
+    value = models.DecimalField(_("value"), default=ZERO, **MONEY)
+    entry = models.ForeignKey(
+        "accounting.Entry", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("scrap")
+        verbose_name_plural = _("scraps")
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="scrap_quantity_positive")
+        ]
+
+
+class MoEntryKind(models.TextChoices):
+    CONSUME = "consume", _("Components consumed")
+    PRODUCE = "produce", _("Outputs produced")
+    LABOUR = "labour", _("Work time")
+    SCRAP = "scrap", _("Scrap")
+    VARIANCE = "variance", _("Variance")
+    CLOSE = "close", _("Completion")
+
+
+class MoEntry(CompanyScoped):
+    """A posted journal entry caused by the order (its WIP lines are the order's WIP)."""
+
+    mo = models.ForeignKey(ManufacturingOrder, on_delete=models.CASCADE, related_name="entries")
+    entry = models.ForeignKey(
+        "accounting.Entry", on_delete=models.PROTECT, related_name="manufacturing_links"
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=MoEntryKind)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("order entry")
+        verbose_name_plural = _("order entries")
+        constraints = [
+            models.UniqueConstraint(fields=["mo", "entry"], name="mo_entry_unique"),
+            models.CheckConstraint(
+                condition=Q(kind__in=MoEntryKind.values), name="mo_entry_kind_valid"
+            ),
+        ]

@@ -1,0 +1,56 @@
+"""Manufacturing services: the only code that writes the app's rows.
+
+Keyword-only functions, one transaction each, refusals as DomainError subclasses with a
+stable code (see ..errors); a refused call changes nothing.
+"""
+
+from .boms import (
+    bom_components,
+    bom_cost,
+    bom_create,
+    bom_delete,
+    bom_explode,
+    bom_for,
+    bom_update,
+    bom_where_used,
+    operations_cost,
+)
+from .costing import wip_balance
+from .orders import (
+    mo_assign,
+    mo_cancel,
+    mo_confirm,
+    mo_create,
+    mo_done,
+    mo_log_work,
+    mo_produce,
+    mo_scrap,
+    open_moves,
+    order_moves,
+)
+from .work_centers import work_center_create, work_center_update
+
+__all__ = [
+    "bom_components",
+    "bom_cost",
+    "bom_create",
+    "bom_delete",
+    "bom_explode",
+    "bom_for",
+    "bom_update",
+    "bom_where_used",
+    "mo_assign",
+    "mo_cancel",
+    "mo_confirm",
+    "mo_create",
+    "mo_done",
+    "mo_log_work",
+    "mo_produce",
+    "mo_scrap",
+    "open_moves",
+    "operations_cost",
+    "order_moves",
+    "wip_balance",
+    "work_center_create",
+    "work_center_update",
+]

@@ -1,0 +1,45 @@
+"""Manufacturing refusals, each with a stable code (issue 17's "Bad input" list)."""
+
+from tandem.core.errors import Conflict, Forbidden, ValidationFailed
+
+
+class BomCycle(ValidationFailed):
+    """The BOM would contain its own product at some depth."""
+
+    code = "bom.cycle"
+    title = "A BOM may not contain itself"
+
+
+class BomUomCategory(ValidationFailed):
+    code = "bom.uom_category"
+    title = "Unit of another category than the product's"
+
+
+class BomCostShare(ValidationFailed):
+    code = "bom.cost_share_exceeds"
+    title = "By-product cost shares add up to more than 100 %"
+
+
+class PhantomWithoutBom(ValidationFailed):
+    code = "bom.phantom_without_bom"
+    title = "A kit line needs a BOM for its product"
+
+
+class Overproduction(Forbidden):
+    code = "manufacturing_order.overproduction"
+    title = "Producing more than planned needs the permission"
+
+
+class LotNotReserved(ValidationFailed):
+    code = "manufacturing_order.lot_not_reserved"
+    title = "The lot is not reserved for this order"
+
+
+class MoDone(Conflict):
+    code = "manufacturing_order.done"
+    title = "The manufacturing order is done"
+
+
+class MoCancelled(Conflict):
+    code = "manufacturing_order.cancelled"
+    title = "The manufacturing order is cancelled"
