@@ -15,6 +15,7 @@ from tandem.sales.api import router as sales_router
 
 from . import errors
 from .auth import SessionAuth, TokenAuth
+from .imports import router as imports_router
 from .jobs import router as jobs_router
 from .parser import ObjectBodyParser
 from .webhooks import router as webhooks_router
@@ -44,3 +45,4 @@ api.add_router("/", manufacturing_router)
 api.add_router("/", crm_router)
 api.add_router("/", hr_router)
 api.add_router("/", jobs_router)
+api.add_router("/", imports_router)

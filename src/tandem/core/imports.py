@@ -644,3 +644,62 @@ def text(value) -> str:
     if isinstance(value, bool):
         return "yes" if value else "no"
     return str(value)
+
+
+# -- what pages and the API share -------------------------------------------------------------
+
+
+def import_check(obj: ImportObject, name: str, content, mapping: dict | None = None) -> dict:
+    """The file's header and the field each column maps to, or the file's refusal (422) —
+    before a job is queued, so that a file that cannot be imported is answered at once."""
+    with _read(obj, name, content) as table:
+        header = list(table.header)
+    return {"header": header, "fields": mapping_resolve(obj, header, mapping)}
+
+
+def mapping_saved(company, object_name: str, source: str) -> dict | None:
+    from .models import ImportMapping
+
+    row = ImportMapping.objects.filter(company=company, object=object_name, source=source).first()
+    return row.mapping if row is not None else None
+
+
+@transaction.atomic
+def mapping_save(*, company, object_name: str, source: str, mapping: dict) -> None:
+    """Keep `mapping` ({column: field}) as `source`'s for this object, replacing the last."""
+    from .models import ImportMapping
+
+    source = (source or "").strip()
+    if not source or len(source) > 100:
+        raise ValidationFailed(
+            _("Name the source in at most 100 characters."),
+            code="import.source_invalid",
+            field="source",
+        )
+    ImportMapping.objects.update_or_create(
+        company=company, object=object_name, source=source, defaults={"mapping": mapping}
+    )
+
+
+def error_file(job) -> tuple[list[str], Iterator[list]]:
+    """The rejected rows of an import job as they were in the file, each after its row
+    number and reasons (the `ERROR_COLUMNS`, which an import of the fixed file ignores)."""
+    params = job.params
+    header: list[str] = []
+    try:
+        obj = import_object(params["object"])
+        with _read(obj, params["name"], base64.b64decode(params["content"])) as table:
+            header = list(table.header)
+    except (DomainError, KeyError, ValueError):
+        pass  # the reasons stand without the file's own columns
+    rows: dict[int, dict] = {}
+    for error in job.errors:
+        number = error.get("row") or 0
+        entry = rows.setdefault(number, {"cells": error.get("cells") or [], "reasons": []})
+        where = f"{error['field']}: " if error.get("field") else ""
+        entry["reasons"].append(f"{where}{error['message']} ({error['code']})")
+    lines = (
+        [number or "", "; ".join(entry["reasons"]), *entry["cells"]]
+        for number, entry in sorted(rows.items())
+    )
+    return [*ERROR_COLUMNS, *header], lines
