@@ -1,0 +1,268 @@
+"""Manufacturing API schemas (field names per API.md): decimals travel as strings."""
+
+import datetime as dt
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Annotated, Literal
+
+from ninja import Schema
+from pydantic import Field
+
+from tandem.inventory.schemas import Id, Money, Qty, Text
+
+# sign and places are checked by the services, which answer with stable codes
+Number = Annotated[Decimal, Field(max_digits=30, decimal_places=12, allow_inf_nan=False)]
+
+
+class WorkCenterOut(Schema):
+    id: int
+    company: int = Field(validation_alias="company_id")
+    code: str
+    name: str
+    cost_per_hour: Decimal
+    overhead_per_hour: Decimal
+    capacity_hours_per_day: Decimal
+    efficiency: Decimal
+    setup_minutes: Decimal
+    active: bool
+    created_at: datetime
+    updated_at: datetime
+
+
+class WorkCenterIn(Schema):
+    code: Text(20, min_length=1)
+    name: Text(100, min_length=1)
+    cost_per_hour: Number = Decimal(0)
+    overhead_per_hour: Number = Decimal(0)
+    capacity_hours_per_day: Number = Decimal(8)
+    efficiency: Number = Decimal(100)
+    setup_minutes: Number = Decimal(0)
+    active: bool = True
+
+
+class WorkCenterPatch(Schema):
+    code: Text(20, min_length=1) | None = None
+    name: Text(100, min_length=1) | None = None
+    cost_per_hour: Number | None = None
+    overhead_per_hour: Number | None = None
+    capacity_hours_per_day: Number | None = None
+    efficiency: Number | None = None
+    setup_minutes: Number | None = None
+    active: bool | None = None
+
+
+class BomLineIO(Schema):
+    product: Id
+    quantity: Number
+    uom: Id | None = None
+    kind: Literal["component", "phantom"] = "component"
+    sequence: Annotated[int, Field(ge=0, le=2**31 - 1)] | None = None
+
+
+class BomByproductIO(Schema):
+    product: Id
+    quantity: Number
+    uom: Id | None = None
+    cost_share: Number = Decimal(0)
+
+
+class BomOperationIO(Schema):
+    work_center: Id
+    minutes: Number
+    sequence: Annotated[int, Field(ge=0, le=2**31 - 1)] | None = None
+    name: Text(100) = ""
+
+
+class BomOut(Schema):
+    id: int
+    company: int
+    product: int
+    quantity: Decimal
+    uom: int
+    version: int
+    valid_from: date | None
+    valid_to: date | None
+    active: bool
+    scrap_percent: Decimal
+    notes: str
+    lines: list[BomLineIO]
+    byproducts: list[BomByproductIO]
+    operations: list[BomOperationIO]
+    created_at: datetime
+    updated_at: datetime
+
+
+class BomIn(Schema):
+    product: Id
+    quantity: Number = Decimal(1)
+    uom: Id | None = None
+    version: Annotated[int, Field(ge=1, le=2**31 - 1)] | None = None
+    valid_from: date | None = None
+    valid_to: date | None = None
+    active: bool = True
+    scrap_percent: Number = Decimal(0)
+    notes: Text(10_000) = ""
+    lines: list[BomLineIO]
+    byproducts: list[BomByproductIO] = []
+    operations: list[BomOperationIO] = []
+
+
+class BomPatch(Schema):
+    quantity: Number | None = None
+    uom: Id | None = None
+    version: Annotated[int, Field(ge=1, le=2**31 - 1)] | None = None
+    valid_from: date | None = None
+    valid_to: date | None = None
+    active: bool | None = None
+    scrap_percent: Number | None = None
+    notes: Text(10_000) | None = None
+    lines: list[BomLineIO] | None = None
+    byproducts: list[BomByproductIO] | None = None
+    operations: list[BomOperationIO] | None = None
+
+
+class ExplodedOut(Schema):
+    level: int
+    product: int
+    sku: str
+    quantity: Qty
+    uom: int
+    kind: str
+    bom: int | None
+    consumed: bool
+    unit_cost: Decimal
+    cost: Money
+
+
+class ExplosionOut(Schema):
+    bom: int
+    quantity: Qty
+    rows: list[ExplodedOut]
+
+
+class OperationCostOut(Schema):
+    operation: int
+    work_center: int
+    minutes: Decimal
+    hours: Decimal
+    cost: Money
+
+
+class BomCostOut(Schema):
+    bom: int
+    quantity: Qty
+    materials: Money
+    operations: list[OperationCostOut]
+    operations_total: Money
+    total: Money
+    unit_cost: Decimal
+    rows: list[ExplodedOut]
+
+
+class ComponentOut(Schema):
+    product: int
+    quantity: Qty
+    quantity_consumed: Qty
+    value_consumed: Money
+    lot: int | None
+    lots: list[int]
+
+
+class OutputOut(Schema):
+    product: int
+    is_byproduct: bool
+    quantity: Qty
+    quantity_produced: Qty
+    cost_share: Decimal
+    value: Money
+    unit_cost: Decimal | None
+
+
+class WorkLogOut(Schema):
+    id: int
+    operation: int | None
+    work_center: int
+    minutes: Decimal
+    labour_cost: Money
+    overhead_cost: Money
+    date: dt.date
+    note: str
+    entry: int | None
+
+
+class CostOut(Schema):
+    materials: Money
+    labour: Money
+    overhead: Money
+    total: Money
+    wip: Money
+
+
+class MoOut(Schema):
+    id: int
+    company: int
+    number: str
+    product: int
+    quantity: Qty
+    uom: int
+    quantity_produced: Qty
+    bom: int
+    warehouse: int
+    state: str
+    planned_start: date
+    planned_end: date
+    sales_order: int | None
+    backorder_of: int | None
+    date_done: datetime | None
+    notes: str
+    components: list[ComponentOut]
+    outputs: list[OutputOut]
+    work_logs: list[WorkLogOut]
+    cost: CostOut
+    entries: list[int]
+    backorder: int | None = None
+    shortfalls: list[dict] | None = None
+    created_at: datetime
+    updated_at: datetime
+
+
+class MoIn(Schema):
+    bom: Id
+    quantity: Number
+    uom: Id | None = None
+    warehouse: Id | None = None
+    planned_start: date | None = None
+    planned_end: date | None = None
+    notes: Text(10_000) = ""
+
+
+class AssignIn(Schema):
+    strict: bool = False
+
+
+class ConsumedIn(Schema):
+    product: Id
+    quantity: Number
+    lot: Id | None = None
+
+
+class ProduceIn(Schema):
+    quantity: Number
+    consumed: list[ConsumedIn] | None = None
+    lot_name: Text(100) = ""
+    backorder: bool = False
+
+
+class ScrapIn(Schema):
+    product: Id
+    quantity: Number
+    reason: Text(200, min_length=1)
+    lot: Id | None = None
+
+
+class WorkLogIn(Schema):
+    minutes: Number
+    operation: Id | None = None
+    work_center: Id | None = None
+    date: dt.date | None = None
+    note: Text(200) = ""
