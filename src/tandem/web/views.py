@@ -9,13 +9,12 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from tandem.catalog.models import Product
 from tandem.core import services as core_services
 from tandem.core.errors import DomainError
 from tandem.core.middleware import SESSION_COMPANY_KEY
-from tandem.parties.models import Party
 
 from .context import AREAS
+from .dashboard import dashboard
 
 
 def _back(request, fallback="web:home"):
@@ -34,15 +33,11 @@ def healthz(request):
 @login_required
 def home(request):
     company = request.company
-    counts = {}
+    context = {}
     if company is not None:
-        parties = Party.objects.filter(company=company)
-        counts = {
-            "customers": parties.filter(is_customer=True).count(),
-            "suppliers": parties.filter(is_supplier=True).count(),
-            "products": Product.objects.filter(company=company).count(),
-        }
-    return render(request, "web/home.html", {"counts": counts})
+        with timezone.override(core_services.user_zone(request.user, company)):
+            context = dashboard(request)
+    return render(request, "web/home.html", context)
 
 
 @login_required
