@@ -41,9 +41,10 @@ class AccountingConfig(AppConfig):
     def ready(self):
         from tandem.core import events, panels
 
-        from . import checks  # noqa: F401  (registers the ledger invariants)
+        from . import checks, imports  # noqa: F401  (checks registers the ledger invariants)
         from .services.tax_defaults import on_default_taxes_set
 
         panels.register("party.detail", "accounting.balance", party_balance_panel, order=20)
         # the catalog's API hands a product's or category's default taxes to accounting
         events.hook("catalog.default_taxes_set", on_default_taxes_set)
+        imports.register()

@@ -1,0 +1,144 @@
+"""Opening balances as an importable object (see tandem.core.imports): each row is one
+account's (and, for a receivable or payable, one party's) balance; the file is posted whole as
+one balanced opening entry in the general journal, or refused whole: `import.unbalanced` when
+its debits and credits differ, `import.opening_exists` when the company already has one.
+"""
+
+from decimal import Decimal
+
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from tandem.catalog.services.pricing import company_today
+from tandem.core.errors import Conflict, InvalidReference, ValidationFailed
+from tandem.core.imports import ImportField, ImportObject, import_register
+from tandem.core.models import ImportKey
+from tandem.parties.models import Party
+
+from .errors import Unbalanced
+from .models import Account, Entry, Journal, JournalKind
+from .models.ledger import ZERO
+from .services import entry_create_posted
+
+F = ImportField
+OPENING_REFERENCE = "OPENING"
+OPENING_FIELDS = (
+    F(
+        "account",
+        gettext_lazy("Account code"),
+        required=True,
+        aliases=("account code", "科目", "科目编码", "科目代码"),
+        max_length=30,
+    ),  # noqa: E501
+    F("debit", gettext_lazy("Debit"), "decimal", aliases=("借方", "借方金额", "期初借方")),
+    F("credit", gettext_lazy("Credit"), "decimal", aliases=("贷方", "贷方金额", "期初贷方")),
+    F("party", gettext_lazy("Party"), aliases=("partner", "往来单位", "客户", "供应商")),
+    F("date", gettext_lazy("Date"), "date", aliases=("opening date", "日期", "期初日期")),
+    F("description", gettext_lazy("Description"), aliases=("label", "摘要", "说明")),
+)
+
+
+def _account(run, code: str) -> Account:
+    accounts = run.cached(
+        "accounts", lambda: {a.code: a for a in Account.objects.filter(company=run.company)}
+    )
+    account = accounts.get(code)
+    if account is None:
+        raise InvalidReference(
+            _("No account with code %(code)s.") % {"code": code}, field="account"
+        )
+    return account
+
+
+def _party(run, text: str) -> Party:
+    """A party by the key it was imported under, else by its exact name."""
+    key = ImportKey.objects.filter(company=run.company, object="parties", key=text).first()
+    party = Party.objects.filter(
+        company=run.company, **({"pk": key.target_id} if key else {"name": text})
+    ).first()
+    if party is None:
+        raise InvalidReference(_("No party %(party)s.") % {"party": text}, field="party")
+    return party
+
+
+def opening_row(run, values: dict, target_id=None):
+    debit = values.get("debit") or ZERO
+    credit = values.get("credit") or ZERO
+    if debit < 0 or credit < 0 or (debit and credit) or not (debit or credit):
+        raise ValidationFailed(
+            _("Give a positive debit or a positive credit, not both."),
+            code="import.amount_invalid",
+            field="debit",
+        )
+    line = {"account": _account(run, values["account"]), "debit": debit, "credit": credit}
+    if values.get("party"):
+        line["party"] = _party(run, values["party"])
+    if values.get("description"):
+        line["description"] = values["description"]
+    run.collected.append((line, values.get("date")))
+    return None, True
+
+
+def opening_finish(run) -> dict:
+    company = run.company
+    journal = (
+        Journal.objects.filter(company=company, kind=JournalKind.GENERAL).order_by("id").first()
+    )
+    if journal is None:
+        raise Conflict(_("Install a chart of accounts first."), code="import.no_journal")
+    if Entry.objects.filter(
+        company=company, journal__kind=JournalKind.GENERAL, reference=OPENING_REFERENCE
+    ).exists():
+        raise Conflict(
+            _("The opening balances are posted already; correct them with an entry."),
+            code="import.opening_exists",
+        )
+    dates = {on for _line, on in run.collected if on is not None}
+    if len(dates) > 1:
+        raise ValidationFailed(
+            _("All opening balances must have the same date."), code="import.dates_differ"
+        )
+    on = dates.pop() if dates else None
+    if on is None:
+        on = company_today(company)
+    lines = [line for line, _on in run.collected]
+    debit = sum((line["debit"] for line in lines), Decimal(0))
+    credit = sum((line["credit"] for line in lines), Decimal(0))
+    if debit != credit:
+        raise ValidationFailed(
+            _("Debits %(debit)s and credits %(credit)s differ: nothing was imported.")
+            % {"debit": debit, "credit": credit},
+            code="import.unbalanced",
+            extra={"debit": str(debit), "credit": str(credit)},
+        )
+    try:
+        entry = entry_create_posted(
+            company=company,
+            journal=journal,
+            date=on,
+            lines=lines,
+            reference=OPENING_REFERENCE,
+            narration=str(_("Opening balances")),
+            user=run.user,
+        )
+    except Unbalanced as exc:  # rounding to the currency can still unbalance it
+        raise ValidationFailed(exc.message, code="import.unbalanced", extra=exc.extra) from exc
+    return {"entry": entry.pk, "entry_number": entry.number, "debit": str(debit)}
+
+
+def register() -> None:
+    import_register(
+        ImportObject(
+            name="opening-balances",
+            label=gettext_lazy("Opening balances"),
+            description=gettext_lazy(
+                "Account balances on the opening date, posted as one balanced entry."
+            ),
+            fields=OPENING_FIELDS,
+            handler=opening_row,
+            finish=opening_finish,
+            atomic=True,
+            max_rows=5000,
+            perms=("accounting.add_entry",),
+        )
+    )
