@@ -10,7 +10,7 @@ from tandem.core import integrity
 from tandem.core.errors import DomainError
 from tandem.hr import services
 from tandem.hr.checks import posted_runs_match_entries
-from tandem.hr.models import Payslip, PayslipLine, PayrollRun
+from tandem.hr.models import PayrollRun, Payslip, PayslipLine
 
 pytestmark = pytest.mark.django_db
 D = Decimal
