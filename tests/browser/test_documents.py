@@ -291,3 +291,20 @@ def test_quotation_in_chinese(served, page, catalog):
         expect(page.locator("html")).to_have_attribute("lang", "zh-hans")
     finally:
         page.get_by_test_id("lang-en").click()  # later tests read the English pages
+
+
+def test_the_dashboard_shows_the_books_and_its_bars_open_the_report(page, served):
+    # given the demo company, whose invoices and payments are posted
+    _log_in(page, served)
+    page.goto(served["url"] + "/")
+    # the owner sees figures from the books and two server-drawn charts
+    figures = page.locator("#dashboard-figures")
+    for label in ("Revenue this month", "Cash position", "Stock value", "Receivables"):
+        assert figures.get_by_text(label).is_visible()
+    assert page.locator("svg.bar-chart").count() == 2
+    assert page.locator("#dashboard-work li").count() >= 5
+    # when the current month's revenue bar is clicked (by its label: an empty month has a
+    # bar of no height), the profit and loss of that month opens
+    page.locator("svg.bar-chart").first.locator("a").last.locator("text.label").click()
+    page.wait_for_url(re.compile(r"/accounting/reports/profit-and-loss/\?date_from="))
+    assert page.get_by_role("heading", name=re.compile("Profit and loss", re.I)).is_visible()

@@ -4,6 +4,8 @@ from decimal import Decimal, InvalidOperation
 
 from django import template
 
+from tandem.core.templatetags.formats import money as format_money
+
 from ..models import account_display_name
 
 register = template.Library()
@@ -11,14 +13,8 @@ register = template.Library()
 
 @register.filter
 def money(value) -> str:
-    """Decimal("1186.5") -> "1,186.50"; None -> ""."""
-    if value is None or value == "":
-        return ""
-    try:
-        number = Decimal(value)
-    except (InvalidOperation, TypeError, ValueError):
-        return str(value)
-    return f"{number:,.2f}"
+    """Decimal("1186.5") -> "1,186.50"; None -> "" (the shared formatting layer's)."""
+    return format_money(value)
 
 
 @register.filter

@@ -6,6 +6,8 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from django import template
 from django.utils.translation import gettext
 
+from tandem.core.templatetags.formats import money as format_money
+
 from ..services.pipeline import SEEDED_LABELS
 
 register = template.Library()
@@ -20,12 +22,8 @@ def crm_label(value) -> str:
 
 @register.filter
 def money(value) -> str:
-    """27000 -> "27,000.00" (grouped, two places, half-up)."""
-    try:
-        number = Decimal(value).quantize(Decimal("0.01"), ROUND_HALF_UP)
-    except (InvalidOperation, TypeError, ValueError):
-        return "" if value is None else str(value)
-    return f"{number:,.2f}"
+    """27000 -> "27,000.00" (the shared formatting layer's: grouped, two places, half-up)."""
+    return format_money(value)
 
 
 @register.filter
