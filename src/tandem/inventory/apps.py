@@ -10,8 +10,9 @@ class InventoryConfig(AppConfig):
     def ready(self):
         from tandem.core.events import hook
 
-        from . import checks  # noqa: F401  (registers the stock invariants)
+        from . import checks, imports  # noqa: F401  (checks registers the stock invariants)
         from .services.valuation import on_costing_changed
 
         # a product's cost price or valuation method changed in the catalog
         hook("product.costing_changed", on_costing_changed)
+        imports.register()
