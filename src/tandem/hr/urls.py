@@ -5,4 +5,16 @@ from . import views
 app_name = "hr"
 urlpatterns = [
     path("", views.home, name="home"),
+    path("departments/", views.department_list, name="department_list"),
+    path("employees/", views.employee_list, name="employee_list"),
+    path("employees/<int:pk>/", views.employee_detail, name="employee_detail"),
+    path("payroll/", views.run_list, name="run_list"),
+    path("payroll/new/", views.run_create, name="run_create"),
+    path("payroll/<int:pk>/", views.run_detail, name="run_detail"),
+    path(
+        "payroll/<int:pk>/<str:action>/",
+        views.run_action,
+        name="run_action",
+    ),
+    path("payslips/<int:pk>/", views.payslip, name="payslip"),
 ]
