@@ -163,13 +163,9 @@ def cmd_mail_in(args):
     sys.exit(1 if counts["failed"] else 0)
 
 
-IMPORT_KINDS = ("leads",)
-
-
-def cmd_import(args):
-    """`tandem import leads FILE [--dry-run]`: row-level errors, nothing written on a dry run
-    or when any row is refused."""
-    _django()
+def _lead_import(args):
+    """Leads keep their all-or-nothing import (crm.services.lead_import) until they move onto
+    the framework."""
     from tandem.core.errors import DomainError
     from tandem.crm.services import lead_import
 
@@ -198,6 +194,95 @@ def cmd_import(args):
         f"{totals['created']} created"
     )
     sys.exit(0 if report.ok else 1)
+
+
+def cmd_import(args):
+    """`tandem import OBJECT FILE [--dry-run] [--mapping JSON] [--source NAME]`: the same
+    engine as the Import page (see tandem.core.imports), in this process. Rejected rows go to
+    stderr with their row, field and code; exit 0 when every row was imported, 1 when some
+    were rejected (the others are imported, unless the object is all-or-nothing), 2 when the
+    file itself is refused."""
+    import json
+
+    _django()
+    from tandem.core.errors import DomainError
+    from tandem.core.imports import import_object, import_run, mapping_save, mapping_saved
+
+    if args.object == "leads":
+        _lead_import(args)
+    company = _company(args.company)
+    try:
+        obj = import_object(args.object)
+        mapping = json.loads(args.mapping) if args.mapping else None
+        if mapping is None and args.source:
+            mapping = mapping_saved(company, obj.name, args.source)
+        with open(args.file, "rb") as handle:
+            report = import_run(
+                company=company,
+                object_name=obj.name,
+                name=args.file,
+                content=handle,
+                mapping=mapping,
+                dry_run=args.dry_run,
+                preview=0,
+            )
+        if args.source and args.mapping and not args.dry_run:
+            mapping_save(company=company, object_name=obj.name, source=args.source, mapping=mapping)
+    except OSError as exc:
+        print(f"Cannot read {args.file}: {exc.strerror}", file=sys.stderr)
+        sys.exit(2)
+    except ValueError:
+        print("--mapping: a JSON object {column: field}", file=sys.stderr)
+        sys.exit(2)
+    except DomainError as exc:
+        print(f"{exc.code}: {exc.message}", file=sys.stderr)
+        sys.exit(2)
+    for error in report.errors:
+        field = f"{error['field']}: " if error["field"] else ""
+        print(f"row {error['row']}: {field}{error['code']}: {error['message']}", file=sys.stderr)
+    if report.refused:
+        print(f"{report.refused['code']}: {report.refused['message']}", file=sys.stderr)
+    mode = "dry run" if args.dry_run else "import"
+    written = not args.dry_run and (report.ok or not obj.atomic)
+    verb = ("created", "updated") if written else ("to create", "to update")
+    print(
+        f"{mode}: {report.rows} rows, {report.rows - report.rejected_count} valid, "
+        f"{report.rejected_count} refused, {report.created} {verb[0]}, {report.updated} {verb[1]}"
+    )
+    sys.exit(0 if report.ok else 1)
+
+
+def cmd_export(args):
+    """`tandem export OBJECT [--format csv|xlsx] [--output PATH]`: every row, in the columns
+    its import reads (so the file imports back); CSV is streamed."""
+    _django()
+    from tandem.core.errors import DomainError
+    from tandem.core.exports import export_response
+    from tandem.core.imports import import_object
+
+    company = _company(args.company)
+    try:
+        obj = import_object(args.object)
+    except DomainError as exc:
+        print(f"{exc.code}: {exc.message}", file=sys.stderr)
+        sys.exit(2)
+    if obj.export is None:
+        print(f"{obj.name} cannot be exported", file=sys.stderr)
+        sys.exit(2)
+    headers, rows = obj.export(company)
+    response = export_response(fmt=args.format, filename=obj.name, headers=headers, rows=rows)
+    out = open(args.output, "wb") if args.output else sys.stdout.buffer  # noqa: SIM115
+    try:
+        if response.streaming:
+            for chunk in response.streaming_content:
+                out.write(chunk)
+        else:
+            out.write(response.content)
+    finally:
+        if args.output:
+            out.close()
+        else:
+            out.flush()
 
 
 def cmd_backup(args):
@@ -398,11 +483,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_mail_in)
 
     p = sub.add_parser("import", help="import records from a CSV or XLSX file")
-    p.add_argument("kind", choices=IMPORT_KINDS)
+    p.add_argument("object", help="parties, products, price-lists, opening-balances, ...")
     p.add_argument("file")
     p.add_argument("--dry-run", action="store_true", help="check every row, write nothing")
+    p.add_argument("--mapping", default="", help='JSON {"column": "field"}; "" ignores one')
+    p.add_argument("--source", default="", help="the saved mapping of this source")
     p.add_argument("--company", default=None, help="company code (default: the only one)")
     p.set_defaults(func=cmd_import)
+
+    p = sub.add_parser("export", help="write every row of an object as CSV or XLSX")
+    p.add_argument("object")
+    p.add_argument("--format", choices=("csv", "xlsx"), default="csv")
+    p.add_argument("--output", default="", help="a file (default: standard output)")
+    p.add_argument("--company", default=None, help="company code (default: the only one)")
+    p.set_defaults(func=cmd_export)
 
     p = sub.add_parser("backup", help="write the database, secret key and uploads to a tar")
     p.add_argument("path", help="the archive to write (.tar, or .tar.gz to compress)")
