@@ -121,6 +121,11 @@ def test_bad_input_answers_its_code_and_writes_nothing(api, factory):
     api.post(f"/manufacturing-orders/{mo['id']}/confirm")
     answer = api.post(f"/manufacturing-orders/{mo['id']}/produce", {"quantity": "abc"})
     assert answer.status_code == 422
+    answer = api.post(
+        "/manufacturing-orders", {"bom": f["bom"].pk, "quantity": "1", "sales_order": 999999}
+    )
+    assert (answer.status_code, answer.json()["code"]) == (422, "reference.invalid")
+    assert ManufacturingOrder.objects.count() == 1
 
 
 def test_overproduction_needs_the_permission_and_other_companies_rows_do_not_exist(api_as, factory):

@@ -3,6 +3,7 @@
 Thin: parse, look the referenced rows up in the caller's company, call a service, answer.
 """
 
+from django.apps import apps
 from ninja import Query, Router, Status
 
 from tandem.api.context import (
@@ -378,6 +379,10 @@ def mo_add(request, payload: MoIn):
         warehouse=get_ref(Warehouse, request, data["warehouse"], field="warehouse"),
         planned_start=data["planned_start"],
         planned_end=data["planned_end"],
+        # made to order: a sibling app's row, looked up without importing the app
+        sales_order=get_ref(
+            apps.get_model("sales", "SalesOrder"), request, data["sales_order"], field="sales_order"
+        ),
         notes=data["notes"],
     )
     return Status(201, _answer(request, mo.pk))

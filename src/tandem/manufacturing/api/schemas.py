@@ -233,6 +233,7 @@ class MoIn(Schema):
     warehouse: Id | None = None
     planned_start: date | None = None
     planned_end: date | None = None
+    sales_order: Id | None = None
     notes: Text(10_000) = ""
 
 
