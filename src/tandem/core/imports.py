@@ -649,11 +649,16 @@ def text(value) -> str:
 # -- what pages and the API share -------------------------------------------------------------
 
 
+def file_header(obj: ImportObject, name: str, content) -> list[str]:
+    """The file's header row, or its refusal (TableRefused, 422)."""
+    with _read(obj, name, content) as table:
+        return list(table.header)
+
+
 def import_check(obj: ImportObject, name: str, content, mapping: dict | None = None) -> dict:
     """The file's header and the field each column maps to, or the file's refusal (422) —
     before a job is queued, so that a file that cannot be imported is answered at once."""
-    with _read(obj, name, content) as table:
-        header = list(table.header)
+    header = file_header(obj, name, content)
     return {"header": header, "fields": mapping_resolve(obj, header, mapping)}
 
 

@@ -2,7 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from . import auth_views as auth_views_own
-from . import integrations_views, jobs_views, lines, settings_views, views
+from . import imports_views, integrations_views, jobs_views, lines, settings_views, views
 
 app_name = "web"
 urlpatterns = [
@@ -56,6 +56,10 @@ urlpatterns = [
     path("jobs/", jobs_views.job_list, name="jobs"),
     path("jobs/<int:pk>/progress/", jobs_views.job_progress, name="job_progress"),
     path("jobs/<int:pk>/cancel/", jobs_views.job_cancel_view, name="job_cancel"),
+    path("imports/", imports_views.import_upload, name="import"),
+    path("imports/columns/", imports_views.import_mapping, name="import_mapping"),
+    path("imports/start/", imports_views.import_start_view, name="import_start"),
+    path("imports/<int:pk>/errors.csv", imports_views.import_errors, name="import_errors"),
     path("healthz", views.healthz, name="healthz"),
 ]
 
