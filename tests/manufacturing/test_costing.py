@@ -1,5 +1,7 @@
 """Worked examples, figures checked by hand: the ledger after every step, WIP 0 at the end."""
 
+import datetime
+
 import pytest
 
 from tandem.inventory.models import ProductStock, StockMove
@@ -188,4 +190,35 @@ def test_standard_cost_gear_with_a_backorder_posts_its_variances(books, wh, make
     assert stock(blank) == (D("0"), D("0.00"))
     assert stock(gear) == (D("5"), D("50.00"))
     assert StockMove.objects.filter(origin=rest.number, state="done").count() == 2
+    assert_integrity()
+
+
+def test_lots_reserved_by_expiry_are_consumed_and_the_output_gets_its_lot(
+    books, wh, make_product, receive
+):
+    from tandem.manufacturing.queries import consumed_lots
+
+    company = books
+    glass = make_product("fifo", sku="GLASS", tracking="lot")
+    vase = make_product("fifo", sku="VASE", tracking="lot")
+    receive(glass, "5", "3.00", lot_name="G-LATE", expiry_date=datetime.date(2031, 1, 1))
+    receive(glass, "2", "2.00", lot_name="G-SOON", expiry_date=datetime.date(2030, 1, 1))
+    bom = services.bom_create(
+        company=company, product=vase, lines=[{"product": glass, "quantity": "1"}]
+    )
+    mo = services.mo_create(company=company, bom=bom, quantity="3")
+    services.mo_confirm(mo=mo)
+    services.mo_assign(mo=mo)
+    soon, late = glass.lots.get(name="G-SOON"), glass.lots.get(name="G-LATE")
+    # the lot expiring first is reserved first: 2 of G-SOON, 1 of G-LATE
+    assert level(glass, wh.stock_location, soon) == (D("2"), D("2"))
+    assert level(glass, wh.stock_location, late) == (D("5"), D("1"))
+    # when the 3 vases are made under lot V-1: FIFO takes the older layer first, 5 x 3.00
+    # received first, so 3 x 3.00 = 9.00 whichever lots left
+    mo = services.mo_produce(mo=mo, quantity="3", lot_name="V-1")
+    assert consumed_lots(mo) == {glass.pk: sorted([soon.pk, late.pk])}
+    assert level(vase, wh.stock_location, vase.lots.get(name="V-1")) == (D("3"), D("0"))
+    assert stock(vase) == (D("3"), D("9.00"))
+    services.mo_done(mo=mo)
+    assert ledger(company)["wip"] == D("0.00")
     assert_integrity()

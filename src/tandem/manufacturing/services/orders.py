@@ -254,7 +254,11 @@ def _take(mo, product: Product, qty: Decimal, *, lot: Lot | None, dest, where: s
     reservation given back as they are done), then unreserved from the warehouse's stock.
     Moves are saved (new ones created) but not done; `complete_moves` does that."""
     moves, new = [], []
-    candidates = open_moves(mo, product.pk)
+    # what is reserved (with its lot) goes first, so a waiting move without a lot is the last
+    candidates = sorted(
+        open_moves(mo, product.pk),
+        key=lambda move: (move.quantity_reserved == 0, move.lot_id is None, move.pk),
+    )
     if lot is not None:
         candidates = [move for move in candidates if move.lot_id == lot.pk]
         if not candidates:
