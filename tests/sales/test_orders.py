@@ -69,6 +69,26 @@ def test_price_below_floor_needs_the_permission(make_product, order_of, clerk, m
     assert (log.action, log.user) == ("price_below_floor", manager)
 
 
+def test_a_discount_that_takes_the_net_price_below_the_floor_needs_the_permission(
+    make_product, order_of, clerk, manager
+):
+    a = make_product("100")
+    # when a clerk keeps the list price but gives 10 % off, the net 90 is under the floor
+    with pytest.raises(DomainError) as refused:
+        order_of((a, 1, {"discount": D("10")}), user=clerk)
+    assert refused.value.code == "sales.price_below_floor"
+    assert refused.value.field == "lines.0.discount"
+    assert SalesOrder.objects.count() == 0
+    # a discount on a price raised above the list is fine while the net stays at the floor
+    order = order_of((a, 1, {"unit_price": D("125"), "discount": D("20")}), user=clerk)
+    assert order.untaxed_amount == D("100.00")
+    # the manager may, and the net price is what the log records
+    order = order_of((a, 1, {"discount": D("12.5")}), user=manager)
+    assert order.untaxed_amount == D("87.50")
+    log = SalesOrderLog.objects.get(order=order)
+    assert log.detail == f"{a.sku}: 87.500000 < 100.000000"
+
+
 @pytest.mark.parametrize(
     ("line", "code"),
     [

@@ -70,6 +70,13 @@ from ._common import (
 from .stages import stage_record
 
 MAX_LINES = 500
+
+
+def net_price(unit_price: Decimal, discount: Decimal) -> Decimal:
+    """The unit price after the line's discount (percent), unrounded: compared, not stored."""
+    return unit_price * (100 - (discount or ZERO)) / 100
+
+
 LINE_FIELDS = ("product", "description", "quantity", "uom", "unit_price", "discount", "taxes")
 ORDER_FIELDS = (
     "party",
@@ -189,12 +196,6 @@ def _build_lines(order: SalesOrder, lines: Iterable[Mapping], *, user) -> list:
             if price is None
             else number(price, field=f"{where}.unit_price", places=6, minimum=ZERO)
         )
-        if price < floor and not may(user, company, PERM_PRICE_FLOOR):
-            raise PriceBelowFloor(
-                f"{where}.unit_price: {price} is below the price-list price {floor}",
-                field=f"{where}.unit_price",
-                extra={"floor": str(floor)},
-            )
         discount = number(
             line.get("discount"),
             field=f"{where}.discount",
@@ -202,6 +203,16 @@ def _build_lines(order: SalesOrder, lines: Iterable[Mapping], *, user) -> list:
             minimum=ZERO,
             maximum=Decimal(100),
         )
+        # The floor is the price-list price, and it holds for the net price: a discount is
+        # a lower price too, so it needs the same permission as typing a lower price.
+        if net_price(price, discount) < floor and not may(user, company, PERM_PRICE_FLOOR):
+            field = f"{where}.unit_price" if price < floor else f"{where}.discount"
+            raise PriceBelowFloor(
+                f"{field}: the net price {net_price(price, discount)} is below the price-list "
+                f"price {floor}",
+                field=field,
+                extra={"floor": str(floor)},
+            )
         if line.get("taxes") is not None:
             taxes = list(dict.fromkeys(line["taxes"]))
             for tax in taxes:
@@ -274,7 +285,7 @@ def _write_lines(order: SalesOrder, built: list, *, user) -> None:
             for tax in taxes
         ]
     )
-    below = [line for line in lines if line.unit_price < line.price_floor]
+    below = [line for line in lines if net_price(line.unit_price, line.discount) < line.price_floor]
     if below and user is not None:
         SalesOrderLog.objects.bulk_create(
             [
@@ -282,7 +293,8 @@ def _write_lines(order: SalesOrder, built: list, *, user) -> None:
                     company_id=order.company_id,
                     order=order,
                     action="price_below_floor",
-                    detail=f"{line.product.sku}: {line.unit_price} < {line.price_floor}",
+                    detail=f"{line.product.sku}: "
+                    f"{net_price(line.unit_price, line.discount):.6f} < {line.price_floor}",
                     user=user,
                 )
                 for line in below
