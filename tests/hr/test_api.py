@@ -108,11 +108,18 @@ def test_async_compute_answers_202_with_a_job(api, staff, django_capture_on_comm
 
     structure = services.salary_structure_install_generic(company=api.company)
     run = api.post("/payroll-runs", {"period": "2025-02", "structure": structure.pk}).json()
-    answer = api.post(f"/payroll-runs/{run['id']}/compute?async=true")
+    with django_capture_on_commit_callbacks(execute=True):
+        answer = api.post(f"/payroll-runs/{run['id']}/compute?async=true")
     assert answer.status_code == 202, answer.content
     job = Job.objects.get(pk=answer.json()["id"])
     assert job.kind == "hr.payroll_compute" and job.params == {"run": run["id"]}
-    assert PayrollRun.objects.get(pk=run["id"]).state == "draft"  # the worker computes it
+    assert (job.state, job.progress, job.done, job.total) == ("done", 100, 1, 1)
+    assert job.result == {"run": run["id"], "payslips": 1, "failed": 0}
+    assert PayrollRun.objects.get(pk=run["id"]).state == "computed"
+    polled = api.get(f"/jobs/{job.pk}").json()
+    assert polled["state"] == "done"
+    # generic: 20,000 gross, a flat 10 % tax
+    assert api.listed("/payslips", run=run["id"])["items"][0]["net"] == "18000.00"
 
 
 def test_payslips_are_for_hr_and_the_employee_only(api, api_as, company, staff):
