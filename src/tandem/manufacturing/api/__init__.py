@@ -17,12 +17,11 @@ from tandem.api.context import (
 from tandem.catalog.models import Product, Uom
 from tandem.core.errors import Forbidden
 from tandem.inventory.models import Lot, Warehouse
-from tandem.inventory.schemas import MAX_ID, NO_NUL
+from tandem.inventory.schemas import MAX_ID, NO_NUL, AssignIn
 
 from .. import queries, services
 from ..models import Bom, BomOperation, ManufacturingOrder, WorkCenter
 from .schemas import (
-    AssignIn,
     BomCostOut,
     BomIn,
     BomOut,

@@ -237,10 +237,6 @@ class MoIn(Schema):
     notes: Text(10_000) = ""
 
 
-class AssignIn(Schema):
-    strict: bool = False
-
-
 class ConsumedIn(Schema):
     product: Id
     quantity: Number

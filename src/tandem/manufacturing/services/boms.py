@@ -383,7 +383,8 @@ class _Explosion:
                 quantity=need,
                 kind=line.kind,
                 bom=child,
-                consumed=consumed and line.kind == BomLineKind.COMPONENT,
+                # a kit whose BOM was switched off is taken as it is
+                consumed=consumed and (line.kind == BomLineKind.COMPONENT or child is None),
             )
             rows.append(row)
             if child is not None:
