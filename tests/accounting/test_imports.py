@@ -92,3 +92,38 @@ def test_a_dry_run_checks_the_balance_and_posts_nothing(company, chart, parties)
 
     assert (report.refused, report.errors) == (None, [])
     assert not Entry.objects.filter(company=company).exists()
+
+
+OPEN = (
+    "单号,类型,往来单位,日期,到期日,未付金额,期初科目\n"
+    "INV-9,customer_invoice,Harbour Trading,2026-01-01,2026-02-01,1130.00,4001\n"
+    "BILL-4,vendor_bill,Zhou Valves,2026-01-01,,250.50,4001\n"
+    "INV-10,customer_invoice,Nobody,2026-01-01,,1,4001\n"
+)
+
+
+def test_open_invoices_and_bills_are_posted_with_their_residuals(company, chart, parties):
+    report = import_run(
+        company=company, object_name="open-invoices", name="open.csv", content=OPEN.encode()
+    )
+
+    assert report.created == 2
+    assert [(e["row"], e["field"], e["code"]) for e in report.errors] == [
+        (4, "party", "reference.invalid")
+    ]
+    from tandem.accounting.models import Invoice
+
+    invoices = {i.reference: i for i in Invoice.objects.filter(company=company)}
+    assert {k: (i.kind, i.state, i.residual_amount) for k, i in invoices.items()} == {
+        "INV-9": ("customer_invoice", "posted", D("1130.00")),
+        "BILL-4": ("vendor_bill", "posted", D("250.50")),
+    }
+    assert invoices["INV-9"].tax_amount == D("0.00")
+    balances = {r["account"]: r["balance"] for r in trial_balance(company)["rows"]}
+    assert balances == {"1122": D("1130.00"), "2202": D("-250.50"), "4001": D("-879.50")}
+
+    again = import_run(
+        company=company, object_name="open-invoices", name="open.csv", content=OPEN.encode()
+    )
+    assert (again.created, again.updated) == (0, 2)
+    assert Invoice.objects.filter(company=company).count() == 2

@@ -16,9 +16,10 @@ from tandem.core.models import ImportKey
 from tandem.parties.models import Party
 
 from .errors import Unbalanced
-from .models import Account, Entry, Journal, JournalKind
+from .models import Account, Entry, Invoice, InvoiceKind, Journal, JournalKind
 from .models.ledger import ZERO
 from .services import entry_create_posted
+from .services.invoices import invoice_create
 
 F = ImportField
 OPENING_REFERENCE = "OPENING"
@@ -126,7 +127,116 @@ def opening_finish(run) -> dict:
     return {"entry": entry.pk, "entry_number": entry.number, "debit": str(debit)}
 
 
+# -- open invoices and bills ------------------------------------------------------------------
+
+INVOICE_FIELDS = (
+    F(
+        "number",
+        gettext_lazy("Number"),
+        required=True,
+        aliases=("invoice number", "reference", "发票号", "单据编号", "单号"),
+    ),  # noqa: E501
+    F(
+        "kind",
+        gettext_lazy("Kind"),
+        "choice",
+        choices=("customer_invoice", "vendor_bill"),
+        aliases=("type", "类型"),
+    ),  # noqa: E501
+    F(
+        "party",
+        gettext_lazy("Party"),
+        required=True,
+        aliases=("partner", "customer", "vendor", "往来单位", "客户", "供应商"),
+    ),  # noqa: E501
+    F(
+        "date",
+        gettext_lazy("Date"),
+        "date",
+        required=True,
+        aliases=("invoice date", "日期", "开票日期"),
+    ),  # noqa: E501
+    F("due_date", gettext_lazy("Due date"), "date", aliases=("到期日",)),
+    F(
+        "amount",
+        gettext_lazy("Amount due"),
+        "decimal",
+        required=True,
+        aliases=("residual", "amount due", "未付金额", "余额"),
+    ),  # noqa: E501
+    F("currency", gettext_lazy("Currency"), aliases=("币种",)),
+    F(
+        "account",
+        gettext_lazy("Opening account"),
+        required=True,
+        aliases=("opening account", "对方科目", "期初科目"),
+        max_length=30,
+    ),  # noqa: E501
+)
+
+
+def open_invoice_row(run, values: dict, target_id=None):
+    """An invoice (or bill) of one line for what is still due, against the opening account,
+    posted: the receivable (payable) and the party's balance carry the residual. A re-import
+    leaves a posted one as it is when its amount is unchanged, else names the row."""
+    kind = values.get("kind") or InvoiceKind.CUSTOMER_INVOICE
+    amount = values["amount"]
+    if amount <= 0:
+        raise ValidationFailed(
+            _("The amount due is positive."), code="validation.min_value", field="amount"
+        )
+    existing = Invoice.objects.filter(company=run.company, pk=target_id).first()
+    if existing is not None:
+        if existing.total_amount != amount:
+            raise Conflict(
+                _(
+                    "Invoice %(number)s is posted already with another amount; correct it with a "
+                    "credit note."
+                )
+                % {"number": values["number"]},
+                code="import.posted",
+                field="amount",
+            )
+        return existing.pk, False
+    invoice = invoice_create(
+        company=run.company,
+        kind=kind,
+        party=_party(run, values["party"]),
+        date=values["date"],
+        due_date=values.get("due_date"),
+        currency=values.get("currency") or None,
+        reference=values["number"],
+        origin=OPENING_REFERENCE,
+        lines=[
+            {
+                "description": str(_("Opening balance %(number)s") % {"number": values["number"]}),
+                "account": _account(run, values["account"]),
+                "quantity": 1,
+                "unit_price": amount,
+                "taxes": [],
+            }
+        ],
+        user=run.user,
+        post=True,
+    )
+    return invoice.pk, True
+
+
 def register() -> None:
+    import_register(
+        ImportObject(
+            name="open-invoices",
+            label=gettext_lazy("Open invoices and bills"),
+            description=gettext_lazy(
+                "Customer invoices and vendor bills still due, posted with their residual "
+                "against an opening account."
+            ),
+            fields=INVOICE_FIELDS,
+            key="number",
+            handler=open_invoice_row,
+            perms=("accounting.add_invoice", "accounting.change_invoice"),
+        )
+    )
     import_register(
         ImportObject(
             name="opening-balances",
