@@ -13,8 +13,8 @@ YEAR = 2025
 @pytest.fixture
 def books(company):
     """The PRC chart and fiscal year 2025 (the year the payroll tests run through)."""
-    accounting.fiscal_year_create(company=company, date_start=date(YEAR, 1, 1))
     accounting.chart_install(company=company, template="prc")
+    accounting.fiscal_year_create(company=company, date_start=date(YEAR, 1, 1))
     return company
 
 
