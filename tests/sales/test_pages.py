@@ -36,6 +36,23 @@ def test_pages_render(web, confirmed, books):
     assert "Stock shortage" in queue
 
 
+def test_the_order_log_and_exception_stages_read_as_words(
+    web, make_product, order_of, manager, stock_in
+):
+    order = order_of((make_product("100"), 1, {"unit_price": D("80")}), user=manager)
+    page = web.get(reverse("sales:order_detail", args=[order.pk])).content.decode()
+    assert "Sold below the price-list price" in page and "price_below_floor" not in page
+    # a failed delivery names its stage by label, not by code
+    product = make_product("10")
+    stock_in(product, 1)
+    shipped = services.delivery_step(
+        order=services.sales_order_confirm(order=order_of((product, 1))), step="ship"
+    )
+    services.delivery_failed(order=shipped, note="nobody home")
+    queue = web.get(reverse("sales:exception_list")).content.decode()
+    assert "Delivery failed · Delivered" in queue
+
+
 def test_list_filters_and_exports(web, confirmed, order_of, make_product):
     order_of((make_product("5"), 1))
     listed = web.get(reverse("sales:order_list"), {"state": "confirmed"})

@@ -347,6 +347,10 @@ class SalesOrderLine(CompanyScoped):
         return max(basis - self.qty_invoiced, ZERO)
 
 
+# what a page shows for a log's stored action code
+LOG_ACTIONS = {"price_below_floor": _("Sold below the price-list price")}
+
+
 class SalesOrderLog(CompanyScoped):
     """Who overrode what: prices below the floor, credit holds lifted."""
 
@@ -368,6 +372,10 @@ class SalesOrderLog(CompanyScoped):
         ordering = ["created_at", "id"]
         verbose_name = _("order log entry")
         verbose_name_plural = _("order log")
+
+    @property
+    def action_label(self) -> str:
+        return str(LOG_ACTIONS.get(self.action, self.action))
 
     def __str__(self):
         return f"{self.order}: {self.action}"
@@ -466,6 +474,11 @@ class OrderException(CompanyScoped):
     state = models.CharField(
         _("state"), max_length=10, choices=ExceptionState, default=ExceptionState.OPEN
     )
+
+    @property
+    def stage_label(self) -> str:
+        """The fulfilment stage it is about, translated (stored as a bare code)."""
+        return Stage(self.stage).label if self.stage in Stage.values else self.stage
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
