@@ -95,6 +95,8 @@ MIDDLEWARE = [
     # there and a failed one is not stored (see tandem.api.retry)
     "tandem.api.retry.DatabaseRetryMiddleware",
     "tandem.web.retry.PageRetryMiddleware",
+    # a DomainError or an out-of-range date in a page view: the refusal page with its 4xx
+    "tandem.web.errors.BadInputMiddleware",
     "tandem.api.idempotency.IdempotencyMiddleware",
     # last, as django-axes asks: turns its lockout signal into the lockout page
     "axes.middleware.AxesMiddleware",

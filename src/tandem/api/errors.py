@@ -8,6 +8,7 @@ from django.http.multipartparser import MultiPartParserError
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from tandem.core.errors import DomainError
+from tandem.core.params import out_of_range
 
 from .parser import BodyNotAnObject
 from .problems import problem_response
@@ -171,5 +172,15 @@ def install(api) -> None:
 
     @api.exception_handler(Exception)
     def unexpected(request, exc):
+        if out_of_range(exc):
+            # a date or number past what Python or the database holds (a report up to
+            # 9999-12-31): the input is wrong, not the server
+            logger.warning("input out of range: %s", exc)
+            return problem_response(
+                status=422,
+                code="validation.out_of_range",
+                title="Invalid input",
+                detail="A date or number in the request is out of range.",
+            )
         logger.exception("unhandled API error")
         return problem_response(status=500, code="server.error", title="Internal error")

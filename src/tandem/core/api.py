@@ -228,7 +228,10 @@ def user_update(request, user_id: int, payload: UserPatch):
     require_perm(request, "core.change_user")
     user = _user_read(request, user_id)
     services.member_update(
-        company=company_of(request), user=user, **payload.dict(exclude_unset=True)
+        company=company_of(request),
+        user=user,
+        acting_user=request.user,
+        **payload.dict(exclude_unset=True),
     )
     return _user_out(_user_read(request, user.pk))
 

@@ -23,16 +23,33 @@ BUSINESS_APPS = [
     "analytics",
 ]
 ALL = {"*": "grant", **{app: "full" for app in BUSINESS_APPS + ["core"]}}
-VIEW_ALL = {app: "view" for app in BUSINESS_APPS}
+# HR data (pay, leave, reviews) is for the HR role, the employee and their managers only
+VIEW_ALL = {app: "view" for app in BUSINESS_APPS if app != "hr"}
 
 # Admin-level permissions beyond the model ones, named so that a narrower role never gets
 # them by accident (ALL grants them through "*" too).
 ADMIN_ONLY = {"core.manage_webhooks": "grant"}
 
+SALES_WORK = {**VIEW_ALL, "parties": "full", "crm": "full", "sales": "full"}
+CRM_SETTINGS_VIEW = {
+    f"crm.{model}": "view"
+    for model in (
+        "crmsettings",
+        "salesteam",
+        "pipelinestage",
+        "lostreason",
+        "salestarget",
+        "cadence",
+    )
+}
+
 ROLES: dict[str, tuple] = {
     "owner": (_("Owner"), {**ALL, **ADMIN_ONLY}),
     "admin": (_("Admin"), {**ALL, **ADMIN_ONLY}),
-    "sales": (_("Sales"), {**VIEW_ALL, "parties": "full", "crm": "full", "sales": "full"}),
+    # A rep works leads, opportunities and orders; the CRM settings (team visibility, the
+    # inbound mail token), pipelines, teams, targets and follow-up rules are a manager's.
+    "sales": (_("Sales"), {**SALES_WORK, **CRM_SETTINGS_VIEW}),
+    "sales_manager": (_("Sales manager"), SALES_WORK),
     "marketing": (_("Marketing"), {**VIEW_ALL, "parties": "full", "marketing": "full"}),
     "service": (_("Service"), {**VIEW_ALL, "parties": "full", "service": "full"}),
     "purchasing": (
@@ -45,6 +62,8 @@ ROLES: dict[str, tuple] = {
             # a buyer receives goods and drafts the vendor bill from the purchase order
             "inventory.transfer": "full",
             "accounting.invoice": "full",
+            # vendor documents only: customer invoices are the accountant's
+            "accounting.manage_vendor_bills": "grant",
         },
     ),
     "warehouse": (_("Warehouse"), {**VIEW_ALL, "inventory": "full"}),
@@ -57,6 +76,8 @@ ROLES: dict[str, tuple] = {
             "accounting": "full",
             "core.exchangerate": "full",
             "sales.override_credit_limit": "grant",
+            "accounting.manage_customer_invoices": "grant",
+            "accounting.manage_vendor_bills": "grant",
         },
     ),
     "hr": (_("HR"), {"hr": "full", "parties": "view"}),

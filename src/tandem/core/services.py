@@ -15,7 +15,7 @@ from django.db import IntegrityError, router, transaction
 from django.utils import timezone
 
 from . import events
-from .errors import Conflict, NotFound, ValidationFailed
+from .errors import Conflict, Forbidden, NotFound, ValidationFailed
 from .models import (
     ApiToken,
     Company,
@@ -492,22 +492,56 @@ def user_create(
     return user
 
 
+def user_identity_check(*, user: User, acting_user: User | None) -> None:
+    """Refuse (403 ``user.identity_foreign``) a change to `user`'s login itself (name, email,
+    language, password) unless it is the user's own, a superuser's, or made by someone who
+    administers users in every company `user` belongs to: the admin of one company must not
+    take over an account that also opens another company's books."""
+    if acting_user is not None and (acting_user.pk == user.pk or acting_user.is_superuser):
+        return
+    companies = set(Membership.objects.filter(user=user).values_list("company_id", flat=True))
+    administered = set()
+    if acting_user is not None:
+        administered = set(
+            Membership.objects.filter(
+                user=acting_user,
+                is_active=True,
+                company_id__in=companies,
+                roles__permissions__codename="change_user",
+                roles__permissions__content_type__app_label="core",
+            ).values_list("company_id", flat=True)
+        )
+    if acting_user is None or companies - administered:
+        raise Forbidden(
+            "This user also belongs to a company you do not administer: only the user "
+            "or an admin of each of its companies may change its name, email or password",
+            code="user.identity_foreign",
+        )
+
+
 @transaction.atomic
 def member_update(
     *,
     company: Company,
     user: User,
+    acting_user: User | None = None,
     roles: list[str] | None = None,
     is_active: bool | None = None,
     **profile,
 ) -> User:
-    """Change a member's profile fields, roles in `company`, or membership state."""
+    """Change a member's profile fields, roles in `company`, or membership state.
+
+    Roles and the membership state are `company`'s own; the profile is the login shared by
+    every company of the user, so `user_identity_check` decides over it.
+    """
     membership = Membership.objects.select_for_update().filter(user=user, company=company).first()
     if membership is None:
         raise NotFound("Not a member of this company", code="user.not_found")
     if profile.get("email"):
         _validate_email(profile["email"])
     changed = [f for f, v in profile.items() if v is not None]
+    if changed:
+        user_identity_check(user=user, acting_user=acting_user)
     for field in changed:
         setattr(user, field, profile[field])
     if changed:

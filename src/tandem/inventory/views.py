@@ -16,6 +16,7 @@ from tandem.catalog.models import Product
 from tandem.core.errors import DomainError
 from tandem.core.exports import export_response
 from tandem.core.middleware import request_has_perm
+from tandem.core.params import id_param
 from tandem.parties.models import Party
 
 from . import queries, services
@@ -204,12 +205,14 @@ def transfer_create(request):
     if request.method == "POST":
         values = request.POST
         kind = request.POST.get("kind", "")
-        party = Party.objects.filter(company=company, pk=request.POST.get("party") or 0).first()
+        party = Party.objects.filter(
+            company=company, pk=id_param(request.POST.get("party"))
+        ).first()
         warehouse = Warehouse.objects.filter(
-            company=company, pk=request.POST.get("warehouse") or 0
+            company=company, pk=id_param(request.POST.get("warehouse"))
         ).first()
         dest = Location.objects.filter(
-            company=company, pk=request.POST.get("location_dest") or 0
+            company=company, pk=id_param(request.POST.get("location_dest"))
         ).first()
         moves = []
         for n in range(MOVE_ROWS):
@@ -217,7 +220,7 @@ def transfer_create(request):
             qty = request.POST.get(f"quantity_{n}", "").strip()
             if not product_id and not qty:
                 continue
-            product = Product.objects.filter(company=company, pk=product_id or 0).first()
+            product = Product.objects.filter(company=company, pk=id_param(product_id)).first()
             move = {"product": product, "quantity": _decimal(qty) if qty else None}
             cost = request.POST.get(f"unit_cost_{n}", "").strip()
             if cost:
@@ -267,10 +270,14 @@ def transfer_create(request):
 @inventory_view("inventory.view_stocklevel")
 def stock_levels(request):
     company = request.company
-    product = Product.objects.filter(company=company, pk=request.GET.get("product") or 0).first()
-    location = Location.objects.filter(company=company, pk=request.GET.get("location") or 0).first()
+    product = Product.objects.filter(
+        company=company, pk=id_param(request.GET.get("product"))
+    ).first()
+    location = Location.objects.filter(
+        company=company, pk=id_param(request.GET.get("location"))
+    ).first()
     warehouse = Warehouse.objects.filter(
-        company=company, pk=request.GET.get("warehouse") or 0
+        company=company, pk=id_param(request.GET.get("warehouse"))
     ).first()
     search = request.GET.get("q", "").strip()[:100]
     rows = queries.levels(
@@ -299,8 +306,12 @@ def stock_levels(request):
 @inventory_view("inventory.view_stockmove")
 def stock_moves(request):
     company = request.company
-    product = Product.objects.filter(company=company, pk=request.GET.get("product") or 0).first()
-    location = Location.objects.filter(company=company, pk=request.GET.get("location") or 0).first()
+    product = Product.objects.filter(
+        company=company, pk=id_param(request.GET.get("product"))
+    ).first()
+    location = Location.objects.filter(
+        company=company, pk=id_param(request.GET.get("location"))
+    ).first()
     state = request.GET.get("state", "")
     qs = queries.moves(
         company,
@@ -373,7 +384,7 @@ def warehouses(request):
                 services.warehouse_update(warehouse=chosen, is_default=True)
             elif what == "location":
                 parent = Location.objects.filter(
-                    company=company, pk=request.POST.get("parent") or 0
+                    company=company, pk=id_param(request.POST.get("parent"))
                 ).first()
                 services.location_create(
                     company=company,
@@ -414,7 +425,7 @@ def count_list(request):
     error = None
     if request.method == "POST" and request_has_perm(request, "inventory.add_inventorycount"):
         location = Location.objects.filter(
-            company=company, pk=request.POST.get("location") or 0
+            company=company, pk=id_param(request.POST.get("location"))
         ).first()
         try:
             count = services.inventory_count_create(company=company, location=location)

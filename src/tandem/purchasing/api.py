@@ -421,6 +421,7 @@ def purchase_order_bill(request, order_id: int, payload: BillIn | None = None):
     is the order: its `invoices` include the new bill, `warnings` the three-way match."""
     require_perm(request, "purchasing.change_purchaseorder")
     require_perm(request, "accounting.add_invoice")
+    require_perm(request, "accounting.manage_vendor_bills")
     order = get_scoped(PurchaseOrder, request, order_id, label="purchase_order")
     payload = payload or BillIn()
     quantities = None

@@ -322,7 +322,9 @@ def order_action(request, pk, action):
             services.purchase_order_receive(order=order, user=request.user)
             messages.success(request, _("Goods received."))
         elif action == "bill":
-            if not request_has_perm(request, "accounting.add_invoice"):
+            if not request_has_perm(request, "accounting.add_invoice") or not request_has_perm(
+                request, "accounting.manage_vendor_bills"
+            ):
                 raise PermissionDenied
             policy = request.POST.get("policy", "received")
             bill, warnings = services.purchase_order_bill(

@@ -254,6 +254,7 @@ def sales_order_invoice(request, order_id: int, payload: OrderInvoiceIn | None =
     """A customer invoice for this order (and `with_orders`), per the lines' policies."""
     require_perm(request, "sales.change_salesorder")
     require_perm(request, "accounting.add_invoice")
+    require_perm(request, "accounting.manage_customer_invoices")
     payload = payload or OrderInvoiceIn()
     order = get_scoped(SalesOrder, request, order_id, label="salesorder")
     others = [
@@ -280,7 +281,7 @@ def _step(request, order_id: int, step: str, payload: DeliveryStepIn | None):
     order = get_scoped(SalesOrder, request, order_id, label="salesorder")
     quantities = None
     if payload.moves:
-        quantities = {m.get("id"): m.get("quantity") for m in payload.moves}
+        quantities = {m.id: m.quantity for m in payload.moves}
     services.delivery_step(
         order=order,
         step=step,
@@ -407,6 +408,7 @@ def sales_return_receive(request, return_id: int, payload: ReturnReceiveIn | Non
     require_perm(request, "sales.change_salesreturn")
     require_perm(request, "inventory.change_transfer")
     require_perm(request, "accounting.add_invoice")
+    require_perm(request, "accounting.manage_customer_invoices")
     services.sales_return_receive(
         sales_return=_return(request, return_id),
         user=request.user,

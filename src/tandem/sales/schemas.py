@@ -202,10 +202,15 @@ class OrderInvoiceIn(Schema):
     post: bool = False
 
 
+class StepMoveIn(Schema):
+    id: Id
+    quantity: Quantity
+
+
 class DeliveryStepIn(Schema):
     carrier: Text(100) = ""
     tracking_reference: Text(100) = ""
-    moves: list[dict] | None = None
+    moves: list[StepMoveIn] | None = Field(None, max_length=2000)
 
 
 class ExceptionOut(Schema):

@@ -391,7 +391,9 @@ def order_cancel(request, pk):
 @require_POST
 @sales_view("sales.change_salesorder")
 def order_invoice(request, pk):
-    if not request_has_perm(request, "accounting.add_invoice"):
+    if not request_has_perm(request, "accounting.add_invoice") or not request_has_perm(
+        request, "accounting.manage_customer_invoices"
+    ):
         raise PermissionDenied
     return _action(
         request,
@@ -640,9 +642,12 @@ def _return_action(request, pk, run, done_message):
 @require_POST
 @sales_view("sales.change_salesreturn")
 def return_receive(request, pk):
-    if not request_has_perm(request, "inventory.change_transfer") or not request_has_perm(
-        request, "accounting.add_invoice"
-    ):
+    needed = (
+        "inventory.change_transfer",
+        "accounting.add_invoice",
+        "accounting.manage_customer_invoices",
+    )
+    if not all(request_has_perm(request, perm) for perm in needed):
         raise PermissionDenied
     return _return_action(
         request,

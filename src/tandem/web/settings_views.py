@@ -129,6 +129,7 @@ def member_edit(request, user_id):
             services.member_update(
                 company=request.company,
                 user=membership.user,
+                acting_user=request.user,
                 roles=form.cleaned_data["roles"],
                 is_active=form.cleaned_data["is_active"],
             )

@@ -18,7 +18,16 @@ from tandem.catalog.models import Product, Uom
 from tandem.parties.models import Party, PaymentTerm
 
 from ..errors import InvalidReference
-from ..models import Account, Invoice, InvoiceLine, InvoiceTax, Journal, Tax, TaxGroup
+from ..models import (
+    KIND_PERMISSIONS,
+    Account,
+    Invoice,
+    InvoiceLine,
+    InvoiceTax,
+    Journal,
+    Tax,
+    TaxGroup,
+)
 from ..queries.taxes import invoices_filtered
 from ..schemas.invoices import (
     InvoiceCreditIn,
@@ -213,6 +222,16 @@ def invoice_list(
     return paginate(qs, limit=limit, offset=offset)
 
 
+def _invoice_to_write(request, invoice_id, perm: str) -> Invoice:
+    """The invoice, once the caller holds `perm` and the permission of the invoice's kind
+    (customer or vendor documents). Scoped first: another company's id is a 404 whatever
+    its kind."""
+    require_perm(request, perm)
+    invoice = get_scoped(Invoice, request, invoice_id, label="invoice")
+    require_perm(request, KIND_PERMISSIONS[invoice.kind])
+    return invoice
+
+
 @router.get("/invoices/{invoice_id}", response=InvoiceOut, tags=["accounting"])
 def invoice_read(request, invoice_id: int):
     require_perm(request, "accounting.view_invoice")
@@ -223,6 +242,7 @@ def invoice_read(request, invoice_id: int):
 def invoice_add(request, payload: InvoiceIn):
     """A draft; post it with POST /invoices/{id}/post."""
     require_perm(request, "accounting.add_invoice")
+    require_perm(request, KIND_PERMISSIONS[payload.kind])
     data = _invoice_refs(request, payload.dict())
     invoice = invoice_services.invoice_create(
         company=company_of(request), user=request.user, **data
@@ -233,8 +253,7 @@ def invoice_add(request, payload: InvoiceIn):
 @router.patch("/invoices/{invoice_id}", response=InvoiceOut, tags=["accounting"])
 def invoice_update(request, invoice_id: int, payload: InvoicePatch):
     """Drafts only (409 `invoice.not_draft`); `lines`, when given, replace all lines."""
-    require_perm(request, "accounting.change_invoice")
-    invoice = get_scoped(Invoice, request, invoice_id, label="invoice")
+    invoice = _invoice_to_write(request, invoice_id, "accounting.change_invoice")
     changes = payload.dict(exclude_unset=True)
     # null clears the payment term and the due date; elsewhere it is ignored
     changes = {
@@ -246,25 +265,22 @@ def invoice_update(request, invoice_id: int, payload: InvoicePatch):
 
 @router.delete("/invoices/{invoice_id}", response={204: None}, tags=["accounting"])
 def invoice_delete(request, invoice_id: int):
-    require_perm(request, "accounting.delete_invoice")
     invoice_services.invoice_delete(
-        invoice=get_scoped(Invoice, request, invoice_id, label="invoice")
+        invoice=_invoice_to_write(request, invoice_id, "accounting.delete_invoice")
     )
     return Status(204, None)
 
 
 @router.post("/invoices/{invoice_id}/post", response=InvoiceOut, tags=["accounting"])
 def invoice_post(request, invoice_id: int):
-    require_perm(request, "accounting.change_invoice")
-    invoice = get_scoped(Invoice, request, invoice_id, label="invoice")
+    invoice = _invoice_to_write(request, invoice_id, "accounting.change_invoice")
     invoice_services.invoice_post(invoice=invoice, user=request.user)
     return _invoice(request, invoice_id)
 
 
 @router.post("/invoices/{invoice_id}/cancel", response=InvoiceOut, tags=["accounting"])
 def invoice_cancel(request, invoice_id: int):
-    require_perm(request, "accounting.change_invoice")
-    invoice = get_scoped(Invoice, request, invoice_id, label="invoice")
+    invoice = _invoice_to_write(request, invoice_id, "accounting.change_invoice")
     invoice_services.invoice_cancel(invoice=invoice, user=request.user)
     return _invoice(request, invoice_id)
 
@@ -272,8 +288,7 @@ def invoice_cancel(request, invoice_id: int):
 @router.post("/invoices/{invoice_id}/credit", response={201: InvoiceOut}, tags=["accounting"])
 def invoice_credit(request, invoice_id: int, payload: InvoiceCreditIn | None = None):
     """A draft credit note with the same lines; answers the new document."""
-    require_perm(request, "accounting.add_invoice")
-    invoice = get_scoped(Invoice, request, invoice_id, label="invoice")
+    invoice = _invoice_to_write(request, invoice_id, "accounting.add_invoice")
     note = invoice_services.invoice_credit(
         invoice=invoice, date=payload.date if payload else None, user=request.user
     )

@@ -8,7 +8,7 @@ from ninja import Query, Router, Status
 from tandem.api.context import company_of, get_ref, get_scoped, page_of, paginate, require_perm
 from tandem.parties.models import Party
 
-from ..models import Allocation, Invoice, Journal, Payment
+from ..models import KIND_PERMISSIONS, Allocation, Invoice, Journal, Payment
 from ..schemas.ledger import MAX_ID, NO_NUL
 from ..schemas.payments import (
     AllocationOut,
@@ -205,6 +205,7 @@ def credit_note_allocate(request, credit_note_id: int, payload: CreditAllocateIn
     """Settles `amount` of `invoice` with this credit note (same party and currency)."""
     require_perm(request, "accounting.change_invoice")
     note = get_scoped(Invoice, request, credit_note_id, label="invoice")
+    require_perm(request, KIND_PERMISSIONS[note.kind])
     allocation = services.credit_note_allocate(
         credit_note=note,
         invoice=get_ref(Invoice, request, payload.invoice, field="invoice"),

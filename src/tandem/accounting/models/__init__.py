@@ -3,6 +3,7 @@
 from .documents import (
     ALLOCATION_ROUNDING,
     INVOICE_TRANSITIONS,
+    KIND_PERMISSIONS,
     PAYMENT_TRANSITIONS,
     AccountingSettings,
     Allocation,
@@ -55,6 +56,7 @@ __all__ = [
     "ENTRY_TRANSITIONS",
     "FISCAL_YEAR_TRANSITIONS",
     "INVOICE_TRANSITIONS",
+    "KIND_PERMISSIONS",
     "MONEY",
     "PAYMENT_TRANSITIONS",
     "PERIOD_TRANSITIONS",

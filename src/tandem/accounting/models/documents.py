@@ -171,6 +171,17 @@ class InvoiceKind(models.TextChoices):
     VENDOR_CREDIT_NOTE = "vendor_credit_note", _("Vendor credit note")
 
 
+# Customer and vendor documents are separate duties: a buyer books vendor bills but must not
+# write, post, cancel or credit what the company bills its customers. Every caller that writes
+# an invoice checks this permission of the document's kind beside the model's add/change/delete.
+KIND_PERMISSIONS = {
+    InvoiceKind.CUSTOMER_INVOICE: "accounting.manage_customer_invoices",
+    InvoiceKind.CUSTOMER_CREDIT_NOTE: "accounting.manage_customer_invoices",
+    InvoiceKind.VENDOR_BILL: "accounting.manage_vendor_bills",
+    InvoiceKind.VENDOR_CREDIT_NOTE: "accounting.manage_vendor_bills",
+}
+
+
 class InvoiceState(models.TextChoices):
     DRAFT = "draft", _("Draft")
     POSTED = "posted", _("Posted")
@@ -301,6 +312,16 @@ class Invoice(PostedDocumentGuard, CompanyScoped):
         ordering = ["-date", "-id"]
         verbose_name = _("invoice")
         verbose_name_plural = _("invoices")
+        permissions = [
+            (
+                "manage_customer_invoices",
+                "Can write, post, cancel and credit customer invoices and credit notes",
+            ),
+            (
+                "manage_vendor_bills",
+                "Can write, post, cancel and credit vendor bills and vendor credit notes",
+            ),
+        ]
         indexes = [
             models.Index(fields=["company", "kind", "state", "date"], name="invoice_kind_date"),
             models.Index(

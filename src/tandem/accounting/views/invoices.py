@@ -1,6 +1,7 @@
 """Accounting pages: taxes, invoices (four kinds), the accounting settings."""
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Prefetch
 from django.http import Http404, HttpResponse
@@ -24,7 +25,15 @@ from ..forms_invoices import (
     TaxForm,
     invoice_line_editor,
 )
-from ..models import Invoice, InvoiceKind, InvoiceLine, InvoiceState, InvoiceTax, Tax
+from ..models import (
+    KIND_PERMISSIONS,
+    Invoice,
+    InvoiceKind,
+    InvoiceLine,
+    InvoiceState,
+    InvoiceTax,
+    Tax,
+)
 from ..queries.taxes import invoices_filtered
 from ..services import company_today
 from ..services import invoices as invoice_services
@@ -47,11 +56,15 @@ KIND_TITLES = {
 }
 
 
-def _perms(request) -> dict:
+def _perms(request, kind: str | None = None) -> dict:
+    """What the page may offer; with `kind`, invoice writes also need that kind's permission."""
     names = {}
+    kind_ok = kind is None or request_has_perm(request, KIND_PERMISSIONS[kind])
     for model in ("invoice", "tax"):
         for action in ("add", "change", "delete", "view"):
             names[f"{action}_{model}"] = request_has_perm(request, f"accounting.{action}_{model}")
+    for action in ("add", "change", "delete"):
+        names[f"{action}_invoice"] = names[f"{action}_invoice"] and kind_ok
     names["view_entry"] = request_has_perm(request, "accounting.view_entry")
     names["add_payment"] = request_has_perm(request, "accounting.add_payment")
     return names
@@ -67,6 +80,12 @@ def _kind(slug: str) -> str:
     if slug not in KINDS:
         raise Http404("No such document kind")
     return KINDS[slug]
+
+
+def _require_kind(request, kind: str) -> None:
+    """Customer and vendor documents are separate duties (see KIND_PERMISSIONS)."""
+    if not request_has_perm(request, KIND_PERMISSIONS[kind]):
+        raise PermissionDenied
 
 
 # -- taxes ---------------------------------------------------------------------------------
@@ -189,6 +208,7 @@ def invoice_list(request, kind_slug):
         "kind": kind,
         "kind_slug": kind_slug,
         "title": KIND_TITLES[kind],
+        "perms_invoices": _perms(request, kind),
     }
     if request.htmx and not request.htmx.boosted:
         return _render(request, "accounting/invoice_table.html", context)
@@ -234,6 +254,7 @@ def _figures(request, kind: str, form, editor) -> dict:
 
 
 def _invoice_form_page(request, kind: str, invoice: Invoice | None):
+    _require_kind(request, kind)
     company = request.company
     if invoice is not None and invoice.state != InvoiceState.DRAFT:
         messages.error(request, _("Only draft invoices can change."))
@@ -291,6 +312,7 @@ def _invoice_form_page(request, kind: str, invoice: Invoice | None):
         "kind": kind,
         "kind_slug": SLUGS[kind],
         "title": KIND_TITLES[kind],
+        "perms_invoices": _perms(request, kind),
     }
     return _render(request, "accounting/invoice_form.html", context, status=status)
 
@@ -393,6 +415,7 @@ def invoice_detail(request, pk):
             "invoice": invoice,
             "kind_slug": SLUGS[invoice.kind],
             "title": KIND_TITLES[invoice.kind],
+            "perms_invoices": _perms(request, invoice.kind),
             # sections of higher apps (e.g. purchasing's three-way match) without importing them
             "panels": panels.render("invoice.detail", request, invoice),
         },
@@ -401,6 +424,7 @@ def invoice_detail(request, pk):
 
 def _action(request, pk, work, done_message):
     invoice = get_object_or_404(Invoice, company=request.company, pk=pk)
+    _require_kind(request, invoice.kind)
     try:
         result = work(invoice)
     except DomainError as error:
@@ -447,6 +471,7 @@ def invoice_credit(request, pk):
 @accounting_view("accounting.delete_invoice")
 def invoice_delete(request, pk):
     invoice = get_object_or_404(Invoice, company=request.company, pk=pk)
+    _require_kind(request, invoice.kind)
     try:
         invoice_services.invoice_delete(invoice=invoice)
     except DomainError as error:

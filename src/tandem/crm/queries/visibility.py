@@ -21,7 +21,7 @@ from tandem.core.models import Company, Membership
 
 from ..models import CrmSettings, SalesTeam
 
-SEE_ALL_ROLES = ("owner", "admin")
+SEE_ALL_ROLES = ("owner", "admin", "sales_manager")
 
 
 @dataclass(frozen=True)

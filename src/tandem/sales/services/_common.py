@@ -92,12 +92,13 @@ def number(
         raise ValidationFailed(
             f"{field} must be at most {maximum}", code="validation.max_value", field=field
         )
+    # the size first: quantizing 1E+24 to 4 places needs more digits than the context holds
+    if abs(result) >= Decimal(10) ** 13:
+        raise ValidationFailed(f"{field}: too large", code="validation.max_value", field=field)
     if result != result.quantize(Decimal(1).scaleb(-places)):
         raise ValidationFailed(
             f"{field}: at most {places} decimal places", code="validation.precision", field=field
         )
-    if abs(result) >= Decimal(10) ** 13:
-        raise ValidationFailed(f"{field}: too large", code="validation.max_value", field=field)
     return result
 
 
