@@ -4,7 +4,7 @@ or location refuses the whole file naming the row."""
 
 from decimal import Decimal
 
-from tandem.core.imports import import_run
+from tandem.core.imports import import_object, import_run
 from tandem.inventory.models import InventoryCount, StockLevel
 from tandem.inventory.queries import valuation
 
@@ -72,3 +72,18 @@ def test_an_unknown_product_or_location_refuses_the_file(books, wh, make_product
     assert report.created == 0
     assert not StockLevel.objects.filter(on_hand__gt=0).exists()
     assert not InventoryCount.objects.exists()
+
+
+def test_the_stock_export_imports_back_without_a_move(books, wh, make_product):
+    make_product("average", sku="BOLT", cost="2")
+    _import(books, "SKU,Location,Quantity\nBOLT,WH,12\n")
+    headers, rows = import_object("stock-levels").export(books)
+    rows = list(rows)
+
+    assert headers == ["product", "location", "quantity", "lot", "unit_cost"]
+    assert rows == [["BOLT", wh.stock_location.full_name, "12", "", "2.000000"]]
+    content = "\n".join(",".join(r) for r in [headers, *rows]) + "\n"
+    again = _import(books, content)
+    assert (again.errors, again.created, again.updated) == ([], 0, 1)
+    assert InventoryCount.objects.filter(company=books).count() == 2
+    assert balance(books, "inventory") == D("24.00")

@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy
 from tandem.catalog.models import Product
 from tandem.catalog.services import product_update
 from tandem.core.errors import ValidationFailed
-from tandem.core.imports import ImportField, ImportObject, import_register
+from tandem.core.imports import ImportField, ImportObject, batches, import_register, text
 
 from .errors import InvalidReference
 from .models import Location, LocationUsage, StockLevel, Warehouse
@@ -125,6 +125,28 @@ def stock_finish(run) -> dict:
     }
 
 
+def stock_export(company):
+    """What is on hand per product, internal location and lot, in the import's columns (the
+    unit cost is the product's cost price)."""
+    headers = [f.name for f in STOCK_FIELDS]
+
+    def rows():
+        levels = StockLevel.objects.filter(
+            company=company, location__usage=LocationUsage.INTERNAL, on_hand__gt=0
+        ).select_related("product", "location", "lot")
+        for batch in batches(levels):
+            for level in batch:
+                yield [
+                    level.product.sku,
+                    level.location.full_name,
+                    text(level.on_hand.normalize()),
+                    level.lot.name if level.lot else "",
+                    text(level.product.cost_price),
+                ]
+
+    return headers, rows()
+
+
 def register() -> None:
     import_register(
         ImportObject(
@@ -143,5 +165,7 @@ def register() -> None:
             atomic=True,
             max_rows=5000,
             perms=("inventory.add_inventorycount", "inventory.change_inventorycount"),
+            export=stock_export,
+            export_perm="inventory.view_stocklevel",
         )
     )
