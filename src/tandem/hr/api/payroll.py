@@ -131,7 +131,7 @@ def run_post(request, run_id: int):
 @router.post("/payroll-inputs", response={200: InputOut | None})
 def input_set(request, payload: InputIn):
     """Set an employee's input for a period (0 clears it)."""
-    require_perm(request, "hr.add_payrollinput")
+    require_perm(request, "hr.change_payrollrun")
     employee = get_ref(Employee, request, payload.employee, field="employee")
     return services.payroll_input_set(
         company=company_of(request),
@@ -145,7 +145,7 @@ def input_set(request, payload: InputIn):
 
 @router.get("/payroll-inputs", response=page_of(InputOut))
 def input_list(request, limit: int = LIMIT, offset: int = OFFSET, period: str = ""):
-    require_perm(request, "hr.view_payrollinput")
+    require_perm(request, "hr.view_payrollrun")
     qs = PayrollInput.objects.filter(company=company_of(request))
     if period:
         qs = qs.filter(period=period)
