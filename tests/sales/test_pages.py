@@ -127,3 +127,15 @@ def test_actions_and_resolve_from_the_pages(web, order_of, make_product, custome
     assert resolved.status_code == 302
     exception.refresh_from_db()
     assert exception.state == "open"
+
+
+def test_a_prepaid_order_page_says_it_waits_for_payment(web, make_product, order_of, stock_in):
+    product = make_product("100")
+    stock_in(product, 2)
+    order = services.sales_order_confirm(order=order_of((product, 1), prepaid=True))
+    page = web.get(reverse("sales:order_detail", args=[order.pk])).content.decode()
+    assert "Waiting for payment" in page
+    # the edit form of a quotation shows the order's own choice
+    quotation = order_of((product, 1), prepaid=True)
+    form = web.get(reverse("sales:order_edit", args=[quotation.pk])).content.decode()
+    assert '<option value="true" selected>' in form

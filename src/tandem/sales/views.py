@@ -39,6 +39,7 @@ from .models import (
     Stage,
 )
 from .queries import exceptions_filtered, fulfilment_report, orders_filtered, returns_filtered
+from .services._common import awaits_payment
 
 PAGE_SIZE = 50
 
@@ -195,6 +196,7 @@ def order_detail(request, pk):
         "returns": list(order.returns.select_related("credit_note").order_by("pk")),
         "resolve_form": ResolveForm(),
         "can_override": request_has_perm(request, "sales.override_credit_limit"),
+        "awaiting_payment": awaits_payment(order),
     }
     return _page(request, "sales/order_detail.html", context)
 
@@ -270,6 +272,7 @@ def _order_form(request, order=None):
                 "external_reference": order.external_reference,
                 "language": order.language,
                 "note": order.note,
+                "prepaid": "true" if order.prepaid else "false",
             }
             editor.load(
                 order.lines.select_related("product")
