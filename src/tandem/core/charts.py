@@ -26,9 +26,7 @@ class Bar:
     label_x: float
 
 
-def bar_chart(
-    points: list[tuple[str, Decimal, str]], *, highlight: int | None = None
-) -> dict:
+def bar_chart(points: list[tuple[str, Decimal, str]], *, highlight: int | None = None) -> dict:
     """Bars for `points` [(label, value, url)]; negative values draw as zero-height bars.
 
     `highlight` is the index of the bar to stress (the current month). Answers the bars and

@@ -475,10 +475,6 @@ class OrderException(CompanyScoped):
         _("state"), max_length=10, choices=ExceptionState, default=ExceptionState.OPEN
     )
 
-    @property
-    def stage_label(self) -> str:
-        """The fulfilment stage it is about, translated (stored as a bare code)."""
-        return Stage(self.stage).label if self.stage in Stage.values else self.stage
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -498,6 +494,11 @@ class OrderException(CompanyScoped):
         related_name="+",
         verbose_name=_("resolved by"),
     )
+
+    @property
+    def stage_label(self) -> str:
+        """The fulfilment stage it is about, translated (stored as a bare code)."""
+        return Stage(self.stage).label if self.stage in Stage.values else self.stage
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -134,16 +134,14 @@ def _pipeline(request, company, figures: list) -> None:
     from tandem.crm.queries import forecast
     from tandem.crm.queries.visibility import visible_condition
 
-    totals = forecast(company, group_by="month", visible_to=visible_condition(request))[
-        "totals"
-    ]
+    totals = forecast(company, group_by="month", visible_to=visible_condition(request))["totals"]
     figures.append(
         {
             "label": _("Open pipeline"),
             "value": totals["expected_revenue"] or ZERO,
             "money": True,
             "note": _("weighted %(amount)s")
-            % {"amount": money(totals['weighted_revenue'] or ZERO)},
+            % {"amount": money(totals["weighted_revenue"] or ZERO)},
             "url": _url("crm:forecast"),
         }
     )
