@@ -1,13 +1,26 @@
+import importlib
 from datetime import date
 from decimal import Decimal
 
 import pytest
+from django.apps import apps as django_apps
 
 from tandem.accounting import services as accounting
 from tandem.hr import services
 
 D = Decimal
 YEAR = 2025
+
+
+@pytest.fixture(autouse=True)
+def _prc_pack(db):
+    """The PRC pack is reference data that a migration loads. On PostgreSQL the suite also
+    runs transactional tests (row locks, concurrency), and each of those flushes every table
+    when it ends, the pack included; put it back for the payroll tests that follow."""
+    from tandem.hr.models import SocialInsuranceRule
+
+    if not SocialInsuranceRule.objects.exists():
+        importlib.import_module("tandem.hr.migrations.0002_prc_pack").load(django_apps, None)
 
 
 @pytest.fixture
