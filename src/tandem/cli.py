@@ -159,7 +159,10 @@ def cmd_mail_in(args):
     from tandem.crm.services import mail_in_maildir
 
     counts = mail_in_maildir(company=_company(args.company), path=args.maildir)
-    print(f"logged {counts['logged']}, duplicates {counts['duplicate']}, failed {counts['failed']}")
+    print(
+        f"logged {counts['logged']}, duplicates {counts['duplicate']}, "
+        f"claimed {counts['claimed']}, failed {counts['failed']}"
+    )
     sys.exit(1 if counts["failed"] else 0)
 
 

@@ -66,7 +66,10 @@ INSTALLED_APPS = [
     "tandem.sales",
     "tandem.manufacturing",
     "tandem.crm",
+    "tandem.marketing",
+    "tandem.service",
     "tandem.hr",
+    "tandem.analytics",
     "tandem.api",
     "tandem.web",
 ]

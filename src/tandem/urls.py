@@ -16,7 +16,10 @@ urlpatterns = [
     path("sales/", include("tandem.sales.urls")),
     path("manufacturing/", include("tandem.manufacturing.urls")),
     path("crm/", include("tandem.crm.urls")),
+    path("marketing/", include("tandem.marketing.urls")),
+    path("service/", include("tandem.service.urls")),
     path("hr/", include("tandem.hr.urls")),
+    path("analytics/", include("tandem.analytics.urls")),
     *auth_urlpatterns,
     path("", include("tandem.web.urls")),
 ]

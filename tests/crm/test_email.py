@@ -204,8 +204,8 @@ def test_a_maildir_is_read_once(company, harbour, tmp_path):
     first = services.mail_in_maildir(company=company, path=str(tmp_path / "inbox"))
     second = services.mail_in_maildir(company=company, path=str(tmp_path / "inbox"))
 
-    assert first == {"logged": 2, "duplicate": 1, "failed": 0}
-    assert second == {"logged": 0, "duplicate": 0, "failed": 0}
+    assert first == {"logged": 2, "duplicate": 1, "claimed": 0, "failed": 0}
+    assert second == {"logged": 0, "duplicate": 0, "claimed": 0, "failed": 0}
     assert sorted(m.get_subdir() for m in mailbox.Maildir(tmp_path / "inbox")) == ["cur"] * 3
 
 

@@ -567,9 +567,15 @@ class MailIn(Schema):
 
 
 class MailInOut(Schema):
-    status: str = Field(description="logged, or duplicate (the Message-ID was logged before)")
+    status: str = Field(
+        description="logged; duplicate (the Message-ID was logged before); claimed (another "
+        "app took it: a bounce report, a support ticket)"
+    )
     interaction: int | None
-    matched_by: str = Field(description="thread, contact, party, lead or new_lead")
+    matched_by: str = Field(
+        description="thread, contact, party, lead or new_lead; for a claimed message what "
+        "the claiming app did (bounce, ticket)"
+    )
     party: int | None
     lead: int | None
     opportunity: int | None

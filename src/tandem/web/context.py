@@ -16,9 +16,9 @@ AREAS = [
     ("manufacturing", _("Manufacturing"), "manufacturing:home"),
     ("accounting", _("Accounting"), "accounting:home"),
     ("hr", _("HR"), "hr:home"),
-    ("service", _("Service"), None),
-    ("marketing", _("Marketing"), None),
-    ("analytics", _("Analytics"), None),
+    ("service", _("Service"), "service:home"),
+    ("marketing", _("Marketing"), "marketing:home"),
+    ("analytics", _("Analytics"), "analytics:home"),
     ("settings", _("Settings"), "web:settings"),
 ]
 

@@ -26,7 +26,7 @@ from .cadences import (
     is_business_day,
     next_due,
 )
-from .email import MailInResult, email_send, mail_in, mail_in_maildir
+from .email import MailInResult, email_send, mail_in, mail_in_claimer, mail_in_maildir
 from .imports import ImportReport, lead_import
 from .leads import (
     LEAD_FIELDS,
@@ -99,6 +99,7 @@ __all__ = [
     "mail_in_token",
     "email_send",
     "mail_in",
+    "mail_in_claimer",
     "mail_in_maildir",
     "interaction_log",
     "lead_create",

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import mailbox
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from email.utils import formataddr, make_msgid
@@ -41,7 +42,7 @@ logger = logging.getLogger(__name__)
 
 @dataclass
 class MailInResult:
-    status: str  # logged | duplicate
+    status: str  # logged | duplicate | claimed
     interaction: Interaction | None
     matched_by: str  # thread | contact | party | lead | new_lead
     party: Party | None = None
@@ -97,11 +98,31 @@ def _match(
     return "new_lead", None, None, None
 
 
+# Apps that own some inbound mail claim it before the CRM logs it: marketing takes bounce
+# reports to its VERP return path, service takes mail to a support address or threaded to a
+# ticket. A claimer is called as `claimer(company=, mail=ParsedMail, raw=bytes, now=)` and
+# returns None to pass, or a short string naming what it did (e.g. "bounce", "ticket").
+_claimers: list[Callable] = []
+
+
+def mail_in_claimer(claimer: Callable) -> Callable:
+    """Register an inbound-mail claimer (from an AppConfig.ready); usable as a decorator."""
+    if claimer not in _claimers:
+        _claimers.append(claimer)
+    return claimer
+
+
 def mail_in(*, company: Company, raw: bytes | str, now: datetime | None = None) -> MailInResult:
     """Log one inbound message as an email Interaction (direction in); a Message-ID seen
-    before is ignored (`duplicate`). An unknown sender becomes a new lead (source email)."""
+    before is ignored (`duplicate`). An unknown sender becomes a new lead (source email).
+    A message that another app claims (see `mail_in_claimer`) is that app's alone."""
     now = now or timezone.now()
     mail = parse_message(raw)
+    raw_bytes = raw.encode("utf-8", "surrogateescape") if isinstance(raw, str) else raw
+    for claimer in list(_claimers):
+        claimed = claimer(company=company, mail=mail, raw=raw_bytes, now=now)
+        if claimed is not None:
+            return MailInResult("claimed", None, str(claimed))
     existing = Interaction.objects.filter(company=company, message_id=mail.message_id).first()
     if existing is not None:
         return MailInResult("duplicate", existing, "thread")
@@ -157,7 +178,7 @@ def mail_in_maildir(*, company: Company, path: str) -> dict:
     """Log the new messages of a Maildir, then file each one under cur/ as seen; a message
     that fails stays new (and is counted) so the next run tries it again."""
     box = mailbox.Maildir(path, factory=None, create=False)
-    counts = {"logged": 0, "duplicate": 0, "failed": 0}
+    counts = {"logged": 0, "duplicate": 0, "claimed": 0, "failed": 0}
     for key in sorted(box.iterkeys()):
         message = box.get_message(key)
         if message.get_subdir() != "new":

@@ -1,0 +1,6 @@
+"""The service app's REST endpoints (see API.md "Wave 2 resources"), mounted at /api/v1 by
+tandem.api.root."""
+
+from ninja import Router
+
+router = Router(tags=["service"])
