@@ -22,6 +22,7 @@ from tandem.accounting.models import Tax
 from tandem.accounting.services import chart_install, default_taxes_set, party_tax_rule_set
 from tandem.accounting.services.invoices import invoice_create, invoice_post
 from tandem.accounting.services.payments import payment_create, payment_post
+from tandem.analytics.demo import load_analytics_demo
 from tandem.catalog.models import (
     PriceList,
     PriceListItem,
@@ -34,7 +35,9 @@ from tandem.core.models import Company, ExchangeRate, User
 from tandem.core.services import company_create, membership_grant
 from tandem.crm.demo import load_crm_demo
 from tandem.demo_profile import demo_profile
+from tandem.hr.demo import load_hr_demo
 from tandem.inventory.demo import load_inventory_demo
+from tandem.marketing.demo import load_marketing_demo
 from tandem.parties.models import Address, Contact, Party, PaymentTerm, Tag
 from tandem.purchasing.demo import load_purchasing_demo
 from tandem.sales.demo import (
@@ -44,6 +47,7 @@ from tandem.sales.demo import (
     load_sales_demo,
     local_moment,
 )
+from tandem.service.demo import load_service_demo
 
 SIZES = {"small": (80, 60), "large": (10_000, 2_000)}
 CN_CITIES = [
@@ -496,6 +500,9 @@ def load_demo(*, size: str = "small", seed: int = 1) -> dict:
     invoices = _invoices(company, rng, parties, products, 40 if size == "small" else 400)
     load_sales_demo(company, rng=rng, size=size)
     load_crm_demo(company=company, parties=parties, products=products, rng=rng)
+    # the newer apps, each from its own module; analytics last, it trains on all the rest
+    for load in (load_hr_demo, load_service_demo, load_marketing_demo, load_analytics_demo):
+        load(company=company, parties=parties, products=products, rng=rng, size=size)
 
     subsidiary = _company("DEMO-US", "Tandem Demo Inc.", "USD", "US", "America/New_York")
     chart_install(company=subsidiary, template="generic")
