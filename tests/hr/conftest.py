@@ -1,9 +1,7 @@
-import importlib
 from datetime import date
 from decimal import Decimal
 
 import pytest
-from django.apps import apps as django_apps
 
 from tandem.accounting import services as accounting
 from tandem.hr import services
@@ -14,13 +12,9 @@ YEAR = 2025
 
 @pytest.fixture(autouse=True)
 def _prc_pack(db):
-    """The PRC pack is reference data that a migration loads. On PostgreSQL the suite also
-    runs transactional tests (row locks, concurrency), and each of those flushes every table
-    when it ends, the pack included; put it back for the payroll tests that follow."""
-    from tandem.hr.models import SocialInsuranceRule
-
-    if not SocialInsuranceRule.objects.exists():
-        importlib.import_module("tandem.hr.migrations.0002_prc_pack").load(django_apps, None)
+    """The PRC pack is reference data: on PostgreSQL a transactional test elsewhere in the
+    run flushes every table, the pack included; the service that installs it puts it back."""
+    services.prc_pack_ensure()
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ from .org import (
     position_create,
     versions_on,
 )
+from .pack import prc_pack_ensure
 from .payroll import (
     payroll_input_set,
     payroll_run_compute,
@@ -37,6 +38,7 @@ __all__ = [
     "payroll_run_post",
     "period_bounds",
     "position_create",
+    "prc_pack_ensure",
     "posting_amounts",
     "salary_structure_create",
     "salary_structure_install_generic",

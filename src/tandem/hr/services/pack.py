@@ -5,8 +5,10 @@ from __future__ import annotations
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.db import transaction
 from django.db.models import Q
 
+from .. import prc_data
 from ..models import IncomeTaxBracket, SocialInsuranceRule, TaxTable
 
 CENT = Decimal("0.01")
@@ -31,6 +33,15 @@ SI_NAMES = {
     "injury_employer": "injury_employer",
     "maternity_employer": "maternity_employer",
 }
+
+
+@transaction.atomic
+def prc_pack_ensure() -> dict:
+    """Install or correct the PRC pack's reference rows (social insurance per city, the
+    income tax tables) from `hr.prc_data`, the data the migration loads too. Idempotent;
+    payroll compute calls it when the rows it needs are missing (a database whose tables were
+    flushed after the migration ran). Returns {"created": n, "updated": n}."""
+    return prc_data.install(SocialInsuranceRule, IncomeTaxBracket)
 
 
 def _valid_on(day: date) -> Q:

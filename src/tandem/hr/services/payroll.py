@@ -39,7 +39,15 @@ from ..models import (
     SpecialDeduction,
     TaxTable,
 )
-from .pack import SI_NAMES, ZERO, bonus_tax, si_rules_on, table_tax, tax_tables_on
+from .pack import (
+    SI_NAMES,
+    ZERO,
+    bonus_tax,
+    prc_pack_ensure,
+    si_rules_on,
+    table_tax,
+    tax_tables_on,
+)
 from .structures import compile_rules
 
 PERIOD = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
@@ -179,6 +187,10 @@ def _compute(run: PayrollRun, progress=None):
     codes = [rule.code for rule in rules]
     si_rules = si_rules_on(end)
     tables = tax_tables_on(end)
+    # reference rows missing (a flushed database): put the shipped pack back, read again
+    if (not tables[TaxTable.ANNUAL] or not si_rules) and any(prc_pack_ensure().values()):
+        si_rules = si_rules_on(end)
+        tables = tax_tables_on(end)
     base_names = {f"ytd_{code}": ZERO for code in codes}
     base_names.update({kind: ZERO for kind in InputKind.values})
     base_names.update({f"ytd_{kind}": ZERO for kind in InputKind.values})

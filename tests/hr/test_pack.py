@@ -1,0 +1,66 @@
+"""The PRC pack does not depend on its migration having run in this database."""
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from tandem.hr import services
+from tandem.hr.models import IncomeTaxBracket, SocialInsuranceRule
+from tandem.hr.services.pack import si_rules_on, tax_tables_on
+
+pytestmark = pytest.mark.django_db
+D = Decimal
+
+
+def test_ensure_is_idempotent_and_corrects_a_changed_figure():
+    # given the shipped pack (the migration ran) and one figure edited by hand
+    assert services.prc_pack_ensure() == {"created": 0, "updated": 0}
+    SocialInsuranceRule.objects.filter(city="shanghai", valid_from=date(2025, 7, 1)).update(
+        base_ceiling=D("1")
+    )
+    # when it is ensured again
+    result = services.prc_pack_ensure()
+    # then exactly that row is put back
+    assert result == {"created": 0, "updated": 1}
+    rule = si_rules_on(date(2025, 9, 30))["shanghai"]
+    assert (rule.base_floor, rule.base_ceiling, rule.housing_fund_floor) == (
+        D("7460"),
+        D("37302"),
+        D("2740"),
+    )
+
+
+def test_the_shipped_figures_per_city_and_date():
+    on = si_rules_on
+    assert (
+        on(date(2025, 6, 30))["shanghai"].base_floor,
+        on(date(2025, 6, 30))["shanghai"].base_ceiling,
+    ) == (D("7384"), D("36921"))
+    assert on(date(2025, 8, 31))["beijing"].housing_fund_floor == D("2420")
+    assert on(date(2025, 9, 1))["beijing"].housing_fund_floor == D("2540")
+    assert (
+        on(date(2026, 6, 30))["beijing"].base_floor,
+        on(date(2026, 6, 30))["beijing"].base_ceiling,
+    ) == (D("7162"), D("35811"))
+    # the published year ends on 2026-06-30: no guessed figures after it
+    assert on(date(2026, 7, 1)) == {}
+    annual = tax_tables_on(date(2025, 1, 31))["annual"]
+    assert [(u, r, q) for u, r, q in annual][:2] == [
+        (D("36000"), D("0.03"), D("0")),
+        (D("144000"), D("0.10"), D("2520")),
+    ]
+
+
+def test_compute_puts_a_flushed_pack_back(prc, hire, run_month):
+    # given a database whose reference rows were emptied after the migration
+    hire("E1", 20000)
+    SocialInsuranceRule.objects.all().delete()
+    IncomeTaxBracket.objects.all().delete()
+    # when a month is computed
+    run = run_month(prc, 1, post=False)
+    # then the pack is back and the payslip computed with it
+    assert SocialInsuranceRule.objects.count() == 5 and IncomeTaxBracket.objects.count() == 14
+    slip = run.payslips.get()
+    assert slip.state == "done", slip.error
+    assert slip.lines.get(code="PENSION_EE").amount == D("1600.00")
