@@ -282,3 +282,4 @@ from .imports import ImportKey, ImportMapping  # noqa: E402, F401
 from .jobs import FINISHED_STATES, Job, JobState  # noqa: E402, F401
 from .profile import CompanyBankAccount, CompanyProfile  # noqa: E402, F401
 from .webhooks import DeliveryState, WebhookDelivery, WebhookEndpoint  # noqa: E402, F401
+from .calendars import BusinessCalendar, CalendarDay, CalendarDayKind  # noqa: E402, F401
