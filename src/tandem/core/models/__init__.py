@@ -277,9 +277,9 @@ class IdempotencyKey(models.Model):
 # Models of the shared machinery live in their own modules of this package (one per concern,
 # so that the outbox, jobs, webhooks and company profile can grow without one long file); each
 # is imported here so that Django and the migrations see it.
+from .calendars import BusinessCalendar, CalendarDay, CalendarDayKind  # noqa: E402, F401
 from .events import EventState, OutboxEvent, OutboxReceipt  # noqa: E402, F401
 from .imports import ImportKey, ImportMapping  # noqa: E402, F401
 from .jobs import FINISHED_STATES, Job, JobState  # noqa: E402, F401
 from .profile import CompanyBankAccount, CompanyProfile  # noqa: E402, F401
 from .webhooks import DeliveryState, WebhookDelivery, WebhookEndpoint  # noqa: E402, F401
-from .calendars import BusinessCalendar, CalendarDay, CalendarDayKind  # noqa: E402, F401
