@@ -6,3 +6,11 @@ class MarketingConfig(AppConfig):
     name = "tandem.marketing"
     label = "marketing"
     verbose_name = _("Marketing")
+
+    def ready(self):
+        from tandem.crm.services import mail_in_claimer
+
+        from . import checks  # noqa: F401  (registers the marketing invariants)
+        from .services.tracking import bounce_claimer
+
+        mail_in_claimer(bounce_claimer)

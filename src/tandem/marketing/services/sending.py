@@ -1,0 +1,357 @@
+"""The send of a campaign (run by the `marketing.campaign_send` job).
+
+1. Recover: a trace left `sending` by a killed worker may or may not have left; it is marked
+   `failed` (`unknown_after_crash`) and never sent again (at most once). Sent ones stay.
+2. Freeze (once): one trace row per segment member, inserted in bulk; a member without an
+   address, without consent for the campaign's purpose, or with a suppressed address gets a
+   `suppressed` row with the reason.
+3. Send, in pk order: per trace, one conditional UPDATE claims it (`queued` -> `sending`)
+   only if its address is still not suppressed and its consent still granted (the re-check
+   right before the message leaves) and commits; the message goes out on ONE SMTP
+   connection reused for the whole send; then the trace becomes `sent`.
+4. Throttle: a global rate and a rate per recipient domain (messages per second; 0 = off).
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import smtplib
+import time
+from collections import deque
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives, get_connection
+from django.db import transaction
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+
+from tandem.crm.models import Opportunity
+
+from ..models import (
+    Campaign,
+    CampaignLink,
+    CampaignRecipient,
+    CampaignState,
+    Privacy,
+    TraceState,
+)
+from ..rendering import compile_template, links_of, merge_values
+from ..tokens import bounce_domain, public_url, token_make, unsubscribe_mailto, verp_address
+from .campaigns import campaign_audience, consent_current_for, suppressed_for
+from .templates import template_for
+
+logger = logging.getLogger("tandem.marketing")
+
+CHUNK = 500
+# tests interrupt a send after N messages by setting this to a callable(count)
+after_send_hook = None
+
+
+def _rate(name: str, default: float) -> float:
+    return float(getattr(settings, name, default) or 0)
+
+
+class Throttle:
+    """A global pace and a pace per recipient domain, in messages per second (0: none)."""
+
+    def __init__(self, rate: float, domain_rate: float, clock=time.monotonic, sleep=time.sleep):
+        self.gap = 1.0 / rate if rate > 0 else 0.0
+        self.domain_gap = 1.0 / domain_rate if domain_rate > 0 else 0.0
+        self.clock, self.sleep = clock, sleep
+        self.next_global = 0.0
+        self.next_domain: dict[str, float] = {}
+
+    def ready_at(self, domain: str) -> float:
+        return max(self.next_global, self.next_domain.get(domain, 0.0))
+
+    def take(self, domain: str) -> None:
+        now = self.clock()
+        wait = self.ready_at(domain) - now
+        if wait > 0:
+            self.sleep(wait)
+            now += wait
+        self.next_global = now + self.gap
+        if self.domain_gap:
+            self.next_domain[domain] = now + self.domain_gap
+
+    def order(self, items: list, domain_of) -> list:
+        """Interleave `items` so one domain does not stall the others: a domain not yet
+        ready goes behind the ones that are (a stable round-robin per domain)."""
+        if not self.domain_gap:
+            return items
+        queues: dict[str, deque] = {}
+        for item in items:
+            queues.setdefault(domain_of(item), deque()).append(item)
+        out = []
+        while queues:
+            for domain in list(queues):
+                out.append(queues[domain].popleft())
+                if not queues[domain]:
+                    del queues[domain]
+        return out
+
+
+# -- steps -------------------------------------------------------------------------------
+
+
+def traces_recover(*, campaign: Campaign) -> int:
+    """Traces a killed worker left `sending`: failed, never sent again."""
+    return CampaignRecipient.objects.filter(campaign=campaign, state=TraceState.SENDING).update(
+        state=TraceState.FAILED, reason="unknown_after_crash"
+    )
+
+
+def recipients_freeze(*, campaign: Campaign) -> int:
+    """One trace per segment member (done once; a resumed job keeps the first freeze)."""
+    if CampaignRecipient.objects.filter(campaign=campaign).exists():
+        return 0
+    rows = campaign_audience(campaign).values_list(
+        "pk", "email", "language", "consent_ok", "suppressed"
+    )
+    traces = []
+    for party_id, email, language, consent_ok, suppressed in rows.iterator(chunk_size=5000):
+        email = (email or "").strip().lower()
+        if not email:
+            state, reason = TraceState.SUPPRESSED, "no_address"
+        elif suppressed:
+            state, reason = TraceState.SUPPRESSED, "suppressed"
+        elif not consent_ok:
+            state, reason = TraceState.SUPPRESSED, "no_consent"
+        else:
+            state, reason = TraceState.QUEUED, ""
+        traces.append(
+            CampaignRecipient(
+                company_id=campaign.company_id,
+                campaign=campaign,
+                party_id=party_id,
+                email=email,
+                language=language or "",
+                state=state,
+                reason=reason,
+            )
+        )
+    with transaction.atomic():
+        CampaignRecipient.objects.bulk_create(traces, batch_size=2000)
+        # the links of every language version of the template, for the click redirect
+        templates = campaign.template.__class__.objects.filter(
+            company_id=campaign.company_id, name=campaign.template.name
+        )
+        urls = []
+        for template in templates:
+            urls.extend(links_of(template.body_html))
+        CampaignLink.objects.bulk_create(
+            [
+                CampaignLink(company_id=campaign.company_id, campaign=campaign, url=url)
+                for url in dict.fromkeys(urls)
+            ],
+            ignore_conflicts=True,
+        )
+    return len(traces)
+
+
+def _salespeople(party_ids) -> dict[int, str]:
+    """The owner of each party's latest opportunity (one query per chunk)."""
+    names: dict[int, str] = {}
+    rows = (
+        Opportunity.objects.filter(party_id__in=party_ids, owner__isnull=False)
+        .order_by("party_id", "-created_at", "-pk")
+        .values_list("party_id", "owner__first_name", "owner__last_name", "owner__username")
+    )
+    for party_id, first, last, username in rows:
+        if party_id not in names:
+            names[party_id] = " ".join(p for p in (first, last) if p) or username
+    return names
+
+
+class Sender:
+    """Builds and sends the messages of one campaign on one connection."""
+
+    def __init__(self, campaign: Campaign, connection):
+        self.campaign = campaign
+        self.connection = connection
+        self.templates: dict = {}
+        self.compiled: dict = {}
+        self.links = dict(CampaignLink.objects.filter(campaign=campaign).values_list("url", "pk"))
+        base = public_url()
+        marker = "TOKEN"
+        self.unsub_url = base + reverse("marketing:unsubscribe", args=[marker])
+        self.open_url = base + reverse("marketing:open", args=[marker])
+        self.click_url = base + reverse("marketing:click", args=[marker])
+        self.prefs_url = base + reverse("marketing:preferences", args=[marker])
+        self.marker = marker
+        self.sender = campaign.sender or settings.DEFAULT_FROM_EMAIL
+        self.company_name = campaign.company.name
+        self.domain = bounce_domain()
+
+    def _compiled(self, language: str):
+        template = template_for(
+            template=self.campaign.template, language=language, cache=self.templates
+        )
+        if template.pk not in self.compiled:
+            self.compiled[template.pk] = compile_template(template)
+        return self.compiled[template.pk]
+
+    def build(self, trace: CampaignRecipient, salesperson: str) -> EmailMultiAlternatives:
+        campaign = self.campaign
+        party = trace.party
+        unsubscribe = self.unsub_url.replace(self.marker, token_make("unsubscribe", trace.pk))
+        values = merge_values(
+            party_name=party.name,
+            kind=party.kind,
+            email=trace.email,
+            salesperson=salesperson,
+            sender_company=self.company_name,
+        )
+        values["unsubscribe_url"] = unsubscribe
+        values["preferences_url"] = self.prefs_url.replace(
+            self.marker, token_make("preferences", party.pk)
+        )
+        link = None
+        if campaign.privacy != Privacy.OFF:
+            who = trace.pk if campaign.privacy == Privacy.IDENTIFIED else 0
+
+            def link(url):
+                link_id = self.links.get(url)
+                if link_id is None:
+                    return url
+                return self.click_url.replace(self.marker, token_make("click", f"{who}-{link_id}"))
+
+        subject, body_html, body_text = self._compiled(trace.language).render(values, link=link)
+        if campaign.privacy != Privacy.OFF:
+            who = f"t{trace.pk}" if campaign.privacy == Privacy.IDENTIFIED else f"c{campaign.pk}"
+            pixel = self.open_url.replace(self.marker, token_make("open", who))
+            img = f'<img src="{pixel}" width="1" height="1" alt="" style="display:none">'
+            if "</body>" in body_html:
+                body_html = body_html.replace("</body>", img + "</body>", 1)
+            else:
+                body_html += img
+        message_id = f"<mkt.{trace.pk}.{secrets.token_hex(6)}@{self.domain}>"
+        verp = verp_address(trace.pk)
+        headers = {
+            "From": self.sender,
+            "Message-ID": message_id,
+            "Return-Path": f"<{verp}>",
+            "List-Unsubscribe": f"<{unsubscribe}>, <mailto:{unsubscribe_mailto(trace.pk)}>",
+            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+            "X-Tandem-Campaign": str(campaign.pk),
+            "Precedence": "bulk",
+        }
+        # the envelope sender (MAIL FROM) is the VERP address: bounces come back to it
+        message = EmailMultiAlternatives(
+            subject, body_text, verp, [trace.email], headers=headers, connection=self.connection
+        )
+        message.attach_alternative(body_html, "text/html")
+        message.tandem_message_id = message_id
+        return message
+
+
+def _claim(trace: CampaignRecipient, purpose: str) -> bool:
+    """queued -> sending, only while the address is unsuppressed and consent granted."""
+    return bool(
+        CampaignRecipient.objects.filter(pk=trace.pk, state=TraceState.QUEUED)
+        .filter(consent_current_for(purpose, "party_id"))
+        .exclude(suppressed_for("email"))
+        .update(state=TraceState.SENDING)
+    )
+
+
+def _unclaimable(trace: CampaignRecipient) -> None:
+    """A queued trace the claim refused: suppressed or withdrawn since the freeze."""
+    CampaignRecipient.objects.filter(pk=trace.pk, state=TraceState.QUEUED).update(
+        state=TraceState.SUPPRESSED, reason="suppressed_before_send"
+    )
+
+
+def campaign_run(*, campaign: Campaign, ctx=None, connection=None) -> dict:
+    """Freeze (once) and send what is queued. Safe to run again after a crash."""
+    recovered = traces_recover(campaign=campaign)
+    recipients_freeze(campaign=campaign)
+    queued = CampaignRecipient.objects.filter(campaign=campaign, state=TraceState.QUEUED)
+    if ctx is not None:
+        done_before = (
+            CampaignRecipient.objects.filter(campaign=campaign)
+            .exclude(state=TraceState.QUEUED)
+            .count()
+        )
+        ctx.progress(done_before, done_before + queued.count())
+    throttle = Throttle(
+        _rate("TANDEM_MARKETING_RATE", 50), _rate("TANDEM_MARKETING_DOMAIN_RATE", 10)
+    )
+    own_connection = connection is None
+    connection = connection or get_connection()
+    sender = Sender(campaign, connection)
+    counts = {"sent": 0, "failed": 0, "suppressed": 0, "recovered": recovered}
+    last_pk = 0
+    connection.open()
+    try:
+        while True:
+            if Campaign.objects.filter(pk=campaign.pk, state=CampaignState.CANCELLED).exists():
+                break
+            chunk = list(
+                queued.filter(pk__gt=last_pk).select_related("party").order_by("pk")[:CHUNK]
+            )
+            if not chunk:
+                break
+            last_pk = chunk[-1].pk
+            names = _salespeople([t.party_id for t in chunk])
+            for trace in throttle.order(chunk, lambda t: t.email.rpartition("@")[2]):
+                if not _claim(trace, campaign.purpose):
+                    _unclaimable(trace)
+                    counts["suppressed"] += 1
+                    if ctx is not None:
+                        ctx.step()
+                    continue
+                throttle.take(trace.email.rpartition("@")[2])
+                state, reason = _send_one(sender, trace, names.get(trace.party_id, ""))
+                counts[state] += 1
+                if ctx is not None:
+                    ctx.step()
+                if after_send_hook is not None:
+                    after_send_hook(counts["sent"])
+    finally:
+        if own_connection:
+            connection.close()
+    with transaction.atomic():
+        locked = Campaign.objects.select_for_update().get(pk=campaign.pk)
+        if locked.state == CampaignState.SENDING:
+            locked.state = CampaignState.SENT
+            locked.sent_at = timezone.now()
+            locked.save(update_fields=["state", "sent_at", "updated_at"])
+        elif locked.state == CampaignState.CANCELLED:
+            CampaignRecipient.objects.filter(campaign=campaign, state=TraceState.QUEUED).update(
+                state=TraceState.FAILED, reason="cancelled"
+            )
+    return counts
+
+
+def _send_one(sender: Sender, trace: CampaignRecipient, salesperson: str) -> tuple[str, str]:
+    message = sender.build(trace, salesperson)
+    try:
+        sent = sender.connection.send_messages([message])
+    except smtplib.SMTPRecipientsRefused:
+        sent, reason = 0, "refused"
+    except smtplib.SMTPServerDisconnected:
+        # the server dropped us: whether this one left is unknown; reconnect for the next
+        logger.warning("SMTP disconnected while sending trace %s", trace.pk)
+        try:
+            sender.connection.close()
+        finally:
+            sender.connection.open()
+        sent, reason = 0, "unknown_disconnected"
+    except (smtplib.SMTPException, OSError) as exc:
+        logger.warning("SMTP error for trace %s: %s", trace.pk, exc)
+        sent, reason = 0, "smtp_error"
+    else:
+        reason = "" if sent else "not_accepted"
+    if sent:
+        CampaignRecipient.objects.filter(pk=trace.pk).update(
+            state=TraceState.SENT, sent_at=timezone.now(), message_id=message.tandem_message_id
+        )
+        return "sent", ""
+    CampaignRecipient.objects.filter(pk=trace.pk).update(state=TraceState.FAILED, reason=reason)
+    return "failed", reason
+
+
+__all__ = ["Q", "Throttle", "campaign_run", "recipients_freeze", "traces_recover"]
