@@ -1,0 +1,197 @@
+"""Pydantic shapes of the marketing API (see API.md "Marketing")."""
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, Literal
+
+from ninja import Schema
+from pydantic import Field
+
+
+class SegmentIn(Schema):
+    name: str = Field(max_length=200)
+    kind: Literal["dynamic", "static"] = "dynamic"
+    rules: dict[str, Any] = Field(default_factory=dict)
+    description: str = Field("", max_length=2000)
+    members: list[int] | None = Field(None, max_length=100_000)
+
+
+class SegmentPatch(Schema):
+    name: str | None = Field(None, max_length=200)
+    rules: dict[str, Any] | None = None
+    description: str | None = Field(None, max_length=2000)
+    members: list[int] | None = Field(None, max_length=100_000)
+
+
+class SegmentOut(Schema):
+    id: int
+    name: str
+    kind: str
+    rules: dict[str, Any]
+    description: str
+    member_count: int
+
+
+class PreviewIn(Schema):
+    rules: dict[str, Any] = Field(default_factory=dict)
+    limit: int = Field(10, ge=0, le=100)
+
+
+class MemberOut(Schema):
+    id: int
+    name: str
+    email: str
+
+
+class PreviewOut(Schema):
+    count: int
+    members: list[MemberOut]
+
+
+class ConsentIn(Schema):
+    party: int
+    contact: int | None = None
+    email: str = Field("", max_length=254)
+    purpose: str = Field(max_length=50)
+    channel: Literal["email", "sms", "phone"] = "email"
+    state: Literal["granted", "withdrawn"]
+    source: str = Field(max_length=50)
+    ip: str | None = Field(None, max_length=45)
+    user_agent: str = Field("", max_length=500)
+    text_version: str = Field("", max_length=50)
+    at: datetime | None = None
+    double_opt_in: bool = False
+
+
+class ConsentOut(Schema):
+    id: int
+    party: int = Field(alias="party_id")
+    contact: int | None = Field(None, alias="contact_id")
+    email: str
+    purpose: str
+    channel: str
+    state: str
+    source: str
+    ip: str | None
+    user_agent: str
+    text_version: str
+    at: datetime
+
+
+class OptInOut(Schema):
+    state: Literal["confirmation_sent"]
+    email: str
+
+
+class TemplateIn(Schema):
+    name: str = Field(max_length=200)
+    language: str = Field("en", max_length=10)
+    subject: str = Field(max_length=300)
+    body_html: str = Field(max_length=500_000)
+    body_text: str = Field("", max_length=500_000)
+
+
+class TemplatePatch(Schema):
+    name: str | None = Field(None, max_length=200)
+    language: str | None = Field(None, max_length=10)
+    subject: str | None = Field(None, max_length=300)
+    body_html: str | None = Field(None, max_length=500_000)
+    body_text: str | None = Field(None, max_length=500_000)
+
+
+class TemplateOut(Schema):
+    id: int
+    name: str
+    language: str
+    subject: str
+    body_html: str
+    body_text: str
+
+
+class CampaignIn(Schema):
+    name: str = Field(max_length=200)
+    segment: int
+    template: int
+    purpose: str = Field("newsletter", max_length=50)
+    cost: Decimal = Field(Decimal("0"), ge=0, max_digits=17, decimal_places=2)
+    privacy: Literal["identified", "anonymous", "off"] = "identified"
+    sender: str = Field("", max_length=254)
+
+
+class CampaignPatch(Schema):
+    name: str | None = Field(None, max_length=200)
+    segment: int | None = None
+    template: int | None = None
+    purpose: str | None = Field(None, max_length=50)
+    cost: Decimal | None = Field(None, ge=0, max_digits=17, decimal_places=2)
+    privacy: Literal["identified", "anonymous", "off"] | None = None
+    sender: str | None = Field(None, max_length=254)
+
+
+class CampaignOut(Schema):
+    id: int
+    name: str
+    segment: int = Field(alias="segment_id")
+    template: int = Field(alias="template_id")
+    purpose: str
+    state: str
+    scheduled_at: datetime | None
+    started_at: datetime | None
+    sent_at: datetime | None
+    cost: Decimal
+    privacy: str
+    sender: str
+    job: int | None = Field(None, alias="job_id")
+    variants: list = Field(default_factory=list)
+
+
+class ScheduleIn(Schema):
+    scheduled_at: datetime
+
+
+class TestIn(Schema):
+    addresses: list[str] = Field(min_length=1, max_length=20)
+
+
+class TestOut(Schema):
+    sent: int
+
+
+class StatsOut(Schema):
+    recipients: int
+    sent: int
+    delivered: int
+    bounced: int
+    suppressed: int
+    failed: int
+    queued: int
+    opened: int
+    machine_opened: int
+    clicked: int
+    unsubscribed: int
+    leads: int
+    orders: int
+    attributed_revenue: Decimal
+    attributed_margin: Decimal
+    cost: Decimal
+    roi: Decimal | None
+    bounce_rate: Decimal | None
+    open_rate: Decimal | None
+    click_rate: Decimal | None
+
+
+class RecipientOut(Schema):
+    id: int
+    party: int = Field(alias="party_id")
+    email: str
+    language: str
+    state: str
+    reason: str
+    message_id: str
+    sent_at: datetime | None
+    opened_at: datetime | None
+    human_open: bool
+    clicked_at: datetime | None
+    unsubscribed_at: datetime | None
+    bounced_at: datetime | None
+    bounce_kind: str
