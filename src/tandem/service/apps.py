@@ -6,3 +6,11 @@ class ServiceConfig(AppConfig):
     name = "tandem.service"
     label = "service"
     verbose_name = _("Service")
+
+    def ready(self):
+        from tandem.crm.services import mail_in_claimer
+
+        from . import checks  # noqa: F401  (registers the service invariants)
+        from .services.mail import service_mail_claim
+
+        mail_in_claimer(service_mail_claim)

@@ -1,0 +1,178 @@
+"""The read side: where-used of a lot, the service report and the dashboard figures."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db.models import Avg, Count, Q, Sum
+from django.utils import timezone
+
+from tandem.inventory.models import LocationUsage, MoveState, StockMove
+
+from .models import DONE_STATES, QualityIssue, SlaState, Ticket
+
+
+def where_used(issue: QualityIssue) -> dict:
+    """Every customer delivered the issue's lot (done moves into customer locations, net of
+    returns), marking the ones that complained, and the receipts the lot came in by."""
+    if issue.lot_id is None:
+        return {"lot": None, "customers": [], "receipts": []}
+    moves = StockMove.objects.filter(
+        company_id=issue.company_id, lot_id=issue.lot_id, state=MoveState.DONE
+    )
+    complained = set(issue.tickets.exclude(party=None).values_list("party_id", flat=True))
+    delivered = (
+        moves.filter(location_dest__usage=LocationUsage.CUSTOMER)
+        .exclude(transfer__party=None)
+        .values("transfer__party_id", "transfer__party__name")
+        .annotate(quantity=Sum("quantity"), deliveries=Count("transfer", distinct=True))
+        .order_by("transfer__party__name", "transfer__party_id")
+    )
+    returned = dict(
+        moves.filter(location_src__usage=LocationUsage.CUSTOMER)
+        .exclude(transfer__party=None)
+        .values("transfer__party_id")
+        .annotate(q=Sum("quantity"))
+        .values_list("transfer__party_id", "q")
+    )
+    customers = [
+        {
+            "party": row["transfer__party_id"],
+            "name": row["transfer__party__name"],
+            "quantity": row["quantity"] - returned.get(row["transfer__party_id"], Decimal(0)),
+            "deliveries": row["deliveries"],
+            "complained": row["transfer__party_id"] in complained,
+        }
+        for row in delivered
+    ]
+    receipts = [
+        {
+            "transfer": row["transfer_id"],
+            "number": row["transfer__number"],
+            "supplier": row["transfer__party_id"],
+            "supplier_name": row["transfer__party__name"] or "",
+            "origin": row["transfer__origin"] or row["origin"],
+            "quantity": row["quantity"],
+            "date": row["date_done"],
+        }
+        for row in moves.filter(location_src__usage=LocationUsage.SUPPLIER)
+        .values(
+            "transfer_id",
+            "transfer__number",
+            "transfer__party_id",
+            "transfer__party__name",
+            "transfer__origin",
+            "origin",
+            "quantity",
+            "date_done",
+        )
+        .order_by("date_done", "pk")
+    ]
+    return {"lot": issue.lot_id, "customers": customers, "receipts": receipts}
+
+
+def _percentile(qs, field: str, fraction: Decimal) -> Decimal | None:
+    """The nearest-rank percentile of `field` over `qs`, in hours: one COUNT and one row."""
+    rows = qs.exclude(**{f"{field}__isnull": True})
+    n = rows.count()
+    if not n:
+        return None
+    rank = max(int((fraction * n).to_integral_value(rounding=ROUND_HALF_UP)), 1)
+    value = rows.order_by(field).values_list(field, flat=True)[rank - 1]
+    return (Decimal(value) / 3600).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+AGE_BUCKETS = ((1, "lt_1d"), (3, "1_3d"), (7, "3_7d"), (None, "gt_7d"))
+
+
+def service_report(
+    *, company, date_from: datetime | None = None, date_to: datetime | None = None, now=None
+) -> dict:
+    now = now or timezone.now()
+    tickets = Ticket.objects.filter(company=company, merged_into=None)
+    period = tickets
+    if date_from:
+        period = period.filter(opened_at__gte=date_from)
+    if date_to:
+        period = period.filter(opened_at__lt=date_to)
+    half, ninety = Decimal("0.5"), Decimal("0.9")
+    counts = period.aggregate(
+        total=Count("pk"),
+        met=Count("pk", filter=Q(sla_state=SlaState.MET)),
+        breached=Count("pk", filter=Q(sla_state=SlaState.BREACHED)),
+        rated=Count("rating"),
+        rating=Avg("rating"),
+    )
+    judged = counts["met"] + counts["breached"]
+    open_tickets = tickets.exclude(state__in=DONE_STATES)
+    backlog = open_tickets.aggregate(total=Count("pk"))
+    # one aggregate over the open tickets, bucketed by opened_at
+    bucket_filters = {}
+    lower = None
+    for days, label in AGE_BUCKETS:
+        f = Q()
+        if lower is not None:
+            f &= Q(opened_at__lte=now - timedelta(days=lower))
+        if days is not None:
+            f &= Q(opened_at__gt=now - timedelta(days=days))
+        bucket_filters[label] = Count("pk", filter=f)
+        lower = days
+    buckets = open_tickets.aggregate(**bucket_filters)
+    by_policy = list(
+        period.exclude(policy=None)
+        .values("policy_id", "policy__name")
+        .annotate(
+            met=Count("pk", filter=Q(sla_state=SlaState.MET)),
+            breached=Count("pk", filter=Q(sla_state=SlaState.BREACHED)),
+        )
+        .order_by("policy__name")
+    )
+    by_team = list(
+        period.values("team_id", "team__name")
+        .annotate(tickets=Count("pk"), rating=Avg("rating"), rated=Count("rating"))
+        .order_by("team__name")
+    )
+    return {
+        "tickets": counts["total"],
+        "first_response_p50_hours": _percentile(period, "first_response_seconds", half),
+        "first_response_p90_hours": _percentile(period, "first_response_seconds", ninety),
+        "resolution_p50_hours": _percentile(period, "resolution_seconds", half),
+        "resolution_p90_hours": _percentile(period, "resolution_seconds", ninety),
+        "sla_met": counts["met"],
+        "sla_breached": counts["breached"],
+        "sla_attainment": (
+            (Decimal(counts["met"]) / judged).quantize(Decimal("0.0001")) if judged else None
+        ),
+        "attainment_by_policy": [
+            {
+                "policy": r["policy_id"],
+                "name": r["policy__name"],
+                "met": r["met"],
+                "breached": r["breached"],
+                "attainment": (
+                    (Decimal(r["met"]) / (r["met"] + r["breached"])).quantize(Decimal("0.0001"))
+                    if r["met"] + r["breached"]
+                    else None
+                ),
+            }
+            for r in by_policy
+        ],
+        "backlog": backlog["total"],
+        "backlog_by_age": buckets,
+        "csat_average": (
+            Decimal(str(counts["rating"])).quantize(Decimal("0.01")) if counts["rating"] else None
+        ),
+        "csat_by_team": [
+            {
+                "team": r["team_id"],
+                "name": r["team__name"] or "",
+                "tickets": r["tickets"],
+                "rated": r["rated"],
+                "average": (
+                    Decimal(str(r["rating"])).quantize(Decimal("0.01")) if r["rating"] else None
+                ),
+            }
+            for r in by_team
+        ],
+    }

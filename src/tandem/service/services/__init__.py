@@ -1,0 +1,57 @@
+"""The service app's services (see DESIGN.md): tickets, SLA, mail intake, configuration."""
+
+from .config import (
+    kb_article_create,
+    kb_article_update,
+    quality_action_add,
+    quality_issue_create,
+    quality_issue_update,
+    sla_policy_create,
+    sla_policy_update,
+    team_create,
+    team_update,
+    ticket_quality_issue,
+)
+from .mail import service_mail_claim
+from .sla import sla_refresh_open, ticket_sla_check, ticket_sla_refresh
+from .tickets import (
+    reply_address,
+    ticket_assign,
+    ticket_close,
+    ticket_create,
+    ticket_inbound,
+    ticket_merge,
+    ticket_note,
+    ticket_reopen,
+    ticket_reply,
+    ticket_resolve,
+    ticket_set_state,
+)
+
+__all__ = [
+    "kb_article_create",
+    "kb_article_update",
+    "quality_action_add",
+    "quality_issue_create",
+    "quality_issue_update",
+    "reply_address",
+    "service_mail_claim",
+    "sla_policy_create",
+    "sla_policy_update",
+    "sla_refresh_open",
+    "team_create",
+    "team_update",
+    "ticket_assign",
+    "ticket_close",
+    "ticket_create",
+    "ticket_inbound",
+    "ticket_merge",
+    "ticket_note",
+    "ticket_quality_issue",
+    "ticket_reopen",
+    "ticket_reply",
+    "ticket_resolve",
+    "ticket_set_state",
+    "ticket_sla_check",
+    "ticket_sla_refresh",
+]

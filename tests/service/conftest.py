@@ -1,0 +1,87 @@
+from datetime import datetime
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from tandem.core.calendars import business_calendar_create
+from tandem.core.services import membership_grant
+from tandem.parties.models import Contact, Party
+from tandem.service import services
+from tests.factories import UserFactory
+
+SH = ZoneInfo("Asia/Shanghai")
+LUNCH = [["09:00", "12:00"], ["13:00", "18:00"]]
+
+
+def at(*args):
+    """A Shanghai wall-clock instant."""
+    return datetime(*args, tzinfo=SH)
+
+
+@pytest.fixture
+def calendar(company):
+    return business_calendar_create(
+        company=company,
+        name="Support hours",
+        time_zone="Asia/Shanghai",
+        country="",
+        week={str(d): LUNCH for d in range(5)},
+    )
+
+
+@pytest.fixture
+def agent(company):
+    user = UserFactory(username="agent", first_name="Ann", last_name="Agent")
+    membership_grant(user=user, company=company, roles=["service"])
+    return user
+
+
+@pytest.fixture
+def team(company, calendar, agent):
+    return services.team_create(
+        company=company,
+        name="Support",
+        calendar=calendar,
+        support_address="support@acme.test",
+        lead=agent,
+        members=[agent],
+    )
+
+
+@pytest.fixture
+def policy(company, team):
+    """Normal priority: first response in 2 business hours, resolution in 8, paused while
+    waiting on the customer, warning at 80 %."""
+    return services.sla_policy_create(
+        company=company,
+        name="Normal",
+        priority="normal",
+        first_response_hours=Decimal("2"),
+        resolution_hours=Decimal("8"),
+        pause_states=["waiting_customer"],
+        warn_percent=80,
+    )
+
+
+@pytest.fixture
+def customer(company):
+    party = Party.objects.create(
+        company=company,
+        name="Bright Foods",
+        is_customer=True,
+        currency_id="CNY",
+        email="office@bright.test",
+    )
+    Contact.objects.create(company=company, party=party, name="Li Wei", email="li@bright.test")
+    return party
+
+
+@pytest.fixture
+def scheduled(monkeypatch):
+    """The (ticket id, eta) of every SLA check handed to Celery."""
+    calls = []
+    from tandem.service.services import sla
+
+    monkeypatch.setattr(sla, "_schedule", lambda ticket_id, eta: calls.append((ticket_id, eta)))
+    return calls
