@@ -140,7 +140,12 @@ class _Text(HTMLParser):
 
     def handle_data(self, data):
         if not self.skip:
-            self.parts.append(" ".join(data.split()) if data.strip() else " ")
+            text = " ".join(data.split())
+            if data[:1].isspace():
+                text = " " + text
+            if data[-1:].isspace() and text:
+                text += " "
+            self.parts.append(text or " ")
 
 
 def html_to_text(body_html: str) -> str:

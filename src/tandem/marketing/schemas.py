@@ -7,20 +7,22 @@ from typing import Any, Literal
 from ninja import Schema
 from pydantic import Field
 
+from tandem.purchasing.schemas import Id, Number
+
 
 class SegmentIn(Schema):
     name: str = Field(max_length=200)
     kind: Literal["dynamic", "static"] = "dynamic"
     rules: dict[str, Any] = Field(default_factory=dict)
     description: str = Field("", max_length=2000)
-    members: list[int] | None = Field(None, max_length=100_000)
+    members: list[Id] | None = Field(None, max_length=100_000)
 
 
 class SegmentPatch(Schema):
     name: str | None = Field(None, max_length=200)
     rules: dict[str, Any] | None = None
     description: str | None = Field(None, max_length=2000)
-    members: list[int] | None = Field(None, max_length=100_000)
+    members: list[Id] | None = Field(None, max_length=100_000)
 
 
 class SegmentOut(Schema):
@@ -49,8 +51,8 @@ class PreviewOut(Schema):
 
 
 class ConsentIn(Schema):
-    party: int
-    contact: int | None = None
+    party: Id
+    contact: Id | None = None
     email: str = Field("", max_length=254)
     purpose: str = Field(max_length=50)
     channel: Literal["email", "sms", "phone"] = "email"
@@ -110,20 +112,20 @@ class TemplateOut(Schema):
 
 class CampaignIn(Schema):
     name: str = Field(max_length=200)
-    segment: int
-    template: int
+    segment: Id
+    template: Id
     purpose: str = Field("newsletter", max_length=50)
-    cost: Decimal = Field(Decimal("0"), ge=0, max_digits=17, decimal_places=2)
+    cost: Number = Decimal("0")
     privacy: Literal["identified", "anonymous", "off"] = "identified"
     sender: str = Field("", max_length=254)
 
 
 class CampaignPatch(Schema):
     name: str | None = Field(None, max_length=200)
-    segment: int | None = None
-    template: int | None = None
+    segment: Id | None = None
+    template: Id | None = None
     purpose: str | None = Field(None, max_length=50)
-    cost: Decimal | None = Field(None, ge=0, max_digits=17, decimal_places=2)
+    cost: Number | None = None
     privacy: Literal["identified", "anonymous", "off"] | None = None
     sender: str | None = Field(None, max_length=254)
 

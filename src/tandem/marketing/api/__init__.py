@@ -4,3 +4,5 @@ tandem.api.root."""
 from ninja import Router
 
 router = Router(tags=["marketing"])
+
+from . import endpoints  # noqa: E402, F401  (registers the routes on `router`)
