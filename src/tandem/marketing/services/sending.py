@@ -22,7 +22,7 @@ from collections import deque
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
@@ -39,7 +39,7 @@ from ..models import (
 )
 from ..rendering import compile_template, links_of, merge_values
 from ..tokens import bounce_domain, public_url, token_make, unsubscribe_mailto, verp_address
-from .campaigns import campaign_audience, consent_current_for, suppressed_for
+from .campaigns import campaign_audience
 from .templates import template_for
 
 logger = logging.getLogger("tandem.marketing")
@@ -247,14 +247,39 @@ class Sender:
         return message
 
 
+# The claim is the hot statement of a send (one per message): written once as SQL, so a
+# message does not pay for the ORM compiling the same nested EXISTS again. It is the same
+# condition as `consent_current_for` and `suppressed_for` (the consent row in force is the
+# latest by time, then id; suppressed addresses are stored lower-case).
+CLAIM_SQL = """
+UPDATE marketing_campaignrecipient SET state = 'sending'
+WHERE id = %s AND state = 'queued'
+  AND EXISTS (
+    SELECT 1 FROM marketing_consent c
+    WHERE c.party_id = marketing_campaignrecipient.party_id AND c.contact_id IS NULL
+      AND c.purpose = %s AND c.channel = 'email' AND c.state = 'granted'
+      AND NOT EXISTS (
+        SELECT 1 FROM marketing_consent l
+        WHERE l.party_id = c.party_id AND l.contact_id IS NULL AND l.purpose = c.purpose
+          AND l.channel = c.channel AND l.company_id = c.company_id
+          AND (l.at > c.at OR (l.at = c.at AND l.id > c.id))))
+  AND NOT EXISTS (
+    SELECT 1 FROM marketing_suppression s
+    WHERE s.company_id = marketing_campaignrecipient.company_id
+      AND s.address = LOWER(marketing_campaignrecipient.email))
+"""
+SENT_SQL = (
+    "UPDATE marketing_campaignrecipient SET state = 'sent', sent_at = %s, message_id = %s "
+    "WHERE id = %s"
+)
+
+
 def _claim(trace: CampaignRecipient, purpose: str) -> bool:
-    """queued -> sending, only while the address is unsuppressed and consent granted."""
-    return bool(
-        CampaignRecipient.objects.filter(pk=trace.pk, state=TraceState.QUEUED)
-        .filter(consent_current_for(purpose, "party_id"))
-        .exclude(suppressed_for("email"))
-        .update(state=TraceState.SENDING)
-    )
+    """queued -> sending, only while the address is unsuppressed and consent granted
+    (committed at once: autocommit)."""
+    with connection.cursor() as cursor:
+        cursor.execute(CLAIM_SQL, [trace.pk, purpose])
+        return cursor.rowcount == 1
 
 
 def _unclaimable(trace: CampaignRecipient) -> None:
@@ -346,9 +371,9 @@ def _send_one(sender: Sender, trace: CampaignRecipient, salesperson: str) -> tup
     else:
         reason = "" if sent else "not_accepted"
     if sent:
-        CampaignRecipient.objects.filter(pk=trace.pk).update(
-            state=TraceState.SENT, sent_at=timezone.now(), message_id=message.tandem_message_id
-        )
+        with connection.cursor() as cursor:
+            at = connection.ops.adapt_datetimefield_value(timezone.now())
+            cursor.execute(SENT_SQL, [at, message.tandem_message_id, trace.pk])
         return "sent", ""
     CampaignRecipient.objects.filter(pk=trace.pk).update(state=TraceState.FAILED, reason=reason)
     return "failed", reason

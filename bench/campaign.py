@@ -1,0 +1,186 @@
+"""Campaign benchmark: segment counts over N parties, the freeze of N recipients (the
+enqueue), and the send of every message to a loopback SMTP sink through the real send code
+(one connection, a claim that re-checks consent and suppression per message, MIME build,
+the trace marked sent).
+
+Usage: python bench/campaign.py [--recipients 100000] [--database-url URL] [--rate 0]
+
+The sink is aiosmtpd's discarding Sink in a child process (so it does not share this
+process's interpreter lock). Prints a Markdown table: seconds, messages/s and peak RSS;
+docs/benchmarks.md records the figures with the machine and its load (`uptime`).
+Targets (issue 15): enqueue 100,000 in under 2 minutes; at least 200 messages/s to the local
+sink; segment counts over 100,000 parties under 200 ms on SQLite and PostgreSQL.
+"""
+
+import argparse
+import os
+import resource
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _wait_port(port: int, timeout: float = 20) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise SystemExit("the SMTP sink did not start")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--recipients", type=int, default=100_000)
+    parser.add_argument("--database-url", default="")
+    parser.add_argument("--rate", type=float, default=0, help="messages/s (0: unthrottled)")
+    args = parser.parse_args()
+    n = args.recipients
+
+    data_dir = tempfile.mkdtemp(prefix="tandem-bench-campaign-")
+    os.environ["TANDEM_DATA_DIR"] = data_dir
+    if args.database_url:
+        os.environ["TANDEM_DATABASE_URL"] = args.database_url
+    port = _free_port()
+    sink = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "aiosmtpd",
+            "-n",
+            "-l",
+            f"127.0.0.1:{port}",
+            "-c",
+            "aiosmtpd.handlers.Sink",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    os.environ["TANDEM_EMAIL_URL"] = f"smtp://127.0.0.1:{port}"
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tandem.settings")
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.core.management import call_command
+    from django.db import connection
+
+    settings.TANDEM_MARKETING_RATE = args.rate
+    settings.TANDEM_MARKETING_DOMAIN_RATE = 0
+
+    try:
+        _wait_port(port)
+        call_command("migrate", verbosity=0)
+        from tandem.core.services import company_create, reference_data_sync
+        from tandem.marketing import services
+        from tandem.marketing.models import Campaign, CampaignRecipient, Consent
+        from tandem.parties.models import Party
+
+        reference_data_sync()
+        company = company_create(code="BENCH", name="Bench Co", currency="CNY", country="CN")
+        t = time.perf_counter()
+        batch = 5000
+        for start in range(0, n, batch):
+            Party.objects.bulk_create(
+                [
+                    Party(
+                        company=company,
+                        name=f"Customer {i}",
+                        kind="person",
+                        email=f"c{i}@d{i % 50}.example.com",
+                        country="CN" if i % 3 else "US",
+                        currency_id="CNY",
+                        is_customer=True,
+                    )
+                    for i in range(start, min(n, start + batch))
+                ]
+            )
+        ids = list(Party.objects.filter(company=company).values_list("pk", flat=True))
+        for start in range(0, n, batch):
+            Consent.objects.bulk_create(
+                [
+                    Consent(
+                        company=company,
+                        party_id=pk,
+                        purpose="newsletter",
+                        state="granted",
+                        source="bench",
+                    )
+                    for pk in ids[start : start + batch]
+                ]
+            )
+        seed_seconds = time.perf_counter() - t
+
+        rules = {
+            "all": [
+                {"field": "consent", "op": "granted", "value": "newsletter"},
+                {"field": "country", "op": "eq", "value": "CN"},
+            ]
+        }
+        counts = []
+        for _ in range(3):
+            t = time.perf_counter()
+            services.segment_parties(company=company, rules=rules).count()
+            counts.append(time.perf_counter() - t)
+        segment = services.segment_create(
+            company=company,
+            name="All",
+            rules={"all": [{"field": "consent", "op": "granted", "value": "newsletter"}]},
+        )
+        template = services.template_create(
+            company=company,
+            name="News",
+            language="en",
+            subject="News for {{ name }}",
+            body_html='<p>Dear {{ first_name }},</p><p><a href="https://ex.com/offer">Offer</a>'
+            '</p><p><a href="{{ unsubscribe_url }}">Unsubscribe</a></p>',
+        )
+        campaign = services.campaign_create(
+            company=company, name="Bench", segment=segment, template=template
+        )
+        Campaign.objects.filter(pk=campaign.pk).update(state="sending")
+        campaign.refresh_from_db()
+
+        t = time.perf_counter()
+        services.recipients_freeze(campaign=campaign)
+        enqueue_seconds = time.perf_counter() - t
+
+        from django.urls import reverse
+
+        reverse("marketing:home")  # load the URLconf first, as a warm worker has it
+        t = time.perf_counter()
+        result = services.campaign_run(campaign=campaign)
+        send_seconds = time.perf_counter() - t
+        sent = CampaignRecipient.objects.filter(campaign=campaign, state="sent").count()
+    finally:
+        sink.terminate()
+        sink.wait(timeout=10)
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"database: {connection.vendor}; recipients: {n}; uptime: {os.getloadavg()}")
+    print("| phase | seconds | rate | notes |")
+    print("| --- | ---: | ---: | --- |")
+    print(f"| seed parties + consents | {seed_seconds:.1f} | | bulk insert |")
+    print(
+        f"| segment count (consent + country) | {min(counts) * 1000:.0f} ms | | "
+        f"best of 3: {', '.join(f'{c * 1000:.0f}' for c in counts)} ms |"
+    )
+    print(f"| enqueue (freeze) | {enqueue_seconds:.1f} | {n / enqueue_seconds:,.0f}/s | |")
+    print(
+        f"| send to the sink | {send_seconds:.1f} | {sent / send_seconds:,.0f} msg/s | "
+        f"sent {sent}, {result} |"
+    )
+    print(f"| peak RSS | {rss:.0f} MB | | |")
+
+
+if __name__ == "__main__":
+    main()
