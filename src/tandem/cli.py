@@ -512,10 +512,40 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(func=cmd_restore)
 
+    p = sub.add_parser("analytics", help="evaluate or train the analytics models")
+    analytics_sub = p.add_subparsers(dest="analytics_command", required=True)
+    a = analytics_sub.add_parser("evaluate", help="score a model and its baseline on a CSV")
+    a.add_argument("task", help="forecast, recommend, lead-score or churn")
+    a.add_argument("file")
+    a.add_argument("--season", type=int, default=12, help="forecast: periods per season")
+    a.add_argument("--holdout-weeks", type=int, default=39, help="churn: weeks held out")
+    a.set_defaults(func=cmd_analytics_evaluate)
+    a = analytics_sub.add_parser("train", help="train every model of a company now")
+    a.add_argument("--company", default=None, help="company code (default: the only one)")
+    a.set_defaults(func=cmd_analytics_train)
+
     p = sub.add_parser("manage", help="run a Django management command")
     p.add_argument("rest", nargs=argparse.REMAINDER)
     p.set_defaults(func=cmd_manage)
     return parser
+
+
+def cmd_analytics_evaluate(args):
+    """No database needed: the methods run on the file alone."""
+    from tandem.analytics.evaluate import main as evaluate
+
+    sys.exit(evaluate(args))
+
+
+def cmd_analytics_train(args):
+    _django()
+    from tandem.analytics.services import analytics_train
+
+    for run in analytics_train(company=_company(args.company)):
+        print(
+            f"{run.name}: {run.state} {run.verdict} {run.metric}={run.score} "
+            f"{run.baseline}={run.baseline_score} {run.message}".rstrip()
+        )
 
 
 def cmd_manage(args):

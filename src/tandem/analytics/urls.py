@@ -5,4 +5,6 @@ from . import views
 app_name = "analytics"
 urlpatterns = [
     path("", views.home, name="home"),
+    path("train/", views.train, name="train"),
+    path("forecast/", views.forecast, name="forecast"),
 ]

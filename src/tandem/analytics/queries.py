@@ -1,0 +1,119 @@
+"""The read side: what the models stored, for pages and the API. Predictions are read, never
+computed per request."""
+
+from __future__ import annotations
+
+from django.db.models import ExpressionWrapper, F, FloatField, OuterRef, Subquery
+
+from .models import (
+    Forecast,
+    LeadScore,
+    ModelName,
+    ModelRun,
+    PartyRecommendation,
+    PartyScore,
+    ProductPair,
+    ReorderSuggestion,
+    RunState,
+    Segment,
+)
+
+MAX_HORIZON = 12
+
+
+def model_overview(company) -> list[ModelRun]:
+    """Per model: its active run, else its latest run (failed or training), in a fixed order.
+    Two queries."""
+    active = {
+        run.name: run for run in ModelRun.objects.filter(company=company, state=RunState.ACTIVE)
+    }
+    latest_ids = (
+        ModelRun.objects.filter(company=company, name=OuterRef("name"))
+        .order_by("-pk")
+        .values("pk")[:1]
+    )
+    latest = {
+        run.name: run
+        for run in ModelRun.objects.filter(company=company)
+        .exclude(state=RunState.SUPERSEDED)
+        .filter(pk=Subquery(latest_ids))
+    }
+    out = []
+    for name in ModelName.values:
+        run = active.get(name) or latest.get(name)
+        if run is not None:
+            run.latest = latest.get(name)  # a newer failed run beside the active one
+            out.append(run)
+    return out
+
+
+def active_run(company, name: str) -> ModelRun | None:
+    return ModelRun.objects.filter(company=company, name=name, state=RunState.ACTIVE).first()
+
+
+def party_scores(company):
+    return (
+        PartyScore.objects.filter(
+            company=company, run__state=RunState.ACTIVE, run__name=ModelName.RFM
+        )
+        .select_related("party")
+        .order_by("party__name", "party_id")
+    )
+
+
+def customers_at_risk(company, *, limit: int = 20):
+    """Customers most likely to stop buying, the most valuable first among equal risk:
+    sorted by churn risk x expected value (else by sales)."""
+    return (
+        party_scores(company)
+        .filter(churn_risk__isnull=False)
+        .annotate(
+            at_stake=ExpressionWrapper(F("churn_risk") * F("monetary"), output_field=FloatField())
+        )
+        .order_by("-at_stake", "party_id")[:limit]
+    )
+
+
+def segments(company):
+    return Segment.objects.filter(
+        company=company, run__state=RunState.ACTIVE, run__name=ModelName.SEGMENTS
+    ).order_by("index")
+
+
+def recommendations_for_party(company, party_id: int):
+    return (
+        PartyRecommendation.objects.filter(
+            company=company, party_id=party_id, run__state=RunState.ACTIVE
+        )
+        .select_related("product")
+        .order_by("rank")
+    )
+
+
+def bought_together(company, product_id: int):
+    return (
+        ProductPair.objects.filter(
+            company=company, product_id=product_id, run__state=RunState.ACTIVE
+        )
+        .select_related("other")
+        .order_by("rank")
+    )
+
+
+def forecast(company, *, product_id: int | None, horizon: int):
+    name = ModelName.DEMAND_FORECAST if product_id else ModelName.SALES_FORECAST
+    return list(
+        Forecast.objects.filter(
+            company=company, product_id=product_id, run__state=RunState.ACTIVE, run__name=name
+        ).order_by("period")[:horizon]
+    )
+
+
+def reorder_suggestion(company, product_id: int) -> ReorderSuggestion | None:
+    return ReorderSuggestion.objects.filter(
+        company=company, product_id=product_id, run__state=RunState.ACTIVE
+    ).first()
+
+
+def lead_scores(company):
+    return LeadScore.objects.filter(company=company, run__state=RunState.ACTIVE)
