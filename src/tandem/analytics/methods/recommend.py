@@ -9,6 +9,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+# similarity and popularity count less than having bought the item: they break ties and fill
+# the list (weights tuned on the Instacart sample, see docs/analytics.md)
+SIMILAR_WEIGHT = 0.05
+POPULAR_WEIGHT = 0.05
+
 
 @dataclass
 class CoPurchase:
@@ -106,7 +111,13 @@ def score_items(model: CoPurchase, items: dict, *, exclude=()) -> object:
 
 
 def for_customer(
-    model: CoPurchase, customer, *, k: int = 10, repeat_weight: float = 1.0, new_only=False
+    model: CoPurchase,
+    customer,
+    *,
+    k: int = 10,
+    repeat_weight: float = 1.0,
+    similar_weight: float | None = None,
+    new_only=False,
 ) -> list[tuple[object, float, str]]:
     """Blend the customer's own repeat purchases (share of their baskets with the product)
     with co-purchase similarity to what they bought. Answers (product, score, reason) where
@@ -125,7 +136,9 @@ def for_customer(
     repeat = np.zeros(len(model.products))
     for index, count in own.items():
         repeat[index] = count / baskets
-    scores = repeat_weight * repeat + similar * 0.5
+    weight = SIMILAR_WEIGHT if similar_weight is None else similar_weight
+    prior = model.popularity / max(float(model.popularity.max()), 1.0)
+    scores = repeat_weight * repeat + weight * similar + POPULAR_WEIGHT * prior
     exclude = list(own) if new_only else []
     top = _top(scores, k, exclude)
     return [
