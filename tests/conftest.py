@@ -3,9 +3,18 @@ import json
 import pytest
 from django.db import connection
 from django.test import Client
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 
 from tandem.core.services import company_create, membership_grant, token_create
 from tests.factories import UserFactory
+
+# Property tests judge results, never speed: on a loaded 2-core machine (xdist workers, CI
+# legs) input generation and examples run slowly, which is no failure of the code under test.
+hypothesis_settings.register_profile(
+    "tandem", deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+hypothesis_settings.load_profile("tandem")
 
 
 def pytest_collection_modifyitems(config, items):

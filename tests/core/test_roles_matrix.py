@@ -143,6 +143,9 @@ PAGES = {
     "crm": "crm",
     "manufacturing": "manufacturing",
     "hr": "hr",
+    "marketing": "marketing",
+    "service": "service",
+    "analytics": "analytics",
     "catalog": "catalog",
     "parties": "parties",
 }

@@ -210,3 +210,30 @@ def test_the_levels_list_takes_a_fixed_number_of_queries(api, setup, django_asse
     with django_assert_max_num_queries(12):
         response = api.get("/stock/levels", {"warehouse": setup["id"]})
     assert response.json()["count"] == 5
+
+
+def test_a_transfer_s_address_must_be_one_of_its_party_s(api, company, wh):
+    from tandem.parties.models import Address, Party
+
+    buyer = Party.objects.create(company=company, name="Buyer", is_customer=True, currency_id="CNY")
+    other = Party.objects.create(company=company, name="Other", is_customer=True, currency_id="CNY")
+    theirs = Address.objects.create(company=company, party=buyer, kind="shipping", street="A 1")
+    foreign = Address.objects.create(company=company, party=other, kind="shipping", street="B 2")
+    product = api.post(
+        "/products", {"sku": "ADDR-1", "name": "Boxed", "type": "goods", "list_price": "1"}
+    ).json()
+    body = {
+        "kind": "delivery",
+        "party": buyer.pk,
+        "moves": [{"product": product["id"], "quantity": "1"}],
+    }
+
+    refused = api.post("/transfers", {**body, "address": foreign.pk})
+    assert refused.status_code == 422
+    assert refused.json()["code"] == "transfer.address_not_of_party"
+
+    made = api.post("/transfers", {**body, "address": theirs.pk})
+    assert made.status_code == 201, made.content
+    assert made.json()["address"] == theirs.pk
+    cleared = api.patch(f"/transfers/{made.json()['id']}", {"address": None})
+    assert cleared.json()["address"] is None

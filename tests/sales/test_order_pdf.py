@@ -86,3 +86,36 @@ def test_the_discount_header_keeps_clear_of_its_neighbours(quotation, customer):
     for (x, text), (next_x, _next) in zip(row, row[1:], strict=False):
         width_pt = pdf.get_string_width(text) * 72 / 25.4
         assert x + width_pt < next_x, text
+
+
+def test_the_delivery_slip_goes_to_the_order_s_delivery_address(
+    order_of, make_product, customer, stock_in, owner
+):
+    # given a customer with its default shipping address in Tianjin, and an order that asks
+    # for delivery to another of its addresses, a site in Suzhou
+    from tandem.inventory.pdf import transfer_pdf
+    from tandem.parties.models import Address
+
+    addresses(customer)
+    site = Address.objects.create(
+        company=customer.company,
+        party=customer,
+        kind="shipping",
+        street="金鸡湖大道1号工地",
+        city="苏州工业园区",
+        state="江苏省",
+        postal_code="215000",
+        country="CN",
+    )
+    lamp = make_product("100", name="Lamp")
+    stock_in(lamp, 5)
+    order = order_of((lamp, 2), delivery_address=site)
+    # when it is confirmed, the delivery it makes carries that address
+    order = services.sales_order_confirm(order=order, user=owner)
+    delivery = order.transfers.get()
+    assert delivery.address_id == site.pk
+    # and the slip prints it, not the customer's default shipping address
+    text = pdf_text(transfer_pdf(delivery)[0], "delivery-slip-site")
+    assert "金鸡湖大道1号工地" in text
+    assert "津塘路7号仓库" not in text
+    assert "建国路88号" in text  # the customer block keeps its billing address

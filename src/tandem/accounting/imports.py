@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy
 from tandem.catalog.services.pricing import company_today
 from tandem.core.errors import Conflict, InvalidReference, ValidationFailed
 from tandem.core.imports import ImportField, ImportObject, import_register
-from tandem.core.models import ImportKey
+from tandem.parties.imports import party_for_import
 from tandem.parties.models import Party
 
 from .errors import Unbalanced
@@ -52,14 +52,7 @@ def _account(run, code: str) -> Account:
 
 
 def _party(run, text: str) -> Party:
-    """A party by the key it was imported under, else by its exact name."""
-    key = ImportKey.objects.filter(company=run.company, object="parties", key=text).first()
-    party = Party.objects.filter(
-        company=run.company, **({"pk": key.target_id} if key else {"name": text})
-    ).first()
-    if party is None:
-        raise InvalidReference(_("No party %(party)s.") % {"party": text}, field="party")
-    return party
+    return party_for_import(run, text)
 
 
 def opening_row(run, values: dict, target_id=None):

@@ -1,9 +1,6 @@
 """Catalog pages (thin: forms parse, services decide, queries read)."""
 
-from functools import wraps
-
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
@@ -15,6 +12,7 @@ from tandem.core.audit import history_rows
 from tandem.core.errors import DomainError
 from tandem.core.exports import export_response
 from tandem.core.middleware import request_has_perm
+from tandem.core.views import company_view
 
 from . import queries, services
 from .forms import (
@@ -30,22 +28,6 @@ from .forms import (
 from .models import PriceList, PriceListItem, Product, ProductCategory, ProductType, Uom
 
 PAGE_SIZE = 50
-
-
-def catalog_view(perm: str):
-    """Logged in, acting in a company, holding `perm` (e.g. ``catalog.view_product``)."""
-
-    def decorator(view):
-        @login_required
-        @wraps(view)
-        def wrapper(request, *args, **kwargs):
-            if request.company is None or not request_has_perm(request, perm):
-                raise PermissionDenied
-            return view(request, *args, **kwargs)
-
-        return wrapper
-
-    return decorator
 
 
 def _perms(request) -> dict:
@@ -82,7 +64,7 @@ def _product_filters(request) -> dict:
     }
 
 
-@catalog_view("catalog.view_product")
+@company_view("catalog.view_product")
 def product_list(request):
     company = request.company
     filters = _product_filters(request)
@@ -122,7 +104,7 @@ def product_list(request):
     return render(request, "catalog/product_list.html", context)
 
 
-@catalog_view("catalog.view_product")
+@company_view("catalog.view_product")
 def product_export(request):
     company = request.company
     fmt = "xlsx" if request.GET.get("format") == "xlsx" else "csv"
@@ -177,7 +159,7 @@ def _product_of(request, pk) -> Product:
     )
 
 
-@catalog_view("catalog.view_product")
+@company_view("catalog.view_product")
 def product_detail(request, pk):
     product = _product_of(request, pk)
     quote, check_form = None, PriceCheckForm(product=product)
@@ -209,7 +191,7 @@ def product_detail(request, pk):
     return render(request, "catalog/product_detail.html", context)
 
 
-@catalog_view("catalog.add_product")
+@company_view("catalog.add_product")
 def product_create(request):
     form = ProductForm(request.POST or None, company=request.company)
     if request.method == "POST" and form.is_valid():
@@ -223,7 +205,7 @@ def product_create(request):
     return render(request, "catalog/product_form.html", {"form": form, "product": None})
 
 
-@catalog_view("catalog.change_product")
+@company_view("catalog.change_product")
 def product_edit(request, pk):
     product = _product_of(request, pk)
     form = ProductForm(request.POST or None, instance=product, company=request.company)
@@ -240,7 +222,7 @@ def product_edit(request, pk):
 
 
 @require_POST
-@catalog_view("catalog.delete_product")
+@company_view("catalog.delete_product")
 def product_delete(request, pk):
     product = _product_of(request, pk)
     try:
@@ -255,7 +237,7 @@ def product_delete(request, pk):
 # -- categories ----------------------------------------------------------------------------
 
 
-@catalog_view("catalog.view_productcategory")
+@company_view("catalog.view_productcategory")
 def category_list(request):
     form = None
     if request_has_perm(request, "catalog.add_productcategory"):
@@ -283,7 +265,7 @@ def category_list(request):
     )
 
 
-@catalog_view("catalog.change_productcategory")
+@company_view("catalog.change_productcategory")
 def category_edit(request, pk):
     category = get_object_or_404(ProductCategory, company=request.company, pk=pk)
     form = CategoryForm(request.POST or None, instance=category, company=request.company)
@@ -299,7 +281,7 @@ def category_edit(request, pk):
 
 
 @require_POST
-@catalog_view("catalog.delete_productcategory")
+@company_view("catalog.delete_productcategory")
 def category_delete(request, pk):
     category = get_object_or_404(ProductCategory, company=request.company, pk=pk)
     try:
@@ -314,7 +296,7 @@ def category_delete(request, pk):
 # -- units of measure ----------------------------------------------------------------------
 
 
-@catalog_view("catalog.view_uom")
+@company_view("catalog.view_uom")
 def uom_list(request):
     can_add = request_has_perm(request, "catalog.add_uom")
     uom_form = category_form = None
@@ -354,7 +336,7 @@ def uom_list(request):
     )
 
 
-@catalog_view("catalog.change_uom")
+@company_view("catalog.change_uom")
 def uom_edit(request, pk):
     uom = get_object_or_404(Uom, company=request.company, pk=pk)
     form = UomForm(request.POST or None, instance=uom, company=request.company)
@@ -376,7 +358,7 @@ def form_disabled(form) -> set[str]:
 
 
 @require_POST
-@catalog_view("catalog.delete_uom")
+@company_view("catalog.delete_uom")
 def uom_delete(request, pk):
     uom = get_object_or_404(Uom, company=request.company, pk=pk)
     try:
@@ -391,7 +373,7 @@ def uom_delete(request, pk):
 # -- price lists ---------------------------------------------------------------------------
 
 
-@catalog_view("catalog.view_pricelist")
+@company_view("catalog.view_pricelist")
 def pricelist_list(request):
     price_lists = queries.price_lists_of(request.company)
     return render(
@@ -405,7 +387,7 @@ def _pricelist_of(request, pk) -> PriceList:
     return get_object_or_404(PriceList, company=request.company, pk=pk)
 
 
-@catalog_view("catalog.view_pricelist")
+@company_view("catalog.view_pricelist")
 def pricelist_detail(request, pk):
     price_list = _pricelist_of(request, pk)
     item_form = None
@@ -434,7 +416,7 @@ def _pricelist_page(request, price_list, item_form, status=200):
 
 
 @require_POST
-@catalog_view("catalog.change_pricelist")
+@company_view("catalog.change_pricelist")
 def pricelist_item_add(request, pk):
     price_list = _pricelist_of(request, pk)
     form = PriceListItemForm(request.POST, company=request.company)
@@ -450,7 +432,7 @@ def pricelist_item_add(request, pk):
 
 
 @require_POST
-@catalog_view("catalog.change_pricelist")
+@company_view("catalog.change_pricelist")
 def pricelist_item_remove(request, pk, item_pk):
     item = get_object_or_404(PriceListItem, company=request.company, price_list_id=pk, pk=item_pk)
     services.price_list_item_remove(item=item)
@@ -476,18 +458,18 @@ def _pricelist_form_page(request, price_list):
     return render(request, "catalog/pricelist_form.html", {"form": form, "price_list": price_list})
 
 
-@catalog_view("catalog.add_pricelist")
+@company_view("catalog.add_pricelist")
 def pricelist_create(request):
     return _pricelist_form_page(request, None)
 
 
-@catalog_view("catalog.change_pricelist")
+@company_view("catalog.change_pricelist")
 def pricelist_edit(request, pk):
     return _pricelist_form_page(request, _pricelist_of(request, pk))
 
 
 @require_POST
-@catalog_view("catalog.delete_pricelist")
+@company_view("catalog.delete_pricelist")
 def pricelist_delete(request, pk):
     price_list = _pricelist_of(request, pk)
     try:

@@ -1,17 +1,20 @@
 from django.db.models import Prefetch
-from ninja import Query, Router, Status
+from ninja import File, Query, Router, Status, UploadedFile
 
 from tandem.api.context import company_of, get_scoped, page_of, paginate, require_perm
 from tandem.api.idempotency import mark_secret
 from tandem.core.errors import Forbidden, NotFound
 
 from . import services
-from .models import Currency, ExchangeRate, Membership, User
+from .models import CompanyBankAccount, Currency, ExchangeRate, Membership, User
+from .profile import LOGO_MAX_BYTES, PROFILE_FIELDS, company_profile, company_profile_update
 from .schemas import (
     NO_NUL,
     CompanyIn,
     CompanyOut,
     CompanyPatch,
+    CompanyProfileOut,
+    CompanyProfilePatch,
     CurrencyOut,
     ExchangeRateIn,
     ExchangeRateOut,
@@ -77,6 +80,62 @@ def company_update(request, company_id: int, payload: CompanyPatch):
     if "core.change_company" not in services.user_permissions(request.user, company):
         raise Forbidden("Missing permission core.change_company", code="permission.denied")
     return services.company_update(company=company, **payload.dict(exclude_unset=True))
+
+
+# -- company profile: what every document prints about the company -------------------------
+
+
+def _company_for_profile(request, company_id: int, *, change: bool):
+    company = services.user_companies(request.user).filter(pk=company_id).first()
+    if company is None:
+        raise NotFound(f"No company with id {company_id}", code="company.not_found")
+    if change and "core.change_company" not in services.user_permissions(request.user, company):
+        raise Forbidden("Missing permission core.change_company", code="permission.denied")
+    return company
+
+
+def _profile_out(company) -> dict:
+    profile = company_profile(company)
+    out = {field: getattr(profile, field) for field in PROFILE_FIELDS}
+    out["has_logo"] = bool(profile.logo)
+    out["bank_accounts"] = list(
+        CompanyBankAccount.objects.filter(company=company)
+        .order_by("-is_default", "id")
+        .values("bank_name", "holder", "number", "bic", "is_default")
+    )
+    return out
+
+
+@router.get("/companies/{company_id}/profile", response=CompanyProfileOut, tags=["companies"])
+def company_profile_read(request, company_id: int):
+    return _profile_out(_company_for_profile(request, company_id, change=False))
+
+
+@router.patch("/companies/{company_id}/profile", response=CompanyProfileOut, tags=["companies"])
+def company_profile_patch(request, company_id: int, payload: CompanyProfilePatch):
+    """Refused fields answer 422 naming each one (`bank_accounts.1.number`); nothing changes."""
+    company = _company_for_profile(request, company_id, change=True)
+    data = payload.dict(exclude_unset=True)
+    accounts = data.pop("bank_accounts", None)
+    data = {key: ("" if value is None else value) for key, value in data.items()}
+    company_profile_update(company=company, bank_accounts=accounts, **data)
+    return _profile_out(company)
+
+
+@router.post("/companies/{company_id}/logo", response=CompanyProfileOut, tags=["companies"])
+def company_logo_upload(request, company_id: int, file: UploadedFile = File(...)):
+    """A PNG or JPEG of at most 1 MB and 4000 × 4000 pixels (multipart field `file`)."""
+    company = _company_for_profile(request, company_id, change=True)
+    content = file.read(LOGO_MAX_BYTES + 1)
+    company_profile_update(company=company, logo=content)
+    return _profile_out(company)
+
+
+@router.delete("/companies/{company_id}/logo", response=CompanyProfileOut, tags=["companies"])
+def company_logo_delete(request, company_id: int):
+    company = _company_for_profile(request, company_id, change=True)
+    company_profile_update(company=company, logo_clear=True)
+    return _profile_out(company)
 
 
 # -- currencies and exchange rates ---------------------------------------------------------

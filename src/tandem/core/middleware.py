@@ -1,6 +1,6 @@
-from django.utils import translation
+from django.utils import timezone, translation
 
-from .services import company_for_user, user_permissions
+from .services import company_for_user, user_permissions, user_zone
 
 SESSION_COMPANY_KEY = "tandem_company"
 
@@ -20,7 +20,9 @@ class UserLanguageMiddleware:
 
 
 class CurrentCompanyMiddleware:
-    """Resolve the company a browser session acts in (API requests resolve theirs in auth)."""
+    """Resolve the company a browser session acts in (API requests resolve theirs in auth),
+    and read and show every time on its pages in the user's zone, else the company's: a page
+    never shows UTC. The API keeps ISO 8601 with offsets and is left alone."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -31,6 +33,9 @@ class CurrentCompanyMiddleware:
         if user is not None and user.is_authenticated and not request.path.startswith("/api/"):
             code = request.session.get(SESSION_COMPANY_KEY)
             request.company = company_for_user(user, code) or company_for_user(user)
+            if request.company is not None:
+                with timezone.override(user_zone(user, request.company)):
+                    return self.get_response(request)
         return self.get_response(request)
 
 

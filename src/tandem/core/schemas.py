@@ -57,6 +57,56 @@ class CompanyPatch(Schema):
     fiscal_year_start_month: int | None = Field(None, ge=1, le=12)
 
 
+ProfileText = Annotated[str, StringConstraints(max_length=200, pattern=NO_NUL)]
+
+
+class BankAccountIO(Schema):
+    bank_name: ProfileText
+    holder: ProfileText
+    number: Annotated[str, StringConstraints(max_length=64, pattern=NO_NUL)] = Field(
+        description="An IBAN (check digits verified) or a domestic number of 6 to 34 digits"
+    )
+    bic: Annotated[str, StringConstraints(max_length=11, pattern=NO_NUL)] = ""
+    is_default: bool = False
+
+
+class CompanyProfileOut(Schema):
+    legal_name_en: str
+    legal_name_zh: str
+    street: str
+    street2: str
+    city: str
+    state: str
+    postal_code: str
+    tax_id: str
+    phone: str
+    email: str
+    website: str
+    document_language: str = Field(description="en, zh-hans, or empty: by the country")
+    has_logo: bool
+    bank_accounts: list[BankAccountIO]
+
+
+class CompanyProfilePatch(Schema):
+    """Only the fields sent change; `bank_accounts`, when sent, replaces them all."""
+
+    legal_name_en: ProfileText | None = None
+    legal_name_zh: ProfileText | None = None
+    street: ProfileText | None = None
+    street2: ProfileText | None = None
+    city: ProfileText | None = None
+    state: ProfileText | None = None
+    postal_code: ProfileText | None = None
+    tax_id: ProfileText | None = Field(
+        None, description="Checked per country: the unified social credit code in China"
+    )
+    phone: ProfileText | None = None
+    email: ProfileText | None = None
+    website: ProfileText | None = None
+    document_language: Literal["", "en", "zh-hans"] | None = None
+    bank_accounts: list[BankAccountIO] | None = Field(None, max_length=10)
+
+
 class CurrencyOut(Schema):
     code: str
     name: str

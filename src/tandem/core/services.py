@@ -30,6 +30,10 @@ from .models import (
 )
 from .roles import BUSINESS_APPS, ROLES
 
+# "Leave this field alone" in every app's update services: one marker, so that a value passed
+# from one app's service to another's keeps its meaning.
+UNSET = object()
+
 ACTIONS = ("add", "change", "delete", "view")
 
 

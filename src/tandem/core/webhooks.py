@@ -34,6 +34,7 @@ from django.utils import timezone
 from .errors import InvalidTransition, ValidationFailed
 from .event_catalog import event_names
 from .models.webhooks import DeliveryState, WebhookDelivery, WebhookEndpoint
+from .services import UNSET
 
 logger = logging.getLogger(__name__)
 
@@ -55,7 +56,6 @@ TIMEOUT = 15.0
 CLAIM = timedelta(seconds=TIMEOUT * 4)
 EXCERPT = 500
 SECRET_PREFIX = "whsec_"
-UNSET = object()
 
 
 # -- URLs and SSRF -------------------------------------------------------------------------

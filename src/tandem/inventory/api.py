@@ -9,7 +9,8 @@ from ninja import Query, Router, Status
 from tandem.api.context import company_of, get_ref, get_scoped, page_of, paginate, require_perm
 from tandem.catalog.models import Product, Uom
 from tandem.core.exports import export_response
-from tandem.parties.models import Party
+from tandem.core.services import UNSET
+from tandem.parties.models import Address, Party
 
 from . import queries, services
 from .models import (
@@ -325,6 +326,7 @@ def transfer_add(request, payload: TransferIn):
         kind=data["kind"],
         warehouse=get_ref(Warehouse, request, data["warehouse"], field="warehouse"),
         party=get_ref(Party, request, data["party"], field="party"),
+        address=get_ref(Address, request, data["address"], field="address"),
         origin=data["origin"],
         scheduled_date=data["scheduled_date"],
         location_src=get_ref(Location, request, data["location_src"], field="location_src"),
@@ -344,7 +346,10 @@ def transfer_update(request, transfer_id: int, payload: TransferPatch):
         changes["party"] = get_ref(Party, request, changes["party"], field="party")
     if changes.get("moves") is not None:
         changes["moves"] = _moves(request, changes["moves"])
+    address = changes.pop("address", UNSET)
     changes = {k: v for k, v in changes.items() if v is not None}
+    if address is not UNSET:
+        changes["address"] = get_ref(Address, request, address, field="address")
     services.transfer_update(transfer=transfer, **changes)
     return _transfer(request, transfer_id)
 

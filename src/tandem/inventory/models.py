@@ -257,6 +257,16 @@ class Transfer(CompanyScoped):
         related_name="+",
         verbose_name=_("partner"),
     )
+    # where the goods go (a delivery) or come from: the order's delivery address; empty means
+    # the party's own shipping address
+    address = models.ForeignKey(
+        "parties.Address",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("address"),
+    )
     origin = models.CharField(_("source document"), max_length=100, blank=True, default="")
     scheduled_date = models.DateField(_("scheduled date"))
     date_done = models.DateTimeField(_("date done"), null=True, blank=True)

@@ -15,7 +15,7 @@ from .models import Transfer
 def transfer_pdf(transfer) -> tuple[bytes, str]:
     """(PDF bytes, file name): quantities only, no prices, with lines for the signatures."""
     transfer = (
-        Transfer.objects.select_related("company", "party", "warehouse")
+        Transfer.objects.select_related("company", "party", "warehouse", "address")
         .prefetch_related("party__addresses")
         .get(pk=transfer.pk)
     )
@@ -45,6 +45,7 @@ def transfer_pdf(transfer) -> tuple[bytes, str]:
                 language=language,
                 home_country=transfer.company.country,
                 title=_("Customer") if delivery else _("Supplier"),
+                shipping=transfer.address if delivery else None,
                 shipping_title=_("Deliver to"),
                 with_shipping=delivery,
             )

@@ -147,6 +147,9 @@ class TransferIn(Schema):
     kind: KindName
     warehouse: Id | None = None
     party: Id | None = None
+    address: Id | None = Field(
+        None, description="One of the party's addresses: where the goods go (or come from)"
+    )
     origin: Text(100) = ""
     scheduled_date: dt.date | None = None
     location_src: Id | None = None
@@ -157,6 +160,7 @@ class TransferIn(Schema):
 
 class TransferPatch(Schema):
     party: Id | None = None
+    address: Id | None = Field(None, description="null clears it")
     origin: Text(100) | None = None
     scheduled_date: dt.date | None = None
     notes: Annotated[str, StringConstraints(max_length=10_000, pattern=NO_NUL)] | None = None
@@ -170,6 +174,7 @@ class TransferListOut(Schema):
     state: str
     company: int = Field(validation_alias="company_id")
     party: int | None = Field(validation_alias="party_id")
+    address: int | None = Field(validation_alias="address_id")
     origin: str
     scheduled_date: dt.date
     date_done: datetime | None

@@ -1,10 +1,8 @@
 """Inventory pages for the warehouse floor (thin: forms parse, services decide, queries read)."""
 
 from decimal import Decimal, InvalidOperation
-from functools import wraps
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
@@ -17,6 +15,7 @@ from tandem.core.errors import DomainError
 from tandem.core.exports import export_response
 from tandem.core.middleware import request_has_perm
 from tandem.core.params import id_param
+from tandem.core.views import company_view
 from tandem.parties.models import Party
 
 from . import queries, services
@@ -37,22 +36,6 @@ PAGE_SIZE = 50
 MOVE_ROWS = 6
 
 
-def inventory_view(perm: str):
-    """Logged in, acting in a company, holding `perm` (e.g. ``inventory.view_transfer``)."""
-
-    def decorator(view):
-        @login_required
-        @wraps(view)
-        def wrapper(request, *args, **kwargs):
-            if request.company is None or not request_has_perm(request, perm):
-                raise PermissionDenied
-            return view(request, *args, **kwargs)
-
-        return wrapper
-
-    return decorator
-
-
 def _can_edit(request) -> bool:
     return request_has_perm(request, "inventory.change_transfer")
 
@@ -70,7 +53,7 @@ def _decimal(value) -> Decimal | None:
     return number if number.is_finite() else None
 
 
-@inventory_view("inventory.view_transfer")
+@company_view("inventory.view_transfer")
 def home(request):
     company = request.company
     data = queries.overview(company, today=company_today(company))
@@ -80,7 +63,7 @@ def home(request):
 # -- transfers -----------------------------------------------------------------------------
 
 
-@inventory_view("inventory.view_transfer")
+@company_view("inventory.view_transfer")
 def transfer_list(request):
     kind = request.GET.get("kind", "")
     state = request.GET.get("state", "")
@@ -127,7 +110,7 @@ def _moves_of(transfer):
     )
 
 
-@inventory_view("inventory.view_transfer")
+@company_view("inventory.view_transfer")
 def transfer_detail(request, pk):
     transfer = _transfer(request, pk)
     return _page(
@@ -141,7 +124,7 @@ def transfer_detail(request, pk):
     )
 
 
-@inventory_view("inventory.change_transfer")
+@company_view("inventory.change_transfer")
 @require_POST
 def transfer_action(request, pk, action):
     transfer = _transfer(request, pk)
@@ -169,7 +152,7 @@ def transfer_action(request, pk, action):
     return redirect("inventory:transfer_detail", pk=pk)
 
 
-@inventory_view("inventory.change_transfer")
+@company_view("inventory.change_transfer")
 @require_POST
 def transfer_scan(request, pk):
     """HTMX: one scan of a SKU/barcode (and lot/serial) adds a unit to the matching move."""
@@ -198,7 +181,7 @@ def transfer_scan(request, pk):
     return render(request, template, context, status=200)
 
 
-@inventory_view("inventory.add_transfer")
+@company_view("inventory.add_transfer")
 def transfer_create(request):
     company = request.company
     errors, values = [], {}
@@ -267,7 +250,7 @@ def transfer_create(request):
 # -- stock ---------------------------------------------------------------------------------
 
 
-@inventory_view("inventory.view_stocklevel")
+@company_view("inventory.view_stocklevel")
 def stock_levels(request):
     company = request.company
     product = Product.objects.filter(
@@ -303,7 +286,7 @@ def stock_levels(request):
     )
 
 
-@inventory_view("inventory.view_stockmove")
+@company_view("inventory.view_stockmove")
 def stock_moves(request):
     company = request.company
     product = Product.objects.filter(
@@ -327,7 +310,7 @@ def stock_moves(request):
     )
 
 
-@inventory_view("inventory.view_valuationlayer")
+@company_view("inventory.view_valuationlayer")
 def valuation(request):
     search = request.GET.get("q", "").strip()[:100]
     report = queries.valuation(request.company, search=search)
@@ -352,7 +335,7 @@ def valuation(request):
     return _page(request, "inventory/valuation.html", {"report": report, "q": search})
 
 
-@inventory_view("inventory.view_valuationlayer")
+@company_view("inventory.view_valuationlayer")
 def valuation_layers(request, product_id):
     product = get_object_or_404(Product, company=request.company, pk=product_id)
     layers = queries.valuation_layers(request.company, product=product)
@@ -368,7 +351,7 @@ def valuation_layers(request, product_id):
 # -- warehouses and locations --------------------------------------------------------------
 
 
-@inventory_view("inventory.view_warehouse")
+@company_view("inventory.view_warehouse")
 def warehouses(request):
     company = request.company
     error = None
@@ -419,7 +402,7 @@ def warehouses(request):
 # -- counts --------------------------------------------------------------------------------
 
 
-@inventory_view("inventory.view_inventorycount")
+@company_view("inventory.view_inventorycount")
 def count_list(request):
     company = request.company
     error = None
@@ -447,7 +430,7 @@ def count_list(request):
     )
 
 
-@inventory_view("inventory.view_inventorycount")
+@company_view("inventory.view_inventorycount")
 def count_detail(request, pk):
     company = request.company
     count = get_object_or_404(

@@ -3,6 +3,7 @@ contact person, a billing and a shipping address, each written through this app'
 
 from django.utils.translation import gettext_lazy as _
 
+from tandem.core.errors import InvalidReference
 from tandem.core.imports import (
     ImportField,
     ImportObject,
@@ -11,6 +12,7 @@ from tandem.core.imports import (
     keys_of,
     text,
 )
+from tandem.core.models import ImportKey
 
 from .models import Address, Contact, Party
 from .services import (
@@ -23,6 +25,27 @@ from .services import (
 )
 
 F = ImportField
+
+
+def party_for_import(run, text: str, *, field: str = "party") -> Party:
+    """The party another object's import names: by the key it was imported under, else by
+    its exact name (looked up once per import run)."""
+    found = run.cached("parties_by_reference", dict)
+    if text not in found:
+        key = ImportKey.objects.filter(company=run.company, object="parties", key=text).first()
+        found[text] = (
+            Party.objects.filter(
+                company=run.company, **({"pk": key.target_id} if key else {"name": text})
+            )
+            .order_by("pk")
+            .first()
+        )
+    party = found[text]
+    if party is None:
+        raise InvalidReference(_("No party %(party)s.") % {"party": text}, field=field)
+    return party
+
+
 KEY_ALIASES = ("id", "external id", "code", "ref", "reference", "外部编号", "编号", "编码")
 PARTY_FIELDS = (
     F("external_key", _("External key"), required=True, aliases=(*KEY_ALIASES, "客户编码")),

@@ -1,7 +1,5 @@
 """Purchasing pages (thin: forms parse, services decide, queries read)."""
 
-from functools import wraps
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -17,6 +15,7 @@ from tandem.core.exports import export_response
 from tandem.core.jobs import job_for_request, job_start
 from tandem.core.lines import LineEditor, figures_context
 from tandem.core.middleware import request_has_perm
+from tandem.core.views import company_view
 
 from . import queries, services
 from .forms import (
@@ -33,22 +32,6 @@ from .services.preview import purchase_order_preview
 
 PAGE_SIZE = 50
 MODELS = ("purchaseorder", "supplierprice", "reorderrule")
-
-
-def purchasing_view(perm: str):
-    """Logged in, acting in a company, holding `perm` (e.g. ``purchasing.view_purchaseorder``)."""
-
-    def decorator(view):
-        @login_required
-        @wraps(view)
-        def wrapper(request, *args, **kwargs):
-            if request.company is None or not request_has_perm(request, perm):
-                raise PermissionDenied
-            return view(request, *args, **kwargs)
-
-        return wrapper
-
-    return decorator
 
 
 def _perms(request) -> dict:
@@ -74,7 +57,7 @@ def _get(model, request, pk):
 # -- home ----------------------------------------------------------------------------------
 
 
-@purchasing_view("purchasing.view_purchaseorder")
+@company_view("purchasing.view_purchaseorder")
 def home(request):
     company = request.company
     return _page(
@@ -106,7 +89,7 @@ EXPORT_HEADERS = (
 )
 
 
-@purchasing_view("purchasing.view_purchaseorder")
+@company_view("purchasing.view_purchaseorder")
 def order_list(request):
     company = request.company
     form = OrderFilterForm(request.GET or None, company=company)
@@ -247,18 +230,18 @@ def _saved_figures(order) -> dict:
     }
 
 
-@purchasing_view("purchasing.add_purchaseorder")
+@company_view("purchasing.add_purchaseorder")
 def order_create(request):
     return _order_form_page(request, None)
 
 
-@purchasing_view("purchasing.change_purchaseorder")
+@company_view("purchasing.change_purchaseorder")
 def order_edit(request, pk):
     return _order_form_page(request, _get(PurchaseOrder, request, pk))
 
 
 @require_POST
-@purchasing_view("purchasing.view_purchaseorder")
+@company_view("purchasing.view_purchaseorder")
 def order_totals(request):
     """HTMX: the live totals of the RFQ being typed, each line's amount and any refused
     cell, by purchase_order_preview (the code that saves)."""
@@ -272,7 +255,7 @@ def order_totals(request):
     )
 
 
-@purchasing_view("purchasing.view_purchaseorder")
+@company_view("purchasing.view_purchaseorder")
 def order_detail(request, pk):
     try:
         order = queries.order_detail(request.company, pk)
@@ -348,7 +331,7 @@ def order_action(request, pk, action):
 # -- supplier prices -----------------------------------------------------------------------
 
 
-@purchasing_view("purchasing.view_supplierprice")
+@company_view("purchasing.view_supplierprice")
 def supplier_price_list(request):
     qs = (
         SupplierPrice.objects.filter(company=request.company)
@@ -400,7 +383,7 @@ SUPPLIER_PRICE_FORM_FIELDS = (
 )
 
 
-@purchasing_view("purchasing.add_supplierprice")
+@company_view("purchasing.add_supplierprice")
 def supplier_price_create(request):
     return _master_form(
         request,
@@ -415,7 +398,7 @@ def supplier_price_create(request):
     )
 
 
-@purchasing_view("purchasing.change_supplierprice")
+@company_view("purchasing.change_supplierprice")
 def supplier_price_edit(request, pk):
     return _master_form(
         request,
@@ -431,7 +414,7 @@ def supplier_price_edit(request, pk):
 
 
 @require_POST
-@purchasing_view("purchasing.delete_supplierprice")
+@company_view("purchasing.delete_supplierprice")
 def supplier_price_delete(request, pk):
     services.supplier_price_delete(supplier_price=_get(SupplierPrice, request, pk))
     messages.success(request, _("Supplier price deleted."))
@@ -451,13 +434,13 @@ RULE_FORM_FIELDS = (
 )
 
 
-@purchasing_view("purchasing.view_reorderrule")
+@company_view("purchasing.view_reorderrule")
 def reorder_rule_list(request):
     page = Paginator(queries.rules(request.company), PAGE_SIZE).get_page(request.GET.get("page"))
     return _page(request, "purchasing/reorder_rule_list.html", {"page": page})
 
 
-@purchasing_view("purchasing.add_reorderrule")
+@company_view("purchasing.add_reorderrule")
 def reorder_rule_create(request):
     return _master_form(
         request,
@@ -472,7 +455,7 @@ def reorder_rule_create(request):
     )
 
 
-@purchasing_view("purchasing.change_reorderrule")
+@company_view("purchasing.change_reorderrule")
 def reorder_rule_edit(request, pk):
     return _master_form(
         request,
@@ -488,14 +471,14 @@ def reorder_rule_edit(request, pk):
 
 
 @require_POST
-@purchasing_view("purchasing.delete_reorderrule")
+@company_view("purchasing.delete_reorderrule")
 def reorder_rule_delete(request, pk):
     services.reorder_rule_delete(rule=_get(ReorderRule, request, pk))
     messages.success(request, _("Reorder rule deleted."))
     return redirect("purchasing:reorder_rule_list")
 
 
-@purchasing_view("purchasing.view_reorderrule")
+@company_view("purchasing.view_reorderrule")
 def replenishment(request):
     suggestions = services.replenishment_suggestions(company=request.company)
     job = job_for_request(request, request.GET.get("job"))
@@ -503,7 +486,7 @@ def replenishment(request):
 
 
 @require_POST
-@purchasing_view("purchasing.add_purchaseorder")
+@company_view("purchasing.add_purchaseorder")
 def replenishment_run(request):
     """Starts the run as a job; the page shows its progress bar and, when done, the drafts."""
     job = job_start(REPLENISHMENT, company=request.company, user=request.user)

@@ -35,7 +35,7 @@ class SalesConfig(AppConfig):
     def ready(self):
         from tandem.core import events, panels
 
-        from . import checks  # noqa: F401  (registers the sales invariants)
+        from . import checks, imports  # noqa: F401  (checks registers the sales invariants)
         from .handlers import on_invoice_changed
         from .services.invoicing import on_invoice_lines_replaced
         from .services.stock import (
@@ -53,3 +53,4 @@ class SalesConfig(AppConfig):
         events.subscribe("invoice.settlement_changed", on_invoice_changed)
         events.subscribe("invoice.cancelled", on_invoice_changed)
         panels.register("party.detail", "sales.orders", party_orders_panel, order=30)
+        imports.register()

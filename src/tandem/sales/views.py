@@ -1,9 +1,6 @@
 """Sales pages (thin: forms parse, services decide, queries read)."""
 
-from functools import wraps
-
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpResponse, QueryDict
@@ -16,6 +13,7 @@ from tandem.core.errors import DomainError
 from tandem.core.exports import export_response
 from tandem.core.lines import LineEditor, figures_context
 from tandem.core.middleware import request_has_perm
+from tandem.core.views import company_view
 
 from . import services
 from .forms import (
@@ -44,22 +42,6 @@ from .services._common import awaits_payment
 PAGE_SIZE = 50
 
 
-def sales_view(perm: str):
-    """Logged in, acting in a company, holding `perm` (e.g. ``sales.view_salesorder``)."""
-
-    def decorator(view):
-        @login_required
-        @wraps(view)
-        def wrapper(request, *args, **kwargs):
-            if request.company is None or not request_has_perm(request, perm):
-                raise PermissionDenied
-            return view(request, *args, **kwargs)
-
-        return wrapper
-
-    return decorator
-
-
 def _perms(request) -> dict:
     return {
         f"{action}_{model}": request_has_perm(request, f"sales.{action}_{model}")
@@ -82,7 +64,7 @@ def _page(request, template, context, status=200):
 # -- dashboard -----------------------------------------------------------------------------
 
 
-@sales_view("sales.view_salesorder")
+@company_view("sales.view_salesorder")
 def home(request):
     report = fulfilment_report(request.company)
     top = max([row["reached"] for row in report["rows"]] + [1])
@@ -122,7 +104,7 @@ EXPORT_HEADERS = [
 ]
 
 
-@sales_view("sales.view_salesorder")
+@company_view("sales.view_salesorder")
 def order_list(request):
     company = request.company
     form = OrderFilterForm(request.GET or None, company=company)
@@ -172,7 +154,7 @@ def _order_or_404(request, pk):
     return get_object_or_404(qs, pk=pk)
 
 
-@sales_view("sales.view_salesorder")
+@company_view("sales.view_salesorder")
 def order_detail(request, pk):
     order = _order_or_404(request, pk)
     lines = list(
@@ -309,7 +291,7 @@ def _posted(editor: LineEditor) -> QueryDict:
 
 
 @require_POST
-@sales_view("sales.view_salesorder")
+@company_view("sales.view_salesorder")
 def order_preview(request):
     """HTMX: the live totals of the quotation being typed, with each line's amount and any
     refused cell, computed by sales_order_preview (the code that saves)."""
@@ -324,12 +306,12 @@ def order_preview(request):
     )
 
 
-@sales_view("sales.add_salesorder")
+@company_view("sales.add_salesorder")
 def order_create(request):
     return _order_form(request)
 
 
-@sales_view("sales.change_salesorder")
+@company_view("sales.change_salesorder")
 def order_edit(request, pk):
     order = _order_or_404(request, pk)
     if not order.is_draft:
@@ -354,7 +336,7 @@ def _action(request, pk, run, done_message):
 
 
 @require_POST
-@sales_view("sales.change_salesorder")
+@company_view("sales.change_salesorder")
 def order_send(request, pk):
     return _action(
         request,
@@ -365,7 +347,7 @@ def order_send(request, pk):
 
 
 @require_POST
-@sales_view("sales.change_salesorder")
+@company_view("sales.change_salesorder")
 def order_confirm(request, pk):
     override = request.POST.get("override_credit") == "1"
     return _action(
@@ -379,7 +361,7 @@ def order_confirm(request, pk):
 
 
 @require_POST
-@sales_view("sales.change_salesorder")
+@company_view("sales.change_salesorder")
 def order_cancel(request, pk):
     return _action(
         request,
@@ -392,7 +374,7 @@ def order_cancel(request, pk):
 
 
 @require_POST
-@sales_view("sales.change_salesorder")
+@company_view("sales.change_salesorder")
 def order_invoice(request, pk):
     if not request_has_perm(request, "accounting.add_invoice") or not request_has_perm(
         request, "accounting.manage_customer_invoices"
@@ -407,7 +389,7 @@ def order_invoice(request, pk):
 
 
 @require_POST
-@sales_view("sales.change_salesorder")
+@company_view("sales.change_salesorder")
 def order_step(request, pk, step):
     if not request_has_perm(request, "inventory.change_transfer"):
         raise PermissionDenied
@@ -426,7 +408,7 @@ def order_step(request, pk, step):
 
 
 @require_POST
-@sales_view("sales.delete_salesorder")
+@company_view("sales.delete_salesorder")
 def order_delete(request, pk):
     order = _order_or_404(request, pk)
     try:
@@ -438,7 +420,7 @@ def order_delete(request, pk):
     return redirect("sales:order_list")
 
 
-@sales_view("sales.view_salesorder")
+@company_view("sales.view_salesorder")
 def order_pdf(request, pk):
     order = _order_or_404(request, pk)
     response = HttpResponse(services.order_pdf(order), content_type="application/pdf")
@@ -450,7 +432,7 @@ def order_pdf(request, pk):
 # -- exceptions ----------------------------------------------------------------------------
 
 
-@sales_view("sales.view_orderexception")
+@company_view("sales.view_orderexception")
 def exception_list(request):
     form = ExceptionFilterForm(request.GET or None)
     filters = {"state": "open"} if not request.GET else {}
@@ -471,7 +453,7 @@ def exception_list(request):
 
 
 @require_POST
-@sales_view("sales.change_orderexception")
+@company_view("sales.change_orderexception")
 def exception_resolve(request, pk):
     exception = get_object_or_404(OrderException, company=request.company, pk=pk)
     form = ResolveForm(request.POST)
@@ -492,7 +474,7 @@ def exception_resolve(request, pk):
 # -- settings ------------------------------------------------------------------------------
 
 
-@sales_view("sales.view_slapolicy")
+@company_view("sales.view_slapolicy")
 def sla_settings(request):
     company = request.company
     calendar = services.calendar_for(company)
@@ -555,7 +537,7 @@ def sla_settings(request):
 
 
 @require_POST
-@sales_view("sales.change_salesorder")
+@company_view("sales.change_salesorder")
 def order_delivery_failed(request, pk):
     return _action(
         request,
@@ -570,7 +552,7 @@ def order_delivery_failed(request, pk):
 # -- returns -------------------------------------------------------------------------------
 
 
-@sales_view("sales.view_salesreturn")
+@company_view("sales.view_salesreturn")
 def return_list(request):
     state = request.GET.get("state", "")
     if state not in {"", *ReturnState.values}:
@@ -588,14 +570,14 @@ def _return_or_404(request, pk):
     return get_object_or_404(qs, pk=pk)
 
 
-@sales_view("sales.view_salesreturn")
+@company_view("sales.view_salesreturn")
 def return_detail(request, pk):
     row = _return_or_404(request, pk)
     lines = list(row.lines.select_related("order_line__product", "order_line__uom").order_by("pk"))
     return _page(request, "sales/return_detail.html", {"ret": row, "lines": lines})
 
 
-@sales_view("sales.add_salesreturn")
+@company_view("sales.add_salesreturn")
 def return_create(request, pk):
     """The order's lines with what may still come back; blank quantities are skipped."""
     from .services.returns import returned_quantities
@@ -643,7 +625,7 @@ def _return_action(request, pk, run, done_message):
 
 
 @require_POST
-@sales_view("sales.change_salesreturn")
+@company_view("sales.change_salesreturn")
 def return_receive(request, pk):
     needed = (
         "inventory.change_transfer",
@@ -661,7 +643,7 @@ def return_receive(request, pk):
 
 
 @require_POST
-@sales_view("sales.change_salesreturn")
+@company_view("sales.change_salesreturn")
 def return_refund(request, pk):
     if not request_has_perm(request, "accounting.add_payment"):
         raise PermissionDenied
@@ -674,7 +656,7 @@ def return_refund(request, pk):
 
 
 @require_POST
-@sales_view("sales.change_salesreturn")
+@company_view("sales.change_salesreturn")
 def return_cancel(request, pk):
     return _return_action(
         request,

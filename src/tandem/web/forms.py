@@ -57,3 +57,49 @@ class ExchangeRateForm(forms.Form):
         min_value=0,
         help_text=_("Units of the company currency for one unit."),
     )
+
+
+class CompanyProfileForm(forms.Form):
+    """What documents print about the company; checked by core.profile.company_profile_update,
+    whose refusals are shown on the field they name."""
+
+    legal_name_en = forms.CharField(label=_("Legal name (English)"), required=False)
+    legal_name_zh = forms.CharField(label=_("Legal name (Chinese)"), required=False)
+    street = forms.CharField(label=_("Street"), required=False)
+    street2 = forms.CharField(label=_("Street (line 2)"), required=False)
+    city = forms.CharField(label=_("City"), required=False)
+    state = forms.CharField(label=_("Province / region"), required=False)
+    postal_code = forms.CharField(label=_("Postal code"), required=False)
+    tax_id = forms.CharField(
+        label=_("Tax id"),
+        required=False,
+        help_text=_("In China the 18-character unified social credit code."),
+    )
+    phone = forms.CharField(label=_("Phone"), required=False)
+    email = forms.CharField(label=_("Email"), required=False)
+    website = forms.CharField(label=_("Website"), required=False)
+    document_language = forms.ChoiceField(
+        label=_("Document language"),
+        required=False,
+        choices=[("", _("By country")), ("en", "English"), ("zh-hans", "简体中文")],
+        help_text=_("For parties without a language of their own."),
+    )
+    logo = forms.FileField(
+        label=_("Logo"), required=False, help_text=_("PNG or JPEG, at most 1 MB.")
+    )
+    logo_clear = forms.BooleanField(label=_("Remove the logo"), required=False)
+
+
+class BankAccountForm(forms.Form):
+    bank_name = forms.CharField(label=_("Bank"), required=False)
+    holder = forms.CharField(label=_("Account holder"), required=False)
+    number = forms.CharField(label=_("Account number / IBAN"), required=False)
+    bic = forms.CharField(label=_("BIC / SWIFT"), required=False)
+    is_default = forms.BooleanField(label=_("Default"), required=False)
+
+    def is_blank(self) -> bool:
+        data = self.cleaned_data if hasattr(self, "cleaned_data") else {}
+        return not any(data.get(f) for f in ("bank_name", "holder", "number", "bic"))
+
+
+BankAccountFormSet = forms.formset_factory(BankAccountForm, extra=1, max_num=10)

@@ -1,8 +1,10 @@
-"""Settings pages: the current company, its members and roles, exchange rates."""
+"""Settings pages: the current company and its profile, its members and roles, exchange
+rates."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -11,9 +13,23 @@ from tandem.core import services
 from tandem.core.audit import history_rows
 from tandem.core.errors import DomainError
 from tandem.core.middleware import SESSION_COMPANY_KEY, request_has_perm
-from tandem.core.models import ExchangeRate, Membership, User
+from tandem.core.models import CompanyBankAccount, ExchangeRate, Membership, User
+from tandem.core.profile import (
+    PROFILE_FIELDS,
+    company_logo_bytes,
+    company_profile,
+    company_profile_update,
+)
 
-from .forms import CompanyCreateForm, CompanyForm, ExchangeRateForm, MemberForm, MemberRolesForm
+from .forms import (
+    BankAccountFormSet,
+    CompanyCreateForm,
+    CompanyForm,
+    CompanyProfileForm,
+    ExchangeRateForm,
+    MemberForm,
+    MemberRolesForm,
+)
 
 
 def _require(request, perm):
@@ -185,3 +201,78 @@ def exchange_rate_delete(request, rate_id):
     get_object_or_404(ExchangeRate, pk=rate_id, company=request.company).delete()
     messages.success(request, _("Exchange rate deleted."))
     return redirect("web:exchange_rates")
+
+
+def _profile_initial(company) -> tuple[dict, list[dict]]:
+    profile = company_profile(company)
+    initial = {field: getattr(profile, field) for field in PROFILE_FIELDS}
+    accounts = list(
+        CompanyBankAccount.objects.filter(company=company)
+        .order_by("-is_default", "id")
+        .values("bank_name", "holder", "number", "bic", "is_default")
+    )
+    return initial, accounts
+
+
+def _profile_refusal(form, formset, exc: DomainError) -> None:
+    """Each refused field next to its input: `bank_accounts.1.number` on the second row."""
+    for error in exc.errors or [{"field": exc.field, "message": exc.message}]:
+        field, message = error.get("field") or "", error.get("message") or exc.message
+        parts = field.split(".")
+        if parts[0] == "bank_accounts" and len(parts) == 3 and parts[1].isdigit():
+            index = int(parts[1])
+            rows = [f for f in formset.forms if not f.is_blank()]
+            if index < len(rows) and parts[2] in rows[index].fields:
+                rows[index].add_error(parts[2], message)
+                continue
+        form.add_error(field if field in form.fields else None, message)
+
+
+@login_required
+def company_profile_edit(request):
+    """The company profile: names, address, tax id, contacts, bank accounts and logo."""
+    _require(request, "core.change_company")
+    company = request.company
+    initial, accounts = _profile_initial(company)
+    if request.method == "POST":
+        form = CompanyProfileForm(request.POST, request.FILES, initial=initial)
+        formset = BankAccountFormSet(request.POST, prefix="bank")
+        if form.is_valid() and formset.is_valid():
+            data = {f: form.cleaned_data.get(f) or "" for f in PROFILE_FIELDS}
+            upload = form.cleaned_data.get("logo")
+            try:
+                company_profile_update(
+                    company=company,
+                    bank_accounts=[row.cleaned_data for row in formset.forms if not row.is_blank()],
+                    logo=upload.read() if upload else None,
+                    logo_clear=form.cleaned_data.get("logo_clear", False),
+                    **data,
+                )
+            except DomainError as exc:
+                _profile_refusal(form, formset, exc)
+            else:
+                messages.success(request, _("Company profile saved."))
+                return redirect("web:company_profile")
+        status = 422
+    else:
+        form = CompanyProfileForm(initial=initial)
+        formset = BankAccountFormSet(initial=accounts, prefix="bank")
+        status = 200
+    return render(
+        request,
+        "web/company_profile.html",
+        {"form": form, "formset": formset, "profile": company_profile(company)},
+        status=status,
+    )
+
+
+@login_required
+def company_logo(request):
+    """The logo as stored, for the profile page (the data dir is not served as static)."""
+    if request.company is None:
+        raise Http404
+    content = company_logo_bytes(request.company)
+    if content is None:
+        raise Http404
+    kind = "image/png" if content[:8] == b"\x89PNG\r\n\x1a\n" else "image/jpeg"
+    return HttpResponse(content, content_type=kind)

@@ -35,8 +35,7 @@ def home(request):
     company = request.company
     context = {}
     if company is not None:
-        with timezone.override(core_services.user_zone(request.user, company)):
-            context = dashboard(request)
+        context = dashboard(request)
     return render(request, "web/home.html", context)
 
 

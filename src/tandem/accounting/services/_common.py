@@ -12,11 +12,11 @@ from django.utils import timezone
 
 from tandem.core.errors import NotFound, ValidationFailed
 from tandem.core.money import minor_unit, quantize_money, to_decimal
+from tandem.core.services import UNSET  # noqa: F401  (re-exported: the one marker of core)
 
 from ..errors import InvalidReference
 from ..models import Account, AccountRole
 
-UNSET = object()  # "leave this field alone" in update services
 MONEY_LIMIT = Decimal(10) ** 16  # Decimal(18, 2)
 
 

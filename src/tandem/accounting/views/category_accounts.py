@@ -12,11 +12,11 @@ from django.views.decorators.http import require_POST
 from tandem.catalog.models import ProductCategory
 from tandem.core.errors import DomainError
 from tandem.core.middleware import request_has_perm
+from tandem.core.views import company_view
 
 from ..forms import add_domain_error
 from ..models import Account, CategoryAccounts
 from ..services import category_accounts as services
-from .ledger import accounting_view
 
 
 class CategoryAccountsForm(forms.Form):
@@ -38,7 +38,7 @@ class CategoryAccountsForm(forms.Form):
         self.fields["expense_account"].queryset = accounts
 
 
-@accounting_view("accounting.view_categoryaccounts")
+@company_view("accounting.view_categoryaccounts")
 def category_accounts(request):
     company = request.company
     form = CategoryAccountsForm(request.POST or None, company=company)
@@ -75,7 +75,7 @@ def category_accounts(request):
 
 
 @require_POST
-@accounting_view("accounting.delete_categoryaccounts")
+@company_view("accounting.delete_categoryaccounts")
 def category_accounts_delete(request, pk: int):
     row = get_object_or_404(CategoryAccounts, company=request.company, pk=pk)
     services.category_accounts_delete(row=row)

@@ -16,6 +16,7 @@ from tandem.core.errors import DomainError
 from tandem.core.exports import export_response
 from tandem.core.lines import LineEditor, figures_context
 from tandem.core.middleware import request_has_perm
+from tandem.core.views import company_view
 
 from ..forms import add_domain_error
 from ..forms_invoices import (
@@ -39,7 +40,7 @@ from ..services import company_today
 from ..services import invoices as invoice_services
 from ..services import taxes as tax_services
 from ..services.invoice_preview import invoice_preview
-from .ledger import PAGE_SIZE, _page, accounting_view
+from .ledger import PAGE_SIZE, _page
 
 KINDS = {
     "customer-invoices": InvoiceKind.CUSTOMER_INVOICE,
@@ -91,7 +92,7 @@ def _require_kind(request, kind: str) -> None:
 # -- taxes ---------------------------------------------------------------------------------
 
 
-@accounting_view("accounting.view_tax")
+@company_view("accounting.view_tax")
 def tax_list(request):
     taxes = (
         Tax.objects.filter(company=request.company)
@@ -140,12 +141,12 @@ def _tax_form_page(request, tax):
     return _render(request, "accounting/tax_form.html", {"form": form, "tax": tax}, status=status)
 
 
-@accounting_view("accounting.add_tax")
+@company_view("accounting.add_tax")
 def tax_create(request):
     return _tax_form_page(request, None)
 
 
-@accounting_view("accounting.change_tax")
+@company_view("accounting.change_tax")
 def tax_edit(request, pk):
     return _tax_form_page(request, get_object_or_404(Tax, company=request.company, pk=pk))
 
@@ -188,7 +189,7 @@ def _export(kind, invoices, fmt):
     return export_response(fmt=fmt, filename=SLUGS[kind], headers=headers, rows=rows)
 
 
-@accounting_view("accounting.view_invoice")
+@company_view("accounting.view_invoice")
 def invoice_list(request, kind_slug):
     from django.core.paginator import Paginator
 
@@ -354,7 +355,7 @@ def _invoice_save(request, kind, invoice, form, editor):
 
 
 @require_POST
-@accounting_view("accounting.view_invoice")
+@company_view("accounting.view_invoice")
 def invoice_preview_view(request, kind_slug):
     """HTMX: the live totals of the document being typed, each line's amount and any
     refused cell, by invoice_preview (the code that saves)."""
@@ -370,12 +371,12 @@ def invoice_preview_view(request, kind_slug):
     )
 
 
-@accounting_view("accounting.add_invoice")
+@company_view("accounting.add_invoice")
 def invoice_create(request, kind_slug):
     return _invoice_form_page(request, _kind(kind_slug), None)
 
 
-@accounting_view("accounting.change_invoice")
+@company_view("accounting.change_invoice")
 def invoice_edit(request, pk):
     invoice = get_object_or_404(Invoice, company=request.company, pk=pk)
     return _invoice_form_page(request, invoice.kind, invoice)
@@ -405,7 +406,7 @@ def _invoice_of(request, pk) -> Invoice:
     return invoice
 
 
-@accounting_view("accounting.view_invoice")
+@company_view("accounting.view_invoice")
 def invoice_detail(request, pk):
     invoice = _invoice_of(request, pk)
     return _render(
@@ -435,7 +436,7 @@ def _action(request, pk, work, done_message):
 
 
 @require_POST
-@accounting_view("accounting.change_invoice")
+@company_view("accounting.change_invoice")
 def invoice_post(request, pk):
     return _action(
         request,
@@ -446,7 +447,7 @@ def invoice_post(request, pk):
 
 
 @require_POST
-@accounting_view("accounting.change_invoice")
+@company_view("accounting.change_invoice")
 def invoice_cancel(request, pk):
     return _action(
         request,
@@ -457,7 +458,7 @@ def invoice_cancel(request, pk):
 
 
 @require_POST
-@accounting_view("accounting.add_invoice")
+@company_view("accounting.add_invoice")
 def invoice_credit(request, pk):
     return _action(
         request,
@@ -468,7 +469,7 @@ def invoice_credit(request, pk):
 
 
 @require_POST
-@accounting_view("accounting.delete_invoice")
+@company_view("accounting.delete_invoice")
 def invoice_delete(request, pk):
     invoice = get_object_or_404(Invoice, company=request.company, pk=pk)
     _require_kind(request, invoice.kind)
@@ -481,7 +482,7 @@ def invoice_delete(request, pk):
     return redirect("accounting:invoice_list", kind_slug=SLUGS[invoice.kind])
 
 
-@accounting_view("accounting.view_invoice")
+@company_view("accounting.view_invoice")
 def invoice_pdf(request, pk):
     from ..pdf import invoice_pdf as render
 
@@ -494,7 +495,7 @@ def invoice_pdf(request, pk):
 # -- settings ------------------------------------------------------------------------------
 
 
-@accounting_view("accounting.change_accountingsettings")
+@company_view("accounting.change_accountingsettings")
 def settings_page(request):
     company = request.company
     current = tax_services.accounting_settings(company)

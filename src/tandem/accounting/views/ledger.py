@@ -1,10 +1,7 @@
 """Accounting pages (thin: forms parse, services decide, queries read)."""
 
-from functools import wraps
-
 from django import forms
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
@@ -16,6 +13,7 @@ from django.views.decorators.http import require_POST
 from tandem.core.audit import history_rows
 from tandem.core.errors import DomainError
 from tandem.core.middleware import request_has_perm
+from tandem.core.views import company_view
 from tandem.parties.models import Party
 
 from .. import exports, queries, services
@@ -36,22 +34,6 @@ PAGE_SIZE = 50
 LEDGER_PAGE_SIZE = 200
 
 
-def accounting_view(perm: str):
-    """Logged in, acting in a company, holding `perm` (e.g. ``accounting.view_entry``)."""
-
-    def decorator(view):
-        @login_required
-        @wraps(view)
-        def wrapper(request, *args, **kwargs):
-            if request.company is None or not request_has_perm(request, perm):
-                raise PermissionDenied
-            return view(request, *args, **kwargs)
-
-        return wrapper
-
-    return decorator
-
-
 def _perms(request) -> dict:
     names = {}
     for model in ("account", "journal", "entry", "period", "fiscalyear"):
@@ -68,7 +50,7 @@ def _page(request, template, context, status=200):
 # -- home and chart ------------------------------------------------------------------------
 
 
-@accounting_view("accounting.view_account")
+@company_view("accounting.view_account")
 def home(request):
     company = request.company
     perms = _perms(request)
@@ -82,7 +64,7 @@ def home(request):
 
 
 @require_POST
-@accounting_view("accounting.add_account")
+@company_view("accounting.add_account")
 def chart_install(request):
     form = ChartInstallForm(request.POST)
     if not form.is_valid():
@@ -107,7 +89,7 @@ class AsOfForm(forms.Form):
     as_of = forms.DateField(required=False, widget=DATE)
 
 
-@accounting_view("accounting.view_account")
+@company_view("accounting.view_account")
 def account_list(request):
     company = request.company
     form = AsOfForm(request.GET or None)
@@ -143,18 +125,18 @@ def _account_form_page(request, account):
     )
 
 
-@accounting_view("accounting.add_account")
+@company_view("accounting.add_account")
 def account_create(request):
     return _account_form_page(request, None)
 
 
-@accounting_view("accounting.change_account")
+@company_view("accounting.change_account")
 def account_edit(request, pk):
     return _account_form_page(request, get_object_or_404(Account, company=request.company, pk=pk))
 
 
 @require_POST
-@accounting_view("accounting.delete_account")
+@company_view("accounting.delete_account")
 def account_delete(request, pk):
     account = get_object_or_404(Account, company=request.company, pk=pk)
     try:
@@ -169,7 +151,7 @@ def account_delete(request, pk):
 # -- journals ------------------------------------------------------------------------------
 
 
-@accounting_view("accounting.view_journal")
+@company_view("accounting.view_journal")
 def journal_list(request):
     form = None
     if request_has_perm(request, "accounting.add_journal"):
@@ -192,7 +174,7 @@ def journal_list(request):
     )
 
 
-@accounting_view("accounting.change_journal")
+@company_view("accounting.change_journal")
 def journal_edit(request, pk):
     journal = get_object_or_404(Journal, company=request.company, pk=pk)
     form = JournalForm(request.POST or None, company=request.company, journal=journal)
@@ -244,7 +226,7 @@ class EntryFilterForm(forms.Form):
         }
 
 
-@accounting_view("accounting.view_entry")
+@company_view("accounting.view_entry")
 def entry_list(request):
     company = request.company
     form = EntryFilterForm(request.GET or None, company=company)
@@ -279,7 +261,7 @@ def entry_events(entry: Entry) -> list[dict]:
     return rows
 
 
-@accounting_view("accounting.view_entry")
+@company_view("accounting.view_entry")
 def entry_detail(request, pk):
     entry = _entry_of(request, pk)
     lines = list(entry.lines.all())
@@ -399,18 +381,18 @@ def _entry_save(request, entry, form, formset):
     return redirect("accounting:entry_detail", pk=entry.pk)
 
 
-@accounting_view("accounting.add_entry")
+@company_view("accounting.add_entry")
 def entry_create(request):
     return _entry_form_page(request, None)
 
 
-@accounting_view("accounting.change_entry")
+@company_view("accounting.change_entry")
 def entry_edit(request, pk):
     return _entry_form_page(request, get_object_or_404(Entry, company=request.company, pk=pk))
 
 
 @require_POST
-@accounting_view("accounting.change_entry")
+@company_view("accounting.change_entry")
 def entry_post(request, pk):
     entry = get_object_or_404(Entry, company=request.company, pk=pk)
     try:
@@ -427,7 +409,7 @@ class ReverseForm(forms.Form):
 
 
 @require_POST
-@accounting_view("accounting.change_entry")
+@company_view("accounting.change_entry")
 def entry_reverse(request, pk):
     entry = get_object_or_404(Entry, company=request.company, pk=pk)
     form = ReverseForm(request.POST)
@@ -450,7 +432,7 @@ def entry_reverse(request, pk):
 
 
 @require_POST
-@accounting_view("accounting.delete_entry")
+@company_view("accounting.delete_entry")
 def entry_delete(request, pk):
     entry = get_object_or_404(Entry, company=request.company, pk=pk)
     try:
@@ -465,7 +447,7 @@ def entry_delete(request, pk):
 # -- fiscal years and periods --------------------------------------------------------------
 
 
-@accounting_view("accounting.view_period")
+@company_view("accounting.view_period")
 def period_list(request):
     form = None
     if request_has_perm(request, "accounting.add_fiscalyear"):
@@ -503,7 +485,7 @@ def _period_action(request, pk, action):
 
 
 @require_POST
-@accounting_view("accounting.change_period")
+@company_view("accounting.change_period")
 def period_close(request, pk):
     period = _period_action(request, pk, services.period_close)
     if period:
@@ -512,7 +494,7 @@ def period_close(request, pk):
 
 
 @require_POST
-@accounting_view("accounting.change_period")
+@company_view("accounting.change_period")
 def period_reopen(request, pk):
     period = _period_action(request, pk, services.period_reopen)
     if period:
@@ -521,7 +503,7 @@ def period_reopen(request, pk):
 
 
 @require_POST
-@accounting_view("accounting.change_fiscalyear")
+@company_view("accounting.change_fiscalyear")
 def fiscal_year_close(request, pk):
     year = get_object_or_404(FiscalYear, company=request.company, pk=pk)
     try:
@@ -565,7 +547,7 @@ def _fmt(request) -> str | None:
     return fmt if fmt in ("csv", "xlsx") else None
 
 
-@accounting_view("accounting.view_entry")
+@company_view("accounting.view_entry")
 def trial_balance(request):
     form = ReportForm(request.GET or None)
     date_from, date_to = _report_range(request, form)
@@ -602,7 +584,7 @@ class LedgerForm(ReportForm):
         self.fields["party"].queryset = Party.objects.filter(company=company).order_by("name")
 
 
-@accounting_view("accounting.view_entry")
+@company_view("accounting.view_entry")
 def general_ledger(request):
     company = request.company
     form = LedgerForm(request.GET or None, company=company)

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from tandem.core.errors import DomainError
 from tandem.core.exports import export_response
 from tandem.core.middleware import request_has_perm
+from tandem.core.views import company_view
 from tandem.parties.models import Party
 
 from ..api.payments import payments_of
@@ -33,7 +34,6 @@ from ..models import (
 from ..queries.parties import open_invoices
 from ..services import company_today
 from ..services import payments as services
-from .ledger import accounting_view
 
 PAGE_SIZE = 50
 EXPORT_FORMATS = ("csv", "xlsx")
@@ -72,7 +72,7 @@ def filtered(company, *, search, party, direction, state, date_from, date_to):
     return qs.order_by("-date", "-id")
 
 
-@accounting_view("accounting.view_payment")
+@company_view("accounting.view_payment")
 def payment_list(request):
     company = request.company
     form = PaymentFilterForm(request.GET or None, company=company)
@@ -143,7 +143,7 @@ def _decimal(value) -> Decimal | None:
     return result if result.is_finite() else None
 
 
-@accounting_view("accounting.add_payment")
+@company_view("accounting.add_payment")
 def payment_create(request):
     company = request.company
     invoice = None
@@ -244,7 +244,7 @@ def form_default_journal(company):
     )
 
 
-@accounting_view("accounting.add_payment")
+@company_view("accounting.add_payment")
 def payment_invoices(request):
     """The open invoices of the chosen party (HTMX: the form reloads them on change)."""
     company = request.company
@@ -265,7 +265,7 @@ def _payment(request, pk) -> Payment:
     return found
 
 
-@accounting_view("accounting.view_payment")
+@company_view("accounting.view_payment")
 def payment_detail(request, pk):
     payment = _payment(request, pk)
     allocatable = []
@@ -302,7 +302,7 @@ def _act(request, pk, action, done_message):
 
 
 @require_POST
-@accounting_view("accounting.change_payment")
+@company_view("accounting.change_payment")
 def payment_post(request, pk):
     return _act(
         request,
@@ -313,7 +313,7 @@ def payment_post(request, pk):
 
 
 @require_POST
-@accounting_view("accounting.change_payment")
+@company_view("accounting.change_payment")
 def payment_cancel(request, pk):
     return _act(
         request,
@@ -324,7 +324,7 @@ def payment_cancel(request, pk):
 
 
 @require_POST
-@accounting_view("accounting.change_payment")
+@company_view("accounting.change_payment")
 def payment_allocate(request, pk):
     payment = get_object_or_404(Payment, company=request.company, pk=pk)
     candidates = list(open_invoices(request.company, payment.party))
@@ -342,7 +342,7 @@ def payment_allocate(request, pk):
 
 
 @require_POST
-@accounting_view("accounting.delete_payment")
+@company_view("accounting.delete_payment")
 def payment_delete(request, pk):
     payment = get_object_or_404(Payment, company=request.company, pk=pk)
     try:

@@ -6,11 +6,12 @@ from django.urls import NoReverseMatch, path, reverse
 from django.utils.translation import gettext as _
 
 from tandem.core.errors import DomainError
+from tandem.core.views import company_view
 
 from .. import exports, services
 from ..forms import DATE
 from ..queries import reports
-from .ledger import ReportForm, _fmt, _page, _report_range, accounting_view
+from .ledger import ReportForm, _fmt, _page, _report_range
 
 
 def _query(request) -> str:
@@ -43,7 +44,7 @@ def _as_of(request, form):
     return services.company_today(request.company)
 
 
-@accounting_view("accounting.view_entry")
+@company_view("accounting.view_entry")
 def profit_and_loss(request):
     form = CompareForm(request.GET or None)
     date_from, date_to = _report_range(request, form)
@@ -78,7 +79,7 @@ def profit_and_loss(request):
     )
 
 
-@accounting_view("accounting.view_entry")
+@company_view("accounting.view_entry")
 def balance_sheet(request):
     form = AsOfReportForm(request.GET or None)
     as_of = _as_of(request, form)
@@ -152,17 +153,17 @@ def _aged_page(request, side: str):
     )
 
 
-@accounting_view("accounting.view_invoice")
+@company_view("accounting.view_invoice")
 def aged_receivables(request):
     return _aged_page(request, "receivable")
 
 
-@accounting_view("accounting.view_invoice")
+@company_view("accounting.view_invoice")
 def aged_payables(request):
     return _aged_page(request, "payable")
 
 
-@accounting_view("accounting.view_entry")
+@company_view("accounting.view_entry")
 def tax_report(request):
     form = ReportForm(request.GET or None)
     date_from, date_to = _report_range(request, form)

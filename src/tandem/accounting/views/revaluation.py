@@ -12,11 +12,11 @@ from django.views.decorators.http import require_POST
 
 from tandem.core.errors import DomainError
 from tandem.core.middleware import request_has_perm
+from tandem.core.views import company_view
 
 from ..api.revaluation import preview_out, run_out, runs_of
 from ..forms import add_domain_error
 from ..services import revaluation as services
-from .ledger import accounting_view
 
 
 class RevaluationForm(forms.Form):
@@ -33,7 +33,7 @@ def _context(request, **extra) -> dict:
     }
 
 
-@accounting_view("accounting.view_fxrevaluation")
+@company_view("accounting.view_fxrevaluation")
 def revaluation_list(request):
     """The runs; with `?date=` the preview of that period end (nothing written)."""
     form = RevaluationForm(request.GET or None)
@@ -52,7 +52,7 @@ def revaluation_list(request):
 
 
 @require_POST
-@accounting_view("accounting.add_fxrevaluation")
+@company_view("accounting.add_fxrevaluation")
 def revaluation_run(request):
     form = RevaluationForm(request.POST)
     if form.is_valid():
@@ -71,7 +71,7 @@ def revaluation_run(request):
     return render(request, "accounting/fx_revaluation_list.html", context, status=422)
 
 
-@accounting_view("accounting.view_fxrevaluation")
+@company_view("accounting.view_fxrevaluation")
 def revaluation_detail(request, pk: int):
     run = runs_of(request.company).select_related("entry", "reversal_entry").filter(pk=pk).first()
     if run is None:

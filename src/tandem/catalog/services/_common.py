@@ -6,10 +6,9 @@ from decimal import Decimal, InvalidOperation
 
 from tandem.core.errors import ValidationFailed
 from tandem.core.money import to_decimal
+from tandem.core.services import UNSET  # noqa: F401  (re-exported: the one marker of core)
 
 from ..errors import InvalidReference
-
-UNSET = object()  # "leave this field alone" in update services
 
 
 def _decimal(value, *, field: str, minimum: Decimal | None = Decimal(0)) -> Decimal:

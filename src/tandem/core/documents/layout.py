@@ -11,6 +11,7 @@ per rate; totals; the amount in words; payment terms and bank details; page numb
 from __future__ import annotations
 
 import io
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -102,6 +103,11 @@ class Formats:
         return Locale.parse(self.locale).territories.get(code.upper(), code)
 
 
+_CJK = re.compile(r"[\u3400-\u9fff]")
+# countries whose addresses read city, then state and postal code
+STATE_AFTER_CITY = frozenset({"US", "CA", "AU"})
+
+
 def address_lines(
     *,
     street: str = "",
@@ -113,18 +119,28 @@ def address_lines(
     language: str,
     home_country: str = "",
 ) -> list[str]:
-    """An address as its lines: Chinese order (province, city, street) in Chinese, the
-    Western order else; the country is named only when it is not the seller's."""
+    """An address as its lines, in the order its own script reads, whatever the document's
+    language: one written in Chinese from the province down to the street (on one line, as
+    written in China), any other from the street up to the country. The country is named
+    only when it is not the seller's."""
     formats = Formats(language)
     country_name = formats.country(country) if country and country != home_country else ""
-    if formats.chinese:
-        head = "".join(p for p in (country_name, state, city) if p)
+    if _CJK.search(street + city + state):
+        # written in Chinese: one line from the province down; a Chinese document puts the
+        # country in front, another names it last
+        front = country_name if formats.chinese else ""
+        head = "".join(p for p in (front, state, city) if p)
         lines = [head + street if head and street else head or street, street2]
         if postal_code:
             lines.append(f"{_('Postal code')} {postal_code}")
+        if country_name and not front:
+            lines.append(country_name)
         return [line for line in lines if line]
-    locality = " ".join(p for p in (postal_code, city) if p)
-    lines = [street, street2, ", ".join(p for p in (locality, state) if p), country_name]
+    if country in STATE_AFTER_CITY:  # "Springfield, IL 62701"
+        locality = ", ".join(p for p in (city, " ".join(p for p in (state, postal_code) if p)) if p)
+    else:  # "75008 Paris", "10115 Berlin, Berlin"
+        locality = ", ".join(p for p in (" ".join(p for p in (postal_code, city) if p), state) if p)
+    lines = [street, street2, locality, country_name]
     return [line for line in lines if line]
 
 
@@ -163,11 +179,14 @@ def seller_lines(company, language: str) -> list[str]:
     contact = [
         f"{_('Tel.')} {profile.phone}" if profile.phone else "",
         profile.email,
-        profile.website.removeprefix("https://").removeprefix("http://"),
     ]
     contact = [c for c in contact if c]
     if contact:
         lines.append(" · ".join(contact))
+    # on a line of its own: a web address is not broken in the middle by the wrap
+    website = profile.website.removeprefix("https://").removeprefix("http://").rstrip("/")
+    if website:
+        lines.append(website)
     return lines
 
 

@@ -12,11 +12,11 @@ from django.utils.translation import gettext as _
 from tandem.core.errors import ValidationFailed
 from tandem.core.models import Company, Membership, User
 from tandem.core.money import minor_unit, to_decimal
+from tandem.core.services import UNSET  # noqa: F401  (re-exported: the one marker of core)
 from tandem.parties.validation import clean_text
 
 from ..errors import InvalidReference
 
-UNSET = object()  # "leave this field alone" in update services
 REVENUE_MAX = Decimal("9999999999999999.99")  # Decimal(18, 2)
 TEXT_MAX = 10_000
 

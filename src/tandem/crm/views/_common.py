@@ -1,36 +1,13 @@
 """What every CRM page shares: the permission gate, the company's time zone, small helpers."""
 
-from functools import wraps
-from zoneinfo import ZoneInfo
-
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseRedirect
 from django.shortcuts import redirect
-from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from tandem.core.middleware import request_has_perm
 
 PAGE_SIZE = 50
-
-
-def crm_view(perm: str):
-    """Logged in, acting in a company, holding `perm` (e.g. ``crm.view_lead``); times are
-    read and shown in the company's time zone."""
-
-    def decorator(view):
-        @login_required
-        @wraps(view)
-        def wrapper(request, *args, **kwargs):
-            if request.company is None or not request_has_perm(request, perm):
-                raise PermissionDenied
-            with timezone.override(ZoneInfo(request.company.time_zone)):
-                return view(request, *args, **kwargs)
-
-        return wrapper
-
-    return decorator
 
 
 def need(request, perm: str) -> None:

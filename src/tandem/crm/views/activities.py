@@ -10,12 +10,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from tandem.core.errors import DomainError
+from tandem.core.views import company_view
 
 from .. import ics, queries, services
 from ..forms import ActivityForm, DoneForm, InteractionForm
 from ..models import Activity, CalendarFeed
 from ..queries.visibility import visible_touches
-from ._common import back, crm_view, perms
+from ._common import back, perms
 
 LINKS = ("party", "lead", "opportunity")
 
@@ -32,7 +33,7 @@ def _form_errors(request, form) -> None:
             messages.error(request, f"{label}: {error}" if label else error)
 
 
-@crm_view("crm.view_activity")
+@company_view("crm.view_activity")
 def home(request):
     """My day: the user's overdue activities, those due today, and the next seven days."""
     feed = CalendarFeed.objects.filter(user=request.user).first()
@@ -53,7 +54,7 @@ def home(request):
     )
 
 
-@crm_view("crm.add_activity")
+@company_view("crm.add_activity")
 @require_POST
 def activity_create(request):
     form = ActivityForm(request.POST, company=request.company)
@@ -78,7 +79,7 @@ def _activity(request, pk) -> Activity:
     return get_object_or_404(qs, pk=pk)
 
 
-@crm_view("crm.change_activity")
+@company_view("crm.change_activity")
 @require_POST
 def activity_done(request, pk):
     activity = _activity(request, pk)
@@ -93,7 +94,7 @@ def activity_done(request, pk):
     return back(request, "crm:home")
 
 
-@crm_view("crm.change_activity")
+@company_view("crm.change_activity")
 @require_POST
 def activity_cancel(request, pk):
     activity = _activity(request, pk)
@@ -106,7 +107,7 @@ def activity_cancel(request, pk):
     return back(request, "crm:home")
 
 
-@crm_view("crm.add_interaction")
+@company_view("crm.add_interaction")
 @require_POST
 def interaction_create(request):
     form = InteractionForm(request.POST)

@@ -6,16 +6,17 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from tandem.core.errors import DomainError
+from tandem.core.views import company_view
 
 from .. import services
 from ..forms import CadenceForm
 from ..models import Cadence, Lead, Opportunity
 from ..queries.cadences import cadence_report as report_query
 from ..queries.visibility import visible
-from ._common import crm_view, int_param, perms
+from ._common import int_param, perms
 
 
-@crm_view("crm.view_cadence")
+@company_view("crm.view_cadence")
 def cadence_list(request):
     rules = (
         Cadence.objects.filter(company=request.company)
@@ -34,7 +35,7 @@ def _save(request, form, cadence=None):
     return form.run(services.cadence_update, cadence=cadence, **data)
 
 
-@crm_view("crm.add_cadence")
+@company_view("crm.add_cadence")
 @require_http_methods(["GET", "POST"])
 def cadence_create(request):
     form = CadenceForm(request.POST or None, company=request.company)
@@ -44,7 +45,7 @@ def cadence_create(request):
     return render(request, "crm/cadence_form.html", {"form": form, "cadence": None})
 
 
-@crm_view("crm.change_cadence")
+@company_view("crm.change_cadence")
 @require_http_methods(["GET", "POST"])
 def cadence_edit(request, pk):
     cadence = get_object_or_404(Cadence.objects.filter(company=request.company), pk=pk)
@@ -57,7 +58,7 @@ def cadence_edit(request, pk):
     return render(request, "crm/cadence_form.html", {"form": form, "cadence": cadence})
 
 
-@crm_view("crm.delete_cadence")
+@company_view("crm.delete_cadence")
 @require_POST
 def cadence_delete(request, pk):
     cadence = get_object_or_404(Cadence.objects.filter(company=request.company), pk=pk)
@@ -70,7 +71,7 @@ def cadence_delete(request, pk):
     return redirect("crm:cadence_list")
 
 
-@crm_view("crm.view_activity")
+@company_view("crm.view_activity")
 def cadence_report(request):
     days = int_param(request.GET, "days") or 30
     days = min(days, 3650)

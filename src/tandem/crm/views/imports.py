@@ -10,16 +10,16 @@ from django.views.decorators.http import require_http_methods
 
 from tandem.core.errors import DomainError
 from tandem.core.jobs import job_for_request, job_start
+from tandem.core.views import company_view
 
 from .. import services
 from ..forms import ImportForm
 from ..jobs import LEAD_IMPORT
-from ._common import crm_view
 
 SESSION_KEY = "crm_lead_import"
 
 
-@crm_view("crm.add_lead")
+@company_view("crm.add_lead")
 @require_http_methods(["GET", "POST"])
 def lead_import(request):
     """POST with a file: a dry run, the file kept in the session for the commit. POST with

@@ -14,6 +14,7 @@ from tandem.core.audit import history_rows
 from tandem.core.errors import DomainError
 from tandem.core.exports import export_response
 from tandem.core.middleware import request_has_perm
+from tandem.core.views import company_view
 
 from .. import queries, services
 from ..forms import (
@@ -27,7 +28,7 @@ from ..forms import (
 )
 from ..models import Lead, LeadState, SalesTeam, Source
 from ..queries.visibility import visible
-from ._common import PAGE_SIZE, crm_view, int_param, need, perms
+from ._common import PAGE_SIZE, int_param, need, perms
 
 
 def _filters(params) -> dict:
@@ -46,7 +47,7 @@ def _lead(request, pk) -> Lead:
     return get_object_or_404(visible(Lead.objects.filter(company=request.company), request), pk=pk)
 
 
-@crm_view("crm.view_lead")
+@company_view("crm.view_lead")
 def lead_list(request):
     filters = _filters(request.GET)
     qs = queries.leads_for_list(
@@ -69,7 +70,7 @@ def lead_list(request):
     return response
 
 
-@crm_view("crm.view_lead")
+@company_view("crm.view_lead")
 def lead_export(request):
     """The filtered list (all pages) as CSV or XLSX."""
     fmt = request.GET.get("format", "csv")
@@ -84,7 +85,7 @@ def lead_export(request):
     )
 
 
-@crm_view("crm.view_lead")
+@company_view("crm.view_lead")
 def lead_detail(request, pk):
     lead = get_object_or_404(
         visible(Lead.objects.filter(company=request.company), request).select_related(
@@ -117,7 +118,7 @@ def lead_detail(request, pk):
     )
 
 
-@crm_view("crm.add_lead")
+@company_view("crm.add_lead")
 @require_http_methods(["GET", "POST"])
 def lead_create(request):
     form = LeadForm(request.POST or None, company=request.company)
@@ -133,7 +134,7 @@ def lead_create(request):
     return render(request, "crm/lead_form.html", {"form": form, "lead": None})
 
 
-@crm_view("crm.change_lead")
+@company_view("crm.change_lead")
 @require_http_methods(["GET", "POST"])
 def lead_edit(request, pk):
     lead = _lead(request, pk)
@@ -149,7 +150,7 @@ def lead_edit(request, pk):
     return render(request, "crm/lead_form.html", {"form": form, "lead": lead})
 
 
-@crm_view("crm.change_lead")
+@company_view("crm.change_lead")
 @require_POST
 def lead_qualify(request, pk):
     lead = _lead(request, pk)
@@ -179,7 +180,7 @@ def lead_qualify(request, pk):
     return redirect("crm:opportunity_detail", pk=lead.opportunity_id)
 
 
-@crm_view("crm.change_lead")
+@company_view("crm.change_lead")
 @require_POST
 def lead_disqualify(request, pk):
     lead = _lead(request, pk)
@@ -192,7 +193,7 @@ def lead_disqualify(request, pk):
     return redirect("crm:lead_detail", pk=lead.pk)
 
 
-@crm_view("crm.change_lead")
+@company_view("crm.change_lead")
 @require_POST
 def lead_reopen(request, pk):
     lead = _lead(request, pk)
@@ -205,7 +206,7 @@ def lead_reopen(request, pk):
     return redirect("crm:lead_detail", pk=lead.pk)
 
 
-@crm_view("crm.delete_lead")
+@company_view("crm.delete_lead")
 @require_POST
 def lead_delete(request, pk):
     lead = _lead(request, pk)

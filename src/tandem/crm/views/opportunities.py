@@ -12,6 +12,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from tandem.core.audit import history_rows
 from tandem.core.errors import DomainError
 from tandem.core.middleware import request_has_perm
+from tandem.core.views import company_view
 
 from .. import queries, services
 from ..forms import (
@@ -32,7 +33,7 @@ from ..models import (
     Source,
 )
 from ..queries.visibility import request_scope, visible, visible_condition
-from ._common import PAGE_SIZE, crm_view, int_param, perms
+from ._common import PAGE_SIZE, int_param, perms
 
 BOARD_HEADER = "X-Tandem-Board"
 
@@ -73,7 +74,7 @@ def _board_context(request, filters) -> dict:
     }
 
 
-@crm_view("crm.view_opportunity")
+@company_view("crm.view_opportunity")
 def board(request):
     filters = _board_filters(request.GET, request.company)
     context = _board_context(request, filters)
@@ -86,7 +87,7 @@ def board(request):
     return render(request, "crm/board.html", context)
 
 
-@crm_view("crm.change_opportunity")
+@company_view("crm.change_opportunity")
 @require_POST
 def opportunity_move(request, pk):
     """A POST from the board (drag and drop: answers the re-rendered columns) or from a card's
@@ -121,7 +122,7 @@ def opportunity_move(request, pk):
     return redirect("crm:board")
 
 
-@crm_view("crm.view_opportunity")
+@company_view("crm.view_opportunity")
 def opportunity_list(request):
     params = request.GET
     state, source = params.get("state", "open"), params.get("source", "")
@@ -152,7 +153,7 @@ def opportunity_list(request):
     )
 
 
-@crm_view("crm.view_opportunity")
+@company_view("crm.view_opportunity")
 def forecast(request):
     company = request.company
     group_by = request.GET.get("group_by", "month")
@@ -186,7 +187,7 @@ def forecast(request):
     )
 
 
-@crm_view("crm.view_opportunity")
+@company_view("crm.view_opportunity")
 def opportunity_detail(request, pk):
     company = request.company
     opp = get_object_or_404(
@@ -222,7 +223,7 @@ def opportunity_detail(request, pk):
     )
 
 
-@crm_view("crm.add_opportunity")
+@company_view("crm.add_opportunity")
 @require_http_methods(["GET", "POST"])
 def opportunity_create(request):
     initial = {"owner": request.user.pk}
@@ -243,7 +244,7 @@ def opportunity_create(request):
     return render(request, "crm/opportunity_form.html", {"form": form, "opp": None})
 
 
-@crm_view("crm.change_opportunity")
+@company_view("crm.change_opportunity")
 @require_http_methods(["GET", "POST"])
 def opportunity_edit(request, pk):
     opp = _opportunity(request, pk)
@@ -271,7 +272,7 @@ def opportunity_edit(request, pk):
     return render(request, "crm/opportunity_form.html", {"form": form, "opp": opp})
 
 
-@crm_view("crm.change_opportunity")
+@company_view("crm.change_opportunity")
 @require_POST
 def opportunity_win(request, pk):
     opp = _opportunity(request, pk)
@@ -296,7 +297,7 @@ def opportunity_win(request, pk):
     return redirect("crm:opportunity_detail", pk=opp.pk)
 
 
-@crm_view("crm.change_opportunity")
+@company_view("crm.change_opportunity")
 @require_POST
 def opportunity_lose(request, pk):
     opp = _opportunity(request, pk)
@@ -318,7 +319,7 @@ def opportunity_lose(request, pk):
     return redirect("crm:opportunity_detail", pk=opp.pk)
 
 
-@crm_view("crm.delete_opportunity")
+@company_view("crm.delete_opportunity")
 @require_POST
 def opportunity_delete(request, pk):
     opp = _opportunity(request, pk)

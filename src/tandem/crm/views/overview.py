@@ -8,6 +8,7 @@ from django.views.decorators.http import require_POST
 
 from tandem.core.errors import DomainError
 from tandem.core.middleware import request_has_perm
+from tandem.core.views import company_view
 from tandem.parties.models import Party
 
 from .. import services
@@ -15,7 +16,7 @@ from ..forms import EmailForm
 from ..models import Lead, Opportunity
 from ..queries.overview import party_overview
 from ..queries.visibility import request_scope, visible
-from ._common import back, crm_view
+from ._common import back
 
 PANEL_TIMELINE = 15
 
@@ -63,7 +64,7 @@ def _record(request):
     return get_object_or_404(Party.objects.filter(company=company), pk=request.POST.get("party"))
 
 
-@crm_view("crm.add_interaction")
+@company_view("crm.add_interaction")
 @require_POST
 def email_send(request):
     form = EmailForm(request.POST)

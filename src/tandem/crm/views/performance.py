@@ -8,11 +8,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from tandem.core.views import company_view
+
 from .. import services
 from ..forms import TargetForm
 from ..models import SalesTarget, SalesTeam, TargetMeasure, TargetPeriod
 from ..queries.performance import performance
-from ._common import crm_view, int_param, need, perms
+from ._common import int_param, need, perms
 
 
 def _on(params) -> date:
@@ -22,7 +24,7 @@ def _on(params) -> date:
         return timezone.localdate()
 
 
-@crm_view("crm.view_opportunity")
+@company_view("crm.view_opportunity")
 @require_http_methods(["GET", "POST"])
 def leaderboard(request):
     company = request.company
@@ -74,7 +76,7 @@ def leaderboard(request):
     )
 
 
-@crm_view("crm.delete_salestarget")
+@company_view("crm.delete_salestarget")
 @require_POST
 def target_delete(request, pk):
     target = get_object_or_404(SalesTarget.objects.filter(company=request.company), pk=pk)

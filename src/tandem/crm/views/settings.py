@@ -10,12 +10,13 @@ from django.views.decorators.http import require_http_methods, require_POST
 from tandem.core.errors import DomainError
 from tandem.core.middleware import request_has_perm
 from tandem.core.models import User
+from tandem.core.views import company_view
 
 from .. import services
 from ..forms import HONEYPOT, LostReasonForm, StageForm, TeamForm
 from ..models import LostReason, PipelineStage, SalesTeam
 from ..queries.visibility import crm_settings
-from ._common import crm_view, need, perms
+from ._common import need, perms
 
 SETTINGS_PERM = "crm.view_pipelinestage"
 
@@ -27,7 +28,7 @@ def _stage_data(form) -> dict:
     return data
 
 
-@crm_view(SETTINGS_PERM)
+@company_view(SETTINGS_PERM)
 @require_http_methods(["GET", "POST"])
 def settings_page(request):
     company = request.company
@@ -117,7 +118,7 @@ def settings_page(request):
     )
 
 
-@crm_view("crm.change_pipelinestage")
+@company_view("crm.change_pipelinestage")
 @require_http_methods(["GET", "POST"])
 def stage_edit(request, pk):
     stage = get_object_or_404(PipelineStage.objects.filter(company=request.company), pk=pk)
@@ -141,7 +142,7 @@ def stage_edit(request, pk):
     )
 
 
-@crm_view("crm.delete_pipelinestage")
+@company_view("crm.delete_pipelinestage")
 @require_POST
 def stage_delete(request, pk):
     stage = get_object_or_404(PipelineStage.objects.filter(company=request.company), pk=pk)
@@ -154,7 +155,7 @@ def stage_delete(request, pk):
     return redirect("crm:settings")
 
 
-@crm_view("crm.change_lostreason")
+@company_view("crm.change_lostreason")
 @require_POST
 def reason_toggle(request, pk):
     reason = get_object_or_404(LostReason.objects.filter(company=request.company), pk=pk)
@@ -162,7 +163,7 @@ def reason_toggle(request, pk):
     return redirect("crm:settings")
 
 
-@crm_view("crm.delete_lostreason")
+@company_view("crm.delete_lostreason")
 @require_POST
 def reason_delete(request, pk):
     reason = get_object_or_404(LostReason.objects.filter(company=request.company), pk=pk)
@@ -175,7 +176,7 @@ def reason_delete(request, pk):
     return redirect("crm:settings")
 
 
-@crm_view("crm.change_salesteam")
+@company_view("crm.change_salesteam")
 @require_http_methods(["GET", "POST"])
 def team_edit(request, pk):
     team = get_object_or_404(SalesTeam.objects.filter(company=request.company), pk=pk)
@@ -209,7 +210,7 @@ def team_edit(request, pk):
     )
 
 
-@crm_view("crm.delete_salesteam")
+@company_view("crm.delete_salesteam")
 @require_POST
 def team_delete(request, pk):
     team = get_object_or_404(SalesTeam.objects.filter(company=request.company), pk=pk)

@@ -11,12 +11,12 @@ from tandem.catalog.errors import UomIncompatible
 from tandem.catalog.services import uom_factor
 from tandem.core.errors import ValidationFailed
 from tandem.core.money import quantize_quantity, to_decimal
+from tandem.core.services import UNSET  # noqa: F401  (re-exported: the one marker of core)
 
 from ..errors import InvalidReference, NoConversion
 from ..models import ProductStock, StockLevel
 
 QTY_LIMIT = Decimal(10) ** 15
-UNSET = object()
 
 LevelKey = tuple[int, int, int | None]  # product id, location id, lot id
 

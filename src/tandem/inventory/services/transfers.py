@@ -13,6 +13,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from tandem.accounting.services import company_today
 from tandem.catalog.models import Product, ProductType, Tracking, Uom
@@ -21,7 +22,7 @@ from tandem.core.bulk import rows_update
 from tandem.core.errors import InvalidTransition, ValidationFailed
 from tandem.core.money import quantize_quantity
 from tandem.core.services import sequence_next
-from tandem.parties.models import Party
+from tandem.parties.models import Address, Party
 
 from ..errors import (
     InsufficientStock,
@@ -46,6 +47,7 @@ from ..models import (
     Warehouse,
 )
 from ._common import (
+    UNSET,
     check_company,
     conversion,
     ensure_levels,
@@ -250,6 +252,15 @@ def _move_lot(company, product, data, *, where: str, receiving: bool) -> Lot | N
 
 
 @transaction.atomic
+def _address_check(party: Party | None, address: Address | None) -> None:
+    if address is not None and (party is None or address.party_id != party.pk):
+        raise ValidationFailed(
+            _("The address must be one of the party's."),
+            code="transfer.address_not_of_party",
+            field="address",
+        )
+
+
 def transfer_create(
     *,
     company,
@@ -257,6 +268,7 @@ def transfer_create(
     moves: Iterable[Mapping],
     warehouse: Warehouse | None = None,
     party: Party | None = None,
+    address: Address | None = None,
     origin: str = "",
     scheduled_date: datetime.date | None = None,
     location_src: Location | None = None,
@@ -264,7 +276,8 @@ def transfer_create(
     notes: str = "",
     confirm: bool = False,
 ) -> Transfer:
-    """A draft transfer (confirmed with `confirm=True`); locations default from the kind."""
+    """A draft transfer (confirmed with `confirm=True`); locations default from the kind.
+    `address`, one of the party's, is where the goods go (printed on the delivery slip)."""
     if kind not in TransferKind.values:
         raise ValidationFailed(
             f"kind: choose one of {', '.join(TransferKind.values)}",
@@ -272,6 +285,7 @@ def transfer_create(
             field="kind",
         )
     check_company(company, party, field="party")
+    _address_check(party, address)
     src, dest = _locations(company, kind, warehouse, location_src, location_dest)
     if scheduled_date is None:
         scheduled_date = company_today(company)
@@ -288,6 +302,7 @@ def transfer_create(
         number=number,
         kind=kind,
         party=party,
+        address=address,
         origin=origin,
         scheduled_date=scheduled_date,
         warehouse=warehouse or src.warehouse or dest.warehouse,
@@ -306,9 +321,16 @@ def transfer_create(
 
 @transaction.atomic
 def transfer_update(
-    *, transfer: Transfer, moves=None, party=None, origin=None, scheduled_date=None, notes=None
+    *,
+    transfer: Transfer,
+    moves=None,
+    party=None,
+    address=UNSET,
+    origin=None,
+    scheduled_date=None,
+    notes=None,
 ) -> Transfer:
-    """Change a draft; `moves`, when given, replace all moves."""
+    """Change a draft; `moves`, when given, replace all moves; `address=None` clears it."""
     locked = lock_one(Transfer, transfer.pk, label="transfer")
     if locked.state != MoveState.DRAFT:
         _transition(locked, MoveState.DRAFT)
@@ -316,7 +338,12 @@ def transfer_update(
     company = locked.company
     if party is not None:
         check_company(company, party, field="party")
+        if party.pk != locked.party_id and address is UNSET:
+            address = None  # the old party's address cannot stay
         locked.party = party
+    if address is not UNSET:
+        _address_check(locked.party, address)
+        locked.address = address
     if origin is not None:
         locked.origin = text(origin, field="origin", max_length=100)
     if scheduled_date is not None:
@@ -904,6 +931,7 @@ def transfer_done(*, transfer: Transfer, quantities=None, user=None) -> Transfer
             kind=locked.kind,
             state=MoveState.CONFIRMED,
             party=locked.party,
+            address_id=locked.address_id,
             origin=locked.origin,
             scheduled_date=locked.scheduled_date,
             warehouse=locked.warehouse,

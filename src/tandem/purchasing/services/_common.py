@@ -10,10 +10,10 @@ from django.db.models import Model
 
 from tandem.core.errors import NotFound, ValidationFailed
 from tandem.core.money import to_decimal
+from tandem.core.services import UNSET  # noqa: F401  (re-exported: the one marker of core)
 
 from ..errors import InvalidReference
 
-UNSET = object()  # "leave this field alone" in update services
 QTY_UNIT = Decimal("0.000001")
 PRICE_UNIT = Decimal("0.000001")
 LIMIT = Decimal(10) ** 12

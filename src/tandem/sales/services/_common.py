@@ -9,12 +9,14 @@ from django.db.models import Model
 
 from tandem.core.errors import InvalidReference, InvalidTransition, NotFound, ValidationFailed
 from tandem.core.money import to_decimal
-from tandem.core.services import user_permissions
+from tandem.core.services import (
+    UNSET,  # noqa: F401  (re-exported: the one marker of core)
+    user_permissions,
+)
 from tandem.parties.models import PaymentTerm
 
 from ..models import ORDER_TRANSITIONS, OrderState, SalesOrder, Stage
 
-UNSET = object()  # "leave this field alone" in update services
 PERM_PRICE_FLOOR = "sales.override_price_floor"
 PERM_CREDIT = "sales.override_credit_limit"
 

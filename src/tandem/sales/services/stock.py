@@ -58,6 +58,7 @@ def reserve_for_order(*, order: SalesOrder, lines, user=None) -> Transfer | None
         kind=TransferKind.DELIVERY,
         moves=[{"product": li.product, "quantity": li.quantity, "uom": li.uom} for li in stocked],
         party=order.party,
+        address=order.delivery_address,
         origin=str(order),
         scheduled_date=order.commitment_date or order.order_date,
         confirm=True,
