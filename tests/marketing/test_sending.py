@@ -291,3 +291,77 @@ def test_throttle_paces_globally_and_per_domain():
     assert waits == [0.1, 0.4, 0.5]
     order = throttle.order(["a1", "a2", "a3", "b1", "c1"], lambda s: s[0])
     assert order == ["a1", "b1", "c1", "a2", "a3"]
+
+
+def test_each_message_costs_two_statements(company, django_capture_on_commit_callbacks, no_hook):
+    """The send's queries grow by exactly two per message (the claim and the sent mark): 5
+    more recipients, 10 more statements."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries_for(n, tag):
+        parties = _population_tagged(company, n, tag)
+        segment = services.segment_create(
+            company=company, name=f"S{tag}", kind="static", members=[p.pk for p in parties]
+        )
+        template = services.template_create(
+            company=company, name=f"T{tag}", language="en", subject="Hi", body_html=HTML
+        )
+        campaign = services.campaign_create(
+            company=company, name=f"C{tag}", segment=segment, template=template
+        )
+        Campaign.objects.filter(pk=campaign.pk).update(state="sending")
+        campaign.refresh_from_db()
+        services.recipients_freeze(campaign=campaign)
+        with CaptureQueriesContext(connection) as captured:
+            sending.campaign_run(campaign=campaign)
+        return len(captured)
+
+    assert queries_for(10, "b") - queries_for(5, "a") == 10
+
+
+def _population_tagged(company, n, tag):
+    made = Party.objects.bulk_create(
+        [
+            Party(
+                company=company,
+                name=f"{tag} {i}",
+                email=f"{tag}{i}@example.com",
+                currency_id="CNY",
+                is_customer=True,
+            )
+            for i in range(n)
+        ]
+    )
+    made = list(Party.objects.filter(company=company, name__startswith=f"{tag} "))
+    Consent.objects.bulk_create(
+        [
+            Consent(company=company, party=p, purpose="newsletter", state="granted", source="test")
+            for p in made
+        ]
+    )
+    return made
+
+
+def test_cancel_while_sending_stops_before_the_next_message(
+    company, smtp_sink, django_capture_on_commit_callbacks, no_hook
+):
+    """Given a send of 20 where the campaign is cancelled after the 5th message, then 5 were
+    sent, the 15 others are failed as cancelled and none is left queued."""
+    _population(company, 20)
+    holder = {}
+
+    def cancel_after_five(count):
+        if count == 5:
+            services.campaign_cancel(campaign=Campaign.objects.get(pk=holder["id"]))
+
+    sending.after_send_hook = cancel_after_five
+    campaign = _campaign(company)
+    holder["id"] = campaign.pk
+    campaign = _send(campaign, django_capture_on_commit_callbacks)
+    assert campaign.state == "cancelled"
+    assert len(smtp_sink.envelopes) == 5
+    states = Counter(
+        CampaignRecipient.objects.filter(campaign=campaign).values_list("state", "reason")
+    )
+    assert states == {("sent", ""): 5, ("failed", "cancelled"): 15}

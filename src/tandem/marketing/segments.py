@@ -195,26 +195,32 @@ def _address(attr):
     return Field(("eq", "ne", "in"), compile_)
 
 
-def consent_exists(purpose: str, channel: str = "email") -> Exists:
-    """Exists: the party's current consent (party-level, no contact) for `purpose` is granted."""
+def consent_granted(purpose: str, channel: str = "email", party_ref: str = "pk"):
+    """A boolean expression: the party's consent in force (its latest party-level row for
+    `purpose` and `channel`, by time then id) is granted. One index probe per party
+    (mkt_consent_key, LIMIT 1) on SQLite and PostgreSQL alike; a party without any row is
+    not granted (the missing row reads as "")."""
+    from django.db.models import CharField
+    from django.db.models.lookups import Exact
+
     from .models import Consent
 
-    return Exists(
-        Consent.objects.current().filter(
-            party_id=OuterRef("pk"),
-            contact__isnull=True,
-            purpose=purpose,
-            channel=channel,
-            state="granted",
+    latest = (
+        Consent.objects.filter(
+            party_id=OuterRef(party_ref), contact__isnull=True, purpose=purpose, channel=channel
         )
+        .order_by("-at", "-pk")
+        .values("state")[:1]
     )
+    state = Coalesce(Subquery(latest, output_field=CharField()), Value(""))
+    return Exact(state, Value("granted"))
 
 
 def _consent(ctx, op, value, rule, path):
     purpose = _text(value, path)
     channel_path = path.removesuffix(".value") + ".channel"
     channel = _choice(rule.get("channel", "email"), channel_path, ("email", "sms", "phone"))
-    q = Q(consent_exists(purpose, channel))
+    q = Q(consent_granted(purpose, channel))
     return q if op == "granted" else ~q
 
 

@@ -5,7 +5,7 @@ from decimal import Decimal, InvalidOperation
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef
 from django.db.models.functions import Lower
 from django.utils import timezone
 
@@ -16,14 +16,16 @@ from ..errors import CampaignEmpty, CampaignStateInvalid
 from ..models import (
     CAMPAIGN_TRANSITIONS,
     Campaign,
+    CampaignRecipient,
     CampaignState,
-    Consent,
     EmailTemplate,
     Privacy,
     Segment,
     Suppression,
+    TraceState,
 )
 from ..rendering import compile_template, merge_values
+from ..segments import consent_granted
 from .consent import address_clean, purpose_clean
 from .segments import segment_members
 
@@ -129,16 +131,9 @@ def campaign_update(*, campaign: Campaign, **changes) -> Campaign:
     return locked
 
 
-def consent_current_for(purpose: str, party_ref: str = "pk") -> Exists:
-    return Exists(
-        Consent.objects.current().filter(
-            party_id=OuterRef(party_ref),
-            contact__isnull=True,
-            purpose=purpose,
-            channel="email",
-            state="granted",
-        )
-    )
+def consent_current_for(purpose: str, party_ref: str = "pk"):
+    """The party's email consent in force for `purpose` is granted (a boolean expression)."""
+    return consent_granted(purpose, "email", party_ref)
 
 
 def suppressed_for(email_ref: str = "email") -> Exists:
@@ -209,6 +204,10 @@ def campaign_cancel(*, campaign: Campaign) -> Campaign:
     locked = _lock(campaign)
     _move(locked, CampaignState.CANCELLED)
     locked.save(update_fields=["state", "updated_at"])
+    # what is still queued never leaves: the sender claims only queued traces
+    CampaignRecipient.objects.filter(campaign=locked, state=TraceState.QUEUED).update(
+        state=TraceState.FAILED, reason="cancelled"
+    )
     if locked.job_id and not locked.job.finished:
         job_cancel(job=locked.job)
     return locked
@@ -257,7 +256,3 @@ def campaign_test(*, campaign: Campaign, addresses: list[str]) -> int:
         messages.append(message)
     with get_connection() as connection:
         return connection.send_messages(messages) or 0
-
-
-def campaigns_visible(company):
-    return Campaign.objects.filter(company=company).filter(Q())

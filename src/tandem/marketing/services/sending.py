@@ -248,21 +248,17 @@ class Sender:
 
 
 # The claim is the hot statement of a send (one per message): written once as SQL, so a
-# message does not pay for the ORM compiling the same nested EXISTS again. It is the same
+# message does not pay for the ORM compiling the same subqueries again. It is the same
 # condition as `consent_current_for` and `suppressed_for` (the consent row in force is the
 # latest by time, then id; suppressed addresses are stored lower-case).
 CLAIM_SQL = """
 UPDATE marketing_campaignrecipient SET state = 'sending'
 WHERE id = %s AND state = 'queued'
-  AND EXISTS (
-    SELECT 1 FROM marketing_consent c
+  AND (
+    SELECT c.state FROM marketing_consent c
     WHERE c.party_id = marketing_campaignrecipient.party_id AND c.contact_id IS NULL
-      AND c.purpose = %s AND c.channel = 'email' AND c.state = 'granted'
-      AND NOT EXISTS (
-        SELECT 1 FROM marketing_consent l
-        WHERE l.party_id = c.party_id AND l.contact_id IS NULL AND l.purpose = c.purpose
-          AND l.channel = c.channel AND l.company_id = c.company_id
-          AND (l.at > c.at OR (l.at = c.at AND l.id > c.id))))
+      AND c.purpose = %s AND c.channel = 'email'
+    ORDER BY c.at DESC, c.id DESC LIMIT 1) = 'granted'
   AND NOT EXISTS (
     SELECT 1 FROM marketing_suppression s
     WHERE s.company_id = marketing_campaignrecipient.company_id
