@@ -102,7 +102,7 @@ def service_report(
         met=Count("pk", filter=Q(sla_state=SlaState.MET)),
         breached=Count("pk", filter=Q(sla_state=SlaState.BREACHED)),
         rated=Count("rating"),
-        rating=Avg("rating"),
+        avg_rating=Avg("rating"),
     )
     judged = counts["met"] + counts["breached"]
     open_tickets = tickets.exclude(state__in=DONE_STATES)
@@ -130,7 +130,7 @@ def service_report(
     )
     by_team = list(
         period.values("team_id", "team__name")
-        .annotate(tickets=Count("pk"), rating=Avg("rating"), rated=Count("rating"))
+        .annotate(tickets=Count("pk"), avg_rating=Avg("rating"), rated=Count("rating"))
         .order_by("team__name")
     )
     return {
@@ -161,7 +161,9 @@ def service_report(
         "backlog": backlog["total"],
         "backlog_by_age": buckets,
         "csat_average": (
-            Decimal(str(counts["rating"])).quantize(Decimal("0.01")) if counts["rating"] else None
+            Decimal(str(counts["avg_rating"])).quantize(Decimal("0.01"))
+            if counts["avg_rating"]
+            else None
         ),
         "csat_by_team": [
             {
@@ -170,7 +172,9 @@ def service_report(
                 "tickets": r["tickets"],
                 "rated": r["rated"],
                 "average": (
-                    Decimal(str(r["rating"])).quantize(Decimal("0.01")) if r["rating"] else None
+                    Decimal(str(r["avg_rating"])).quantize(Decimal("0.01"))
+                    if r["avg_rating"]
+                    else None
                 ),
             }
             for r in by_team

@@ -5,4 +5,14 @@ from . import views
 app_name = "service"
 urlpatterns = [
     path("", views.home, name="home"),
+    path("tickets/", views.ticket_list, name="ticket_list"),
+    path("tickets/new/", views.ticket_new, name="ticket_new"),
+    path("tickets/<int:pk>/", views.ticket_detail, name="ticket_detail"),
+    path("tickets/<int:pk>/<str:action>/", views.ticket_action, name="ticket_action"),
+    path("teams/", views.team_list, name="team_list"),
+    path("kb/", views.kb_list, name="kb_list"),
+    path("kb/new/", views.kb_edit, name="kb_new"),
+    path("kb/<int:pk>/", views.kb_edit, name="kb_edit"),
+    path("quality/", views.quality_list, name="quality_list"),
+    path("quality/<int:pk>/", views.quality_detail, name="quality_detail"),
 ]

@@ -1,0 +1,305 @@
+"""Service API schemas (component names are unique across apps: TicketSla..., ServiceTeam...)."""
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Literal
+
+from ninja import Schema
+from pydantic import Field
+
+from tandem.purchasing.schemas import Id, Number, Text
+
+PriorityName = Literal["low", "normal", "high", "urgent"]
+ChannelName = Literal["email", "portal", "api", "phone"]
+StateName = Literal["new", "open", "waiting_customer", "resolved", "closed"]
+
+
+class TicketOut(Schema):
+    id: int
+    number: str
+    subject: str
+    party: int | None = Field(validation_alias="party_id")
+    contact: int | None = Field(validation_alias="contact_id")
+    customer_email: str
+    channel: str
+    priority: str
+    state: str
+    team: int | None = Field(validation_alias="team_id")
+    assignee: int | None = Field(validation_alias="assignee_id")
+    product: int | None = Field(validation_alias="product_id")
+    lot: int | None = Field(validation_alias="lot_id")
+    sales_order: int | None = Field(validation_alias="sales_order_id")
+    tags: list[str]
+    defect_code: str
+    policy: int | None = Field(validation_alias="policy_id")
+    opened_at: datetime
+    first_response_due: datetime | None
+    resolution_due: datetime | None
+    first_response_at: datetime | None
+    resolved_at: datetime | None
+    closed_at: datetime | None
+    sla_state: str
+    rating: int | None
+    merged_into: int | None = Field(validation_alias="merged_into_id")
+
+
+class TicketIn(Schema):
+    subject: Text(200, min_length=1)
+    channel: Literal["api", "phone", "portal"] = "api"
+    priority: PriorityName = "normal"
+    party: Id | None = None
+    contact: Id | None = None
+    customer_email: Text(254) = ""
+    team: Id | None = None
+    assignee: Id | None = None
+    product: Id | None = None
+    lot: Id | None = None
+    sales_order: Id | None = None
+    tags: list[Text(40)] = Field(default_factory=list, max_length=20)
+    defect_code: Text(40) = ""
+    body: Text(100_000) = ""
+
+
+class TicketReplyIn(Schema):
+    body: Text(100_000, min_length=1)
+    state: Literal["open", "waiting_customer", "resolved"] | None = None
+
+
+class TicketNoteIn(Schema):
+    body: Text(100_000, min_length=1)
+
+
+class TicketAssignIn(Schema):
+    assignee: Id | None = None
+    team: Id | None = None
+    priority: PriorityName | None = None
+
+
+class TicketStateIn(Schema):
+    note: Text(200) = ""
+
+
+class TicketMergeIn(Schema):
+    into: Id
+
+
+class TicketMessageOut(Schema):
+    id: int
+    kind: str
+    author: int | None = Field(validation_alias="author_id")
+    message_id: str
+    in_reply_to: str
+    references: str
+    from_address: str
+    to: str
+    cc: str
+    subject: str
+    body: str
+    body_html: str
+    at: datetime
+
+
+class ServiceTeamOut(Schema):
+    id: int
+    name: str
+    calendar: int | None = Field(validation_alias="calendar_id")
+    support_address: str
+    lead: int | None = Field(validation_alias="lead_id")
+    members: list[int]
+    active: bool
+
+    @staticmethod
+    def resolve_members(obj):
+        return sorted(m.pk for m in obj.members.all())
+
+
+class ServiceTeamIn(Schema):
+    name: Text(100, min_length=1)
+    calendar: Id | None = None
+    support_address: Text(254) = ""
+    lead: Id | None = None
+    members: list[Id] = Field(default_factory=list, max_length=500)
+
+
+class ServiceTeamPatch(Schema):
+    name: Text(100, min_length=1) | None = None
+    calendar: Id | None = None
+    support_address: Text(254) | None = None
+    lead: Id | None = None
+    members: list[Id] | None = Field(default=None, max_length=500)
+    active: bool | None = None
+
+
+class TicketSlaPolicyOut(Schema):
+    id: int
+    name: str
+    priority: str
+    team: int | None = Field(validation_alias="team_id")
+    first_response_hours: Decimal
+    next_response_hours: Decimal | None
+    resolution_hours: Decimal
+    calendar: int | None = Field(validation_alias="calendar_id")
+    pause_states: list[str]
+    warn_percent: int
+    active: bool
+
+
+class TicketSlaPolicyIn(Schema):
+    name: Text(100, min_length=1)
+    priority: PriorityName
+    team: Id | None = None
+    first_response_hours: Number
+    next_response_hours: Number | None = None
+    resolution_hours: Number
+    calendar: Id | None = None
+    pause_states: list[Literal["new", "open", "waiting_customer"]] = ["waiting_customer"]
+    warn_percent: int = Field(80, ge=1, le=100)
+
+
+class TicketSlaPolicyPatch(Schema):
+    name: Text(100, min_length=1) | None = None
+    priority: PriorityName | None = None
+    first_response_hours: Number | None = None
+    next_response_hours: Number | None = None
+    resolution_hours: Number | None = None
+    calendar: Id | None = None
+    pause_states: list[Literal["new", "open", "waiting_customer"]] | None = None
+    warn_percent: int | None = Field(None, ge=1, le=100)
+    active: bool | None = None
+
+
+class KbArticleOut(Schema):
+    id: int
+    title: str
+    body: str
+    language: str
+    public: bool
+    state: str
+    version: int
+    updated_at: datetime
+
+
+class KbArticleIn(Schema):
+    title: Text(200, min_length=1)
+    body: Text(200_000, min_length=1)
+    language: Literal["en", "zh-hans"] = "en"
+    public: bool = False
+
+
+class KbArticlePatch(Schema):
+    title: Text(200, min_length=1) | None = None
+    body: Text(200_000, min_length=1) | None = None
+    language: Literal["en", "zh-hans"] | None = None
+    public: bool | None = None
+    state: Literal["draft", "published", "archived"] | None = None
+
+
+class QualityActionOut(Schema):
+    id: int
+    kind: str
+    description: str
+    owner: int | None = Field(validation_alias="owner_id")
+    due_date: date | None
+    done: bool
+
+
+class QualityActionIn(Schema):
+    kind: Literal["return", "credit_note", "corrective"]
+    description: Text(500, min_length=1)
+    owner: Id | None = None
+    due_date: date | None = None
+
+
+class QualityIssueOut(Schema):
+    id: int
+    number: str
+    title: str
+    product: int = Field(validation_alias="product_id")
+    lot: int | None = Field(validation_alias="lot_id")
+    tickets: list[int]
+    state: str
+    defect_code: str
+    root_cause: str
+    actions: list[QualityActionOut]
+
+    @staticmethod
+    def resolve_tickets(obj):
+        return sorted(t.pk for t in obj.tickets.all())
+
+    @staticmethod
+    def resolve_actions(obj):
+        return list(obj.actions.all())
+
+
+class QualityIssueIn(Schema):
+    title: Text(200) = ""
+    product: Id | None = None
+    lot: Id | None = None
+    tickets: list[Id] = Field(default_factory=list, max_length=500)
+    defect_code: Text(40) = ""
+    root_cause: Text(10_000) = ""
+    actions: list[QualityActionIn] = Field(default_factory=list, max_length=50)
+
+
+class QualityIssuePatch(Schema):
+    title: Text(200, min_length=1) | None = None
+    state: Literal["open", "investigating", "resolved", "closed"] | None = None
+    defect_code: Text(40) | None = None
+    root_cause: Text(10_000) | None = None
+    tickets: list[Id] | None = Field(default=None, max_length=500)
+
+
+class WhereUsedCustomer(Schema):
+    party: int
+    name: str
+    quantity: Decimal
+    deliveries: int
+    complained: bool
+
+
+class WhereUsedReceipt(Schema):
+    transfer: int | None
+    number: str | None
+    supplier: int | None
+    supplier_name: str
+    origin: str
+    quantity: Decimal
+    date: datetime | None
+
+
+class WhereUsedOut(Schema):
+    lot: int | None
+    customers: list[WhereUsedCustomer]
+    receipts: list[WhereUsedReceipt]
+
+
+class ServicePolicyFigure(Schema):
+    policy: int
+    name: str
+    met: int
+    breached: int
+    attainment: Decimal | None
+
+
+class ServiceTeamFigure(Schema):
+    team: int | None
+    name: str
+    tickets: int
+    rated: int
+    average: Decimal | None
+
+
+class ServiceReportOut(Schema):
+    tickets: int
+    first_response_p50_hours: Decimal | None
+    first_response_p90_hours: Decimal | None
+    resolution_p50_hours: Decimal | None
+    resolution_p90_hours: Decimal | None
+    sla_met: int
+    sla_breached: int
+    sla_attainment: Decimal | None
+    attainment_by_policy: list[ServicePolicyFigure]
+    backlog: int
+    backlog_by_age: dict[str, int]
+    csat_average: Decimal | None
+    csat_by_team: list[ServiceTeamFigure]
