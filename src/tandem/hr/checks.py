@@ -3,7 +3,7 @@
 from collections import defaultdict
 from decimal import Decimal
 
-from django.db.models import Sum
+from django.db.models import F, Sum
 
 from tandem.accounting.models import EntryLine
 from tandem.core.integrity import register
@@ -26,7 +26,8 @@ def posted_runs_match_entries():
         .order_by()
     )
     for row in rows:
-        booked[row["entry_id"]][row["account__role"]] += row["debit"] - row["credit"]
+        net = Decimal(str(row["debit"] - row["credit"])).quantize(Decimal("0.01"))
+        booked[row["entry_id"]][row["account__role"]] += net
     for run in runs:
         want: dict[str, Decimal] = defaultdict(Decimal)
         for (role, side), value in expected.get(run.pk, {}).items():
@@ -40,3 +41,24 @@ def posted_runs_match_entries():
                 f"payroll run {run.pk} ({run.period}): entry {run.entry_id} books {got}, "
                 f"its payslips call for {want}"
             )
+
+
+@register("hr: each leave request's ledger entries match its state")
+def leave_requests_match_ledger():
+    """An approved request has taken its days (entries sum to -days), any other request
+    nothing (a cancelled one's reversal brings it back to 0)."""
+    from django.db.models import Q
+
+    from .models import LeaveRequest, LeaveState
+
+    rows = (
+        LeaveRequest.objects.annotate(taken=Sum("entries__amount"))
+        .filter(
+            Q(state=LeaveState.APPROVED) & (Q(taken__isnull=True) | ~Q(taken=-F("days")))
+            | (~Q(state=LeaveState.APPROVED) & Q(taken__isnull=False) & ~Q(taken=0))
+        )
+        .values_list("pk", "state", "days", "taken")
+        .order_by("pk")
+    )
+    for pk, state, days, taken in rows:
+        yield f"leave request {pk} ({state}, {days}): its ledger entries sum to {taken}"

@@ -30,7 +30,19 @@ class PeriodInvalid(ValidationFailed):
     title = "The period is YYYY-MM"
 
 
+class LeaveInsufficient(Conflict):
+    code = "leave.insufficient_balance"
+    title = "Not enough leave"
+
+
+class LeaveOverlap(Conflict):
+    code = "leave.overlap"
+    title = "Overlaps another leave request"
+
+
 __all__ = [
+    "LeaveInsufficient",
+    "LeaveOverlap",
     "FormulaInvalid",
     "PeriodInvalid",
     "RunHasFailures",

@@ -20,3 +20,20 @@ def payroll_compute(ctx, run: int) -> dict:
     counts = payroll_run.payslips.values_list("state", flat=True)
     failed = sum(1 for state in counts if state == "failed")
     return {"run": payroll_run.pk, "payslips": len(counts), "failed": failed}
+
+
+LEAVE_ACCRUE = "hr.leave_accrue"
+
+
+@job_kind(LEAVE_ACCRUE, label=_("Leave accrual"), resumable=True)
+def leave_accrue(ctx, as_of: str = "") -> dict:
+    """Write the accruals, carry-over trims and expiries due up to `as_of` (today when
+    empty). Idempotent: each entry has its key, a second run writes nothing."""
+    from datetime import date
+
+    from django.utils import timezone
+
+    from .services import leave_accrue as accrue
+
+    day = date.fromisoformat(as_of) if as_of else timezone.localdate()
+    return accrue(company=ctx.company, as_of=day)

@@ -1,8 +1,9 @@
 """HR API schemas: money as decimal strings, rates as decimals (0.07 for 7 %)."""
 
+import datetime as _dt
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Literal
+from typing import Annotated, Literal
 
 from ninja import Schema
 from pydantic import Field
@@ -53,6 +54,7 @@ class VersionOut(Schema):
     social_insurance_base: Money | None
     housing_fund_rate: Decimal
     special_deductions: dict[str, Decimal]
+    calendar: int | None = Field(None, validation_alias="calendar_id")
 
 
 class VersionIn(Schema):
@@ -66,6 +68,7 @@ class VersionIn(Schema):
     social_insurance_base: Number | None = None
     housing_fund_rate: Number = Decimal(0)
     special_deductions: dict[str, Number] = {}
+    calendar: Id | None = None
 
 
 class EmployeeOut(Schema):
@@ -179,3 +182,193 @@ class InputOut(Schema):
     kind: str
     amount: Money
     note: str
+
+
+# -- leave -----------------------------------------------------------------------------------
+
+Qty = Annotated[Decimal, Field(max_digits=9, decimal_places=2)]
+
+
+class LeaveTypeOut(Schema):
+    id: int
+    code: str
+    name: str
+    unit: str
+    accrual: str
+    accrual_amount: Decimal
+    accrual_timing: str
+    accrual_start: date | None
+    pro_rata: bool
+    cap: Decimal | None
+    carry_over_limit: Decimal | None
+    carry_over_expiry_months: int | None
+    allow_negative: bool
+    active: bool
+
+
+class LeaveTypeIn(Schema):
+    code: Text(30, min_length=1)
+    name: Text(200, min_length=1)
+    unit: Literal["day", "hour"] = "day"
+    accrual: Literal["none", "monthly", "yearly"] = "none"
+    accrual_amount: Qty = Decimal(0)
+    accrual_timing: Literal["start", "end"] = "start"
+    accrual_start: date | None = None
+    pro_rata: bool = True
+    cap: Qty | None = None
+    carry_over_limit: Qty | None = None
+    carry_over_expiry_months: int | None = Field(None, ge=1, le=60)
+    allow_negative: bool = False
+
+
+class LeaveTypePatch(Schema):
+    name: Text(200, min_length=1) | None = None
+    accrual: Literal["none", "monthly", "yearly"] | None = None
+    accrual_amount: Qty | None = None
+    accrual_timing: Literal["start", "end"] | None = None
+    accrual_start: date | None = None
+    pro_rata: bool | None = None
+    cap: Qty | None = None
+    carry_over_limit: Qty | None = None
+    carry_over_expiry_months: int | None = Field(None, ge=1, le=60)
+    allow_negative: bool | None = None
+    active: bool | None = None
+
+
+class AllocationOut(Schema):
+    id: int
+    employee: int = Field(validation_alias="employee_id")
+    leave_type: int = Field(validation_alias="leave_type_id")
+    amount: Decimal
+    date: _dt.date
+    note: str
+
+
+class AllocationIn(Schema):
+    employee: Id
+    leave_type: Id
+    amount: Qty
+    date: _dt.date | None = None
+    note: Text(200) = ""
+
+
+class LeaveRequestOut(Schema):
+    id: int
+    employee: int = Field(validation_alias="employee_id")
+    leave_type: int = Field(validation_alias="leave_type_id")
+    start: date
+    end: date
+    start_half: str
+    end_half: str
+    days: Decimal
+    state: str
+    reason: str
+    approver: int | None = Field(validation_alias="approver_id")
+    decided_at: datetime | None
+    decision_note: str
+
+
+class LeaveRequestIn(Schema):
+    employee: Id | None = None  # empty: the caller's own employee record
+    leave_type: Id
+    start: date
+    end: date
+    start_half: Literal["", "pm"] = ""
+    end_half: Literal["", "am"] = ""
+    hours: Qty | None = None
+    reason: Text(300) = ""
+    submit: bool = False
+
+
+class DecisionIn(Schema):
+    note: Text(300) = ""
+
+
+class BalanceOut(Schema):
+    employee: int
+    leave_type: int
+    code: str
+    unit: str
+    as_of: date
+    balance: Decimal
+
+
+class AttendanceOut(Schema):
+    id: int
+    employee: int = Field(validation_alias="employee_id")
+    check_in: datetime
+    check_out: datetime | None
+    source: str
+
+
+class AttendanceIn(Schema):
+    employee: Id | None = None
+    check_in: datetime | None = None
+    check_out: datetime | None = None
+
+
+# -- performance -----------------------------------------------------------------------------
+
+
+class CycleOut(Schema):
+    id: int
+    name: str
+    start: date
+    end: date
+    state: str
+
+
+class CycleIn(Schema):
+    name: Text(200, min_length=1)
+    start: date
+    end: date
+
+
+class CycleStateIn(Schema):
+    state: Literal["open", "closed"]
+
+
+class KeyResult(Schema):
+    title: Text(200, min_length=1)
+    target: Number
+    actual: Number = Decimal(0)
+
+
+class GoalOut(Schema):
+    id: int
+    cycle: int = Field(validation_alias="cycle_id")
+    employee: int = Field(validation_alias="employee_id")
+    title: str
+    weight: Decimal
+    key_results: list[dict]
+    source: str
+    achievement: Decimal | None
+
+
+class GoalIn(Schema):
+    cycle: Id
+    employee: Id
+    title: Text(200) = ""
+    weight: Number
+    key_results: list[KeyResult] = []
+    sales_target: bool = False  # achievement from the employee's CRM sales targets
+
+
+class ReviewOut(Schema):
+    id: int
+    cycle: int = Field(validation_alias="cycle_id")
+    employee: int = Field(validation_alias="employee_id")
+    kind: str
+    reviewer: int | None = Field(validation_alias="reviewer_id")
+    rating: int | None
+    comment: str
+    state: str
+    submitted_at: datetime | None
+
+
+class ReviewIn(Schema):
+    cycle: Id
+    employee: Id
+    kind: Literal["self", "manager"]
+    rating: int = Field(ge=1, le=5)
+    comment: Text(5000) = ""

@@ -17,4 +17,9 @@ urlpatterns = [
         name="run_action",
     ),
     path("payslips/<int:pk>/", views.payslip, name="payslip"),
+    path("payslips/<int:pk>/pdf/", views.payslip_pdf, name="payslip_pdf"),
+    path("leave/", views.leave_list, name="leave_list"),
+    path("leave/new/", views.leave_create, name="leave_create"),
+    path("leave/<int:pk>/<str:action>/", views.leave_action, name="leave_action"),
+    path("attendance/", views.attendance, name="attendance"),
 ]

@@ -6,4 +6,4 @@ from ninja import Router
 
 router = Router(tags=["hr"])
 
-from . import org, payroll  # noqa: E402, F401  (they register their routes on `router`)
+from . import leave, org, payroll, performance  # noqa: E402, F401  (they register their routes on `router`)

@@ -29,7 +29,14 @@ SEARCH = Query("", max_length=100, pattern=r"^[^\x00]*$")
 
 
 def _version_refs(request, data: dict) -> dict:
-    for field, model in (("department", Department), ("position", Position), ("manager", Employee)):
+    from tandem.core.models.calendars import BusinessCalendar
+
+    for field, model in (
+        ("department", Department),
+        ("position", Position),
+        ("manager", Employee),
+        ("calendar", BusinessCalendar),
+    ):
         data[field] = get_ref(model, request, data.get(field), field=f"version.{field}")
     return data
 

@@ -1,6 +1,20 @@
 """HR models: organisation and dated employee versions (org.py); the PRC pack, salary
 structures, payroll runs, payslips and inputs (payroll.py)."""
 
+from .leave import (
+    LEAVE_TRANSITIONS,
+    Accrual,
+    AccrualTiming,
+    Attendance,
+    HalfDay,
+    LeaveAllocation,
+    LeaveEntry,
+    LeaveEntryKind,
+    LeaveRequest,
+    LeaveState,
+    LeaveType,
+    LeaveUnit,
+)
 from .org import (
     Department,
     Employee,
@@ -27,8 +41,38 @@ from .payroll import (
     SocialInsuranceRule,
     TaxTable,
 )
+from .performance import (
+    CYCLE_TRANSITIONS,
+    CycleState,
+    Goal,
+    GoalSource,
+    Review,
+    ReviewCycle,
+    ReviewKind,
+    ReviewState,
+)
 
 __all__ = [
+    "CYCLE_TRANSITIONS",
+    "CycleState",
+    "Goal",
+    "GoalSource",
+    "Review",
+    "ReviewCycle",
+    "ReviewKind",
+    "ReviewState",
+    "LEAVE_TRANSITIONS",
+    "Accrual",
+    "AccrualTiming",
+    "Attendance",
+    "HalfDay",
+    "LeaveAllocation",
+    "LeaveEntry",
+    "LeaveEntryKind",
+    "LeaveRequest",
+    "LeaveState",
+    "LeaveType",
+    "LeaveUnit",
     "POSTING_ROLES",
     "RUN_TRANSITIONS",
     "Department",

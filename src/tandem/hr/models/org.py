@@ -155,6 +155,16 @@ class EmployeeVersion(CompanyScoped):
         _("housing fund rate"), max_digits=6, decimal_places=4, default=0
     )
     special_deductions = models.JSONField(_("special deductions"), default=dict, blank=True)
+    # the working calendar leave and attendance count on; empty: the company's country
+    # calendar, Monday to Friday (hr.services.employee_calendar)
+    calendar = models.ForeignKey(
+        "core.BusinessCalendar",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("working calendar"),
+    )
 
     class Meta:
         ordering = ["employee_id", "effective_from"]

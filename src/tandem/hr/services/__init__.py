@@ -1,6 +1,29 @@
 """HR services: the only code that changes HR state. Organisation and versions (org.py),
 salary structures (structures.py), payroll runs (payroll.py), the PRC pack read (pack.py)."""
 
+from .attendance import (
+    attendance_check_out,
+    attendance_days,
+    attendance_overtime_to_payroll,
+    attendance_record,
+)
+from .leave import (
+    approver_for,
+    employee_calendar,
+    leave_accrue,
+    leave_allocation_create,
+    leave_amount,
+    leave_balance,
+    leave_balances,
+    leave_request_approve,
+    leave_request_cancel,
+    leave_request_create,
+    leave_request_refuse,
+    leave_request_submit,
+    leave_type_create,
+    leave_type_update,
+    may_decide,
+)
 from .org import (
     department_create,
     department_update,
@@ -19,6 +42,13 @@ from .payroll import (
     period_bounds,
     posting_amounts,
 )
+from .performance import (
+    goal_create,
+    goal_sales_target,
+    review_cycle_create,
+    review_cycle_transition,
+    review_submit,
+)
 from .structures import (
     salary_structure_create,
     salary_structure_install_generic,
@@ -27,6 +57,30 @@ from .structures import (
 )
 
 __all__ = [
+    "goal_create",
+    "goal_sales_target",
+    "review_cycle_create",
+    "review_cycle_transition",
+    "review_submit",
+    "attendance_check_out",
+    "attendance_days",
+    "attendance_overtime_to_payroll",
+    "attendance_record",
+    "approver_for",
+    "employee_calendar",
+    "leave_accrue",
+    "leave_allocation_create",
+    "leave_amount",
+    "leave_balance",
+    "leave_balances",
+    "leave_request_approve",
+    "leave_request_cancel",
+    "leave_request_create",
+    "leave_request_refuse",
+    "leave_request_submit",
+    "leave_type_create",
+    "leave_type_update",
+    "may_decide",
     "department_create",
     "department_update",
     "employee_create",

@@ -30,6 +30,7 @@ VERSION_FIELDS = (
     "social_insurance_base",
     "housing_fund_rate",
     "special_deductions",
+    "calendar",
 )
 
 
@@ -233,7 +234,7 @@ def employee_version_create(
             code="employee_version.before_hire",
             field="effective_from",
         )
-    for key in ("department", "position", "manager"):
+    for key in ("department", "position", "manager", "calendar"):
         check_company(company, fields.get(key), field=key)
     city = fields.get("social_insurance_city") or ""
     if city and city not in SocialInsuranceCity.values:
@@ -260,6 +261,7 @@ def employee_version_create(
         ),
         housing_fund_rate=_rate(fields.get("housing_fund_rate"), field="housing_fund_rate"),
         special_deductions=_special_deductions(fields.get("special_deductions")),
+        calendar=fields.get("calendar"),
     )
     others = list(
         EmployeeVersion.objects.filter(employee=employee).filter(

@@ -299,7 +299,9 @@ def posting_amounts(runs) -> dict[int, dict[tuple[str, str], Decimal]]:
     )
     for row in rows:
         amounts = result[row["payslip__run_id"]]
-        category, role, total = row["category"], row["account_role"], row["total"]
+        # SQLite sums decimals as floats: back to the fen (every line is a fen amount)
+        total = Decimal(str(row["total"])).quantize(Decimal("0.01"))
+        category, role = row["category"], row["account_role"]
         if category in (RuleCategory.GROSS, RuleCategory.EMPLOYER_COST):
             amounts[("wages_expense", "debit")] += total
         if category == RuleCategory.EMPLOYER_COST:

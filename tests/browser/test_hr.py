@@ -1,0 +1,53 @@
+"""Issue 18: an HR user opens an employee of the demo, asks for two days of annual leave
+for them, submits and approves it, then opens a posted payslip and
+its PDF."""
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+
+def _login(served, page):
+    from playwright.sync_api import expect
+
+    page.goto(served["url"] + "/")
+    page.get_by_label("Username").fill("admin")
+    page.get_by_label("Password").fill(served["password"])
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()
+
+
+def test_hr_opens_an_employee_approves_leave_and_opens_a_payslip(served, page):
+    from playwright.sync_api import expect
+
+    _login(served, page)
+    page.goto(served["url"] + "/hr/employees/?q=E0020")
+    page.get_by_role("link", name="E0020").first.click()
+    expect(page.locator("#leave-balances")).to_contain_text("Annual leave")
+    form = page.locator("#leave-form")
+    form.locator("select[name=leave_type]").select_option(label="年假 Annual leave")
+    # a Monday and Tuesday three weeks ahead, found by the page's own date input
+    page.evaluate(
+        """() => {
+            const d = new Date(); d.setDate(d.getDate() + 21);
+            while (d.getDay() !== 1) d.setDate(d.getDate() + 1);
+            const iso = x => x.toISOString().slice(0, 10);
+            const e = new Date(d); e.setDate(e.getDate() + 1);
+            document.querySelector('#leave-form input[name=start]').value = iso(d);
+            document.querySelector('#leave-form input[name=end]').value = iso(e);
+        }"""
+    )
+    form.get_by_role("button", name="Submit request").click()
+    row = page.locator("#leave-table tbody tr").first
+    expect(row.locator(".state")).to_have_text("Submitted")
+    row.get_by_role("button", name="Approve").click()
+    expect(page.locator("#leave-table tbody tr").first.locator(".state")).to_have_text("Approved")
+
+    slip_link = page.locator("table a[href*='/hr/payslips/']").first
+    slip_link.click()
+    expect(page.get_by_role("heading", name="Payslip")).to_be_visible()
+    expect(page.locator("#payslip-net")).not_to_have_text("")
+    with page.expect_response(lambda r: "/pdf/" in r.url) as response:
+        page.evaluate("url => fetch(url)", page.locator("#payslip-pdf-zh").get_attribute("href"))
+    assert response.value.status == 200
+    assert response.value.headers["content-type"] == "application/pdf"

@@ -1,0 +1,42 @@
+"""Payroll compute and post read each input table once and write in bulk: apart from the
+bulk INSERT batches (as many as the database's parameter limit needs: about 100 payslip
+lines a statement on a SQLite built with 999 variables, 2,000 elsewhere), the number of
+queries does not grow with the number of employees."""
+
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from tandem.hr import services
+
+pytestmark = pytest.mark.django_db
+
+
+def _queries(company, prc, hire, count, period):
+    for n in range(count):
+        employee = hire(f"{period}-{n}", 10000 + 1000 * n, city="beijing" if n % 3 else "shanghai")
+        services.payroll_input_set(
+            company=company, employee=employee, period=period, kind="overtime", amount=Decimal(300)
+        )
+    run = services.payroll_run_create(company=company, period=period, structure=prc)
+    with CaptureQueriesContext(connection) as computing:
+        run = services.payroll_run_compute(run=run)
+    with CaptureQueriesContext(connection) as posting:
+        services.payroll_run_post(run=run)
+    assert run.payslips.filter(state="done").count() == run.payslips.count() >= count
+
+    def other(captured):
+        return [q["sql"][:40] for q in captured if not q["sql"].startswith("INSERT INTO")]
+
+    inserts = [q for q in computing.captured_queries if q["sql"].startswith("INSERT INTO")]
+    lines = run.payslips.count() * prc.rules.count()
+    assert len(inserts) <= 2 + lines // 90 + 1  # the payslips, then the lines in batches
+    return other(computing.captured_queries), len(posting)
+
+
+def test_compute_and_post_queries_do_not_grow_with_employees(company, prc, hire):
+    few = _queries(company, prc, hire, 3, "2025-01")
+    many = _queries(company, prc, hire, 12, "2025-02")
+    assert few == many, (few, many)
