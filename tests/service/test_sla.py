@@ -197,3 +197,16 @@ def test_merge_moves_messages_and_closes_the_source(company, team, policy, custo
     assert target.first_response_due == at(2026, 12, 7, 11, 0)  # its own clock, unchanged
     with pytest.raises(InvalidTransition):
         services.ticket_merge(ticket=second, into=first, user=agent)
+
+
+def test_a_reply_costs_a_fixed_number_of_queries(
+    company, team, policy, customer, agent, django_assert_num_queries
+):
+    ticket = open_ticket(
+        company, team, customer, at(2026, 12, 7, 9, 0), customer_email="li@bright.test"
+    )
+    ticket = Ticket.objects.get(pk=ticket.pk)
+    # lock, message, team, state log, ticket, SLA (policy, log, calendar, overrides), the
+    # customer's last message for the threading headers, and savepoints
+    with django_assert_num_queries(15):
+        services.ticket_reply(ticket=ticket, body="On it", user=agent, now=at(2026, 12, 7, 9, 30))
