@@ -94,3 +94,22 @@ def test_train_answers_202_with_a_job(api, company, django_capture_on_commit_cal
     assert answer.status_code == 202
     job = Job.objects.get(pk=answer.json()["id"])
     assert job.kind == "analytics.train" and job.company == company
+
+
+def test_score_maps_for_the_crm_and_the_customer_page(company, trained, django_assert_num_queries):
+    from tandem.analytics import queries
+
+    party = trained["parties"][0]
+    with django_assert_num_queries(1):
+        scores = queries.party_score_map(company, [party.pk, 999999])
+    stored = PartyScore.objects.get(party=party)
+    assert scores == {
+        party.pk: {
+            "churn_risk": stored.churn_risk,
+            "clv": stored.clv,
+            "band": stored.band,
+            "segment": stored.cluster,
+        }
+    }
+    with django_assert_num_queries(1):
+        assert queries.lead_score_map(company, "opportunity", [1, 2]) == {}

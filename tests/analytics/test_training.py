@@ -61,3 +61,15 @@ def test_no_history_at_all_fails_every_model_cleanly(company, shop):
     runs = analytics_train(company=company, as_of=AS_OF)
     assert {run.verdict for run in runs} == {Verdict.TOO_FEW_ROWS}
     assert not ModelRun.objects.filter(company=company, state=RunState.ACTIVE).exists()
+
+
+def test_the_nightly_task_queues_one_training_per_company_with_orders(
+    company, history, other_company, django_capture_on_commit_callbacks
+):
+    from tandem.analytics.tasks import train_all
+    from tandem.core.models import Job
+
+    with django_capture_on_commit_callbacks(execute=False):
+        assert train_all() == 1  # ACME has orders, OTHER none
+        assert train_all() == 0  # one is already queued
+    assert list(Job.objects.values_list("company__code", "kind")) == [("ACME", "analytics.train")]

@@ -117,3 +117,34 @@ def reorder_suggestion(company, product_id: int) -> ReorderSuggestion | None:
 
 def lead_scores(company):
     return LeadScore.objects.filter(company=company, run__state=RunState.ACTIVE)
+
+
+def lead_score_map(company, kind: str, ids) -> dict[int, dict]:
+    """{lead or opportunity id: {"score", "tier", "factors"}} of the active lead model, for
+    the CRM's lists (`kind`: "lead" or "opportunity"). One query."""
+    field = "lead_id" if kind == "lead" else "opportunity_id"
+    rows = lead_scores(company).filter(**{f"{field}__in": list(ids)})
+    return {
+        row[field]: {"score": row["probability"], "tier": row["tier"], "factors": row["factors"]}
+        for row in rows.values(field, "probability", "tier", "factors")
+    }
+
+
+def party_score_map(company, ids) -> dict[int, dict]:
+    """{party id: {"churn_risk", "clv", "band", "segment"}} of the active customer models, for
+    the customer page and /parties/{id}/overview. One query."""
+    rows = PartyScore.objects.filter(
+        company=company,
+        run__state=RunState.ACTIVE,
+        run__name=ModelName.RFM,
+        party_id__in=list(ids),
+    ).values("party_id", "churn_risk", "clv", "band", "cluster")
+    return {
+        row["party_id"]: {
+            "churn_risk": row["churn_risk"],
+            "clv": row["clv"],
+            "band": row["band"],
+            "segment": row["cluster"],
+        }
+        for row in rows
+    }

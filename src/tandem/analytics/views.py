@@ -3,7 +3,6 @@
 from datetime import timedelta
 from decimal import Decimal
 
-from django.db.models import Sum
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -156,7 +155,9 @@ def forecast(request):
             history = _weekly_history(company, product, since, first)
             future = [(r.period.strftime("%m-%d"), r.forecast, r.lower, r.upper) for r in rows]
         else:
-            history = _monthly_history(company, first)
+            history = [
+                (period[:7], Decimal(value)) for period, value in (run.params.get("history") or [])
+            ]
             future = [(r.period.strftime("%Y-%m"), r.forecast, r.lower, r.upper) for r in rows]
         chart = forecast_chart(history, future)
     reorder = queries.reorder_suggestion(company, product.pk) if product else None
@@ -174,29 +175,6 @@ def forecast(request):
             "verdict": plain_verdict(run) if run else "",
         },
     )
-
-
-def _monthly_history(company, first):
-    from tandem.sales.models import SalesOrderLine
-
-    from .services.data import SOLD
-
-    since = first.replace(year=first.year - 2)
-    totals = (
-        SalesOrderLine.objects.filter(
-            company=company,
-            order__state__in=SOLD,
-            order__order_date__gte=since,
-            order__order_date__lt=first,
-        )
-        .values("order__order_date__year", "order__order_date__month")
-        .annotate(total=Sum("untaxed_amount"))
-        .order_by("order__order_date__year", "order__order_date__month")
-    )
-    return [
-        (f"{row['order__order_date__year']}-{row['order__order_date__month']:02d}", row["total"])
-        for row in totals
-    ]
 
 
 def _weekly_history(company, product, since, first):
