@@ -8,4 +8,4 @@ class ManufacturingConfig(AppConfig):
     verbose_name = _("Manufacturing")
 
     def ready(self):
-        from . import checks  # noqa: F401  (registers the manufacturing invariants)
+        from . import checks, jobs  # noqa: F401  (the invariants and the MRP job kind)

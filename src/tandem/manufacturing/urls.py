@@ -16,4 +16,7 @@ urlpatterns = [
     path("orders/new/", views.order_create, name="order_create"),
     path("orders/<int:pk>/", views.order_detail, name="order_detail"),
     path("orders/<int:pk>/<slug:action>/", views.order_action, name="order_action"),
+    path("mrp/", views.mrp, name="mrp"),
+    path("mrp/run/", views.mrp_run, name="mrp_run"),
+    path("mrp/<int:pk>/firm/", views.mrp_firm, name="mrp_firm"),
 ]

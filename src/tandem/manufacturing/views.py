@@ -5,13 +5,17 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from tandem.catalog.forms import add_domain_error
+from tandem.catalog.services.pricing import company_today
 from tandem.core.errors import DomainError
+from tandem.core.jobs import job_for_request, job_start
 from tandem.core.middleware import request_has_perm
+from tandem.core.models import Job, JobState
 from tandem.core.views import company_view
 
 from . import queries, services
@@ -24,7 +28,8 @@ from .forms import (
     WorkCenterForm,
     WorkLogForm,
 )
-from .models import Bom, ManufacturingOrder, MoState, WorkCenter
+from .jobs import MRP_RUN
+from .models import Bom, ManufacturingOrder, MoState, PlannedKind, PlannedOrder, WorkCenter
 
 PAGE_SIZE = 50
 LINE_ROWS = 8
@@ -330,3 +335,62 @@ def order_action(request, pk, action):
     mo.refresh_from_db()
     context = _order_context(request, mo, **{key: form})
     return _page(request, "manufacturing/order_detail.html", context, status=422)
+
+
+# -- MRP -----------------------------------------------------------------------------------
+
+
+@company_view("manufacturing.view_plannedorder")
+def mrp(request):
+    """The last run's planned orders, what each serves, and the run's progress."""
+    kind = request.GET.get("kind", "")
+    rows = (
+        PlannedOrder.objects.filter(company=request.company)
+        .select_related("product", "supplier", "purchase_order", "manufacturing_order")
+        .prefetch_related("pegging")
+        .order_by("state", "release_date", "id")
+    )
+    if kind in PlannedKind.values:
+        rows = rows.filter(kind=kind)
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    return _page(
+        request,
+        "manufacturing/mrp.html",
+        {
+            "page": page,
+            "kind": kind,
+            "kinds": PlannedKind.choices,
+            "today": company_today(request.company),
+            "job": job_for_request(request, request.GET.get("job")),
+            "can_plan": request_has_perm(request, "manufacturing.change_plannedorder"),
+        },
+    )
+
+
+@require_POST
+@company_view("manufacturing.add_plannedorder")
+def mrp_run(request):
+    running = Job.objects.filter(
+        company=request.company, kind=MRP_RUN, state__in=(JobState.QUEUED, JobState.RUNNING)
+    ).first()
+    if running is not None:
+        messages.error(request, _("An MRP run is under way for this company."))
+        return redirect(reverse("manufacturing:mrp") + f"?job={running.pk}")
+    job = job_start(MRP_RUN, company=request.company, user=request.user)
+    return redirect(reverse("manufacturing:mrp") + f"?job={job.pk}")
+
+
+@require_POST
+@company_view("manufacturing.change_plannedorder")
+def mrp_firm(request, pk):
+    planned = _get(PlannedOrder, request, pk)
+    try:
+        firmed = services.planned_order_firm(planned=planned, user=request.user)
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        if firmed.purchase_order_id:
+            messages.success(request, _("Draft purchase order made."))
+        else:
+            messages.success(request, _("Draft manufacturing order made."))
+    return redirect("manufacturing:mrp")

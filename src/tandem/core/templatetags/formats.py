@@ -2,7 +2,7 @@
 
 `{% load formats %}` then `{{ value|money }}`, `{{ value|number }}`, `{{ value|compact }}`.
 Dates and times come through Django's own filters in the active time zone, which
-`core.views.company_view` sets to the user's (else the company's) zone.
+`core.middleware.CurrentCompanyMiddleware` sets to the user's (else the company's) zone.
 """
 
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation

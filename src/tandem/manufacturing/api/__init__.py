@@ -3,6 +3,8 @@
 Thin: parse, look the referenced rows up in the caller's company, call a service, answer.
 """
 
+from typing import Literal
+
 from django.apps import apps
 from ninja import Query, Router, Status
 
@@ -14,13 +16,17 @@ from tandem.api.context import (
     paginate,
     require_perm,
 )
+from tandem.api.jobs import JobOut
 from tandem.catalog.models import Product, Uom
-from tandem.core.errors import Forbidden
+from tandem.core.errors import Conflict, Forbidden
+from tandem.core.jobs import job_start
+from tandem.core.models import Job, JobState
 from tandem.inventory.models import Lot, Warehouse
 from tandem.inventory.schemas import MAX_ID, NO_NUL, AssignIn
 
 from .. import queries, services
-from ..models import Bom, BomOperation, ManufacturingOrder, WorkCenter
+from ..jobs import MRP_RUN
+from ..models import Bom, BomOperation, ManufacturingOrder, PlannedOrder, WorkCenter
 from .schemas import (
     BomCostOut,
     BomIn,
@@ -29,6 +35,7 @@ from .schemas import (
     ExplosionOut,
     MoIn,
     MoOut,
+    PlannedOrderOut,
     ProduceIn,
     ScrapIn,
     WorkCenterIn,
@@ -474,3 +481,56 @@ def mo_cancel(request, mo_id: int):
     require_perm(request, "manufacturing.change_manufacturingorder")
     services.mo_cancel(mo=_mo(request, mo_id))
     return _answer(request, mo_id)
+
+
+# -- MRP -----------------------------------------------------------------------------------
+
+
+@router.post("/mrp/run", response={202: JobOut})
+def mrp_run(request):
+    """Plan again as a job (202 with it; poll `GET /jobs/{id}`): the planned orders of the
+    last run are replaced. While a run is queued or running for the company, 409
+    `mrp.running`."""
+    require_perm(request, "manufacturing.add_plannedorder")
+    company = company_of(request)
+    if Job.objects.filter(
+        company=company, kind=MRP_RUN, state__in=(JobState.QUEUED, JobState.RUNNING)
+    ).exists():
+        raise Conflict("An MRP run is under way for this company", code="mrp.running")
+    return Status(202, job_start(MRP_RUN, company=company, user=request.user))
+
+
+@router.get("/mrp/planned-orders", response=page_of(PlannedOrderOut))
+def planned_order_list(
+    request,
+    limit: int = LIMIT,
+    offset: int = OFFSET,
+    kind: Literal["purchase", "manufacture"] | None = None,
+    state: Literal["planned", "firmed"] | None = None,
+    product: int | None = ID,
+):
+    require_perm(request, "manufacturing.view_plannedorder")
+    qs = PlannedOrder.objects.filter(company=company_of(request)).prefetch_related("pegging")
+    if kind:
+        qs = qs.filter(kind=kind)
+    if state:
+        qs = qs.filter(state=state)
+    if product:
+        qs = qs.filter(product_id=product)
+    return paginate(qs.order_by("release_date", "id"), limit=limit, offset=offset)
+
+
+@router.get("/mrp/planned-orders/{planned_id}", response=PlannedOrderOut)
+def planned_order_read(request, planned_id: int):
+    require_perm(request, "manufacturing.view_plannedorder")
+    return get_scoped(PlannedOrder, request, planned_id, label="planned_order")
+
+
+@router.post("/mrp/planned-orders/{planned_id}/firm", response=PlannedOrderOut)
+def planned_order_firm(request, planned_id: int):
+    """Make the draft purchase order (preferred supplier, its price) or manufacturing order;
+    firming twice answers 409 `mrp.already_firmed`."""
+    require_perm(request, "manufacturing.change_plannedorder")
+    planned = get_scoped(PlannedOrder, request, planned_id, label="planned_order")
+    firmed = services.planned_order_firm(planned=planned, user=request.user)
+    return PlannedOrder.objects.prefetch_related("pegging").get(pk=firmed.pk)

@@ -263,3 +263,33 @@ class WorkLogIn(Schema):
     work_center: Id | None = None
     date: dt.date | None = None
     note: Text(200) = ""
+
+
+class PeggingOut(Schema):
+    demand: str = Field(
+        validation_alias="demand_kind",
+        description="sales_order_line, mo_component, planned_order or safety_stock",
+    )
+    demand_id: int | None
+    label: str
+    date: dt.date
+    quantity: Decimal
+
+
+class PlannedOrderOut(Schema):
+    id: int
+    kind: str = Field(description="purchase or manufacture")
+    state: str = Field(description="planned or firmed")
+    product: int = Field(validation_alias="product_id")
+    quantity: Decimal
+    due_date: dt.date
+    release_date: dt.date
+    bom: int | None = Field(validation_alias="bom_id")
+    supplier: int | None = Field(validation_alias="supplier_id")
+    purchase_order: int | None = Field(validation_alias="purchase_order_id")
+    manufacturing_order: int | None = Field(validation_alias="manufacturing_order_id")
+    pegging: list[PeggingOut]
+
+    @staticmethod
+    def resolve_pegging(obj):
+        return list(obj.pegging.all())

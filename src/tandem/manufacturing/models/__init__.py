@@ -76,6 +76,8 @@ class Bom(CompanyScoped):
     valid_to = models.DateField(_("valid to"), null=True, blank=True)
     active = models.BooleanField(_("active"), default=True)
     scrap_percent = models.DecimalField(_("scrap %"), default=ZERO, **PERCENT)
+    # days from releasing an order of this BOM to its output being ready (MRP's offset)
+    lead_time_days = models.PositiveIntegerField(_("lead time (days)"), default=1)
     notes = models.TextField(_("notes"), blank=True, default="")
 
     class Meta:
@@ -410,3 +412,104 @@ class MoEntry(CompanyScoped):
                 condition=Q(kind__in=MoEntryKind.values), name="mo_entry_kind_valid"
             ),
         ]
+
+
+class PlannedKind(models.TextChoices):
+    PURCHASE = "purchase", _("Purchase")
+    MANUFACTURE = "manufacture", _("Manufacture")
+
+
+class PlannedState(models.TextChoices):
+    PLANNED = "planned", _("Planned")
+    FIRMED = "firmed", _("Firmed")
+
+
+class PlannedOrder(CompanyScoped):
+    """What the last MRP run says to buy or make, by when, and for which demands. A new run
+    replaces the planned ones; firming makes the draft purchase or manufacturing order,
+    which later runs count as supply."""
+
+    kind = models.CharField(_("kind"), max_length=12, choices=PlannedKind)
+    state = models.CharField(
+        _("state"), max_length=10, choices=PlannedState, default=PlannedState.PLANNED
+    )
+    product = models.ForeignKey(
+        "catalog.Product", on_delete=models.CASCADE, related_name="+", verbose_name=_("product")
+    )
+    quantity = models.DecimalField(_("quantity"), **QTY)
+    due_date = models.DateField(_("due date"))
+    release_date = models.DateField(_("release date"))
+    bom = models.ForeignKey(
+        Bom,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("bill of materials"),
+    )
+    supplier = models.ForeignKey(
+        "parties.Party",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("supplier"),
+    )
+    purchase_order = models.ForeignKey(
+        "purchasing.PurchaseOrder",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("purchase order"),
+    )
+    manufacturing_order = models.ForeignKey(
+        ManufacturingOrder,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("manufacturing order"),
+    )
+    planned_at = models.DateTimeField(_("planned at"))
+
+    class Meta:
+        ordering = ["release_date", "id"]
+        verbose_name = _("planned order")
+        verbose_name_plural = _("planned orders")
+        indexes = [models.Index(fields=["company", "state"], name="mrp_planned_state")]
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="mrp_planned_quantity_gt_0"),
+            models.CheckConstraint(
+                condition=Q(kind__in=PlannedKind.values) & Q(state__in=PlannedState.values),
+                name="mrp_planned_kind_state_valid",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.product_id} x {self.quantity} by {self.due_date}"
+
+
+class PeggingKind(models.TextChoices):
+    SALES_ORDER_LINE = "sales_order_line", _("Sales order")
+    MO_COMPONENT = "mo_component", _("Manufacturing order component")
+    PLANNED_ORDER = "planned_order", _("Planned order")
+    SAFETY_STOCK = "safety_stock", _("Safety stock")
+
+
+class Pegging(CompanyScoped):
+    """One demand a planned order serves, and how much of it."""
+
+    planned_order = models.ForeignKey(
+        PlannedOrder, on_delete=models.CASCADE, related_name="pegging"
+    )
+    demand_kind = models.CharField(_("demand"), max_length=20, choices=PeggingKind)
+    demand_id = models.BigIntegerField(_("demand id"), null=True, blank=True)
+    label = models.CharField(_("label"), max_length=100, blank=True, default="")
+    date = models.DateField(_("date"))
+    quantity = models.DecimalField(_("quantity"), **QTY)
+
+    class Meta:
+        ordering = ["date", "id"]
+        verbose_name = _("pegging")
+        verbose_name_plural = _("pegging")

@@ -16,6 +16,7 @@ from .boms import (
     operations_cost,
 )
 from .costing import wip_balance
+from .mrp import mrp_inputs, mrp_run, planned_order_firm
 from .orders import (
     mo_assign,
     mo_cancel,
@@ -40,6 +41,9 @@ __all__ = [
     "bom_update",
     "bom_where_used",
     "mo_assign",
+    "mrp_inputs",
+    "mrp_run",
+    "planned_order_firm",
     "mo_cancel",
     "mo_confirm",
     "mo_create",

@@ -1,0 +1,195 @@
+"""Material requirements planning, in memory and free of Django: what to make or buy, by when,
+and for which demand.
+
+The plan nets item by item in low-level-code order (an item's code is the deepest level at
+which any BOM uses it), so every demand on an item, however many levels of BOM it comes
+through, is known before the item is netted: a component shared by two levels is planned
+once, never twice. Time is in days. For each item the demands are met, earliest first, from
+what is on hand, then from scheduled receipts (open purchase and manufacturing orders) due
+by the day of the demand (a demand already late counts as due today), then from planned
+orders made for the rest; safety stock is a demand on the first day that is never consumed.
+A planned order is due on the day of the demand that opened it and released its lead time
+earlier; a manufactured item's components are demanded on that release day. Lead times
+therefore add up along each branch separately, and the earliest release of a tree is set by
+its longest branch, not by the sum of all.
+
+Every planned order keeps its pegging: the demands (and quantities) it serves, which add up
+to at most its quantity (lot sizing can leave a rest that later demands use).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import ROUND_CEILING, Decimal
+
+ZERO = Decimal(0)
+
+
+class BomCycle(Exception):
+    """A BOM uses, at some depth, the item it makes; `path` lists the items of the loop."""
+
+    def __init__(self, path: list[int]):
+        super().__init__(f"BOM cycle through items {path}")
+        self.path = path
+
+
+@dataclass(frozen=True)
+class Source:
+    """What a demand or a supply is: kind (sales_order_line, mo_component, safety_stock,
+    planned_order, on_hand, purchase_order_line, manufacturing_order) and its id."""
+
+    kind: str
+    ref: int | None = None
+    label: str = ""
+
+
+@dataclass
+class Item:
+    product_id: int
+    make: bool  # made by a BOM, else bought
+    lead_days: int = 0
+    safety: Decimal = ZERO
+    min_quantity: Decimal = ZERO
+    multiple: Decimal = ZERO
+    supplier_id: int | None = None
+    bom_id: int | None = None
+    # component product id -> quantity per one unit of this item (kits already flattened)
+    components: dict[int, Decimal] = field(default_factory=dict)
+
+
+@dataclass
+class Requirement:
+    product_id: int
+    day: date
+    quantity: Decimal
+    source: Source
+
+
+@dataclass
+class Planned:
+    key: int  # the run's own number, referred to by the pegging of its components
+    product_id: int
+    make: bool
+    quantity: Decimal
+    due: date
+    release: date
+    bom_id: int | None
+    supplier_id: int | None
+    pegging: list[tuple[Source, date, Decimal]] = field(default_factory=list)
+
+
+def low_level_codes(items: dict[int, Item]) -> dict[int, int]:
+    """Each item's deepest level in any BOM (0: used by no BOM); raises BomCycle."""
+    codes: dict[int, int] = {}
+    state: dict[int, int] = {}  # 1: on the current path, 2: done
+
+    def visit(product: int, level: int, path: list[int]) -> None:
+        if state.get(product) == 1:
+            raise BomCycle(path[path.index(product) :] + [product])
+        if codes.get(product, -1) >= level and state.get(product) == 2:
+            return
+        codes[product] = max(codes.get(product, 0), level)
+        state[product] = 1
+        item = items.get(product)
+        for component in sorted(item.components) if item and item.make else ():
+            visit(component, level + 1, [*path, product])
+        state[product] = 2
+
+    used = {c for item in items.values() if item.make for c in item.components}
+    for product in sorted(items):
+        if product not in used:
+            visit(product, 0, [])
+    for product in sorted(items):  # an item only reachable inside a loop
+        if product not in codes:
+            visit(product, 0, [])
+    return codes
+
+
+def lot_size(need: Decimal, item: Item) -> Decimal:
+    quantity = max(need, item.min_quantity)
+    if item.multiple > 0:
+        quantity = (quantity / item.multiple).to_integral_value(ROUND_CEILING) * item.multiple
+    return quantity
+
+
+def plan(
+    *,
+    items: dict[int, Item],
+    demands: list[Requirement],
+    supplies: list[Requirement],
+    on_hand: dict[int, Decimal],
+    today: date,
+) -> list[Planned]:
+    """The planned orders that cover every demand and each item's safety stock."""
+    codes = low_level_codes(items)
+    needs: dict[int, list[Requirement]] = defaultdict(list)
+    for demand in demands:
+        needs[demand.product_id].append(demand)
+    receipts: dict[int, list[Requirement]] = defaultdict(list)
+    for supply in supplies:
+        receipts[supply.product_id].append(supply)
+    planned: list[Planned] = []
+    components = {c for item in items.values() if item.make for c in item.components}
+    order = sorted(set(items) | set(needs) | components, key=lambda p: (codes.get(p, 0), p))
+    for product in order:
+        item = items.get(product) or Item(product_id=product, make=False)
+        # a demand dated before today is late: it is met as soon as possible, today
+        wanted = [
+            Requirement(r.product_id, max(r.day, today), r.quantity, r.source)
+            for r in needs.get(product, ())
+        ]
+        if item.safety > 0:
+            wanted.append(Requirement(product, today, item.safety, Source("safety_stock")))
+        if not wanted:
+            continue
+        wanted.sort(
+            key=lambda r: (r.day, r.source.kind != "safety_stock", r.source.kind, r.source.ref or 0)
+        )
+        # lots of supply: [day available, quantity left, the planned order or None]
+        lots: list[list] = []
+        if on_hand.get(product, ZERO) > 0:
+            lots.append([today, on_hand[product], None])
+        for receipt in sorted(receipts.get(product, ()), key=lambda r: (r.day, r.source.ref or 0)):
+            lots.append([max(receipt.day, today), receipt.quantity, None])
+        for demand in wanted:
+            need = demand.quantity
+            for lot in lots:
+                if need <= 0:
+                    break
+                if lot[0] > demand.day or lot[1] <= 0:
+                    continue
+                taken = min(lot[1], need)
+                lot[1] -= taken
+                need -= taken
+                if lot[2] is not None:
+                    lot[2].pegging.append((demand.source, demand.day, taken))
+            if need <= 0:
+                continue
+            quantity = lot_size(need, item)
+            new = Planned(
+                key=len(planned) + 1,
+                product_id=product,
+                make=item.make,
+                quantity=quantity,
+                due=demand.day,
+                release=demand.day - timedelta(days=item.lead_days),
+                bom_id=item.bom_id if item.make else None,
+                supplier_id=None if item.make else item.supplier_id,
+                pegging=[(demand.source, demand.day, need)],
+            )
+            planned.append(new)
+            lots.append([demand.day, quantity - need, new])
+            lots.sort(key=lambda lot: lot[0])
+            if item.make:
+                for component, per_unit in sorted(item.components.items()):
+                    needs[component].append(
+                        Requirement(
+                            component,
+                            new.release,
+                            quantity * per_unit,
+                            Source("planned_order", new.key),
+                        )
+                    )
+    return planned
