@@ -75,8 +75,8 @@ def main() -> None:
     from django.core.management import call_command
     from django.db import connection
 
-    settings.TANDEM_MARKETING_RATE = args.rate
-    settings.TANDEM_MARKETING_DOMAIN_RATE = 0
+    settings.MARKETING_RATE = args.rate
+    settings.MARKETING_DOMAIN_RATE = 0
 
     try:
         _wait_port(port)

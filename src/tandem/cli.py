@@ -350,6 +350,9 @@ def cmd_beat(args):
 
 
 def cmd_serve(args):
+    # links in mail and webhooks point here unless the operator names a public address
+    shown_host = "localhost" if args.host in ("0.0.0.0", "::", "") else args.host
+    os.environ.setdefault("TANDEM_BASE_URL", f"http://{shown_host}:{args.port}")
     _django()
     from django.conf import settings
 

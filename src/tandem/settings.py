@@ -320,7 +320,24 @@ CELERY_BEAT_SCHEDULE = {
         "task": "tandem.crm.tasks.sweep_cadences",
         "schedule": 900.0,
     },
+    "marketing-start-due-campaigns": {
+        "task": "tandem.marketing.tasks.start_due_campaigns",
+        "schedule": 60.0,
+    },
+    "analytics-train-nightly": {
+        "task": "tandem.analytics.tasks.train_all",
+        "schedule": 86400.0,
+    },
 }
+# The public address in links sent by email and webhooks (API.md); `tandem serve` sets it to
+# its own host and port when the operator has not.
+BASE_URL = os.environ.get("TANDEM_BASE_URL", "http://localhost:8000").rstrip("/")
+# Marketing sends: the domain of the VERP bounce address (empty: the sender's domain), the
+# global and per-recipient-domain rates in messages per second, soft bounces before suppression
+MARKETING_BOUNCE_DOMAIN = os.environ.get("TANDEM_MARKETING_BOUNCE_DOMAIN", "")
+MARKETING_RATE = float(os.environ.get("TANDEM_MARKETING_RATE", "50"))
+MARKETING_DOMAIN_RATE = float(os.environ.get("TANDEM_MARKETING_DOMAIN_RATE", "10"))
+MARKETING_SOFT_BOUNCE_LIMIT = int(os.environ.get("TANDEM_MARKETING_SOFT_BOUNCE_LIMIT", "3"))
 IDEMPOTENCY_KEY_TTL_HOURS = 24
 # Webhook endpoints on loopback, link-local, private or reserved addresses (and plain http)
 # are refused unless the operator allows them, e.g. for an on-premise receiver.

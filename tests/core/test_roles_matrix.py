@@ -96,7 +96,20 @@ API = {
     "work-centers": "manufacturing.workcenter",
     "boms": "manufacturing.bom",
     "manufacturing-orders": "manufacturing.manufacturingorder",
-    "mrp": "manufacturing.manufacturingorder",
+    "mrp": "manufacturing.plannedorder",
+    # marketing
+    "segments": "marketing.segment",
+    "consents": "marketing.consent",
+    "email-templates": "marketing.emailtemplate",
+    "campaigns": "marketing.campaign",
+    # customer service
+    "tickets": "service.ticket",
+    "service-teams": "service.serviceteam",
+    "ticket-sla-policies": "service.slapolicy",
+    "kb-articles": "service.kbarticle",
+    "quality-issues": "service.qualityissue",
+    # decisions: every role reads them, training is the analysts' (owner, admin)
+    "analytics": "analytics.modelrun",
     "quality-checks": "manufacturing.qualitycheck",
     # HR: the HR role only (and owners and admins)
     "departments": "hr.department",
@@ -115,8 +128,24 @@ API = {
 # Paths decided apart from their prefix.
 PATHS = {
     "/api/v1/parties/{party_id}/overview": "crm.opportunity",  # the customer 360 is CRM's
+    # HR self-service: every member lists its own leave, attendance, goals and reviews (and
+    # a manager those of its team); the rows are scoped in hr's API, tested in tests/hr
+    **{
+        f"/api/v1/{name}": ANY_MEMBER
+        for name in (
+            "attendance",
+            "goals",
+            "leave-requests",
+            "leave-types",
+            "review-cycles",
+            "reviews",
+        )
+    },
 }
+# POSTs that only read (a body too rich for a query string): a view permission decides
+READ_POSTS = {"/api/v1/segments/preview"}
 REPORTS = {
+    "service": "service.ticket",
     "sales-performance": "crm.opportunity",
     "order-fulfilment": "sales.salesorder",
     "stock": "inventory.stockmove",
@@ -125,6 +154,8 @@ REPORT_DEFAULT = "accounting.entry"
 
 # Page prefix (first segment) -> the app whose permissions decide (some view permission in it).
 PUBLIC_PAGES = {"login", "logout", "i18n", "language", "static", "healthz", "ready"}
+# Page routes decided apart from their prefix: HR's self-service pages
+PAGE_ROUTES = {"/hr/attendance/": ANY_MEMBER, "/hr/leave/": ANY_MEMBER}
 PAGES = {
     "": ANY_MEMBER,
     "settings": ANY_MEMBER,
@@ -296,7 +327,10 @@ def test_api_matrix(actor, company, rows):
         if _api_prefix(path) is None or (path.startswith("/api/v1/me/") and method != "get"):
             continue  # undecided (the first test lists them); /me/: the caller's own tokens
         url = _url(path, rows)
-        allowed = name not in ("anonymous", "outsider") and _allows(perms, _perm_of(path), method)
+        as_method = "get" if path in READ_POSTS else method
+        allowed = name not in ("anonymous", "outsider") and _allows(
+            perms, _perm_of(path), as_method
+        )
         if allowed and method != "get":
             continue  # an allowed write would do real work; its refusals are judged below
         if name == "anonymous":
@@ -359,7 +393,7 @@ def test_page_matrix(actor, company):
             if "<int:" in route and status == 200:
                 wrong.append((route, status, "company B's user sees an id of A"))
         else:
-            app = PAGES[prefix]
+            app = PAGE_ROUTES.get(route, PAGES[prefix])
             has_app = app == ANY_MEMBER or any(p.startswith(app + ".") for p in perms)
             if not has_app and status == 200:
                 wrong.append((route, status, f"{name} has no permission in {app}"))

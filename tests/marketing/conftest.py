@@ -117,10 +117,10 @@ def smtp_sink():
             EMAIL_HOST_PASSWORD="",
             EMAIL_USE_TLS=False,
             EMAIL_USE_SSL=False,
-            TANDEM_MARKETING_RATE=0,
-            TANDEM_MARKETING_DOMAIN_RATE=0,
-            TANDEM_PUBLIC_URL="https://crm.example.com",
-            TANDEM_MARKETING_BOUNCE_DOMAIN="mail.example.com",
+            MARKETING_RATE=0,
+            MARKETING_DOMAIN_RATE=0,
+            BASE_URL="https://crm.example.com",
+            MARKETING_BOUNCE_DOMAIN="mail.example.com",
         ):
             yield handler
     finally:

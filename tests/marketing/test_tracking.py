@@ -186,7 +186,7 @@ def test_a_dsn_found_by_message_id_and_an_unknown_bounce(company, party, send):
     assert mail_in(company=company, raw=_dsn(forged, "<x@y>")).matched_by == "bounce"
 
 
-@override_settings(TANDEM_MARKETING_SOFT_BOUNCE_LIMIT=2)
+@override_settings(MARKETING_SOFT_BOUNCE_LIMIT=2)
 def test_soft_bounces_suppress_after_the_limit(company, party, send):
     ada = party("Ada", consent=["newsletter"])
     for n, name in enumerate(("May", "June")):

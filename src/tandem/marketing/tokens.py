@@ -50,12 +50,12 @@ def token_read_int(kind: str, token: str) -> int:
 
 
 def public_url() -> str:
-    """The base URL recipients reach the public links at (TANDEM_PUBLIC_URL)."""
-    return getattr(settings, "TANDEM_PUBLIC_URL", "http://localhost:8000").rstrip("/")
+    """The base URL recipients reach the public links at (TANDEM_BASE_URL, API.md)."""
+    return getattr(settings, "BASE_URL", "http://localhost:8000").rstrip("/")
 
 
 def bounce_domain() -> str:
-    domain = getattr(settings, "TANDEM_MARKETING_BOUNCE_DOMAIN", "")
+    domain = getattr(settings, "MARKETING_BOUNCE_DOMAIN", "")
     if domain:
         return domain
     sender = getattr(settings, "DEFAULT_FROM_EMAIL", "tandem@localhost")

@@ -297,9 +297,7 @@ def campaign_run(*, campaign: Campaign, ctx=None, connection=None) -> dict:
             .count()
         )
         ctx.progress(done_before, done_before + queued.count())
-    throttle = Throttle(
-        _rate("TANDEM_MARKETING_RATE", 50), _rate("TANDEM_MARKETING_DOMAIN_RATE", 10)
-    )
+    throttle = Throttle(_rate("MARKETING_RATE", 50), _rate("MARKETING_DOMAIN_RATE", 10))
     own_connection = connection is None
     connection = connection or get_connection()
     sender = Sender(campaign, connection)

@@ -189,7 +189,7 @@ MSGID_RE = re.compile(r"^Message-ID:\s*(<[^>\s]+>)", re.IGNORECASE | re.MULTILIN
 
 
 def _soft_limit() -> int:
-    return int(getattr(settings, "TANDEM_MARKETING_SOFT_BOUNCE_LIMIT", 3))
+    return int(getattr(settings, "MARKETING_SOFT_BOUNCE_LIMIT", 3))
 
 
 def _dsn(raw: bytes) -> tuple[str | None, str | None]:
