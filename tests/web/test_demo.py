@@ -34,7 +34,9 @@ def test_small_demo_is_a_coherent_company(db):
     assert summary["parties"] == 80
     # qualified demo leads add their parties on top of the 80 generated ones
     assert Party.objects.filter(company=demo).count() >= 80
-    assert Product.objects.filter(company=demo).count() == 60
+    # the catalog's 60, and the lot-tracked compressor whose complaints the service demo traces
+    assert Product.objects.filter(company=demo).count() == 61
+    assert Product.objects.filter(company=demo, sku="SRV-C200", tracking="lot").exists()
     parties = Party.objects.filter(company=demo)
     assert parties.filter(is_customer=True).exists() and parties.filter(is_supplier=True).exists()
     assert parties.filter(country="CN").exists() and parties.exclude(country="CN").exists()

@@ -45,7 +45,7 @@ class RfmOut(Schema):
     clv: Decimal | None
 
 
-class SegmentOut(Schema):
+class CustomerSegmentOut(Schema):
     index: int
     size: int
     words: list[str]
@@ -69,7 +69,7 @@ class RecommendationsOut(Schema):
     count: int
 
 
-class PeriodOut(Schema):
+class ForecastPeriodOut(Schema):
     period: date
     forecast: Decimal
     lower: Decimal
@@ -84,11 +84,11 @@ class ReorderOut(Schema):
     reorder_point: Decimal
 
 
-class ForecastOut(Schema):
+class ProductForecastOut(Schema):
     product: int | None
     granularity: str
     method: str
     model: str
     uses_baseline: bool
-    periods: list[PeriodOut]
+    periods: list[ForecastPeriodOut]
     reorder: ReorderOut | None = None

@@ -235,7 +235,7 @@ class LeaveTypePatch(Schema):
     active: bool | None = None
 
 
-class AllocationOut(Schema):
+class LeaveAllocationOut(Schema):
     id: int
     employee: int = Field(validation_alias="employee_id")
     leave_type: int = Field(validation_alias="leave_type_id")
@@ -244,7 +244,7 @@ class AllocationOut(Schema):
     note: str
 
 
-class AllocationIn(Schema):
+class LeaveAllocationIn(Schema):
     employee: Id
     leave_type: Id
     amount: Qty

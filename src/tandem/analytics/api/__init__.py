@@ -13,7 +13,7 @@ from tandem.parties.models import Party
 from .. import queries
 from ..errors import HorizonTooLong, NoHistory
 from ..models import ModelName
-from ..schemas import ForecastOut, ModelOut, RecommendationsOut, RfmOut, SegmentOut
+from ..schemas import CustomerSegmentOut, ModelOut, ProductForecastOut, RecommendationsOut, RfmOut
 
 router = Router(tags=["analytics"])
 
@@ -69,7 +69,7 @@ def rfm_list(
     return paginate(rows, limit=limit, offset=offset)
 
 
-@router.get("/analytics/segments", response=page_of(SegmentOut))
+@router.get("/analytics/segments", response=page_of(CustomerSegmentOut))
 def segment_list(request):
     require_perm(request, VIEW)
     rows = list(queries.segments(company_of(request)))
@@ -120,7 +120,7 @@ def recommendation_list(request, party: int | None = ID, product: int | None = I
     }
 
 
-@router.get("/analytics/forecast", response=ForecastOut)
+@router.get("/analytics/forecast", response=ProductForecastOut)
 def forecast_read(request, product: int | None = ID, horizon: int = Query(queries.MAX_HORIZON)):
     """Without `product`: the company's sales by month; with it: the product's demand by
     week, with its suggested reorder point. `horizon` periods, at most 12."""

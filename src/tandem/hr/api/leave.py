@@ -18,12 +18,12 @@ from tandem.core.services import user_permissions
 from .. import services
 from ..models import Attendance, Employee, LeaveAllocation, LeaveRequest, LeaveType
 from ..schemas import (
-    AllocationIn,
-    AllocationOut,
     AttendanceIn,
     AttendanceOut,
     BalanceOut,
     DecisionIn,
+    LeaveAllocationIn,
+    LeaveAllocationOut,
     LeaveRequestIn,
     LeaveRequestOut,
     LeaveTypeIn,
@@ -73,7 +73,7 @@ def leave_type_patch(request, type_id: int, payload: LeaveTypePatch):
     return services.leave_type_update(leave_type=row, **payload.dict(exclude_unset=True))
 
 
-@router.get("/leave-allocations", response=page_of(AllocationOut))
+@router.get("/leave-allocations", response=page_of(LeaveAllocationOut))
 def allocation_list(request, limit: int = LIMIT, offset: int = OFFSET, employee: int = 0):
     require_perm(request, "hr.view_leaveallocation")
     qs = LeaveAllocation.objects.filter(company=company_of(request))
@@ -82,8 +82,8 @@ def allocation_list(request, limit: int = LIMIT, offset: int = OFFSET, employee:
     return paginate(qs.order_by("-date", "-pk"), limit=limit, offset=offset)
 
 
-@router.post("/leave-allocations", response={201: AllocationOut})
-def allocation_add(request, payload: AllocationIn):
+@router.post("/leave-allocations", response={201: LeaveAllocationOut})
+def allocation_add(request, payload: LeaveAllocationIn):
     require_perm(request, "hr.add_leaveallocation")
     row = services.leave_allocation_create(
         company=company_of(request),
