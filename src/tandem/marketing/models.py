@@ -132,6 +132,9 @@ class Consent(CompanyScoped):
         ordering = ["-at", "-id"]
         verbose_name = _("consent")
         verbose_name_plural = _("consents")
+        # The ledger holds personal data (IP, user agent, addresses): VIEW_ALL's
+        # view_consent is not enough to read it; marketing roles are granted this by name.
+        permissions = [("manage_consents", _("Can read and record the consent ledger"))]
         indexes = [
             models.Index(fields=["party", "purpose", "channel", "at"], name="mkt_consent_key"),
         ]

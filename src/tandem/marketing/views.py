@@ -337,13 +337,18 @@ def campaign_cancel(request, pk):
 # -- a party's marketing page --------------------------------------------------------------
 
 
-@company_view("marketing.view_consent")
+@company_view("marketing.view_campaign")
 def party_consents(request, pk):
+    """A party's marketing page: its campaign touches for whoever reads campaigns; the consent
+    ledger (IPs, user agents) only for marketing roles (marketing.manage_consents)."""
     party = get_object_or_404(_rows(request, Party), pk=pk)
     from .models import Consent
 
-    ledger = Consent.objects.filter(party=party).order_by("-at", "-pk")[:200]
-    current = services.consents_current(party=party)
+    can_consents = request_has_perm(request, "marketing.manage_consents")
+    ledger = current = None
+    if can_consents:
+        ledger = Consent.objects.filter(party=party).order_by("-at", "-pk")[:200]
+        current = services.consents_current(party=party)
     touches = (
         CampaignRecipient.objects.filter(party=party)
         .select_related("campaign")
@@ -352,5 +357,11 @@ def party_consents(request, pk):
     return render(
         request,
         "marketing/party_consents.html",
-        {"party": party, "ledger": ledger, "current": current, "touches": touches},
+        {
+            "party": party,
+            "ledger": ledger,
+            "current": current,
+            "touches": touches,
+            "can_consents": can_consents,
+        },
     )

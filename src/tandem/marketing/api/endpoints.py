@@ -33,6 +33,7 @@ from ..schemas import (
 )
 from . import router
 
+CONSENT_PERM = "marketing.manage_consents"
 LIMIT = Query(50, ge=1, le=500)
 OFFSET = Query(0, ge=0, le=10**12)
 SEARCH = Query("", max_length=100, pattern=r"^[^\x00]*$")
@@ -110,8 +111,9 @@ def consent_list(
     purpose: str = Query("", max_length=50),
     current: bool = False,
 ):
-    """The ledger, newest first; `current=true` keeps the row in force per key."""
-    require_perm(request, "marketing.view_consent")
+    """The ledger, newest first; `current=true` keeps the row in force per key. Marketing
+    roles only (CONSENT_PERM): the rows carry IPs, user agents and addresses."""
+    require_perm(request, CONSENT_PERM)
     qs = Consent.objects.filter(company=company_of(request))
     if current:
         qs = qs.current()
@@ -127,7 +129,7 @@ def consent_add(request, payload: ConsentIn):
     """Append a consent row (the ledger is never changed). With `double_opt_in` and state
     granted, nothing is recorded yet: a confirmation mail is sent (202) and only its link
     grants."""
-    require_perm(request, "marketing.add_consent")
+    require_perm(request, CONSENT_PERM)
     company = company_of(request)
     party = get_ref(Party, request, payload.party, field="party")
     contact = get_ref(Contact, request, payload.contact, field="contact")
