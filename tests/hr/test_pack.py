@@ -43,8 +43,13 @@ def test_the_shipped_figures_per_city_and_date():
         on(date(2026, 6, 30))["beijing"].base_floor,
         on(date(2026, 6, 30))["beijing"].base_ceiling,
     ) == (D("7162"), D("35811"))
-    # the published year ends on 2026-06-30: no guessed figures after it
-    assert on(date(2026, 7, 1)) == {}
+    # Beijing's 2026 year is shipped; Shanghai's is not confirmed, so nothing is guessed
+    for day in (date(2026, 7, 1), date(2027, 6, 30)):
+        rule = on(day)["beijing"]
+        assert (rule.base_floor, rule.base_ceiling) == (D("7270"), D("36348"))
+        assert (rule.housing_fund_floor, rule.housing_fund_ceiling) == (D("2540"), D("36348"))
+    assert "shanghai" not in on(date(2026, 7, 1))
+    assert on(date(2027, 7, 1)) == {}
     annual = tax_tables_on(date(2025, 1, 31))["annual"]
     assert [(u, r, q) for u, r, q in annual][:2] == [
         (D("36000"), D("0.03"), D("0")),
@@ -60,7 +65,27 @@ def test_compute_puts_a_flushed_pack_back(prc, hire, run_month):
     # when a month is computed
     run = run_month(prc, 1, post=False)
     # then the pack is back and the payslip computed with it
-    assert SocialInsuranceRule.objects.count() == 5 and IncomeTaxBracket.objects.count() == 14
+    assert SocialInsuranceRule.objects.count() == 6 and IncomeTaxBracket.objects.count() == 14
     slip = run.payslips.get()
     assert slip.state == "done", slip.error
     assert slip.lines.get(code="PENSION_EE").amount == D("1600.00")
+
+
+def test_july_2026_computes_in_beijing_and_fails_in_shanghai_with_the_reason(prc, hire):
+    # given one Beijing employee above the 2026 ceiling and one in Shanghai, whose 2026 year
+    # is not shipped
+    hire("BJ", 40000, city="beijing", housing_fund_rate=D("0.12"))
+    hire("SH", 20000)
+    # when July 2026 is computed
+    run = services.payroll_run_create(company=prc.company, period="2026-07", structure=prc)
+    run = services.payroll_run_compute(run=run)
+    # then Beijing computes on the 2026 ceiling and Shanghai fails with the reason
+    bj = run.payslips.get(employee__number="BJ")
+    assert bj.state == "done", bj.error
+    lines = {line.code: line.amount for line in bj.lines.all()}
+    assert lines["PENSION_EE"] == D("2907.84")  # 36,348 x 8 %
+    assert lines["MEDICAL_EE"] == D("729.96")  # 36,348 x 2 % + 3
+    assert lines["HF_EE"] == D("4362.00")  # 36,348 x 12 % = 4,361.76, to the yuan
+    sh = run.payslips.get(employee__number="SH")
+    assert sh.state == "failed"
+    assert "no social insurance rule for shanghai on 2026-07-31" in sh.error

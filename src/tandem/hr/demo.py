@@ -12,7 +12,6 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from django.db.models import Max
 from django.utils import timezone
 
 from tandem.core.errors import DomainError
@@ -42,12 +41,18 @@ LINKED = [
 
 
 def _payroll_months(today: date) -> list[str]:
-    """The three latest months that end before this month and inside the PRC pack."""
+    """The three latest months that end before this month and inside the PRC pack for every
+    city the demo uses (a city whose new year is not shipped stops the demo's months there)."""
     last = today.replace(day=1) - timedelta(days=1)
-    rules = SocialInsuranceRule.objects.aggregate(end=Max("valid_to"))["end"]
-    open_ended = SocialInsuranceRule.objects.filter(valid_to__isnull=True).exists()
-    if rules is not None and not open_ended:
-        last = min(last, rules)
+    ends = {}
+    for city, end in SocialInsuranceRule.objects.values_list("city", "valid_to"):
+        if city in ends and (ends[city] is None or end is None):
+            ends[city] = None
+        else:
+            ends[city] = end if city not in ends else max(ends[city], end)
+    bounded = [end for end in ends.values() if end is not None]
+    if bounded:
+        last = min(last, min(bounded))
     months = []
     day = last.replace(day=1)
     for _ in range(3):

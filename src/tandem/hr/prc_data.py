@@ -4,7 +4,8 @@ one more entry. Where every figure comes from: docs/hr.md, "The PRC pack".
 
 Social insurance bases are 60 % / 300 % of the city's average wage of the previous year
 (上海 2024: 12,307 -> 7,384 / 36,921; 2025: 12,434 -> 7,460 / 37,302; 北京 2024: 11,761 ->
-6,821 / 35,283 (floor set at 58 %); 2025: 11,937 -> 7,162 / 35,811), valid from 1 July to
+6,821 / 35,283 (floor set at 58 %); 2025: 11,937 -> 7,162 / 35,811;
+2026: 7,270 / 36,348, i.e. 12,116 x 0.6 and x 3), valid from 1 July to
 30 June. The housing fund's year runs the same way; its floor is the city's minimum wage.
 """
 
@@ -90,7 +91,20 @@ PERIODS = [
         "2540",
         "北京市人社局 2025年度缴费工资基数; 最低工资 2,540 from 2025-09-01",
     ),
+    (
+        BEIJING,
+        date(2026, 7, 1),
+        date(2027, 6, 30),
+        "7270",
+        "36348",
+        "2540",
+        "北京市人社局 2026年度社保缴费工资基数 (2026-08-21, from 2026-07-01); "
+        "housing fund floor = minimum wage 2,540",
+    ),
 ]
+# Shanghai 2026-07-01 .. 2027-06-30 is NOT shipped: only one public source gave figures
+# (7,546 / 37,731) and the city's 2025 average wage was not found (docs/hr.md), so a
+# Shanghai month from July 2026 fails with "no social insurance rule" instead of guessing.
 # (upper bound or None, rate, quick deduction); 个人所得税法 附表一 (annual, comprehensive
 # income) and the monthly table of 财税〔2018〕164号 for the one-time bonus.
 ANNUAL = [
