@@ -5,7 +5,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from tandem.core.models import CompanyScoped
@@ -55,6 +55,13 @@ class SlaState(models.TextChoices):
     MET = "met", _("Met")
 
 
+class AssignmentMethod(models.TextChoices):
+    MANUAL = "manual", _("Manual")
+    ROUND_ROBIN = "round_robin", _("Round robin")
+    LOAD_BALANCED = "load_balanced", _("Fewest open tickets")
+    SKILLS = "skills", _("By skill")
+
+
 class ServiceTeam(CompanyScoped):
     name = models.CharField(_("name"), max_length=100)
     calendar = models.ForeignKey(
@@ -79,6 +86,19 @@ class ServiceTeam(CompanyScoped):
         settings.AUTH_USER_MODEL, blank=True, related_name="+", verbose_name=_("members")
     )
     active = models.BooleanField(_("active"), default=True)
+    # How a new ticket of the team gets its agent (services.assignment).
+    assignment = models.CharField(
+        _("assignment"), max_length=15, choices=AssignmentMethod.choices, default="manual"
+    )
+    sticky = models.BooleanField(_("same agent for a returning customer"), default=False)
+    last_assigned = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("last assigned"),
+    )
 
     class Meta:
         ordering = ["name"]
@@ -95,6 +115,43 @@ class ServiceTeam(CompanyScoped):
 
     def __str__(self):
         return self.name
+
+
+class TeamAgent(CompanyScoped):
+    """An agent's skills in a team: product lines (categories) and languages; an agent with
+    none takes anything."""
+
+    team = models.ForeignKey(ServiceTeam, on_delete=models.CASCADE, related_name="agents")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    languages = models.JSONField(_("languages"), default=list, blank=True)
+    categories = models.ManyToManyField(
+        "catalog.ProductCategory", blank=True, related_name="+", verbose_name=_("product lines")
+    )
+
+    class Meta:
+        verbose_name = _("team agent")
+        verbose_name_plural = _("team agents")
+        constraints = [
+            models.UniqueConstraint(fields=["team", "user"], name="service_team_agent_unique"),
+        ]
+
+
+class AgentAbsence(CompanyScoped):
+    """The team calendar of absences, for agents with no linked employee (HR leave decides
+    for those who have one)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    start = models.DateTimeField(_("from"))
+    end = models.DateTimeField(_("until"))
+    note = models.CharField(_("note"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["start", "pk"]
+        verbose_name = _("agent absence")
+        verbose_name_plural = _("agent absences")
+        constraints = [
+            models.CheckConstraint(condition=Q(end__gt=F("start")), name="service_absence_range"),
+        ]
 
 
 def default_pause_states() -> list:
@@ -130,6 +187,9 @@ class SlaPolicy(CompanyScoped):
     )
     pause_states = models.JSONField(_("pause states"), default=default_pause_states, blank=True)
     warn_percent = models.PositiveSmallIntegerField(_("warn at (%)"), default=80)
+    # The escalation ladder: [{"action": ESCALATION_ACTIONS, "after_minutes": n}, ...], each
+    # step fired n business minutes after a clock's due instant.
+    escalation = models.JSONField(_("escalation ladder"), default=list, blank=True)
     active = models.BooleanField(_("active"), default=True)
 
     class Meta:
@@ -171,6 +231,7 @@ class Ticket(CompanyScoped):
         verbose_name=_("contact"),
     )
     customer_email = models.EmailField(_("customer email"), blank=True)
+    language = models.CharField(_("language"), max_length=10, blank=True)
     channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
     priority = models.CharField(
         _("priority"), max_length=10, choices=Priority.choices, default=Priority.NORMAL
@@ -248,6 +309,11 @@ class Ticket(CompanyScoped):
         _("SLA"), max_length=10, choices=SlaState.choices, blank=True, db_index=True
     )
     sla_check_at = models.DateTimeField(_("next SLA check"), null=True, blank=True)
+    # The next-response clock: runs from the first customer message not yet answered by a
+    # public reply (after the first response); a window answered late stays breached.
+    next_response_since = models.DateTimeField(_("awaiting reply since"), null=True, blank=True)
+    next_response_due = models.DateTimeField(_("next response due"), null=True, blank=True)
+    next_response_breached = models.BooleanField(_("next response breached"), default=False)
     rating = models.PositiveSmallIntegerField(_("rating"), null=True, blank=True)
     merged_into = models.ForeignKey(
         "self",
@@ -302,6 +368,46 @@ class TicketTransition(CompanyScoped):
         ordering = ["at", "pk"]
         verbose_name = _("ticket transition")
         verbose_name_plural = _("ticket transitions")
+
+
+class EscalationAction(models.TextChoices):
+    NOTIFY_LEAD = "notify_lead", _("Notify the team lead")
+    REASSIGN = "reassign", _("Reassign")
+    RAISE_PRIORITY = "raise_priority", _("Raise the priority")
+    NOTIFY_OWNER = "notify_owner", _("Notify the account owner")
+
+
+class SlaClock(models.TextChoices):
+    FIRST_RESPONSE = "first_response", _("First response")
+    NEXT_RESPONSE = "next_response", _("Next response")
+    RESOLUTION = "resolution", _("Resolution")
+
+
+class TicketEscalation(CompanyScoped):
+    """The escalation audit trail, append-only: one row per ladder step fired for one clock
+    window; the unique key makes a check that runs twice fire nothing twice."""
+
+    ticket = models.ForeignKey(
+        Ticket, on_delete=models.CASCADE, related_name="escalations", verbose_name=_("ticket")
+    )
+    clock = models.CharField(_("clock"), max_length=20, choices=SlaClock.choices)
+    window_start = models.DateTimeField(_("clock started"))
+    step = models.PositiveSmallIntegerField(_("step"))
+    action = models.CharField(_("action"), max_length=20, choices=EscalationAction.choices)
+    due_at = models.DateTimeField(_("due at"))
+    fired_at = models.DateTimeField(_("fired at"))
+    detail = models.CharField(_("detail"), max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["fired_at", "pk"]
+        verbose_name = _("escalation")
+        verbose_name_plural = _("escalations")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["ticket", "clock", "window_start", "step"],
+                name="service_escalation_once",
+            ),
+        ]
 
 
 class MessageKind(models.TextChoices):

@@ -21,6 +21,7 @@ class TicketOut(Schema):
     party: int | None = Field(validation_alias="party_id")
     contact: int | None = Field(validation_alias="contact_id")
     customer_email: str
+    language: str
     channel: str
     priority: str
     state: str
@@ -35,6 +36,8 @@ class TicketOut(Schema):
     opened_at: datetime
     first_response_due: datetime | None
     resolution_due: datetime | None
+    next_response_due: datetime | None
+    next_response_breached: bool
     first_response_at: datetime | None
     resolved_at: datetime | None
     closed_at: datetime | None
@@ -45,6 +48,7 @@ class TicketOut(Schema):
 
 class TicketIn(Schema):
     subject: Text(200, min_length=1)
+    language: Text(10) = ""
     channel: Literal["api", "phone", "portal"] = "api"
     priority: PriorityName = "normal"
     party: Id | None = None
@@ -107,6 +111,8 @@ class ServiceTeamOut(Schema):
     lead: int | None = Field(validation_alias="lead_id")
     members: list[int]
     active: bool
+    assignment: str
+    sticky: bool
 
     @staticmethod
     def resolve_members(obj):
@@ -119,6 +125,8 @@ class ServiceTeamIn(Schema):
     support_address: Text(254) = ""
     lead: Id | None = None
     members: list[Id] = Field(default_factory=list, max_length=500)
+    assignment: Literal["manual", "round_robin", "load_balanced", "skills"] = "manual"
+    sticky: bool = False
 
 
 class ServiceTeamPatch(Schema):
@@ -128,6 +136,24 @@ class ServiceTeamPatch(Schema):
     lead: Id | None = None
     members: list[Id] | None = Field(default=None, max_length=500)
     active: bool | None = None
+    assignment: Literal["manual", "round_robin", "load_balanced", "skills"] | None = None
+    sticky: bool | None = None
+
+
+class EscalationStep(Schema):
+    action: Literal["notify_lead", "reassign", "raise_priority", "notify_owner"]
+    after_minutes: int = Field(0, ge=0, le=100_000)
+
+
+class TicketEscalationOut(Schema):
+    id: int
+    clock: str
+    window_start: datetime
+    step: int
+    action: str
+    due_at: datetime
+    fired_at: datetime
+    detail: str
 
 
 class TicketSlaPolicyOut(Schema):
@@ -141,6 +167,7 @@ class TicketSlaPolicyOut(Schema):
     calendar: int | None = Field(validation_alias="calendar_id")
     pause_states: list[str]
     warn_percent: int
+    escalation: list[EscalationStep]
     active: bool
 
 
@@ -154,6 +181,7 @@ class TicketSlaPolicyIn(Schema):
     calendar: Id | None = None
     pause_states: list[Literal["new", "open", "waiting_customer"]] = ["waiting_customer"]
     warn_percent: int = Field(80, ge=1, le=100)
+    escalation: list[EscalationStep] = Field(default_factory=list, max_length=20)
 
 
 class TicketSlaPolicyPatch(Schema):
@@ -165,6 +193,7 @@ class TicketSlaPolicyPatch(Schema):
     calendar: Id | None = None
     pause_states: list[Literal["new", "open", "waiting_customer"]] | None = None
     warn_percent: int | None = Field(None, ge=1, le=100)
+    escalation: list[EscalationStep] | None = Field(default=None, max_length=20)
     active: bool | None = None
 
 

@@ -72,6 +72,8 @@ def team_add(request, payload: ServiceTeamIn):
         support_address=payload.support_address,
         lead=_user_ref(request, payload.lead, field="lead"),
         members=[_user_ref(request, pk, field="members") for pk in payload.members],
+        assignment=payload.assignment,
+        sticky=payload.sticky,
     )
     return Status(201, team)
 

@@ -12,10 +12,11 @@ from tandem.parties.models import Contact, Party
 from tandem.sales.models import SalesOrder
 
 from .. import queries, services
-from ..models import ServiceTeam, Ticket, TicketMessage
+from ..models import ServiceTeam, Ticket, TicketEscalation, TicketMessage
 from ..schemas import (
     ServiceReportOut,
     TicketAssignIn,
+    TicketEscalationOut,
     TicketIn,
     TicketMergeIn,
     TicketMessageOut,
@@ -102,6 +103,7 @@ def ticket_add(request, payload: TicketIn):
         sales_order=get_ref(SalesOrder, request, payload.sales_order, field="sales_order"),
         tags=payload.tags,
         defect_code=payload.defect_code,
+        language=payload.language,
         body=payload.body,
         user=request.user,
     )
@@ -115,6 +117,14 @@ def ticket_messages(request, ticket_id: int, limit: int = LIMIT, offset: int = O
     return paginate(
         TicketMessage.objects.filter(ticket=ticket).order_by("at", "pk"), limit=limit, offset=offset
     )
+
+
+@router.get("/tickets/{ticket_id}/escalations", response=list[TicketEscalationOut])
+def ticket_escalations(request, ticket_id: int):
+    """The ticket's escalation audit trail, oldest first."""
+    require_perm(request, "service.view_ticket")
+    ticket = _ticket(request, ticket_id)
+    return list(TicketEscalation.objects.filter(ticket=ticket).order_by("fired_at", "pk"))
 
 
 @router.post("/tickets/{ticket_id}/reply", response={201: TicketMessageOut})

@@ -1,5 +1,6 @@
 """The service app's services (see DESIGN.md): tickets, SLA, mail intake, configuration."""
 
+from .assignment import agent_absence_add, pick_agent, team_agent_set, ticket_autoassign
 from .config import (
     kb_article_create,
     kb_article_update,
@@ -12,6 +13,7 @@ from .config import (
     team_update,
     ticket_quality_issue,
 )
+from .escalation import escalate
 from .mail import service_mail_claim
 from .sla import sla_refresh_open, ticket_sla_check, ticket_sla_refresh
 from .tickets import (
@@ -29,6 +31,11 @@ from .tickets import (
 )
 
 __all__ = [
+    "agent_absence_add",
+    "escalate",
+    "pick_agent",
+    "team_agent_set",
+    "ticket_autoassign",
     "kb_article_create",
     "kb_article_update",
     "quality_action_add",

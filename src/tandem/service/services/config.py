@@ -13,6 +13,7 @@ from tandem.core.services import sequence_next
 
 from ..models import (
     QUALITY_TRANSITIONS,
+    AssignmentMethod,
     KbArticle,
     KbArticleVersion,
     KbState,
@@ -41,9 +42,27 @@ def _calendar_usable(company, calendar) -> None:
         )
 
 
+def _assignment(value) -> str:
+    if value not in AssignmentMethod.values:
+        raise ValidationFailed(
+            "assignment: manual, round_robin, load_balanced or skills",
+            code="validation.choice",
+            field="assignment",
+        )
+    return value
+
+
 @transaction.atomic
 def team_create(
-    *, company, name: str, calendar=None, support_address: str = "", lead=None, members=()
+    *,
+    company,
+    name: str,
+    calendar=None,
+    support_address: str = "",
+    lead=None,
+    members=(),
+    assignment: str = "manual",
+    sticky: bool = False,
 ) -> ServiceTeam:
     name = _text(name, field="name", max_length=100, required=True)
     address = _email(support_address, field="support_address")
@@ -58,7 +77,13 @@ def team_create(
             "support_address: used by another team", code="duplicate", field="support_address"
         )
     team = ServiceTeam.objects.create(
-        company=company, name=name, calendar=calendar, support_address=address, lead=lead
+        company=company,
+        name=name,
+        calendar=calendar,
+        support_address=address,
+        lead=lead,
+        assignment=_assignment(assignment),
+        sticky=bool(sticky),
     )
     if members:
         team.members.set(members)
@@ -86,6 +111,10 @@ def team_update(*, team: ServiceTeam, **changes) -> ServiceTeam:
         team.lead = changes["lead"]
     if "active" in changes:
         team.active = bool(changes["active"])
+    if "assignment" in changes:
+        team.assignment = _assignment(changes["assignment"])
+    if "sticky" in changes:
+        team.sticky = bool(changes["sticky"])
     team.save()
     if "members" in changes:
         for m in changes["members"]:
@@ -153,6 +182,10 @@ def _policy_values(company, data: dict, current: SlaPolicy | None = None) -> dic
         if not isinstance(warn, int) or not 1 <= warn <= 100:
             raise ValidationFailed("warn_percent: 1 to 100", field="warn_percent")
         out["warn_percent"] = warn
+    if "escalation" in data:
+        from .escalation import validate_ladder
+
+        out["escalation"] = validate_ladder(data["escalation"])
     if "active" in data:
         out["active"] = bool(data["active"])
     return out

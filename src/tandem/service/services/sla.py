@@ -102,11 +102,16 @@ def clock(
     paused: set,
     stop_at: datetime | None,
     now: datetime,
+    start_at: datetime | None = None,
 ) -> Clock:
     elapsed, due, warn_at, running = 0, None, None, False
     for start, end, state in segs:
         if state in paused or state in DONE_STATES:
             continue
+        if start_at is not None:
+            if end is not None and end <= start_at:
+                continue
+            start = max(start, start_at)
         if stop_at is not None:
             if start >= stop_at:
                 break
@@ -129,9 +134,17 @@ def clock(
 
 
 def compute(
-    ticket: Ticket, policy: SlaPolicy | None, transitions, now: datetime, teams=None
+    ticket: Ticket,
+    policy: SlaPolicy | None,
+    transitions,
+    now: datetime,
+    teams=None,
+    windows: list | None = None,
+    answered: datetime | None = None,
 ) -> dict:
-    """The SLA fields of `ticket` at `now` (no writes)."""
+    """The SLA fields of `ticket` at `now` (no writes). `windows`, when given, receives
+    (clock, window start, due) of every running clock; `answered`: a public reply at that
+    instant closes the next-response window (judged, then cleared)."""
     if policy is None:
         return {
             "first_response_due": None,
@@ -140,6 +153,9 @@ def compute(
             "resolution_seconds": None,
             "sla_state": "",
             "sla_check_at": None,
+            "next_response_due": None,
+            "next_response_since": None if answered else ticket.next_response_since,
+            "next_response_breached": ticket.next_response_breached,
         }
     calendar = calendar_of(policy, ticket, teams)
     segs = segments(ticket, transitions)
@@ -169,8 +185,40 @@ def compute(
     )
     if ticket.state not in DONE_STATES:
         resolution.done = False
-    clocks = (first, resolution)
-    if any(c.breached for c in clocks):
+    clocks = [first, resolution]
+    since = ticket.next_response_since
+    next_breached = ticket.next_response_breached
+    next_due = None
+    nxt = None
+    if policy.next_response_hours and since is not None and ticket.state not in DONE_STATES:
+        next_target = int(policy.next_response_hours * 3600)
+        nxt = clock(
+            calendar,
+            segs,
+            target=next_target,
+            warn=next_target * pct // 100,
+            paused=paused,
+            stop_at=answered,
+            now=now,
+            start_at=since,
+        )
+        if answered is not None:
+            next_breached = next_breached or nxt.elapsed > next_target
+            nxt = None
+        else:
+            next_due = nxt.due
+            clocks.append(nxt)
+    if answered is not None:
+        since = None
+    if windows is not None:
+        for name, c, start in (
+            ("first_response", first, ticket.opened_at),
+            ("resolution", resolution, ticket.opened_at),
+            ("next_response", nxt, since),
+        ):
+            if c is not None and c.running and c.due is not None:
+                windows.append((name, start, c.due))
+    if next_breached or any(c.breached for c in clocks):
         state = SlaState.BREACHED
     elif all(c.done for c in clocks):
         state = SlaState.MET
@@ -181,6 +229,14 @@ def compute(
     upcoming = [
         t for c in clocks if c.running for t in (c.warn_at, c.due) if t is not None and t > now
     ]
+    steps = policy.escalation or ()
+    if steps:
+        for c in clocks:
+            if c.running and c.due is not None:
+                for step in steps:
+                    instant = _add(calendar, c.due, int(step.get("after_minutes", 0)) * 60)
+                    if instant > now:
+                        upcoming.append(instant)
     return {
         "first_response_due": first.due,
         "resolution_due": resolution.due,
@@ -188,6 +244,9 @@ def compute(
         "resolution_seconds": resolution.elapsed if ticket.state in DONE_STATES else None,
         "sla_state": state,
         "sla_check_at": min(upcoming) if upcoming else None,
+        "next_response_due": next_due,
+        "next_response_since": since,
+        "next_response_breached": next_breached,
     }
 
 
@@ -198,6 +257,9 @@ SLA_FIELDS = (
     "resolution_seconds",
     "sla_state",
     "sla_check_at",
+    "next_response_due",
+    "next_response_since",
+    "next_response_breached",
 )
 
 
@@ -207,9 +269,12 @@ def _schedule(ticket_id: int, eta: datetime) -> None:
     ticket_sla_check.apply_async((ticket_id,), eta=eta)
 
 
-def ticket_sla_refresh(*, ticket: Ticket, now: datetime | None = None, policy=...) -> Ticket:
+def ticket_sla_refresh(
+    *, ticket: Ticket, now: datetime | None = None, policy=..., answered: bool = False
+) -> Ticket:
     """Recompute the ticket's SLA fields from its log and save them; schedule the next check
-    on commit when its instant changed. Call inside the transaction that changed the ticket."""
+    on commit when its instant changed. Call inside the transaction that changed the ticket;
+    `answered`: a public reply at `now` closes the next-response window."""
     now = now or timezone.now()
     if policy is ...:
         policy = (
@@ -218,7 +283,7 @@ def ticket_sla_refresh(*, ticket: Ticket, now: datetime | None = None, policy=..
             else None
         )
     transitions = list(TicketTransition.objects.filter(ticket_id=ticket.pk))
-    values = compute(ticket, policy, transitions, now)
+    values = compute(ticket, policy, transitions, now, answered=now if answered else None)
     previous_check = ticket.sla_check_at
     changed = [f for f in SLA_FIELDS if getattr(ticket, f) != values[f]]
     for field, value in values.items():
@@ -232,12 +297,18 @@ def ticket_sla_refresh(*, ticket: Ticket, now: datetime | None = None, policy=..
 
 
 def ticket_sla_check(*, ticket_id: int, now: datetime | None = None) -> str | None:
-    """The scheduled check: recompute one ticket; running it twice changes nothing more."""
+    """The scheduled check: recompute one ticket and fire the escalation steps that are due;
+    running it twice changes nothing more."""
+    from .escalation import escalate
+
+    now = now or timezone.now()
     with transaction.atomic():
         ticket = Ticket.objects.select_for_update().filter(pk=ticket_id).first()
         if ticket is None:
             return None
         ticket_sla_refresh(ticket=ticket, now=now)
+        if escalate(ticket=ticket, now=now):
+            ticket_sla_refresh(ticket=ticket, now=now)
         return ticket.sla_state
 
 

@@ -146,6 +146,7 @@ def ticket_create(
     sales_order=None,
     tags=(),
     defect_code: str = "",
+    language: str = "",
     body: str = "",
     body_html: str = "",
     user=None,
@@ -203,6 +204,7 @@ def ticket_create(
         party=party,
         contact=contact,
         customer_email=email,
+        language=_text(language, field="language", max_length=10).lower(),
         channel=channel,
         priority=priority,
         team=team,
@@ -218,6 +220,10 @@ def ticket_create(
     _participants(ticket, email, *[a.strip() for a in (cc or "").split(",")])
     ticket.policy = policy_for(ticket)
     ticket.save()
+    if team is not None and assignee is None:
+        from .assignment import ticket_autoassign
+
+        ticket_autoassign(ticket=ticket, now=now)
     TicketTransition.objects.create(
         company=company, ticket=ticket, from_state="", to_state=TicketState.NEW, at=now, user=user
     )
@@ -378,7 +384,8 @@ def ticket_reply(
         ticket.first_response_at = now
         fields.append("first_response_at")
     _move(ticket, target, user=user, at=now)
-    _save(ticket, now, fields)
+    ticket.save(update_fields=[*fields, "updated_at"])
+    ticket_sla_refresh(ticket=ticket, now=now, answered=True)
     if ticket.customer_email:
         _outgoing(ticket, message, user)
     message.refresh_from_db()
@@ -561,6 +568,9 @@ def ticket_inbound(
     )
     _participants(ticket, from_address, *[a.strip() for a in (cc or "").split(",")])
     fields = ["participants", "state", "resolved_at", "closed_at"]
+    if ticket.first_response_at is not None and ticket.next_response_since is None:
+        ticket.next_response_since = now  # the next-response clock starts
+        fields.append("next_response_since")
     if ticket.state in (TicketState.WAITING_CUSTOMER, TicketState.RESOLVED):
         _move(ticket, TicketState.OPEN, user=None, at=now, note="customer reply")
     _save(ticket, now, fields)
