@@ -62,6 +62,12 @@ class AssignmentMethod(models.TextChoices):
     SKILLS = "skills", _("By skill")
 
 
+class BadRatingAction(models.TextChoices):
+    NONE = "none", _("Nothing")
+    REOPEN = "reopen", _("Reopen the ticket")
+    ALERT = "alert", _("Alert the team lead")
+
+
 class ServiceTeam(CompanyScoped):
     name = models.CharField(_("name"), max_length=100)
     calendar = models.ForeignKey(
@@ -91,6 +97,10 @@ class ServiceTeam(CompanyScoped):
         _("assignment"), max_length=15, choices=AssignmentMethod.choices, default="manual"
     )
     sticky = models.BooleanField(_("same agent for a returning customer"), default=False)
+    # What a rating of 1 or 2 does: reopen the ticket, alert the team lead, or nothing.
+    bad_rating = models.CharField(
+        _("on a bad rating"), max_length=10, choices=BadRatingAction.choices, default="alert"
+    )
     last_assigned = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -315,6 +325,7 @@ class Ticket(CompanyScoped):
     next_response_due = models.DateTimeField(_("next response due"), null=True, blank=True)
     next_response_breached = models.BooleanField(_("next response breached"), default=False)
     rating = models.PositiveSmallIntegerField(_("rating"), null=True, blank=True)
+    csat_sent_at = models.DateTimeField(_("rating request sent"), null=True, blank=True)
     merged_into = models.ForeignKey(
         "self",
         null=True,
@@ -457,6 +468,26 @@ class TicketMessage(CompanyScoped):
         return f"{self.ticket_id} {self.kind} {self.at}"
 
 
+class CsatResponse(CompanyScoped):
+    """The customer's one answer to a ticket's rating request (from the signed link)."""
+
+    ticket = models.OneToOneField(
+        Ticket, on_delete=models.CASCADE, related_name="csat", verbose_name=_("ticket")
+    )
+    rating = models.PositiveSmallIntegerField(_("rating"))
+    comment = models.TextField(_("comment"), blank=True)
+    answered_at = models.DateTimeField(_("answered at"))
+
+    class Meta:
+        verbose_name = _("satisfaction answer")
+        verbose_name_plural = _("satisfaction answers")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(rating__gte=1, rating__lte=5), name="service_csat_rating_range"
+            ),
+        ]
+
+
 class TicketAttachment(CompanyScoped):
     message = models.ForeignKey(TicketMessage, on_delete=models.CASCADE, related_name="attachments")
     filename = models.CharField(_("file name"), max_length=255)
@@ -508,6 +539,16 @@ class KbArticle(CompanyScoped):
     version = models.PositiveIntegerField(_("version"), default=1)
     helpful_yes = models.PositiveIntegerField(default=0)
     helpful_no = models.PositiveIntegerField(default=0)
+    # portal visitors who read it while writing a ticket and left without opening one
+    deflections = models.PositiveIntegerField(_("deflections"), default=0)
+    source_ticket = models.ForeignKey(
+        "Ticket",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("drafted from"),
+    )
 
     class Meta:
         ordering = ["title"]

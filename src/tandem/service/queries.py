@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Avg, Count, Q, Sum
+from django.db.models import Avg, Count, Max, Q, Sum
 from django.utils import timezone
 
 from tandem.inventory.models import LocationUsage, MoveState, StockMove
@@ -180,3 +180,146 @@ def service_report(
             for r in by_team
         ],
     }
+
+
+CSAT_GROUPS = {
+    "agent": ("assignee_id", "assignee__username"),
+    "team": ("team_id", "team__name"),
+    "product": ("product_id", "product__name"),
+    "lot": ("lot_id", "lot__name"),
+}
+
+
+def csat_report(
+    *, company, by: str = "agent", date_from: datetime | None = None, date_to=None
+) -> dict:
+    """Ratings of rated tickets grouped by agent, team, product or lot: answers, average,
+    satisfied (4-5) and bad (1-2) counts; one aggregate query and one total."""
+    key, label = CSAT_GROUPS[by]
+    rated = Ticket.objects.filter(company=company, rating__isnull=False)
+    if date_from:
+        rated = rated.filter(resolved_at__gte=date_from)
+    if date_to:
+        rated = rated.filter(resolved_at__lt=date_to)
+    total = rated.aggregate(n=Count("pk"), avg=Avg("rating"))
+    rows = (
+        rated.values(key, label)
+        .annotate(
+            responses=Count("pk"),
+            average=Avg("rating"),
+            satisfied=Count("pk", filter=Q(rating__gte=4)),
+            bad=Count("pk", filter=Q(rating__lte=2)),
+        )
+        .order_by("average", label, key)
+    )
+
+    def _avg(value):
+        if value is None:
+            return None
+        return Decimal(str(value)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+    return {
+        "by": by,
+        "responses": total["n"],
+        "average": _avg(total["avg"]),
+        "rows": [
+            {
+                "key": r[key],
+                "name": r[label] or "",
+                "responses": r["responses"],
+                "average": _avg(r["average"]),
+                "satisfied": r["satisfied"],
+                "bad": r["bad"],
+            }
+            for r in rows
+        ],
+    }
+
+
+def delivered_to(*, company, party) -> list[dict]:
+    """What the customer was delivered: distinct (product, lot) of done moves into customer
+    locations on the party's transfers, newest first; the portal's picker offers only these."""
+    rows = (
+        StockMove.objects.filter(
+            company=company,
+            state=MoveState.DONE,
+            location_dest__usage=LocationUsage.CUSTOMER,
+            transfer__party=party,
+        )
+        .values("product_id", "product__name", "lot_id", "lot__name")
+        .annotate(last=Max("date_done"))
+        .order_by("-last", "product__name", "lot__name")
+    )
+    return [
+        {
+            "product": r["product_id"],
+            "product_name": r["product__name"],
+            "lot": r["lot_id"],
+            "lot_name": r["lot__name"] or "",
+        }
+        for r in rows
+    ]
+
+
+def portal_tickets(*, contact, manager: bool):
+    """The tickets a portal contact may see: the company's when it is its manager contact,
+    otherwise its own (by contact or by its address)."""
+    qs = Ticket.objects.filter(company_id=contact.company_id, party_id=contact.party_id)
+    if not manager:
+        own = Q(contact=contact)
+        if contact.email:
+            own |= Q(customer_email__iexact=contact.email)
+        qs = qs.filter(own)
+    return qs.filter(merged_into=None)
+
+
+def kb_search(*, company, q: str, public_only: bool = False, limit: int = 5):
+    """Published articles matching `q`: on PostgreSQL ranked full-text (simple config) plus
+    trigram similarity of the title when pg_trgm is installed; elsewhere every word must
+    appear in the title or body (icontains)."""
+    from django.db import connection
+
+    from .models import KbArticle, KbState
+
+    q = (q or "").strip()[:200]
+    qs = KbArticle.objects.filter(company=company, state=KbState.PUBLISHED)
+    if public_only:
+        qs = qs.filter(public=True)
+    words = [w for w in q.split() if len(w) >= 2][:8]
+    if not words:
+        return []
+    if connection.vendor == "postgresql":
+        from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
+
+        vector = SearchVector("title", weight="A", config="simple") + SearchVector(
+            "body", weight="B", config="simple"
+        )
+        query = SearchQuery(" | ".join(words), search_type="raw", config="simple")
+        ranked = qs.annotate(rank=SearchRank(vector, query))
+        match = Q(rank__gt=0)
+        if _has_trigram():
+            from django.contrib.postgres.search import TrigramSimilarity
+
+            ranked = ranked.annotate(similar=TrigramSimilarity("title", q))
+            match |= Q(similar__gt=0.2)
+            order = ("-rank", "-similar", "title")
+        else:
+            order = ("-rank", "title")
+        return list(ranked.filter(match).order_by(*order)[:limit])
+    for word in words:
+        qs = qs.filter(Q(title__icontains=word) | Q(body__icontains=word))
+    return list(qs.order_by("title")[:limit])
+
+
+_TRGM: dict = {}
+
+
+def _has_trigram() -> bool:
+    from django.db import connection
+
+    key = connection.settings_dict.get("NAME")
+    if key not in _TRGM:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm'")
+            _TRGM[key] = cursor.fetchone() is not None
+    return _TRGM[key]

@@ -113,6 +113,7 @@ class ServiceTeamOut(Schema):
     active: bool
     assignment: str
     sticky: bool
+    bad_rating: str
 
     @staticmethod
     def resolve_members(obj):
@@ -127,6 +128,7 @@ class ServiceTeamIn(Schema):
     members: list[Id] = Field(default_factory=list, max_length=500)
     assignment: Literal["manual", "round_robin", "load_balanced", "skills"] = "manual"
     sticky: bool = False
+    bad_rating: Literal["none", "reopen", "alert"] = "alert"
 
 
 class ServiceTeamPatch(Schema):
@@ -138,6 +140,7 @@ class ServiceTeamPatch(Schema):
     active: bool | None = None
     assignment: Literal["manual", "round_robin", "load_balanced", "skills"] | None = None
     sticky: bool | None = None
+    bad_rating: Literal["none", "reopen", "alert"] | None = None
 
 
 class EscalationStep(Schema):
@@ -332,3 +335,19 @@ class ServiceReportOut(Schema):
     backlog_by_age: dict[str, int]
     csat_average: Decimal | None
     csat_by_team: list[ServiceTeamFigure]
+
+
+class CsatRow(Schema):
+    key: int | None
+    name: str
+    responses: int
+    average: Decimal | None
+    satisfied: int
+    bad: int
+
+
+class CsatReportOut(Schema):
+    by: str
+    responses: int
+    average: Decimal | None
+    rows: list[CsatRow]

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from . import views
 
@@ -15,4 +15,6 @@ urlpatterns = [
     path("kb/<int:pk>/", views.kb_edit, name="kb_edit"),
     path("quality/", views.quality_list, name="quality_list"),
     path("quality/<int:pk>/", views.quality_detail, name="quality_detail"),
+    path("csat/", views.csat, name="csat"),
+    path("portal/", include("tandem.service.portal_urls")),
 ]

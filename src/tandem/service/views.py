@@ -7,9 +7,11 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from tandem.core.charts import bar_chart
 from tandem.core.errors import DomainError
 from tandem.core.models import User
 from tandem.core.views import company_view
@@ -284,5 +286,33 @@ def quality_detail(request, pk):
             "used": queries.where_used(issue),
             "tickets": issue.tickets.select_related("party").order_by("opened_at"),
             "actions": issue.actions.select_related("owner"),
+        },
+    )
+
+
+@company_view("service.view_ticket")
+def csat(request):
+    """Satisfaction by agent, team, product or lot, with a bar chart of the averages."""
+    by = request.GET.get("by", "agent")
+    if by not in queries.CSAT_GROUPS:
+        by = "agent"
+    report = queries.csat_report(company=request.company, by=by)
+    url = reverse("service:csat") + f"?by={by}"
+    chart = bar_chart(
+        [(r["name"] or "–", r["average"] or Decimal(0), url) for r in report["rows"][:12]]
+    )
+    return render(
+        request,
+        "service/csat.html",
+        {
+            "report": report,
+            "by": by,
+            "groups": [
+                ("agent", _("Agent")),
+                ("team", _("Team")),
+                ("product", _("Product")),
+                ("lot", _("Lot")),
+            ],
+            "chart": chart,
         },
     )

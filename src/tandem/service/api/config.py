@@ -74,6 +74,7 @@ def team_add(request, payload: ServiceTeamIn):
         members=[_user_ref(request, pk, field="members") for pk in payload.members],
         assignment=payload.assignment,
         sticky=payload.sticky,
+        bad_rating=payload.bad_rating,
     )
     return Status(201, team)
 

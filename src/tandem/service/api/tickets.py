@@ -14,6 +14,7 @@ from tandem.sales.models import SalesOrder
 from .. import queries, services
 from ..models import ServiceTeam, Ticket, TicketEscalation, TicketMessage
 from ..schemas import (
+    CsatReportOut,
     ServiceReportOut,
     TicketAssignIn,
     TicketEscalationOut,
@@ -195,3 +196,17 @@ def ticket_merge(request, ticket_id: int, payload: TicketMergeIn):
 def service_report(request, date_from: datetime | None = None, date_to: datetime | None = None):
     require_perm(request, "service.view_ticket")
     return queries.service_report(company=company_of(request), date_from=date_from, date_to=date_to)
+
+
+@router.get("/reports/service/csat", response=CsatReportOut)
+def csat_report(
+    request,
+    by: str = Query("agent", pattern="^(agent|team|product|lot)$"),
+    date_from: datetime | None = None,
+    date_to: datetime | None = None,
+):
+    """Customer satisfaction by agent, team, product or lot."""
+    require_perm(request, "service.view_ticket")
+    return queries.csat_report(
+        company=company_of(request), by=by, date_from=date_from, date_to=date_to
+    )

@@ -14,6 +14,7 @@ from tandem.core.services import sequence_next
 from ..models import (
     QUALITY_TRANSITIONS,
     AssignmentMethod,
+    BadRatingAction,
     KbArticle,
     KbArticleVersion,
     KbState,
@@ -52,6 +53,14 @@ def _assignment(value) -> str:
     return value
 
 
+def _bad_rating(value) -> str:
+    if value not in BadRatingAction.values:
+        raise ValidationFailed(
+            "bad_rating: none, reopen or alert", code="validation.choice", field="bad_rating"
+        )
+    return value
+
+
 @transaction.atomic
 def team_create(
     *,
@@ -63,6 +72,7 @@ def team_create(
     members=(),
     assignment: str = "manual",
     sticky: bool = False,
+    bad_rating: str = "alert",
 ) -> ServiceTeam:
     name = _text(name, field="name", max_length=100, required=True)
     address = _email(support_address, field="support_address")
@@ -84,6 +94,7 @@ def team_create(
         lead=lead,
         assignment=_assignment(assignment),
         sticky=bool(sticky),
+        bad_rating=_bad_rating(bad_rating),
     )
     if members:
         team.members.set(members)
@@ -115,6 +126,8 @@ def team_update(*, team: ServiceTeam, **changes) -> ServiceTeam:
         team.assignment = _assignment(changes["assignment"])
     if "sticky" in changes:
         team.sticky = bool(changes["sticky"])
+    if "bad_rating" in changes:
+        team.bad_rating = _bad_rating(changes["bad_rating"])
     team.save()
     if "members" in changes:
         for m in changes["members"]:

@@ -388,6 +388,10 @@ def ticket_reply(
     ticket_sla_refresh(ticket=ticket, now=now, answered=True)
     if ticket.customer_email:
         _outgoing(ticket, message, user)
+        if ticket.state == TicketState.RESOLVED:
+            from .csat import csat_request
+
+            csat_request(ticket, now)
     message.refresh_from_db()
     return message
 
@@ -456,7 +460,13 @@ def _state_action(ticket, to_state, *, user, now, note=""):
 
 @transaction.atomic
 def ticket_resolve(*, ticket: Ticket, user=None, now=None, note: str = "") -> Ticket:
-    return _state_action(ticket, TicketState.RESOLVED, user=user, now=now, note=note)
+    """Resolve; the customer gets the rating mail (once per ticket) on commit."""
+    from .csat import csat_request
+
+    now = now or timezone.now()
+    ticket = _state_action(ticket, TicketState.RESOLVED, user=user, now=now, note=note)
+    csat_request(ticket, now)
+    return ticket
 
 
 @transaction.atomic
