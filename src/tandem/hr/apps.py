@@ -8,4 +8,6 @@ class HrConfig(AppConfig):
     verbose_name = _("HR")
 
     def ready(self):
-        from . import checks  # noqa: F401  (registers the payroll invariants)
+        from . import checks, imports  # noqa: F401  (checks registers the payroll invariants)
+
+        imports.register()

@@ -218,11 +218,11 @@ def _leave(company, employees, rng, today):
             )
             if state == "draft":
                 continue
-            request = services.leave_request_submit(request=request)
+            request = services.leave_request_submit(request=request, notify=False)
             if state in ("approved", "cancelled"):
-                request = services.leave_request_approve(request=request)
+                request = services.leave_request_approve(request=request, notify=False)
             if state == "refused":
-                services.leave_request_refuse(request=request, note="Busy week")
+                services.leave_request_refuse(request=request, note="Busy week", notify=False)
             if state == "cancelled":
                 services.leave_request_cancel(request=request)
         except DomainError:

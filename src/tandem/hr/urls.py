@@ -20,6 +20,11 @@ urlpatterns = [
     path("payslips/<int:pk>/pdf/", views.payslip_pdf, name="payslip_pdf"),
     path("leave/", views.leave_list, name="leave_list"),
     path("leave/new/", views.leave_create, name="leave_create"),
+    path("leave/calendar/", views.leave_calendar, name="leave_calendar"),
     path("leave/<int:pk>/<str:action>/", views.leave_action, name="leave_action"),
     path("attendance/", views.attendance, name="attendance"),
+    path("reviews/", views.review_cycles, name="review_cycles"),
+    path("reviews/<int:pk>/", views.review_cycle, name="review_cycle"),
+    path("reviews/<int:pk>/rate/", views.review_rate, name="review_rate"),
+    path("reviews/<int:pk>/goals/", views.goal_add, name="goal_add"),
 ]

@@ -366,3 +366,294 @@ def attendance(request):
     page = Paginator(rows.order_by("-check_in", "-pk"), 50).get_page(request.GET.get("page"))
     is_open = bool(me and Attendance.objects.filter(employee=me, check_out__isnull=True).exists())
     return render(request, "hr/attendance.html", {"page": page, "me": me, "is_open": is_open})
+
+
+# -- performance: review cycles, goals, self and manager reviews -----------------------------
+
+
+def _weighted(goals) -> object:
+    """The goals' achievement weighted by their weights (goals without a figure left out)."""
+    from decimal import ROUND_HALF_UP, Decimal
+
+    scored = [g for g in goals if g.achievement is not None]
+    weight = sum((g.weight for g in scored), Decimal(0))
+    if not weight:
+        return None
+    total = sum((g.achievement * g.weight for g in scored), Decimal(0))
+    return (total / weight).quantize(Decimal("0.1"), ROUND_HALF_UP)
+
+
+@login_required
+def review_cycles(request):
+    """The review cycles; HR creates one and opens or closes it."""
+    from .models import ReviewCycle
+
+    if request.company is None:
+        raise Http404
+    is_hr = request_has_perm(request, "hr.change_reviewcycle")
+    if request.method == "POST":
+        if not is_hr:
+            raise Http404
+        try:
+            if request.POST.get("cycle"):
+                cycle = get_object_or_404(
+                    ReviewCycle, company=request.company, pk=request.POST["cycle"]
+                )
+                services.review_cycle_transition(cycle=cycle, state=request.POST.get("state"))
+                messages.success(request, _("The review cycle is updated."))
+            else:
+                services.review_cycle_create(
+                    company=request.company,
+                    name=request.POST.get("name"),
+                    start=request.POST.get("start"),
+                    end=request.POST.get("end"),
+                )
+                messages.success(request, _("The review cycle is created."))
+        except DomainError as error:
+            messages.error(request, error.message)
+        return redirect("hr:review_cycles")
+    cycles = ReviewCycle.objects.filter(company=request.company).annotate(
+        goal_count=Count("goals", distinct=True), review_count=Count("reviews", distinct=True)
+    )
+    return render(request, "hr/review_cycles.html", {"cycles": cycles, "is_hr": is_hr})
+
+
+def _cycle_rows(request, cycle, me, is_hr):
+    """(employee, goals, weighted achievement, self review, manager review, may rate self,
+    may rate as manager) for the employees the user may see in the cycle: HR everyone with
+    goals or reviews, others themselves and the employees they review."""
+    from .models import Goal, Review
+
+    goals = list(Goal.objects.filter(cycle=cycle).select_related("employee"))
+    reviews = list(Review.objects.filter(cycle=cycle).select_related("reviewer"))
+    ids = {g.employee_id for g in goals} | {r.employee_id for r in reviews}
+    if me is not None:
+        ids.add(me.pk)
+    employees = list(_company_rows(request, Employee).filter(pk__in=ids).order_by("number"))
+    rows = []
+    for employee in employees:
+        approver = services.approver_for(employee, cycle.end)
+        mine = me is not None and employee.pk == me.pk
+        manages = me is not None and approver is not None and approver.pk == me.pk
+        if not (is_hr or mine or manages):
+            continue
+        own_goals = [g for g in goals if g.employee_id == employee.pk]
+        by_kind = {r.kind: r for r in reviews if r.employee_id == employee.pk}
+        rows.append(
+            {
+                "employee": employee,
+                "goals": own_goals,
+                "score": _weighted(own_goals),
+                "self": by_kind.get("self"),
+                "manager": by_kind.get("manager"),
+                "approver": approver,
+                "may_self": mine and "self" not in by_kind,
+                "may_manager": (manages or (is_hr and not mine)) and "manager" not in by_kind,
+            }
+        )
+    return rows
+
+
+@login_required
+def review_cycle(request, pk):
+    """One cycle: each visible employee's goals (weights, key results, achievement; a sales
+    rep's from their CRM targets), the weighted achievement, the self and manager ratings, and
+    the forms to rate (the employee their self review, the manager or HR the manager review)."""
+    from .models import ReviewCycle
+
+    if request.company is None:
+        raise Http404
+    cycle = get_object_or_404(ReviewCycle, company=request.company, pk=pk)
+    is_hr = request_has_perm(request, "hr.change_review")
+    me = _own_employee(request)
+    rows = _cycle_rows(request, cycle, me, is_hr)
+    if not rows and not is_hr:
+        raise Http404
+    context = {
+        "cycle": cycle,
+        "rows": rows,
+        "is_hr": is_hr,
+        "ratings": range(1, 6),
+        "employees": _company_rows(request, Employee).filter(leave_date__isnull=True)
+        if is_hr
+        else [],
+    }
+    return render(request, "hr/review_cycle.html", context)
+
+
+@login_required
+@require_POST
+def review_rate(request, pk):
+    """Submit a self or manager review from the cycle page (the service decides who may)."""
+    from .models import ReviewCycle
+
+    if request.company is None:
+        raise Http404
+    cycle = get_object_or_404(ReviewCycle, company=request.company, pk=pk)
+    employee = get_object_or_404(
+        _company_rows(request, Employee), pk=request.POST.get("employee") or 0
+    )
+    try:
+        rating = int(request.POST.get("rating") or 0)
+    except ValueError:
+        rating = 0
+    try:
+        services.review_submit(
+            cycle=cycle,
+            employee=employee,
+            kind=request.POST.get("kind", ""),
+            rating=rating,
+            comment=request.POST.get("comment", ""),
+            user=request.user,
+            is_hr=request_has_perm(request, "hr.change_review"),
+        )
+        messages.success(request, _("The review is submitted."))
+    except DomainError as error:
+        messages.error(request, error.message)
+    return redirect("hr:review_cycle", pk=cycle.pk)
+
+
+@login_required
+@require_POST
+def goal_add(request, pk):
+    """HR adds a goal (with one key result) or a goal measured on the CRM sales targets."""
+    from .models import ReviewCycle
+
+    if request.company is None or not request_has_perm(request, "hr.add_goal"):
+        raise Http404
+    cycle = get_object_or_404(ReviewCycle, company=request.company, pk=pk)
+    employee = get_object_or_404(
+        _company_rows(request, Employee), pk=request.POST.get("employee") or 0
+    )
+    try:
+        if request.POST.get("sales_target"):
+            services.goal_sales_target(
+                cycle=cycle, employee=employee, weight=request.POST.get("weight")
+            )
+        else:
+            key_results = []
+            if request.POST.get("kr_title"):
+                key_results.append(
+                    {
+                        "title": request.POST.get("kr_title"),
+                        "target": request.POST.get("kr_target"),
+                        "actual": request.POST.get("kr_actual") or "0",
+                    }
+                )
+            services.goal_create(
+                cycle=cycle,
+                employee=employee,
+                title=request.POST.get("title"),
+                weight=request.POST.get("weight"),
+                key_results=key_results,
+            )
+        messages.success(request, _("The goal is added."))
+    except DomainError as error:
+        messages.error(request, error.message)
+    return redirect("hr:review_cycle", pk=cycle.pk)
+
+
+# -- the team calendar ------------------------------------------------------------------------
+
+
+def _month(text: str):
+    import calendar as pycalendar
+    from datetime import date
+
+    from django.utils import timezone
+
+    try:
+        year, month = (int(p) for p in text.split("-"))
+        first = date(year, month, 1)
+    except (ValueError, TypeError):
+        first = timezone.localdate().replace(day=1)
+    last = first.replace(day=pycalendar.monthrange(first.year, first.month)[1])
+    return first, last
+
+
+@login_required
+def leave_calendar(request):
+    """Who is on leave when, a month per page, per department (with its sub-departments):
+    approved leave and requests waiting for approval, on the company's working calendar
+    (rest days and public holidays shaded). HR sees every department, others their own."""
+    from datetime import timedelta
+
+    from tandem.core.calendars import is_working_day
+    from tandem.core.models.calendars import BusinessCalendar, default_week
+
+    if request.company is None:
+        raise Http404
+    first, last = _month(request.GET.get("month", ""))
+    is_hr = request_has_perm(request, "hr.view_leaverequest")
+    departments = list(_company_rows(request, Department).order_by("name", "pk"))
+    me = _own_employee(request)
+    mine = None
+    if me is not None:
+        version = services.versions_on(request.company, last, [me]).first()
+        mine = version.department_id if version else None
+    allowed = departments if is_hr else [d for d in departments if d.pk == mine]
+    if not allowed:
+        raise Http404
+    chosen = next(
+        (d for d in allowed if str(d.pk) == request.GET.get("department")),
+        None if is_hr else allowed[0],
+    )
+    ids = None
+    if chosen is not None:  # the department and everything under it
+        ids, frontier = {chosen.pk}, {chosen.pk}
+        while frontier:
+            frontier = {d.pk for d in departments if d.parent_id in frontier} - ids
+            ids |= frontier
+    versions = services.versions_on(request.company, last).select_related("employee")
+    if ids is not None:
+        versions = versions.filter(department_id__in=ids)
+    employees = sorted(
+        (
+            v.employee
+            for v in versions
+            if v.employee.leave_date is None or v.employee.leave_date >= first
+        ),
+        key=lambda e: e.number,
+    )
+    leave = (
+        LeaveRequest.objects.filter(
+            company=request.company,
+            employee__in=employees,
+            state__in=[LeaveState.APPROVED, LeaveState.SUBMITTED],
+            start__lte=last,
+            end__gte=first,
+        )
+        .select_related("leave_type")
+        .order_by("start")
+    )
+    days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
+    company = request.company
+    calendar = BusinessCalendar(
+        company=company,
+        name="default",
+        country=company.country or "",
+        time_zone=company.time_zone or "Asia/Shanghai",
+        week=default_week(),
+    )
+    working = {day: is_working_day(calendar, day) for day in days}
+    cells = {e.pk: {} for e in employees}
+    for row in leave:
+        for day in days:
+            if row.start <= day <= row.end and working[day]:
+                cells[row.employee_id][day] = row
+    grid = [(e, [(day, working[day], cells[e.pk].get(day)) for day in days]) for e in employees]
+    previous = (first - timedelta(days=1)).replace(day=1)
+    following = last + timedelta(days=1)
+    context = {
+        "first": first,
+        "days": [(day, working[day]) for day in days],
+        "grid": grid,
+        "departments": allowed,
+        "chosen": chosen,
+        "is_hr": is_hr,
+        "previous": f"{previous:%Y-%m}",
+        "following": f"{following:%Y-%m}",
+        "month": f"{first:%Y-%m}",
+        "away": sum(1 for _e, row in grid if any(c for _d, _w, c in row)),
+    }
+    return render(request, "hr/leave_calendar.html", context)

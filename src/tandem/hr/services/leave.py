@@ -465,13 +465,18 @@ def _lock_employee(request: LeaveRequest) -> None:
 
 
 @transaction.atomic
-def leave_request_submit(*, request, user=None) -> LeaveRequest:
+def leave_request_submit(*, request, user=None, notify=True) -> LeaveRequest:
+    """Submit for approval; the approver is emailed (`notify=False`: not, as for the demo)."""
+    from .notify import leave_notify
+
     _lock_employee(request)
     row = _transition(request, LeaveState.SUBMITTED)
     _check_overlap(row)
     _check_balance(row, pending=True)
     row.state = LeaveState.SUBMITTED
     row.save(update_fields=["state", "updated_at"])
+    if notify:
+        leave_notify(row, "submitted")
     return row
 
 
@@ -486,7 +491,9 @@ def may_decide(request: LeaveRequest, user, *, is_hr: bool) -> bool:
     return bool(request.approver_id and request.approver.user_id == user.pk)
 
 
-def _decide(request, user, is_hr, target, note) -> LeaveRequest:
+def _decide(request, user, is_hr, target, note, notify=True) -> LeaveRequest:
+    from .notify import leave_notify
+
     _lock_employee(request)
     row = _transition(request, target)
     if not may_decide(row, user, is_hr=is_hr):
@@ -510,17 +517,21 @@ def _decide(request, user, is_hr, target, note) -> LeaveRequest:
     row.decided_at = timezone.now()
     row.decision_note = text(note, field="note", max_length=300)
     row.save(update_fields=["state", "decided_by", "decided_at", "decision_note", "updated_at"])
+    if notify:
+        leave_notify(row, target)
     return row
 
 
 @transaction.atomic
-def leave_request_approve(*, request, user=None, is_hr=False, note="") -> LeaveRequest:
-    return _decide(request, user, is_hr, LeaveState.APPROVED, note)
+def leave_request_approve(*, request, user=None, is_hr=False, note="", notify=True):
+    """Approve (the employee is emailed unless `notify=False`)."""
+    return _decide(request, user, is_hr, LeaveState.APPROVED, note, notify)
 
 
 @transaction.atomic
-def leave_request_refuse(*, request, user=None, is_hr=False, note="") -> LeaveRequest:
-    return _decide(request, user, is_hr, LeaveState.REFUSED, note)
+def leave_request_refuse(*, request, user=None, is_hr=False, note="", notify=True):
+    """Refuse (the employee is emailed unless `notify=False`)."""
+    return _decide(request, user, is_hr, LeaveState.REFUSED, note, notify)
 
 
 @transaction.atomic
