@@ -14,3 +14,10 @@ class MarketingConfig(AppConfig):
         from .services.tracking import bounce_claimer
 
         mail_in_claimer(bounce_claimer)
+
+        from tandem.core import events
+
+        from .services.automations import EVENTS, on_event
+
+        for name in EVENTS:  # automations triggered by a domain event
+            events.subscribe(name, on_event)

@@ -2,9 +2,9 @@
 part, so it can use the demo's parties, products, orders and invoices.
 
 Consents for most customers with an address, four segments, an English and a Chinese
-template, and two campaigns sent in the past through the real send code (to Django's
-in-memory mail backend, under the demo clock) with opens, clicks, bounces and unsubscribes
-recorded through the tracking services."""
+template, an automation with parties waiting in it, and two campaigns sent in the past
+through the real send code (to Django's in-memory mail backend, under the demo clock) with
+opens, clicks, bounces and unsubscribes recorded through the tracking services."""
 
 import random
 from datetime import timedelta
@@ -138,6 +138,25 @@ def load_marketing_demo(
         segment=newsletter,
         template=template,
         cost=Decimal("500.00"),
+    )
+    # a running automation: confirmed orders get a thank-you tag and a call for the owner
+    automation = services.automation_save(
+        company=company,
+        name="After an order",
+        trigger="event",
+        event="sales_order.confirmed",
+        steps=[
+            {"type": "wait", "days": 3},
+            {"type": "tag", "tag": "recent buyer"},
+            {"type": "activity", "summary": "Ask how the order went", "due_days": 1},
+        ],
+        active=True,
+    )
+    services.runs_start(
+        automation=automation,
+        party_ids=[p.pk for p in customers[:5]],
+        now=now - timedelta(days=1),
+        source="sales_order.confirmed",
     )
 
 

@@ -238,6 +238,11 @@ class Privacy(models.TextChoices):
     OFF = "off", _("Off (no tracking)")
 
 
+class AbMetric(models.TextChoices):
+    OPEN = "open", _("Human open rate")
+    CLICK = "click", _("Click rate")
+
+
 class Campaign(CompanyScoped):
     name = models.CharField(_("name"), max_length=200)
     state = models.CharField(_("state"), max_length=10, choices=CampaignState, default="draft")
@@ -268,6 +273,17 @@ class Campaign(CompanyScoped):
     started_at = models.DateTimeField(_("started at"), null=True, blank=True)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
     anonymous_opens = models.PositiveIntegerField(_("anonymous opens"), default=0)
+    # A/B test (with variants): `ab_share` percent of the reachable audience is split over
+    # the variants; the rest is held until `ab_decide_at`, then gets the winner.
+    ab_share = models.PositiveSmallIntegerField(_("test share (%)"), default=20)
+    ab_metric = models.CharField(
+        _("winning metric"), max_length=5, choices=AbMetric, default=AbMetric.OPEN
+    )
+    ab_wait_hours = models.PositiveIntegerField(_("wait before choosing (hours)"), default=4)
+    ab_fallback = models.CharField(_("variant when not significant"), max_length=1, default="A")
+    ab_decide_at = models.DateTimeField(_("winner chosen at"), null=True, blank=True)
+    ab_winner = models.CharField(_("winning variant"), max_length=1, blank=True)
+    ab_result = models.JSONField(_("A/B test result"), default=dict, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -289,10 +305,43 @@ class Campaign(CompanyScoped):
             models.CheckConstraint(
                 condition=Q(privacy__in=Privacy.values), name="mkt_campaign_privacy_valid"
             ),
+            models.CheckConstraint(
+                condition=Q(ab_share__gte=1, ab_share__lte=90), name="mkt_campaign_ab_share"
+            ),
         ]
 
     def __str__(self):
         return self.name
+
+
+class CampaignVariant(CompanyScoped):
+    """One arm of a campaign's A/B test: another subject and/or another template (by name, so
+    each recipient still gets the version in their language)."""
+
+    campaign = models.ForeignKey(
+        Campaign, on_delete=models.CASCADE, related_name="variants", verbose_name=_("campaign")
+    )
+    label = models.CharField(_("variant"), max_length=1)
+    subject = models.CharField(_("subject"), max_length=300, blank=True)
+    template = models.ForeignKey(
+        EmailTemplate,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("template"),
+    )
+
+    class Meta:
+        ordering = ["campaign", "label"]
+        verbose_name = _("campaign variant")
+        verbose_name_plural = _("campaign variants")
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "label"], name="mkt_variant_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.campaign_id} {self.label}"
 
 
 class TraceState(models.TextChoices):
@@ -302,6 +351,7 @@ class TraceState(models.TextChoices):
     FAILED = "failed", _("Failed")
     BOUNCED = "bounced", _("Bounced")
     SUPPRESSED = "suppressed", _("Suppressed")
+    HELD = "held", _("Held for the A/B winner")
 
 
 class CampaignRecipient(CompanyScoped):
@@ -324,6 +374,7 @@ class CampaignRecipient(CompanyScoped):
     email = models.CharField(_("email"), max_length=254, blank=True)
     language = models.CharField(_("language"), max_length=10, blank=True)
     state = models.CharField(_("state"), max_length=10, choices=TraceState, default="queued")
+    variant = models.CharField(_("variant"), max_length=1, blank=True)
     reason = models.CharField(_("reason"), max_length=50, blank=True)
     message_id = models.CharField(_("message ID"), max_length=255, blank=True)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
@@ -374,3 +425,104 @@ class CampaignLink(CompanyScoped):
 
     def __str__(self):
         return self.url
+
+
+# -- automations ---------------------------------------------------------------------------
+
+
+class TriggerKind(models.TextChoices):
+    SEGMENT_ENTRY = "segment_entry", _("Enters a segment")
+    EVENT = "event", _("A domain event")
+    DATE = "date", _("A date field")
+
+
+class Reentry(models.TextChoices):
+    ONCE = "once", _("Once per party")
+    AFTER_DAYS = "after_days", _("Again after some days")
+
+
+class Automation(CompanyScoped):
+    """A flow: a trigger and a list of steps (wait, wait for an event, branch, actions), run
+    per party (AutomationRun). Steps are JSON checked by `automations.steps_clean`."""
+
+    name = models.CharField(_("name"), max_length=200)
+    active = models.BooleanField(_("active"), default=False)
+    trigger = models.CharField(_("trigger"), max_length=15, choices=TriggerKind)
+    segment = models.ForeignKey(
+        Segment,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("segment"),
+    )
+    event = models.CharField(_("event"), max_length=60, blank=True)
+    date_field = models.CharField(_("date field"), max_length=40, blank=True)
+    date_offset_days = models.IntegerField(_("days from the date"), default=0)
+    steps = models.JSONField(_("steps"), default=list, blank=True)
+    purpose = models.CharField(_("consent purpose"), max_length=50, default="newsletter")
+    reentry = models.CharField(_("re-entry"), max_length=10, choices=Reentry, default="once")
+    reentry_days = models.PositiveIntegerField(_("re-entry after (days)"), default=30)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
+
+    class Meta:
+        ordering = ["name", "id"]
+        verbose_name = _("automation")
+        verbose_name_plural = _("automations")
+        constraints = [
+            models.UniqueConstraint(fields=["company", "name"], name="mkt_automation_name"),
+            models.CheckConstraint(
+                condition=Q(trigger__in=TriggerKind.values), name="mkt_automation_trigger"
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class RunState(models.TextChoices):
+    WAITING = "waiting", _("Waiting")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class AutomationRun(CompanyScoped):
+    """One party's way through an automation: the step it is at, when it is due, and a log."""
+
+    automation = models.ForeignKey(
+        Automation, on_delete=models.CASCADE, related_name="runs", verbose_name=_("automation")
+    )
+    party = models.ForeignKey(
+        "parties.Party", on_delete=models.CASCADE, related_name="+", verbose_name=_("party")
+    )
+    state = models.CharField(_("state"), max_length=10, choices=RunState, default="waiting")
+    step = models.PositiveIntegerField(_("step"), default=0)
+    due_at = models.DateTimeField(_("due at"), default=timezone.now)
+    wait_until = models.DateTimeField(_("waiting until"), null=True, blank=True)
+    started_at = models.DateTimeField(_("started at"), default=timezone.now)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    context = models.JSONField(_("context"), default=dict, blank=True)
+    log = models.JSONField(_("log"), default=list, blank=True)
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        verbose_name = _("automation run")
+        verbose_name_plural = _("automation runs")
+        indexes = [
+            models.Index(fields=["state", "due_at"], name="mkt_run_due"),
+            models.Index(fields=["automation", "party"], name="mkt_run_party"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(state__in=RunState.values), name="mkt_run_state"),
+        ]
+
+    def __str__(self):
+        return f"{self.automation_id}/{self.party_id}: {self.state}@{self.step}"

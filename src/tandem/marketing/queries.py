@@ -110,6 +110,7 @@ def campaign_stats(campaign: Campaign) -> dict:
         suppressed=Count("pk", filter=Q(state=TraceState.SUPPRESSED)),
         failed=Count("pk", filter=Q(state=TraceState.FAILED)),
         queued=Count("pk", filter=Q(state__in=[TraceState.QUEUED, TraceState.SENDING])),
+        held=Count("pk", filter=Q(state=TraceState.HELD)),
         opened=Count("pk", filter=Q(human_open=True)),
         machine_opened=Count("pk", filter=Q(machine_opens__gt=0, human_open=False)),
         clicked=Count("pk", filter=Q(clicked_at__isnull=False)),
@@ -145,6 +146,50 @@ def campaign_stats(campaign: Campaign) -> dict:
         "bounce_rate": _rate(traces["bounced"], sent),
         "open_rate": _rate(traces["opened"], traces["delivered"]),
         "click_rate": _rate(traces["clicked"], traces["delivered"]),
+        "ab": ab_report(campaign),
+    }
+
+
+def ab_report(campaign: Campaign) -> dict | None:
+    """The A/B test: per variant the test group's figures; the decision once taken (winner,
+    z, p-value, "significant" / "not significant")."""
+    variants = list(campaign.variants.all())
+    if not variants:
+        return None
+    rows = (
+        CampaignRecipient.objects.filter(campaign=campaign)
+        .exclude(variant="")
+        .values("variant")
+        .annotate(
+            delivered=Count("pk", filter=Q(state=TraceState.SENT)),
+            opened=Count("pk", filter=Q(human_open=True)),
+            clicked=Count("pk", filter=Q(clicked_at__isnull=False)),
+        )
+    )
+    # the test group only: the rest got the winner's label too, after the decision
+    decided = campaign.ab_result or {}
+    figures = {r["variant"]: r for r in rows}
+    return {
+        "metric": campaign.ab_metric,
+        "share": campaign.ab_share,
+        "fallback": campaign.ab_fallback,
+        "decide_at": campaign.ab_decide_at,
+        "winner": campaign.ab_winner,
+        "verdict": decided.get("verdict", ""),
+        "z": decided.get("z"),
+        "p_value": decided.get("p_value"),
+        "test": decided.get("variants", {}),
+        "variants": [
+            {
+                "label": v.label,
+                "subject": v.subject,
+                "template": v.template_id,
+                "delivered": figures.get(v.label, {}).get("delivered", 0),
+                "opened": figures.get(v.label, {}).get("opened", 0),
+                "clicked": figures.get(v.label, {}).get("clicked", 0),
+            }
+            for v in variants
+        ],
     }
 
 
@@ -152,3 +197,42 @@ def _rate(part: int, whole: int) -> Decimal | None:
     if not whole:
         return None
     return (Decimal(part) / Decimal(whole)).quantize(Decimal("0.0001"), ROUND_HALF_UP)
+
+
+def campaign_timeline(company, party, n: int, *, scope=None) -> tuple[list[dict], int]:
+    """Timeline source for the customer page (crm.queries.overview's
+    `register_timeline_source("campaign", campaign_timeline)`): one entry per campaign email
+    that left for the party, at its latest touch (clicked, else opened, else sent). Two
+    queries. `scope` (CRM visibility) does not narrow campaigns."""
+    from django.db.models.functions import Coalesce as _Coalesce
+    from django.urls import reverse
+
+    qs = (
+        CampaignRecipient.objects.filter(
+            company=company, party=party, state__in=[TraceState.SENT, TraceState.BOUNCED]
+        )
+        .annotate(touch_at=_Coalesce("clicked_at", "opened_at", "sent_at"))
+        .select_related("campaign")
+    )
+    rows = []
+    for trace in qs.order_by("-touch_at", "-pk")[:n]:
+        if trace.clicked_at:
+            detail = "clicked"
+        elif trace.human_open:
+            detail = "opened"
+        elif trace.state == TraceState.BOUNCED:
+            detail = "bounced"
+        else:
+            detail = "sent"
+        rows.append(
+            {
+                "kind": "campaign",
+                "id": trace.pk,
+                "at": trace.touch_at,
+                "title": trace.campaign.name,
+                "detail": detail,
+                "amount": None,
+                "url": reverse("marketing:campaign_detail", args=[trace.campaign_id]),
+            }
+        )
+    return rows, qs.count()

@@ -110,6 +110,27 @@ class TemplateOut(Schema):
     body_text: str
 
 
+class VariantIn(Schema):
+    subject: str = Field("", max_length=300)
+    template: Id | None = None
+
+
+class AbIn(Schema):
+    """An A/B test: variants A, B, ... in order; an empty list removes the test."""
+
+    variants: list[VariantIn] = Field(default_factory=list, max_length=5)
+    share: int = Field(20, description="percent of the reachable audience in the test")
+    metric: Literal["open", "click"] = "open"
+    wait_hours: int = 4
+    fallback: str = Field("A", max_length=1)
+
+
+class VariantOut(Schema):
+    label: str
+    subject: str
+    template: int | None = Field(None, alias="template_id")
+
+
 class CampaignIn(Schema):
     name: str = Field(max_length=200)
     segment: Id
@@ -118,6 +139,7 @@ class CampaignIn(Schema):
     cost: Number = Decimal("0")
     privacy: Literal["identified", "anonymous", "off"] = "identified"
     sender: str = Field("", max_length=254)
+    ab: AbIn | None = None
 
 
 class CampaignPatch(Schema):
@@ -128,6 +150,7 @@ class CampaignPatch(Schema):
     cost: Number | None = None
     privacy: Literal["identified", "anonymous", "off"] | None = None
     sender: str | None = Field(None, max_length=254)
+    ab: AbIn | None = None
 
 
 class CampaignOut(Schema):
@@ -144,7 +167,14 @@ class CampaignOut(Schema):
     privacy: str
     sender: str
     job: int | None = Field(None, alias="job_id")
-    variants: list = Field(default_factory=list)
+    variants: list[VariantOut] = Field(default_factory=list)
+    ab_share: int
+    ab_metric: str
+    ab_wait_hours: int
+    ab_fallback: str
+    ab_decide_at: datetime | None
+    ab_winner: str
+    ab_result: dict[str, Any]
 
 
 class ScheduleIn(Schema):
@@ -167,6 +197,7 @@ class StatsOut(Schema):
     suppressed: int
     failed: int
     queued: int
+    held: int = 0
     opened: int
     machine_opened: int
     clicked: int
@@ -180,6 +211,7 @@ class StatsOut(Schema):
     bounce_rate: Decimal | None
     open_rate: Decimal | None
     click_rate: Decimal | None
+    ab: dict[str, Any] | None = None
 
 
 class RecipientOut(Schema):
@@ -197,3 +229,52 @@ class RecipientOut(Schema):
     unsubscribed_at: datetime | None
     bounced_at: datetime | None
     bounce_kind: str
+
+
+class AutomationIn(Schema):
+    name: str = Field(max_length=200)
+    trigger: Literal["segment_entry", "event", "date"]
+    segment: Id | None = None
+    event: str = Field("", max_length=60)
+    date_field: str = Field("", max_length=40)
+    date_offset_days: int = 0
+    steps: list[dict[str, Any]] = Field(default_factory=list, max_length=50)
+    purpose: str = Field("newsletter", max_length=50)
+    reentry: Literal["once", "after_days"] = "once"
+    reentry_days: int = 30
+    active: bool = False
+
+
+class AutomationOut(Schema):
+    id: int
+    name: str
+    active: bool
+    trigger: str
+    segment: int | None = Field(None, alias="segment_id")
+    event: str
+    date_field: str
+    date_offset_days: int
+    steps: list[dict[str, Any]]
+    purpose: str
+    reentry: str
+    reentry_days: int
+
+
+class DryRunIn(Schema):
+    party: Id
+    assume: dict[Literal["opened", "clicked", "bought"], bool] = Field(default_factory=dict)
+
+
+class DryRunOut(Schema):
+    steps: list[dict[str, Any]]
+
+
+class RunOut(Schema):
+    id: int
+    party: int = Field(alias="party_id")
+    state: str
+    step: int
+    due_at: datetime
+    started_at: datetime
+    finished_at: datetime | None
+    log: list[dict[str, Any]]

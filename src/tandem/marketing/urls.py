@@ -17,6 +17,11 @@ urlpatterns = [
     path("campaigns/<int:pk>/", views.campaign_detail, name="campaign_detail"),
     path("campaigns/<int:pk>/send/", views.campaign_send, name="campaign_send"),
     path("campaigns/<int:pk>/cancel/", views.campaign_cancel, name="campaign_cancel"),
+    path("campaigns/<int:pk>/ab-decide/", views.campaign_ab_decide, name="campaign_ab_decide"),
+    path("automations/", views.automation_list, name="automation_list"),
+    path("automations/new/", views.automation_edit, name="automation_new"),
+    path("automations/<int:pk>/", views.automation_edit, name="automation_edit"),
+    path("automations/<int:pk>/dry-run/", views.automation_dry_run, name="automation_dry_run"),
     path("parties/<int:pk>/", views.party_consents, name="party_consents"),
     # public, token-signed (no login)
     path("t/u/<str:token>/", public.unsubscribe, name="unsubscribe"),

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -20,7 +21,15 @@ from tandem.core.views import company_view
 from tandem.parties.models import Party
 
 from . import services
-from .models import Campaign, CampaignRecipient, CampaignState, EmailTemplate, Privacy, Segment
+from .models import (
+    AbMetric,
+    Campaign,
+    CampaignRecipient,
+    CampaignState,
+    EmailTemplate,
+    Privacy,
+    Segment,
+)
 from .queries import campaign_stats
 from .segments import FIELDS, NO_VALUE_OPS
 
@@ -245,22 +254,26 @@ def campaign_new(request):
             template = (
                 _rows(request, EmailTemplate).filter(pk=request.POST.get("template") or 0).first()
             )
-            campaign = services.campaign_create(
-                company=request.company,
-                name=request.POST.get("name", ""),
-                segment=segment,
-                template=template,
-                purpose=request.POST.get("purpose", "newsletter"),
-                cost=request.POST.get("cost") or "0",
-                privacy=request.POST.get("privacy", Privacy.IDENTIFIED),
-                sender=request.POST.get("sender", ""),
-                user=request.user,
-            )
+            with transaction.atomic():  # a refused A/B test leaves no campaign behind
+                campaign = services.campaign_create(
+                    company=request.company,
+                    name=request.POST.get("name", ""),
+                    segment=segment,
+                    template=template,
+                    purpose=request.POST.get("purpose", "newsletter"),
+                    cost=request.POST.get("cost") or "0",
+                    privacy=request.POST.get("privacy", Privacy.IDENTIFIED),
+                    sender=request.POST.get("sender", ""),
+                    user=request.user,
+                )
+                if request.POST.get("ab_subject") or request.POST.get("ab_template"):
+                    campaign = _ab_from_post(request, campaign)
         except (DomainError, ValueError) as exc:
             error = getattr(exc, "message", str(exc))
         else:
             return redirect("marketing:campaign_detail", campaign.pk)
     context = {
+        "metrics": AbMetric.choices,
         "segments": _rows(request, Segment).order_by("name"),
         "templates": _rows(request, EmailTemplate).order_by("name", "language"),
         "privacy": Privacy.choices,
@@ -268,6 +281,22 @@ def campaign_new(request):
         "post": request.POST,
     }
     return render(request, "marketing/campaign_new.html", context)
+
+
+def _ab_from_post(request, campaign):
+    template_b = (
+        _rows(request, EmailTemplate).filter(pk=request.POST.get("ab_template") or 0).first()
+    )
+    return services.variants_set(
+        campaign=campaign,
+        variants=[
+            {"subject": ""},
+            {"subject": request.POST.get("ab_subject", ""), "template": template_b},
+        ],
+        share=int(request.POST.get("ab_share") or 20),
+        metric=request.POST.get("ab_metric", "open"),
+        wait_hours=int(request.POST.get("ab_wait_hours") or 4),
+    )
 
 
 @company_view("marketing.view_campaign")
@@ -332,6 +361,159 @@ def campaign_cancel(request, pk):
     else:
         messages.success(request, _("Campaign cancelled."))
     return redirect("marketing:campaign_detail", pk)
+
+
+@require_POST
+@company_view("marketing.change_campaign")
+def campaign_ab_decide(request, pk):
+    campaign = get_object_or_404(_rows(request, Campaign), pk=pk)
+    try:
+        services.ab_decide(campaign=campaign, user=request.user)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Winner chosen; the rest is being sent."))
+    return redirect("marketing:campaign_detail", pk)
+
+
+# -- automations ---------------------------------------------------------------------------
+
+
+@company_view("marketing.view_automation")
+def automation_list(request):
+    from django.db.models import Count, Q
+
+    from .models import Automation
+
+    automations = (
+        _rows(request, Automation)
+        .annotate(
+            waiting=Count("runs", filter=Q(runs__state="waiting")),
+            done=Count("runs", filter=Q(runs__state="done")),
+        )
+        .order_by("name", "pk")
+    )
+    return render(request, "marketing/automation_list.html", {"automations": automations})
+
+
+def _steps_text(steps) -> str:
+    return "\n".join(json.dumps(s, ensure_ascii=False) for s in steps)
+
+
+def _steps_from_text(text: str):
+    steps = []
+    for number, line in enumerate((text or "").splitlines(), 1):
+        if line.strip():
+            try:
+                steps.append(json.loads(line))
+            except ValueError:
+                raise ValueError(_("Step line %(n)s is not JSON.") % {"n": number}) from None
+    return steps
+
+
+def _automation_page(request, automation, *, data, error=None, dry=None):
+    from .models import AutomationRun, Reentry, TriggerKind
+    from .services.automations import EVENTS
+
+    context = {
+        "automation": automation,
+        "data": data,
+        "error": error,
+        "dry": dry,
+        "triggers": TriggerKind.choices,
+        "reentries": Reentry.choices,
+        "events": list(EVENTS),
+        "segments": _rows(request, Segment).order_by("name"),
+        "parties": _rows(request, Party).order_by("name")[:200],
+        "runs": AutomationRun.objects.filter(automation=automation).select_related("party")[:50]
+        if automation
+        else [],
+    }
+    return render(request, "marketing/automation_edit.html", context)
+
+
+@company_view("marketing.view_automation")
+def automation_edit(request, pk=None):
+    from .models import Automation
+
+    automation = get_object_or_404(_rows(request, Automation), pk=pk) if pk else None
+    if request.method == "POST":
+        perm = "marketing.change_automation" if automation else "marketing.add_automation"
+        if not request_has_perm(request, perm):
+            return HttpResponse(status=403)
+        post = request.POST
+        data = {
+            "name": post.get("name", ""),
+            "active": bool(post.get("active")),
+            "trigger": post.get("trigger", ""),
+            "segment": int(post["segment"]) if post.get("segment", "").isdigit() else None,
+            "event": post.get("event", ""),
+            "date_field": post.get("date_field", ""),
+            "reentry": post.get("reentry", "once"),
+            "reentry_days": post.get("reentry_days", "30"),
+            "purpose": post.get("purpose", "newsletter"),
+            "steps": post.get("steps", ""),
+        }
+        try:
+            segment = _rows(request, Segment).filter(pk=data["segment"] or 0).first()
+            saved = services.automation_save(
+                company=request.company,
+                automation=automation,
+                name=data["name"],
+                trigger=data["trigger"],
+                segment=segment,
+                event=data["event"],
+                date_field=data["date_field"],
+                steps=_steps_from_text(data["steps"]),
+                purpose=data["purpose"],
+                reentry=data["reentry"],
+                reentry_days=int(data["reentry_days"] or 0),
+                active=data["active"],
+                user=request.user,
+            )
+        except (DomainError, ValueError) as exc:
+            return _automation_page(
+                request, automation, data=data, error=getattr(exc, "message", str(exc))
+            )
+        messages.success(request, _("Automation saved."))
+        return redirect("marketing:automation_edit", saved.pk)
+    data = {
+        "name": automation.name if automation else "",
+        "active": automation.active if automation else False,
+        "trigger": automation.trigger if automation else "segment_entry",
+        "segment": automation.segment_id if automation else None,
+        "event": automation.event if automation else "",
+        "date_field": automation.date_field if automation else "",
+        "reentry": automation.reentry if automation else "once",
+        "reentry_days": automation.reentry_days if automation else 30,
+        "purpose": automation.purpose if automation else "newsletter",
+        "steps": _steps_text(automation.steps) if automation else "",
+    }
+    return _automation_page(request, automation, data=data)
+
+
+@require_POST
+@company_view("marketing.change_automation")
+def automation_dry_run(request, pk):
+    from .models import Automation
+
+    automation = get_object_or_404(_rows(request, Automation), pk=pk)
+    party = get_object_or_404(_rows(request, Party), pk=request.POST.get("party") or 0)
+    assume = {k: bool(request.POST.get(k)) for k in ("opened", "clicked", "bought")}
+    dry = services.dry_run(automation=automation, party=party, assume=assume)
+    data = {
+        "name": automation.name,
+        "active": automation.active,
+        "trigger": automation.trigger,
+        "segment": automation.segment_id,
+        "event": automation.event,
+        "date_field": automation.date_field,
+        "reentry": automation.reentry,
+        "reentry_days": automation.reentry_days,
+        "purpose": automation.purpose,
+        "steps": _steps_text(automation.steps),
+    }
+    return _automation_page(request, automation, data=data, dry=dry)
 
 
 # -- a party's marketing page --------------------------------------------------------------

@@ -1,5 +1,6 @@
 """/segments, /consents, /email-templates, /campaigns (API.md "Marketing")."""
 
+from django.db import transaction
 from ninja import Query, Status
 
 from tandem.api.context import company_of, get_ref, get_scoped, page_of, paginate, require_perm
@@ -7,19 +8,33 @@ from tandem.core.errors import InvalidReference
 from tandem.parties.models import Contact, Party
 
 from .. import services
-from ..models import Campaign, CampaignRecipient, Consent, EmailTemplate, Segment, TraceState
+from ..models import (
+    Automation,
+    AutomationRun,
+    Campaign,
+    CampaignRecipient,
+    Consent,
+    EmailTemplate,
+    Segment,
+    TraceState,
+)
 from ..queries import campaign_stats
 from ..schemas import (
+    AutomationIn,
+    AutomationOut,
     CampaignIn,
     CampaignOut,
     CampaignPatch,
     ConsentIn,
     ConsentOut,
+    DryRunIn,
+    DryRunOut,
     MemberOut,
     OptInOut,
     PreviewIn,
     PreviewOut,
     RecipientOut,
+    RunOut,
     ScheduleIn,
     SegmentIn,
     SegmentOut,
@@ -233,10 +248,34 @@ def campaign_read(request, campaign_id: int):
 def campaign_add(request, payload: CampaignIn):
     require_perm(request, "marketing.add_campaign")
     data = payload.dict()
+    ab = data.pop("ab")
     data["segment"] = get_ref(Segment, request, data["segment"], field="segment")
     data["template"] = get_ref(EmailTemplate, request, data["template"], field="template")
-    campaign = services.campaign_create(company=company_of(request), user=request.user, **data)
+    with transaction.atomic():
+        campaign = services.campaign_create(company=company_of(request), user=request.user, **data)
+        if ab is not None:
+            campaign = _ab_set(request, campaign, ab)
     return Status(201, campaign)
+
+
+def _ab_set(request, campaign, ab: dict):
+    variants = [
+        {
+            "subject": v["subject"],
+            "template": get_ref(EmailTemplate, request, v["template"], field="ab.variants.template")
+            if v["template"] is not None
+            else None,
+        }
+        for v in ab["variants"]
+    ]
+    return services.variants_set(
+        campaign=campaign,
+        variants=variants,
+        share=ab["share"],
+        metric=ab["metric"],
+        wait_hours=ab["wait_hours"],
+        fallback=ab["fallback"],
+    )
 
 
 @router.patch("/campaigns/{campaign_id}", response=CampaignOut)
@@ -244,11 +283,17 @@ def campaign_patch(request, campaign_id: int, payload: CampaignPatch):
     require_perm(request, "marketing.change_campaign")
     campaign = get_scoped(Campaign, request, campaign_id, label="campaign")
     changes = {k: v for k, v in payload.dict(exclude_unset=True).items() if v is not None}
+    changes.pop("ab", None)
+    ab = payload.ab.dict() if payload.ab is not None else None  # with its defaults
     if "segment" in changes:
         changes["segment"] = get_ref(Segment, request, changes["segment"], field="segment")
     if "template" in changes:
         changes["template"] = get_ref(EmailTemplate, request, changes["template"], field="template")
-    return services.campaign_update(campaign=campaign, **changes)
+    with transaction.atomic():
+        campaign = services.campaign_update(campaign=campaign, **changes)
+        if ab is not None:
+            campaign = _ab_set(request, campaign, ab)
+    return campaign
 
 
 @router.post("/campaigns/{campaign_id}/test", response=TestOut)
@@ -281,6 +326,15 @@ def campaign_cancel(request, campaign_id: int):
     return services.campaign_cancel(campaign=campaign)
 
 
+@router.post("/campaigns/{campaign_id}/ab-decide", response={202: CampaignOut})
+def campaign_ab_decide(request, campaign_id: int):
+    """Choose the A/B winner now (without waiting for `ab_decide_at`) and send it to the
+    rest (202: the campaign with `ab_result`)."""
+    require_perm(request, "marketing.change_campaign")
+    campaign = get_scoped(Campaign, request, campaign_id, label="campaign")
+    return Status(202, services.ab_decide(campaign=campaign, user=request.user))
+
+
 @router.get("/campaigns/{campaign_id}/stats", response=StatsOut)
 def campaign_stats_read(request, campaign_id: int):
     require_perm(request, "marketing.view_campaign")
@@ -305,3 +359,74 @@ def campaign_recipients(
             raise ValidationFailed("state: not a recipient state", field="state")
         qs = qs.filter(state=state)
     return paginate(qs.order_by("pk"), limit=limit, offset=offset)
+
+
+# -- automations ---------------------------------------------------------------------------
+
+
+def _automation_args(request, payload) -> dict:
+    data = payload.dict()
+    data["segment"] = (
+        get_ref(Segment, request, data["segment"], field="segment") if data["segment"] else None
+    )
+    return data
+
+
+@router.get("/automations", response=page_of(AutomationOut))
+def automation_list(request, limit: int = LIMIT, offset: int = OFFSET):
+    require_perm(request, "marketing.view_automation")
+    qs = Automation.objects.filter(company=company_of(request)).order_by("name", "pk")
+    return paginate(qs, limit=limit, offset=offset)
+
+
+@router.post("/automations", response={201: AutomationOut})
+def automation_add(request, payload: AutomationIn):
+    require_perm(request, "marketing.add_automation")
+    automation = services.automation_save(
+        company=company_of(request), user=request.user, **_automation_args(request, payload)
+    )
+    return Status(201, automation)
+
+
+@router.get("/automations/{automation_id}", response=AutomationOut)
+def automation_read(request, automation_id: int):
+    require_perm(request, "marketing.view_automation")
+    return get_scoped(Automation, request, automation_id, label="automation")
+
+
+@router.put("/automations/{automation_id}", response=AutomationOut)
+def automation_replace(request, automation_id: int, payload: AutomationIn):
+    """Replace the automation (running parties go on at their step number)."""
+    require_perm(request, "marketing.change_automation")
+    automation = get_scoped(Automation, request, automation_id, label="automation")
+    return services.automation_save(
+        company=company_of(request),
+        automation=automation,
+        user=request.user,
+        **_automation_args(request, payload),
+    )
+
+
+@router.post("/automations/{automation_id}/dry-run", response=DryRunOut)
+def automation_dry_run(request, automation_id: int, payload: DryRunIn):
+    """Walk a party through the flow without writing or sending anything."""
+    require_perm(request, "marketing.change_automation")
+    automation = get_scoped(Automation, request, automation_id, label="automation")
+    party = get_ref(Party, request, payload.party, field="party")
+    return {"steps": services.dry_run(automation=automation, party=party, assume=payload.assume)}
+
+
+@router.get("/automations/{automation_id}/runs", response=page_of(RunOut))
+def automation_runs(
+    request,
+    automation_id: int,
+    limit: int = LIMIT,
+    offset: int = OFFSET,
+    state: str = Query("", max_length=10),
+):
+    require_perm(request, "marketing.view_automation")
+    automation = get_scoped(Automation, request, automation_id, label="automation")
+    qs = AutomationRun.objects.filter(automation=automation)
+    if state:
+        qs = qs.filter(state=state)
+    return paginate(qs.order_by("-started_at", "-pk"), limit=limit, offset=offset)

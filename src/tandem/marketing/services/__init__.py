@@ -1,5 +1,7 @@
 """Marketing services (the only code that changes marketing state)."""
 
+from .abtest import ab_decide, ab_decide_due, variants_set
+from .automations import automation_save, automations_tick, dry_run, run_advance, runs_start
 from .campaigns import (
     SEND_JOB,
     campaign_audience,
@@ -46,6 +48,14 @@ from .tracking import (
 )
 
 __all__ = [
+    "automation_save",
+    "automations_tick",
+    "dry_run",
+    "run_advance",
+    "runs_start",
+    "ab_decide",
+    "ab_decide_due",
+    "variants_set",
     "SEND_JOB",
     "address_clean",
     "bounce_claimer",

@@ -205,9 +205,9 @@ def campaign_cancel(*, campaign: Campaign) -> Campaign:
     _move(locked, CampaignState.CANCELLED)
     locked.save(update_fields=["state", "updated_at"])
     # what is still queued never leaves: the sender claims only queued traces
-    CampaignRecipient.objects.filter(campaign=locked, state=TraceState.QUEUED).update(
-        state=TraceState.FAILED, reason="cancelled"
-    )
+    CampaignRecipient.objects.filter(
+        campaign=locked, state__in=[TraceState.QUEUED, TraceState.HELD]
+    ).update(state=TraceState.FAILED, reason="cancelled")
     if locked.job_id and not locked.job.finished:
         job_cancel(job=locked.job)
     return locked
@@ -228,7 +228,9 @@ def campaigns_start_due(*, now=None) -> int:
                 if locked.state == CampaignState.SCHEDULED:
                     locked.state = CampaignState.CANCELLED
                     locked.save(update_fields=["state", "updated_at"])
-    return started
+    from .abtest import ab_decide_due
+
+    return started + ab_decide_due(now=now)
 
 
 def campaign_test(*, campaign: Campaign, addresses: list[str]) -> int:

@@ -39,12 +39,16 @@ from ..models import (
 )
 from ..rendering import compile_template, links_of, merge_values
 from ..tokens import bounce_domain, public_url, token_make, unsubscribe_mailto, verp_address
+from .abtest import ab_test_done, split
 from .campaigns import campaign_audience
 from .templates import template_for
 
 logger = logging.getLogger("tandem.marketing")
 
 CHUNK = 500
+# traces claimed (and marked sent) per statement: at most this many are in doubt after a
+# worker is killed outright
+CLAIM_BATCH = 50
 # tests interrupt a send after N messages by setting this to a callable(count)
 after_send_hook = None
 
@@ -132,11 +136,14 @@ def recipients_freeze(*, campaign: Campaign) -> int:
                 reason=reason,
             )
         )
+    variants = list(campaign.variants.select_related("template"))
+    split(campaign, traces, [v.label for v in variants])
     with transaction.atomic():
         CampaignRecipient.objects.bulk_create(traces, batch_size=2000)
-        # the links of every language version of the template, for the click redirect
+        # the links of every language version of the template(s), for the click redirect
+        names = {campaign.template.name} | {v.template.name for v in variants if v.template}
         templates = campaign.template.__class__.objects.filter(
-            company_id=campaign.company_id, name=campaign.template.name
+            company_id=campaign.company_id, name__in=names
         )
         urls = []
         for template in templates:
@@ -184,14 +191,21 @@ class Sender:
         self.sender = campaign.sender or settings.DEFAULT_FROM_EMAIL
         self.company_name = campaign.company.name
         self.domain = bounce_domain()
+        self.variants = {v.label: v for v in campaign.variants.select_related("template")}
 
-    def _compiled(self, language: str):
-        template = template_for(
-            template=self.campaign.template, language=language, cache=self.templates
-        )
-        if template.pk not in self.compiled:
-            self.compiled[template.pk] = compile_template(template)
-        return self.compiled[template.pk]
+    def _compiled(self, language: str, variant: str = ""):
+        """The parsed email for a language and an A/B variant (its template by name in the
+        recipient's language, its subject), built once per send."""
+        spec = self.variants.get(variant)
+        base = spec.template if spec is not None and spec.template else self.campaign.template
+        template = template_for(template=base, language=language, cache=self.templates)
+        key = (template.pk, variant)
+        if key not in self.compiled:
+            compiled = compile_template(template)
+            if spec is not None and spec.subject:
+                compiled.subject = spec.subject
+            self.compiled[key] = compiled
+        return self.compiled[key]
 
     def build(self, trace: CampaignRecipient, salesperson: str) -> EmailMultiAlternatives:
         campaign = self.campaign
@@ -218,7 +232,9 @@ class Sender:
                     return url
                 return self.click_url.replace(self.marker, token_make("click", f"{who}-{link_id}"))
 
-        subject, body_html, body_text = self._compiled(trace.language).render(values, link=link)
+        subject, body_html, body_text = self._compiled(trace.language, trace.variant).render(
+            values, link=link
+        )
         if campaign.privacy != Privacy.OFF:
             who = f"t{trace.pk}" if campaign.privacy == Privacy.IDENTIFIED else f"c{campaign.pk}"
             pixel = self.open_url.replace(self.marker, token_make("open", who))
@@ -264,10 +280,6 @@ WHERE id = %s AND state = 'queued'
     WHERE s.company_id = marketing_campaignrecipient.company_id
       AND s.address = LOWER(marketing_campaignrecipient.email))
 """
-SENT_SQL = (
-    "UPDATE marketing_campaignrecipient SET state = 'sent', sent_at = %s, message_id = %s "
-    "WHERE id = %s"
-)
 
 
 def _claim(trace: CampaignRecipient, purpose: str) -> bool:
@@ -276,6 +288,53 @@ def _claim(trace: CampaignRecipient, purpose: str) -> bool:
     with connection.cursor() as cursor:
         cursor.execute(CLAIM_SQL, [trace.pk, purpose])
         return cursor.rowcount == 1
+
+
+# The re-check right before each message leaves: a read (no commit) of the campaign's state,
+# the consent in force and the suppression list for one claimed trace.
+RECHECK_SQL = """
+SELECT cmp.state,
+  (SELECT c.state FROM marketing_consent c
+   WHERE c.party_id = r.party_id AND c.contact_id IS NULL
+     AND c.purpose = %s AND c.channel = 'email'
+   ORDER BY c.at DESC, c.id DESC LIMIT 1),
+  EXISTS (SELECT 1 FROM marketing_suppression s
+          WHERE s.company_id = r.company_id AND s.address = LOWER(r.email))
+FROM marketing_campaignrecipient r JOIN marketing_campaign cmp ON cmp.id = r.campaign_id
+WHERE r.id = %s
+"""
+
+
+def _recheck(trace: CampaignRecipient, purpose: str) -> str:
+    """ "ok", "cancelled" (stop the send) or "refused" (withdrawn or suppressed since)."""
+    with connection.cursor() as cursor:
+        cursor.execute(RECHECK_SQL, [purpose, trace.pk])
+        row = cursor.fetchone()
+    if row is None or row[0] != CampaignState.SENDING:
+        return "cancelled"
+    return "ok" if row[1] == "granted" and not row[2] else "refused"
+
+
+class _Stop(Exception):
+    """The campaign was cancelled mid-batch."""
+
+
+def _claim_many(pks: list[int], purpose: str) -> set[int]:
+    """The batch's queued -> sending in one committed statement, with the same re-check as
+    `_claim`; returns the ids claimed."""
+    if not pks:
+        return set()
+    marks = ", ".join(["%s"] * len(pks))
+    sql = CLAIM_SQL.replace("WHERE id = %s AND", f"WHERE id IN ({marks}) AND") + " RETURNING id"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*pks, purpose])
+        return {row[0] for row in cursor.fetchall()}
+
+
+def _unclaimable_many(pks: list[int]) -> None:
+    CampaignRecipient.objects.filter(pk__in=pks, state=TraceState.QUEUED).update(
+        state=TraceState.SUPPRESSED, reason="suppressed_before_send"
+    )
 
 
 def _unclaimable(trace: CampaignRecipient) -> None:
@@ -303,6 +362,7 @@ def campaign_run(*, campaign: Campaign, ctx=None, connection=None) -> dict:
     sender = Sender(campaign, connection)
     counts = {"sent": 0, "failed": 0, "suppressed": 0, "recovered": recovered}
     last_pk = 0
+    stopped = False
     connection.open()
     try:
         while True:
@@ -315,37 +375,53 @@ def campaign_run(*, campaign: Campaign, ctx=None, connection=None) -> dict:
                 break
             last_pk = chunk[-1].pk
             names = _salespeople([t.party_id for t in chunk])
-            for trace in throttle.order(chunk, lambda t: t.email.rpartition("@")[2]):
-                if not _claim(trace, campaign.purpose):
-                    _unclaimable(trace)
-                    counts["suppressed"] += 1
+            ordered = throttle.order(chunk, lambda t: t.email.rpartition("@")[2])
+            for start in range(0, len(ordered), CLAIM_BATCH):
+                batch = ordered[start : start + CLAIM_BATCH]
+                claimed = _claim_many([t.pk for t in batch], campaign.purpose)
+                refused = [t.pk for t in batch if t.pk not in claimed]
+                if refused:
+                    _unclaimable_many(refused)
+                    counts["suppressed"] += len(refused)
                     if ctx is not None:
-                        ctx.step()
-                    continue
-                throttle.take(trace.email.rpartition("@")[2])
-                state, reason = _send_one(sender, trace, names.get(trace.party_id, ""))
-                counts[state] += 1
-                if ctx is not None:
-                    ctx.step()
-                if after_send_hook is not None:
-                    after_send_hook(counts["sent"])
+                        for _pk in refused:
+                            ctx.step()
+                try:
+                    _send_batch(
+                        sender,
+                        [t for t in batch if t.pk in claimed],
+                        names,
+                        throttle,
+                        counts,
+                        ctx,
+                    )
+                except _Stop:
+                    stopped = True
+                    break
+            if stopped:
+                break
     finally:
         if own_connection:
             connection.close()
     with transaction.atomic():
         locked = Campaign.objects.select_for_update().get(pk=campaign.pk)
-        if locked.state == CampaignState.SENDING:
+        held = CampaignRecipient.objects.filter(campaign=campaign, state=TraceState.HELD)
+        if locked.state == CampaignState.SENDING and not locked.ab_winner and held.exists():
+            ab_test_done(locked)  # the test group left; the rest waits for the winner
+        elif locked.state == CampaignState.SENDING:
             locked.state = CampaignState.SENT
             locked.sent_at = timezone.now()
             locked.save(update_fields=["state", "sent_at", "updated_at"])
         elif locked.state == CampaignState.CANCELLED:
-            CampaignRecipient.objects.filter(campaign=campaign, state=TraceState.QUEUED).update(
-                state=TraceState.FAILED, reason="cancelled"
-            )
+            CampaignRecipient.objects.filter(
+                campaign=campaign, state__in=[TraceState.QUEUED, TraceState.HELD]
+            ).update(state=TraceState.FAILED, reason="cancelled")
     return counts
 
 
-def _send_one(sender: Sender, trace: CampaignRecipient, salesperson: str) -> tuple[str, str]:
+def _send_one(sender: Sender, trace: CampaignRecipient, salesperson: str) -> tuple[str, str, str]:
+    """Build and hand one message to the SMTP server: (state, reason, message_id); no
+    database write (the caller marks its batch in one statement)."""
     message = sender.build(trace, salesperson)
     try:
         sent = sender.connection.send_messages([message])
@@ -365,12 +441,69 @@ def _send_one(sender: Sender, trace: CampaignRecipient, salesperson: str) -> tup
     else:
         reason = "" if sent else "not_accepted"
     if sent:
-        with connection.cursor() as cursor:
-            at = connection.ops.adapt_datetimefield_value(timezone.now())
-            cursor.execute(SENT_SQL, [at, message.tandem_message_id, trace.pk])
-        return "sent", ""
-    CampaignRecipient.objects.filter(pk=trace.pk).update(state=TraceState.FAILED, reason=reason)
-    return "failed", reason
+        return "sent", "", message.tandem_message_id
+    return "failed", reason, ""
+
+
+def _send_batch(sender, traces, names, throttle, counts, ctx) -> None:
+    """Send claimed traces, then mark them in bulk: the sent ones `sent` (one UPDATE), the
+    failed ones `failed`; claimed ones never attempted (an error stopped the batch) go back
+    to `queued`, since they surely did not leave. A worker killed outright leaves its batch
+    `sending`, failed as unknown_after_crash by the next run: at most once."""
+    done: list[tuple[int, str]] = []
+    failed: dict[str, list[int]] = {}
+    attempted: set[int] = set()
+    refused: list[int] = []
+    purpose = sender.campaign.purpose
+    try:
+        for trace in traces:
+            throttle.take(trace.email.rpartition("@")[2])
+            check = _recheck(trace, purpose)
+            if check == "cancelled":
+                raise _Stop
+            attempted.add(trace.pk)
+            if check == "refused":
+                refused.append(trace.pk)
+                counts["suppressed"] += 1
+                if ctx is not None:
+                    ctx.step()
+                continue
+            state, reason, message_id = _send_one(sender, trace, names.get(trace.party_id, ""))
+            if state == "sent":
+                done.append((trace.pk, message_id))
+            else:
+                failed.setdefault(reason, []).append(trace.pk)
+            counts[state] += 1
+            if ctx is not None:
+                ctx.step()
+            if after_send_hook is not None:
+                after_send_hook(counts["sent"])
+    finally:
+        traces_mark(sent=done, failed=failed)
+        if refused:
+            CampaignRecipient.objects.filter(pk__in=refused).update(
+                state=TraceState.SUPPRESSED, reason="suppressed_before_send"
+            )
+        untried = [t.pk for t in traces if t.pk not in attempted]
+        if untried:
+            CampaignRecipient.objects.filter(pk__in=untried, state=TraceState.SENDING).update(
+                state=TraceState.QUEUED
+            )
+
+
+def traces_mark(*, sent: list[tuple[int, str]], failed: dict[str, list[int]]) -> None:
+    """Sent traces with their Message-ID and time, in one UPDATE; failures by reason."""
+    if sent:
+        at = timezone.now()
+        CampaignRecipient.objects.bulk_update(
+            [
+                CampaignRecipient(pk=pk, state=TraceState.SENT, sent_at=at, message_id=mid)
+                for pk, mid in sent
+            ],
+            ["state", "sent_at", "message_id"],
+        )
+    for reason, pks in failed.items():
+        CampaignRecipient.objects.filter(pk__in=pks).update(state=TraceState.FAILED, reason=reason)
 
 
 __all__ = ["Q", "Throttle", "campaign_run", "recipients_freeze", "traces_recover"]
