@@ -51,3 +51,23 @@ def test_hr_opens_an_employee_approves_leave_and_opens_a_payslip(served, page):
         page.evaluate("url => fetch(url)", page.locator("#payslip-pdf-zh").get_attribute("href"))
     assert response.value.status == 200
     assert response.value.headers["content-type"] == "application/pdf"
+
+
+def test_a_manager_rates_a_review_by_clicking(served, page):
+    """HR (the demo's admin) opens the demo's review cycle, picks a rating in an employee's
+    manager-review form and submits it: the row shows the rating, the form is gone."""
+    from playwright.sync_api import expect
+
+    _login(served, page)
+    page.goto(served["url"] + "/hr/")
+    page.get_by_role("link", name="Reviews").first.click()
+    page.locator("#cycle-table tbody tr a").first.click()
+    button = page.get_by_role("button", name="Submit manager review")
+    row = page.locator("#review-table tbody tr", has=button).first
+    number = row.get_attribute("data-employee")
+    row.locator("select[name=rating]").select_option("5")
+    row.locator("input[name=comment]").fill("Clicked in the browser")
+    row.get_by_role("button", name="Submit manager review").click()
+    rated = page.locator(f"#review-table tbody tr[data-employee='{number}']")
+    expect(rated.locator(".manager-review .rating")).to_have_text("5")
+    expect(rated.get_by_role("button", name="Submit manager review")).to_have_count(0)
