@@ -13,11 +13,9 @@ from tandem.parties.models import Contact, Party
 from tandem.service import services
 from tandem.service.models import KbArticle, Ticket
 
-from .test_quality import lot_world  # noqa: F401  (the fixture)
-
 
 @pytest.fixture
-def alpha(company, lot_world):  # noqa: F811
+def alpha(company, lot_world):
     party = lot_world["customers"][0]
     boss = Contact.objects.create(
         company=company, party=party, name="Ann Boss", email="boss@alpha.test", is_primary=True

@@ -5,69 +5,13 @@ from decimal import Decimal
 
 import pytest
 
-from tandem.accounting import services as accounting
 from tandem.catalog.services import product_create
 from tandem.core.errors import ValidationFailed
-from tandem.inventory import services as inventory
-from tandem.inventory.models import Lot
-from tandem.parties.models import Party
 from tandem.service import services
 from tandem.service.models import QualityIssue
 
 D = Decimal
 YEAR = date.today().year
-
-
-@pytest.fixture
-def lot_world(company):
-    """Lot L-42 of a lot-tracked product received from a supplier and delivered to three
-    customers (4, 3 and 2 units)."""
-    accounting.fiscal_year_create(company=company, date_start=date(YEAR, 1, 1))
-    accounting.chart_install(company=company, template="prc")
-    wh = inventory.warehouse_create(company=company, code="WH", name="Main")
-    product = product_create(
-        company=company,
-        sku="FRZ-1",
-        name="Freezer",
-        valuation="fifo",
-        tracking="lot",
-        cost_price=D("100"),
-    )
-    supplier = Party.objects.create(
-        company=company, name="Cold Parts Ltd", is_supplier=True, currency_id="CNY"
-    )
-    receipt = inventory.transfer_create(
-        company=company,
-        kind="receipt",
-        warehouse=wh,
-        party=supplier,
-        origin="PO/2026/00007",
-        moves=[{"product": product, "quantity": D(10), "unit_cost": D(100), "lot_name": "L-42"}],
-    )
-    inventory.transfer_done(transfer=inventory.transfer_confirm(transfer=receipt))
-    lot = Lot.objects.get(product=product, name="L-42")
-    customers = []
-    for name, qty in (("Alpha Mart", 4), ("Beta Foods", 3), ("Gamma Hotel", 2)):
-        party = Party.objects.create(
-            company=company, name=name, is_customer=True, currency_id="CNY"
-        )
-        delivery = inventory.transfer_create(
-            company=company,
-            kind="delivery",
-            warehouse=wh,
-            party=party,
-            moves=[{"product": product, "quantity": D(qty), "lot": lot}],
-        )
-        delivery = inventory.transfer_assign(transfer=inventory.transfer_confirm(transfer=delivery))
-        inventory.transfer_done(transfer=delivery)
-        customers.append(party)
-    return {
-        "product": product,
-        "lot": lot,
-        "supplier": supplier,
-        "receipt": receipt,
-        "customers": customers,
-    }
 
 
 def test_one_complaint_traces_the_lot(company, lot_world, api):

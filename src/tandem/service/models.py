@@ -577,6 +577,66 @@ class KbArticleVersion(CompanyScoped):
         ]
 
 
+class CannedResponse(CompanyScoped):
+    """A reply text with merge fields ({{ customer.name }}, {{ ticket.number }}, ...)."""
+
+    name = models.CharField(_("name"), max_length=100)
+    body = models.TextField(_("body"))
+    team = models.ForeignKey(
+        ServiceTeam, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("canned response")
+        verbose_name_plural = _("canned responses")
+        constraints = [
+            models.UniqueConstraint(fields=["company", "name"], name="service_canned_name"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class Macro(CompanyScoped):
+    """Set fields (priority, team, assignee, tags, state) and reply with a canned response,
+    in one action."""
+
+    name = models.CharField(_("name"), max_length=100)
+    priority = models.CharField(_("priority"), max_length=10, choices=Priority.choices, blank=True)
+    team = models.ForeignKey(
+        ServiceTeam, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    add_tags = models.JSONField(_("tags to add"), default=list, blank=True)
+    reply = models.ForeignKey(
+        CannedResponse, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    state = models.CharField(
+        _("then set state"),
+        max_length=20,
+        blank=True,
+        choices=[
+            ("open", _("Open")),
+            ("waiting_customer", _("Waiting on customer")),
+            ("resolved", _("Resolved")),
+        ],
+    )
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("macro")
+        verbose_name_plural = _("macros")
+        constraints = [
+            models.UniqueConstraint(fields=["company", "name"], name="service_macro_name"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
 class QualityState(models.TextChoices):
     OPEN = "open", _("Open")
     INVESTIGATING = "investigating", _("Investigating")
@@ -652,3 +712,50 @@ class QualityAction(CompanyScoped):
         ordering = ["pk"]
         verbose_name = _("quality action")
         verbose_name_plural = _("quality actions")
+
+
+class QualityAlertRule(CompanyScoped):
+    """Raise an alert when `threshold` complaints (tickets with a defect code or in a quality
+    issue) name one lot within `window_days`."""
+
+    threshold = models.PositiveSmallIntegerField(_("complaints"), default=3)
+    window_days = models.PositiveSmallIntegerField(_("within (days)"), default=30)
+    notify = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("notify"),
+    )
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("quality alert rule")
+        verbose_name_plural = _("quality alert rules")
+        constraints = [
+            models.UniqueConstraint(fields=["company"], name="service_quality_rule_one"),
+            models.CheckConstraint(
+                condition=Q(threshold__gte=2, window_days__gte=1), name="service_quality_rule_range"
+            ),
+        ]
+
+
+class QualityAlert(CompanyScoped):
+    """One alert per lot and window: the lot's complaints reached the rule's threshold."""
+
+    lot = models.ForeignKey(
+        "inventory.Lot", on_delete=models.PROTECT, related_name="+", verbose_name=_("lot")
+    )
+    product = models.ForeignKey(
+        "catalog.Product", on_delete=models.PROTECT, related_name="+", verbose_name=_("product")
+    )
+    complaints = models.PositiveIntegerField(_("complaints"))
+    since = models.DateTimeField(_("since"))
+    raised_at = models.DateTimeField(_("raised at"), db_index=True)
+    acknowledged = models.BooleanField(_("acknowledged"), default=False)
+
+    class Meta:
+        ordering = ["-raised_at", "-pk"]
+        verbose_name = _("quality alert")
+        verbose_name_plural = _("quality alerts")

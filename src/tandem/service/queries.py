@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Avg, Count, Max, Q, Sum
+from django.db.models import Avg, Count, F, Max, Q, Sum
 from django.utils import timezone
 
 from tandem.inventory.models import LocationUsage, MoveState, StockMove
@@ -294,7 +294,9 @@ def kb_search(*, company, q: str, public_only: bool = False, limit: int = 5):
         vector = SearchVector("title", weight="A", config="simple") + SearchVector(
             "body", weight="B", config="simple"
         )
-        query = SearchQuery(" | ".join(words), search_type="raw", config="simple")
+        query = SearchQuery(words[0], config="simple")
+        for word in words[1:]:
+            query |= SearchQuery(word, config="simple")
         ranked = qs.annotate(rank=SearchRank(vector, query))
         match = Q(rank__gt=0)
         if _has_trigram():
@@ -323,3 +325,88 @@ def _has_trigram() -> bool:
             cursor.execute("SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm'")
             _TRGM[key] = cursor.fetchone() is not None
     return _TRGM[key]
+
+
+PARETO_GROUPS = ("product", "lot", "supplier")
+
+
+def complaints_pareto(
+    *, company, by: str = "product", date_from: datetime | None = None, date_to=None
+) -> dict:
+    """Complaints (tickets with a defect code or in a quality issue) counted by product, lot
+    or the lot's supplier (the party of the receipt that brought the lot in), largest first,
+    with each row's share and the cumulative share (the Pareto line)."""
+    from django.db.models import OuterRef, Subquery
+
+    from .services.quality import complaints
+
+    qs = complaints(company.pk)
+    if date_from:
+        qs = qs.filter(opened_at__gte=date_from)
+    if date_to:
+        qs = qs.filter(opened_at__lt=date_to)
+    if by == "supplier":
+        receipt = StockMove.objects.filter(
+            lot_id=OuterRef("lot_id"),
+            state=MoveState.DONE,
+            location_src__usage=LocationUsage.SUPPLIER,
+        ).order_by("date_done", "pk")
+        qs = qs.exclude(lot=None).annotate(
+            key=Subquery(receipt.values("transfer__party_id")[:1]),
+            name=Subquery(receipt.values("transfer__party__name")[:1]),
+        )
+    elif by == "lot":
+        qs = qs.exclude(lot=None).annotate(key=F("lot_id"), name=F("lot__name"))
+    else:
+        qs = qs.exclude(product=None).annotate(key=F("product_id"), name=F("product__name"))
+    rows = list(
+        qs.values("key", "name").annotate(n=Count("pk", distinct=True)).order_by("-n", "name")
+    )
+    total = sum(r["n"] for r in rows)
+    out, running = [], 0
+    for r in rows:
+        running += r["n"]
+        out.append(
+            {
+                "key": r["key"],
+                "name": r["name"] or "",
+                "complaints": r["n"],
+                "share": (Decimal(r["n"]) / total).quantize(Decimal("0.0001")),
+                "cumulative": (Decimal(running) / total).quantize(Decimal("0.0001")),
+            }
+        )
+    return {"by": by, "total": total, "rows": out}
+
+
+def party_tickets_summary(party, *, limit: int = 10) -> dict:
+    """For the customer page: the customer's ticket counts by SLA state (open tickets), the
+    open and total counts, the average rating, and its latest tickets with their SLA state.
+    Two queries."""
+    tickets = Ticket.objects.filter(
+        company_id=party.company_id, party_id=party.pk, merged_into=None
+    )
+    counts = tickets.aggregate(
+        total=Count("pk"),
+        open=Count("pk", filter=~Q(state__in=DONE_STATES)),
+        breached=Count("pk", filter=~Q(state__in=DONE_STATES) & Q(sla_state=SlaState.BREACHED)),
+        at_risk=Count("pk", filter=~Q(state__in=DONE_STATES) & Q(sla_state=SlaState.AT_RISK)),
+        rated=Count("rating"),
+        avg_rating=Avg("rating"),
+    )
+    latest = list(
+        tickets.order_by("-opened_at", "-pk").values(
+            "pk",
+            "number",
+            "subject",
+            "state",
+            "sla_state",
+            "priority",
+            "opened_at",
+            "resolution_due",
+        )[:limit]
+    )
+    avg = counts.pop("avg_rating")
+    counts["average_rating"] = (
+        Decimal(str(avg)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP) if avg else None
+    )
+    return {**counts, "latest": latest}

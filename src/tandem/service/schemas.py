@@ -351,3 +351,98 @@ class CsatReportOut(Schema):
     responses: int
     average: Decimal | None
     rows: list[CsatRow]
+
+
+class KbVoteIn(Schema):
+    helpful: bool
+
+
+class KbVotesOut(Schema):
+    id: int
+    helpful_yes: int
+    helpful_no: int
+    deflections: int
+
+
+class TicketSplitIn(Schema):
+    messages: list[Id] = Field(min_length=1, max_length=500)
+    subject: Text(200) = ""
+
+
+class TicketMacroIn(Schema):
+    macro: Id
+
+
+class CannedResponseIn(Schema):
+    name: Text(100, min_length=1)
+    body: Text(50_000, min_length=1)
+    team: Id | None = None
+
+
+class CannedResponseOut(Schema):
+    id: int
+    name: str
+    body: str
+    team: int | None = Field(validation_alias="team_id")
+
+
+class CannedRenderOut(Schema):
+    body: str
+
+
+class MacroIn(Schema):
+    name: Text(100, min_length=1)
+    priority: Literal["", "low", "normal", "high", "urgent"] = ""
+    team: Id | None = None
+    assignee: Id | None = None
+    add_tags: list[Text(40)] = Field(default_factory=list, max_length=20)
+    reply: Id | None = None
+    state: Literal["", "open", "waiting_customer", "resolved"] = ""
+
+
+class MacroOut(Schema):
+    id: int
+    name: str
+    priority: str
+    team: int | None = Field(validation_alias="team_id")
+    assignee: int | None = Field(validation_alias="assignee_id")
+    add_tags: list[str]
+    reply: int | None = Field(validation_alias="reply_id")
+    state: str
+
+
+class ParetoRow(Schema):
+    key: int | None
+    name: str
+    complaints: int
+    share: Decimal
+    cumulative: Decimal
+
+
+class ParetoOut(Schema):
+    by: str
+    total: int
+    rows: list[ParetoRow]
+
+
+class QualityAlertRuleIn(Schema):
+    threshold: int = Field(ge=2, le=10_000)
+    window_days: int = Field(ge=1, le=3650)
+    notify: Id | None = None
+    active: bool = True
+
+
+class QualityAlertRuleOut(Schema):
+    threshold: int
+    window_days: int
+    notify: int | None = Field(validation_alias="notify_id")
+    active: bool
+
+
+class QualityAlertOut(Schema):
+    id: int
+    lot: int = Field(validation_alias="lot_id")
+    product: int = Field(validation_alias="product_id")
+    complaints: int
+    since: datetime
+    raised_at: datetime

@@ -16,5 +16,6 @@ urlpatterns = [
     path("quality/", views.quality_list, name="quality_list"),
     path("quality/<int:pk>/", views.quality_detail, name="quality_detail"),
     path("csat/", views.csat, name="csat"),
+    path("quality/pareto/", views.pareto, name="pareto"),
     path("portal/", include("tandem.service.portal_urls")),
 ]

@@ -22,6 +22,7 @@ from .models import (
     DONE_STATES,
     KbArticle,
     Priority,
+    QualityAlert,
     QualityIssue,
     ServiceTeam,
     SlaPolicy,
@@ -314,5 +315,35 @@ def csat(request):
                 ("lot", _("Lot")),
             ],
             "chart": chart,
+        },
+    )
+
+
+@company_view("service.view_qualityissue")
+def pareto(request):
+    """Complaints by product, lot or supplier, largest first, with the cumulative share."""
+    by = request.GET.get("by", "product")
+    if by not in queries.PARETO_GROUPS:
+        by = "product"
+    report = queries.complaints_pareto(company=request.company, by=by)
+    url = reverse("service:pareto") + f"?by={by}"
+    chart = bar_chart(
+        [(r["name"] or "–", Decimal(r["complaints"]), url) for r in report["rows"][:12]]
+    )
+    for r in report["rows"]:
+        r["share_pct"] = _pct(r["share"])
+        r["cumulative_pct"] = _pct(r["cumulative"])
+    alerts = QualityAlert.objects.filter(company=request.company).select_related("lot", "product")[
+        :20
+    ]
+    return render(
+        request,
+        "service/pareto.html",
+        {
+            "report": report,
+            "by": by,
+            "groups": [("product", _("Product")), ("lot", _("Lot")), ("supplier", _("Supplier"))],
+            "chart": chart,
+            "alerts": alerts,
         },
     )

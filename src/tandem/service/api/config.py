@@ -16,13 +16,19 @@ from tandem.core.models import BusinessCalendar
 from tandem.inventory.models import Lot
 
 from .. import queries, services
-from ..models import KbArticle, QualityIssue, ServiceTeam, SlaPolicy, Ticket
+from ..models import KbArticle, QualityAlert, QualityIssue, ServiceTeam, SlaPolicy, Ticket
 from ..schemas import (
     KbArticleIn,
     KbArticleOut,
     KbArticlePatch,
+    KbVoteIn,
+    KbVotesOut,
+    ParetoOut,
     QualityActionIn,
     QualityActionOut,
+    QualityAlertOut,
+    QualityAlertRuleIn,
+    QualityAlertRuleOut,
     QualityIssueIn,
     QualityIssueOut,
     QualityIssuePatch,
@@ -158,6 +164,27 @@ def kb_list(
     return paginate(qs.order_by("title", "pk"), limit=limit, offset=offset)
 
 
+@router.get("/kb-articles/search", response=list[KbArticleOut])
+def kb_search(
+    request,
+    q: str = Query(..., min_length=1, max_length=200, pattern=r"^[^\x00]*$"),
+    public: bool = False,
+):
+    """Published articles ranked by full text (+ trigram on PostgreSQL), at most ten."""
+    require_perm(request, "service.view_kbarticle")
+    return queries.kb_search(company=company_of(request), q=q, public_only=public, limit=10)
+
+
+@router.post("/kb-articles/{article_id}/vote", response=KbVotesOut)
+def kb_vote(request, article_id: int, payload: KbVoteIn):
+    """A "was this helpful?" answer."""
+    require_perm(request, "service.view_kbarticle")
+    article = get_scoped(KbArticle, request, article_id, label="article")
+    services.kb_vote(article=article, helpful=payload.helpful)
+    article.refresh_from_db()
+    return article
+
+
 @router.get("/kb-articles/{article_id}", response=KbArticleOut)
 def kb_read(request, article_id: int):
     require_perm(request, "service.view_kbarticle")
@@ -183,6 +210,32 @@ def kb_patch(request, article_id: int, payload: KbArticlePatch):
 
 
 # -- quality issues -------------------------------------------------------------------------
+
+
+@router.get("/quality-issues/alerts", response=list[QualityAlertOut])
+def quality_alerts(request):
+    """Lots whose complaints reached the alert rule's threshold, newest first."""
+    require_perm(request, "service.view_qualityissue")
+    return list(QualityAlert.objects.filter(company=company_of(request))[:200])
+
+
+@router.post("/quality-issues/alert-rule", response=QualityAlertRuleOut)
+def quality_alert_rule(request, payload: QualityAlertRuleIn):
+    require_perm(request, "service.change_qualityissue")
+    return services.quality_alert_rule_set(
+        company=company_of(request),
+        threshold=payload.threshold,
+        window_days=payload.window_days,
+        notify=_user_ref(request, payload.notify, field="notify"),
+        active=payload.active,
+    )
+
+
+@router.get("/reports/service/complaints", response=ParetoOut)
+def complaints_pareto(request, by: str = Query("product", pattern="^(product|lot|supplier)$")):
+    """Complaints by product, lot or supplier with the cumulative share (Pareto)."""
+    require_perm(request, "service.view_ticket")
+    return queries.complaints_pareto(company=company_of(request), by=by)
 
 
 def _issues(request):

@@ -12,18 +12,26 @@ from tandem.parties.models import Contact, Party
 from tandem.sales.models import SalesOrder
 
 from .. import queries, services
-from ..models import ServiceTeam, Ticket, TicketEscalation, TicketMessage
+from ..models import CannedResponse, Macro, ServiceTeam, Ticket, TicketEscalation, TicketMessage
 from ..schemas import (
+    CannedRenderOut,
+    CannedResponseIn,
+    CannedResponseOut,
     CsatReportOut,
+    KbArticleOut,
+    MacroIn,
+    MacroOut,
     ServiceReportOut,
     TicketAssignIn,
     TicketEscalationOut,
     TicketIn,
+    TicketMacroIn,
     TicketMergeIn,
     TicketMessageOut,
     TicketNoteIn,
     TicketOut,
     TicketReplyIn,
+    TicketSplitIn,
     TicketStateIn,
 )
 from . import router
@@ -80,6 +88,46 @@ def ticket_list(
     return paginate(qs.order_by("-opened_at", "-pk"), limit=limit, offset=offset)
 
 
+@router.get("/tickets/canned-responses", response=list[CannedResponseOut])
+def canned_list(request):
+    require_perm(request, "service.view_ticket")
+    return list(CannedResponse.objects.filter(company=company_of(request)).order_by("name"))
+
+
+@router.post("/tickets/canned-responses", response={201: CannedResponseOut})
+def canned_add(request, payload: CannedResponseIn):
+    require_perm(request, "service.change_ticket")
+    canned = services.canned_response_create(
+        company=company_of(request),
+        name=payload.name,
+        body=payload.body,
+        team=get_ref(ServiceTeam, request, payload.team, field="team"),
+    )
+    return Status(201, canned)
+
+
+@router.get("/tickets/macros", response=list[MacroOut])
+def macro_list(request):
+    require_perm(request, "service.view_ticket")
+    return list(Macro.objects.filter(company=company_of(request)).order_by("name"))
+
+
+@router.post("/tickets/macros", response={201: MacroOut})
+def macro_add(request, payload: MacroIn):
+    require_perm(request, "service.change_ticket")
+    macro = services.macro_create(
+        company=company_of(request),
+        name=payload.name,
+        priority=payload.priority,
+        team=get_ref(ServiceTeam, request, payload.team, field="team"),
+        assignee=_user_ref(request, payload.assignee, field="assignee"),
+        add_tags=payload.add_tags,
+        reply=get_ref(CannedResponse, request, payload.reply, field="reply"),
+        state=payload.state,
+    )
+    return Status(201, macro)
+
+
 @router.get("/tickets/{ticket_id}", response=TicketOut)
 def ticket_read(request, ticket_id: int):
     require_perm(request, "service.view_ticket")
@@ -118,6 +166,42 @@ def ticket_messages(request, ticket_id: int, limit: int = LIMIT, offset: int = O
     return paginate(
         TicketMessage.objects.filter(ticket=ticket).order_by("at", "pk"), limit=limit, offset=offset
     )
+
+
+@router.get("/tickets/{ticket_id}/canned/{canned_id}", response=CannedRenderOut)
+def canned_render(request, ticket_id: int, canned_id: int):
+    """The canned response with this ticket's merge fields filled (for the reply box)."""
+    require_perm(request, "service.view_ticket")
+    ticket = _ticket(request, ticket_id)
+    canned = get_scoped(CannedResponse, request, canned_id, label="canned response")
+    return {"body": services.render_canned(canned, ticket=ticket, agent=request.user)}
+
+
+@router.post("/tickets/{ticket_id}/macro", response=TicketOut)
+def ticket_macro(request, ticket_id: int, payload: TicketMacroIn):
+    require_perm(request, "service.change_ticket")
+    ticket = _ticket(request, ticket_id)
+    macro = get_ref(Macro, request, payload.macro, field="macro")
+    return services.macro_apply(ticket=ticket, macro=macro, user=request.user)
+
+
+@router.post("/tickets/{ticket_id}/split", response={201: TicketOut})
+def ticket_split(request, ticket_id: int, payload: TicketSplitIn):
+    """Move some messages to a new ticket keeping the history and the SLA."""
+    require_perm(request, "service.change_ticket")
+    ticket = _ticket(request, ticket_id)
+    new = services.ticket_split(
+        ticket=ticket, messages=payload.messages, subject=payload.subject, user=request.user
+    )
+    return Status(201, new)
+
+
+@router.post("/tickets/{ticket_id}/kb-draft", response={201: KbArticleOut})
+def ticket_kb_draft(request, ticket_id: int):
+    """A draft knowledge-base article from a resolved ticket."""
+    require_perm(request, "service.add_kbarticle")
+    ticket = _ticket(request, ticket_id)
+    return Status(201, services.kb_draft_from_ticket(ticket=ticket, user=request.user))
 
 
 @router.get("/tickets/{ticket_id}/escalations", response=list[TicketEscalationOut])

@@ -13,8 +13,19 @@ from .config import (
     team_update,
     ticket_quality_issue,
 )
+from .csat import csat_answer, csat_comment
 from .escalation import escalate
+from .helpdesk import (
+    canned_response_create,
+    kb_draft_from_ticket,
+    kb_vote,
+    macro_apply,
+    macro_create,
+    render_canned,
+    ticket_split,
+)
 from .mail import service_mail_claim
+from .quality import quality_alert_check, quality_alert_rule_set
 from .sla import sla_refresh_open, ticket_sla_check, ticket_sla_refresh
 from .tickets import (
     reply_address,
@@ -31,6 +42,17 @@ from .tickets import (
 )
 
 __all__ = [
+    "quality_alert_check",
+    "quality_alert_rule_set",
+    "canned_response_create",
+    "csat_answer",
+    "csat_comment",
+    "kb_draft_from_ticket",
+    "kb_vote",
+    "macro_apply",
+    "macro_create",
+    "render_canned",
+    "ticket_split",
     "agent_absence_add",
     "escalate",
     "pick_agent",

@@ -177,6 +177,8 @@ def ticket_autoassign(*, ticket: Ticket, now: datetime | None = None) -> User | 
     two tickets arriving together take turns). Returns the agent or None."""
     if ticket.assignee_id is not None or ticket.team_id is None:
         return None
+    if ticket.team.assignment == AssignmentMethod.MANUAL and not ticket.team.sticky:
+        return None  # read from the instance at hand: no lock, no query
     team = ServiceTeam.objects.select_for_update().get(pk=ticket.team_id)
     if team.assignment == AssignmentMethod.MANUAL and not team.sticky:
         return None

@@ -27,6 +27,7 @@ from ..models import (
     Ticket,
     TicketState,
 )
+from .mail import service_config_changed
 from .sla import sla_refresh_open
 from .tickets import _email, _member, _same_company, _text
 
@@ -74,6 +75,7 @@ def team_create(
     sticky: bool = False,
     bad_rating: str = "alert",
 ) -> ServiceTeam:
+    service_config_changed()
     name = _text(name, field="name", max_length=100, required=True)
     address = _email(support_address, field="support_address")
     _calendar_usable(company, calendar)
@@ -103,6 +105,7 @@ def team_create(
 
 @transaction.atomic
 def team_update(*, team: ServiceTeam, **changes) -> ServiceTeam:
+    service_config_changed()
     team = ServiceTeam.objects.select_for_update().get(pk=team.pk)
     company = team.company
     if "name" in changes:
@@ -206,6 +209,7 @@ def _policy_values(company, data: dict, current: SlaPolicy | None = None) -> dic
 
 @transaction.atomic
 def sla_policy_create(*, company, **data) -> SlaPolicy:
+    service_config_changed()
     for required in ("name", "priority", "first_response_hours", "resolution_hours"):
         if data.get(required) in (None, ""):
             raise ValidationFailed(f"{required}: required", code="validation.required")
@@ -214,6 +218,7 @@ def sla_policy_create(*, company, **data) -> SlaPolicy:
 
 @transaction.atomic
 def sla_policy_update(*, policy: SlaPolicy, **data) -> SlaPolicy:
+    service_config_changed()
     policy = SlaPolicy.objects.select_for_update().get(pk=policy.pk)
     for field, value in _policy_values(policy.company, data, policy).items():
         setattr(policy, field, value)
@@ -418,7 +423,12 @@ def ticket_quality_issue(*, ticket: Ticket, user=None) -> QualityIssue:
             .order_by("pk")
             .first()
         )
+        from .quality import quality_alert_check
+
         if existing is not None:
             existing.tickets.add(ticket)
+            quality_alert_check(ticket=ticket)
             return existing
-        return quality_issue_create(company=ticket.company, tickets=[ticket], user=user)
+        issue = quality_issue_create(company=ticket.company, tickets=[ticket], user=user)
+        quality_alert_check(ticket=ticket)
+        return issue

@@ -38,13 +38,21 @@ class Clock:
         return self.elapsed > self.target or (self.running and self.elapsed >= self.target)
 
 
-def policy_for(ticket: Ticket) -> SlaPolicy | None:
-    """The active policy for the ticket's priority, the team's own before a shared one."""
-    candidates = SlaPolicy.objects.filter(
-        company_id=ticket.company_id, active=True, priority=ticket.priority
-    ).select_related("calendar", "team__calendar")
+def policy_for(ticket: Ticket, policies=None) -> SlaPolicy | None:
+    """The active policy for the ticket's priority, the team's own before a shared one;
+    `policies`: the company's active policies when the caller has them (ordered by pk)."""
+    if policies is not None:
+        candidates = [p for p in policies if p.priority == ticket.priority]
+    else:
+        candidates = (
+            SlaPolicy.objects.filter(
+                company_id=ticket.company_id, active=True, priority=ticket.priority
+            )
+            .select_related("calendar", "team__calendar")
+            .order_by("pk")
+        )
     best = None
-    for policy in candidates.order_by("pk"):
+    for policy in candidates:
         if policy.team_id is not None and policy.team_id == ticket.team_id:
             return policy
         if policy.team_id is None and best is None:

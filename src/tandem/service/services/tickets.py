@@ -156,8 +156,10 @@ def ticket_create(
     references: str = "",
     cc: str = "",
     to: str = "",
+    policies=None,
 ) -> Ticket:
-    """A new ticket in state new, its first message (the customer's words) and its SLA."""
+    """A new ticket in state new, its first message (the customer's words) and its SLA.
+    `policies`: the company's active policies already read (mail intake caches them)."""
     now = now or timezone.now()
     subject = _text(subject, field="subject", max_length=200, required=True)
     if channel not in Channel.values:
@@ -218,7 +220,7 @@ def ticket_create(
         state=TicketState.NEW,
     )
     _participants(ticket, email, *[a.strip() for a in (cc or "").split(",")])
-    ticket.policy = policy_for(ticket)
+    ticket.policy = policy_for(ticket, policies)
     ticket.save()
     if team is not None and assignee is None:
         from .assignment import ticket_autoassign
@@ -227,8 +229,9 @@ def ticket_create(
     TicketTransition.objects.create(
         company=company, ticket=ticket, from_state="", to_state=TicketState.NEW, at=now, user=user
     )
+    ticket.first_message = None
     if body or body_html:
-        TicketMessage.objects.create(
+        ticket.first_message = TicketMessage.objects.create(
             company=company,
             ticket=ticket,
             kind=MessageKind.INBOUND,
@@ -244,6 +247,10 @@ def ticket_create(
             body_html=sanitize_html(body_html),
             at=now,
         )
+    if ticket.lot_id and ticket.defect_code:
+        from .quality import quality_alert_check
+
+        quality_alert_check(ticket=ticket, now=now)
     return ticket_sla_refresh(ticket=ticket, now=now, policy=ticket.policy)
 
 
