@@ -383,3 +383,47 @@ def test_money_value_is_decimal_exact(company, party, tea, invoice):
     )
     assert list(hit) == [ada]
     assert Decimal("0.30") == Decimal("0.1") * 3
+
+
+def test_rfm_rules_read_the_active_analytics_scores(company, party):
+    """rfm.r/f/m and rfm.band select on the scores of the active RFM run only (analytics
+    computes them; marketing reads them)."""
+    from tandem.analytics.models import ModelRun, PartyScore
+    from tandem.marketing.segments import compile_rules
+
+    ada, bo, cy = party("Ada"), party("Bo"), party("Cy")
+    active = ModelRun.objects.create(company=company, name="rfm", state="active")
+    old = ModelRun.objects.create(company=company, name="rfm", state="superseded")
+
+    def score(run, who, r, f, m, band):
+        PartyScore.objects.create(
+            company=company,
+            run=run,
+            party=who,
+            recency_days=10,
+            frequency=3,
+            monetary=Decimal("100"),
+            r=r,
+            f=f,
+            m=m,
+            band=band,
+        )
+
+    score(active, ada, 5, 4, 5, "champions")
+    score(active, bo, 2, 1, 1, "at risk")
+    score(old, cy, 5, 5, 5, "champions")  # a replaced run does not count
+
+    def names(rule):
+        qs = compile_rules(rule, company=company).apply(Party.objects.filter(company=company))
+        return sorted(qs.values_list("name", flat=True))
+
+    assert names({"field": "rfm.r", "op": "gte", "value": 4}) == ["Ada"]
+    assert names({"field": "rfm.m", "op": "lte", "value": 2}) == ["Bo"]
+    assert names({"field": "rfm.f", "op": "eq", "value": 1}) == ["Bo"]
+    assert names({"field": "rfm.band", "op": "in", "value": ["champions", "at risk"]}) == [
+        "Ada",
+        "Bo",
+    ]
+    with pytest.raises(ValidationFailed) as refused:
+        compile_rules({"field": "rfm.r", "op": "gte", "value": 6}, company=company)
+    assert refused.value.code == "segment.bad_value"

@@ -284,6 +284,8 @@ class Campaign(CompanyScoped):
     ab_decide_at = models.DateTimeField(_("winner chosen at"), null=True, blank=True)
     ab_winner = models.CharField(_("winning variant"), max_length=1, blank=True)
     ab_result = models.JSONField(_("A/B test result"), default=dict, blank=True)
+    # recipients in their quiet hours wait: the send job starts again at this time
+    resume_at = models.DateTimeField(_("resumes at"), null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,

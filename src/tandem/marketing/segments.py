@@ -375,6 +375,28 @@ def _days_since_order(ctx, op, value, rule, path):
     return Q(Exists(_orders())) & ~Q(recent)  # gte: has ordered, not within `days`
 
 
+def _rfm_scores():
+    """The active RFM run's stored scores (tandem.analytics computes them nightly; read
+    only here)."""
+    from tandem.analytics.models import PartyScore
+
+    return PartyScore.objects.filter(party_id=OuterRef("pk"), run__state="active", run__name="rfm")
+
+
+def _rfm_score(letter):
+    def compile_(ctx, op, value, rule, path):
+        score = _int(value, path, low=1, high=5)
+        lookup = {"eq": "", "gte": "__gte", "lte": "__lte"}[op]
+        return Q(Exists(_rfm_scores().filter(**{f"{letter}{lookup}": score})))
+
+    return Field(("eq", "gte", "lte"), compile_)
+
+
+def _rfm_band(ctx, op, value, rule, path):
+    values = _texts(value, path) if op == "in" else [_text(value, path)]
+    return Q(Exists(_rfm_scores().filter(band__in=values)))
+
+
 FIELDS: dict[str, Field] = {
     "name": _text_field("name"),
     "email": _text_field("email"),
@@ -397,6 +419,10 @@ FIELDS: dict[str, Field] = {
     "revenue": Field(("gte", "lte", "gt", "lt", "between"), _revenue),
     "overdue_invoice": Field(("is",), _overdue),
     "days_since_last_order": Field(("gte", "lte", "never"), _days_since_order),
+    "rfm.r": _rfm_score("r"),
+    "rfm.f": _rfm_score("f"),
+    "rfm.m": _rfm_score("m"),
+    "rfm.band": Field(("eq", "in"), _rfm_band),
 }
 NO_VALUE_OPS = {"is_set", "not_set", "never"}
 RULE_KEYS = {"field", "op", "value", "days", "channel"}

@@ -230,7 +230,29 @@ def campaigns_start_due(*, now=None) -> int:
                     locked.save(update_fields=["state", "updated_at"])
     from .abtest import ab_decide_due
 
-    return started + ab_decide_due(now=now)
+    return started + ab_decide_due(now=now) + campaigns_resume_due(now=now)
+
+
+def campaigns_resume_due(*, now=None) -> int:
+    """Start the send job again for campaigns whose recipients' quiet hours are over."""
+    now = now or timezone.now()
+    resumed = 0
+    due = Campaign.objects.filter(state=CampaignState.SENDING, resume_at__lte=now)
+    for campaign in due.order_by("resume_at", "pk"):
+        with transaction.atomic():
+            locked = _lock(campaign)
+            if locked.state != CampaignState.SENDING or locked.resume_at is None:
+                continue
+            locked.resume_at = None
+            locked.job = job_start(
+                SEND_JOB,
+                company=locked.company,
+                user=locked.created_by,
+                params={"campaign": locked.pk},
+            )
+            locked.save(update_fields=["resume_at", "job", "updated_at"])
+            resumed += 1
+    return resumed
 
 
 def campaign_test(*, campaign: Campaign, addresses: list[str]) -> int:

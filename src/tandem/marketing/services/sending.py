@@ -37,6 +37,7 @@ from ..models import (
     Privacy,
     TraceState,
 )
+from ..quiet import quiet_hours, quiet_until, zone_of
 from ..rendering import compile_template, links_of, merge_values
 from ..tokens import bounce_domain, public_url, token_make, unsubscribe_mailto, verp_address
 from .abtest import ab_test_done, split
@@ -363,6 +364,7 @@ def campaign_run(*, campaign: Campaign, ctx=None, connection=None) -> dict:
     counts = {"sent": 0, "failed": 0, "suppressed": 0, "recovered": recovered}
     last_pk = 0
     stopped = False
+    deferred: list = []  # the earliest end of a recipient's quiet hours
     connection.open()
     try:
         while True:
@@ -375,6 +377,7 @@ def campaign_run(*, campaign: Campaign, ctx=None, connection=None) -> dict:
                 break
             last_pk = chunk[-1].pk
             names = _salespeople([t.party_id for t in chunk])
+            chunk = _outside_quiet_hours(chunk, campaign, deferred)
             ordered = throttle.order(chunk, lambda t: t.email.rpartition("@")[2])
             for start in range(0, len(ordered), CLAIM_BATCH):
                 batch = ordered[start : start + CLAIM_BATCH]
@@ -406,7 +409,11 @@ def campaign_run(*, campaign: Campaign, ctx=None, connection=None) -> dict:
     with transaction.atomic():
         locked = Campaign.objects.select_for_update().get(pk=campaign.pk)
         held = CampaignRecipient.objects.filter(campaign=campaign, state=TraceState.HELD)
-        if locked.state == CampaignState.SENDING and not locked.ab_winner and held.exists():
+        if locked.state == CampaignState.SENDING and deferred:
+            # recipients in their quiet hours: the job starts again when the first ends
+            locked.resume_at = min(deferred)
+            locked.save(update_fields=["resume_at", "updated_at"])
+        elif locked.state == CampaignState.SENDING and not locked.ab_winner and held.exists():
             ab_test_done(locked)  # the test group left; the rest waits for the winner
         elif locked.state == CampaignState.SENDING:
             locked.state = CampaignState.SENT
@@ -417,6 +424,24 @@ def campaign_run(*, campaign: Campaign, ctx=None, connection=None) -> dict:
                 campaign=campaign, state__in=[TraceState.QUEUED, TraceState.HELD]
             ).update(state=TraceState.FAILED, reason="cancelled")
     return counts
+
+
+def _outside_quiet_hours(chunk: list, campaign: Campaign, deferred: list) -> list:
+    """The traces whose recipients are outside their quiet hours now; for the others, when
+    their quiet hours end (appended to `deferred`). They stay queued."""
+    hours = quiet_hours()
+    if hours is None:
+        return chunk
+    now = timezone.now()
+    default = campaign.company.time_zone or settings.TIME_ZONE
+    ready = []
+    for trace in chunk:
+        until = quiet_until(now, zone_of(trace.party.country, default), hours)
+        if until is None:
+            ready.append(trace)
+        else:
+            deferred.append(until)
+    return ready
 
 
 def _send_one(sender: Sender, trace: CampaignRecipient, salesperson: str) -> tuple[str, str, str]:
