@@ -100,7 +100,9 @@ def csat_answer(
     try:
         with transaction.atomic():
             ticket = (
-                Ticket.objects.select_for_update().select_related("team__lead").get(pk=ticket.pk)
+                Ticket.objects.select_for_update(of=("self",))
+                .select_related("team__lead")
+                .get(pk=ticket.pk)
             )
             if CsatResponse.objects.filter(ticket=ticket).exists():
                 return "already", ticket
