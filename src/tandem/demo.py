@@ -149,7 +149,8 @@ def _users(company: Company) -> None:
         membership_grant(user=user, company=company, roles=roles)
 
 
-def _parties(company, rng, fakers, count) -> list[Party]:
+def demo_parties(company, rng, fakers, count) -> list[Party]:
+    """`count` parties of `company`: the first thing the demo draws from its seed."""
     terms = {
         name: PaymentTerm.objects.get_or_create(
             company=company, name=name, defaults={"due_days": days}
@@ -466,8 +467,20 @@ def _invoices(company, rng, parties, products, count) -> int:
     return made
 
 
-def load_demo(*, size: str = "small", seed: int = 1) -> dict:
-    """Load the demo companies; a second call on a loaded database changes nothing."""
+def demo_randomness(seed: int) -> tuple[random.Random, dict]:
+    """The demo's one random stream and its Faker per locale, all from `seed`."""
+    rng = random.Random(seed)
+    fakers = {}
+    for locale in sorted({"zh_CN", *(loc for _, loc, _ in FOREIGN)}):
+        fakers[locale] = Faker(locale)
+        fakers[locale].seed_instance(seed)
+    return rng, fakers
+
+
+def load_demo(*, size: str = "small", seed: int = 1, train_models: bool = True) -> dict:
+    """Load the demo companies; a second call on a loaded database changes nothing.
+    `train_models=False` leaves the analytics models untrained (a test that only reads the
+    generated records saves most of half a minute)."""
     party_count, product_count = SIZES[size]
     if Company.objects.filter(code="DEMO").exists():
         company = Company.objects.get(code="DEMO")
@@ -477,16 +490,12 @@ def load_demo(*, size: str = "small", seed: int = 1) -> dict:
             "products": Product.objects.filter(company=company).count(),
             "loaded": "before",
         }
-    rng = random.Random(seed)
-    fakers = {}
-    for locale in {"zh_CN", *(loc for _, loc, _ in FOREIGN)}:
-        fakers[locale] = Faker(locale)
-        fakers[locale].seed_instance(seed)
+    rng, fakers = demo_randomness(seed)
     company = _company("DEMO", "Tandem Demo Trading Co., Ltd.", "CNY", "CN", "Asia/Shanghai")
     chart_install(company=company, template="prc")
     _users(company)
     demo_profile(company)
-    parties = _parties(company, rng, fakers, party_count)
+    parties = demo_parties(company, rng, fakers, party_count)
     products = _products(company, rng, product_count)
     _default_taxes(company, parties)
     _price_lists(company, rng, products, parties)
@@ -501,12 +510,20 @@ def load_demo(*, size: str = "small", seed: int = 1) -> dict:
     load_sales_demo(company, rng=rng, size=size)
     load_crm_demo(company=company, parties=parties, products=products, rng=rng)
     # the newer apps, each from its own module; analytics last, it trains on all the rest
-    for load in (load_hr_demo, load_service_demo, load_marketing_demo, load_analytics_demo):
+    for load in (load_hr_demo, load_service_demo, load_marketing_demo):
         load(company=company, parties=parties, products=products, rng=rng, size=size)
+    load_analytics_demo(
+        company=company,
+        parties=parties,
+        products=products,
+        rng=rng,
+        size=size,
+        train=train_models,
+    )
 
     subsidiary = _company("DEMO-US", "Tandem Demo Inc.", "USD", "US", "America/New_York")
     chart_install(company=subsidiary, template="generic")
-    _parties(subsidiary, rng, fakers, max(10, party_count // 20))
+    demo_parties(subsidiary, rng, fakers, max(10, party_count // 20))
     _products(subsidiary, rng, max(10, product_count // 20))
     return {
         "company": company.code,

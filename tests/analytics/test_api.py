@@ -11,8 +11,11 @@ from .conftest import AS_OF
 
 
 @pytest.fixture
-def trained(company, history):
-    analytics_train(company=company, as_of=AS_OF)
+def trained(request, company, history):
+    """The history trained: every step, or those of the test's `train` mark (a full training
+    is most of the test's time)."""
+    mark = request.node.get_closest_marker("train")
+    analytics_train(company=company, as_of=AS_OF, only=list(mark.args) if mark else None)
     return history
 
 
@@ -28,6 +31,7 @@ def test_models_list_every_model_with_its_baseline(api, trained, django_assert_n
     assert churn["rows"] == run.rows > 0 and churn["trained_at"]
 
 
+@pytest.mark.train("customers")
 def test_rfm_of_one_party(api, trained):
     party = trained["parties"][0]
     score = PartyScore.objects.get(party=party)
@@ -40,6 +44,7 @@ def test_rfm_of_one_party(api, trained):
     assert risky[0]["churn_risk"] >= risky[1]["churn_risk"] >= risky[2]["churn_risk"]
 
 
+@pytest.mark.train("customers")
 def test_segments_have_words(api, trained):
     body = api.listed("/analytics/segments")
     assert body["count"] == 4
@@ -47,6 +52,7 @@ def test_segments_have_words(api, trained):
     assert all(len(item["words"]) == 3 for item in body["items"])
 
 
+@pytest.mark.train("recommendations")
 def test_recommendations_by_product_and_by_party(api, trained):
     p0, p1 = trained["products"][0], trained["products"][1]
     together = api.get("/analytics/recommendations", {"product": p0.pk}).json()
@@ -58,6 +64,7 @@ def test_recommendations_by_product_and_by_party(api, trained):
     assert p1.pk  # noqa: B018 - kept for readability of the fixture
 
 
+@pytest.mark.train("recommendations")
 def test_recommendations_need_exactly_one_target(api, trained):
     answer = api.get("/analytics/recommendations")
     assert answer.status_code == 422 and answer.json()["code"] == "analytics.target_required"
@@ -65,6 +72,7 @@ def test_recommendations_need_exactly_one_target(api, trained):
     assert answer.status_code == 422 and answer.json()["code"] == "reference.invalid"
 
 
+@pytest.mark.train("sales_forecast", "demand_forecast")
 def test_forecast_of_sales_and_of_a_product(api, trained):
     sales = api.get("/analytics/forecast", {"horizon": 3}).json()
     assert sales["granularity"] == "month" and len(sales["periods"]) == 3
@@ -76,6 +84,7 @@ def test_forecast_of_sales_and_of_a_product(api, trained):
     assert float(product["reorder"]["reorder_point"]) >= float(product["reorder"]["safety_stock"])
 
 
+@pytest.mark.train("sales_forecast", "demand_forecast")
 def test_forecast_bad_input(api, trained, company):
     answer = api.get("/analytics/forecast", {"horizon": 13})
     assert answer.status_code == 422 and answer.json()["code"] == "analytics.horizon_too_long"
@@ -94,8 +103,22 @@ def test_train_answers_202_with_a_job(api, company, django_capture_on_commit_cal
     assert answer.status_code == 202
     job = Job.objects.get(pk=answer.json()["id"])
     assert job.kind == "analytics.train" and job.company == company
+    assert job.params == {}
 
 
+def test_train_takes_named_steps_and_refuses_an_unknown_one(
+    api, company, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=False):
+        answer = api.post("/analytics/train", {"steps": ["lead_score", "lead_score"]})
+        refused = api.post("/analytics/train", {"steps": ["lead_score", "horoscope"]})
+    assert answer.status_code == 202
+    assert Job.objects.get(pk=answer.json()["id"]).params == {"only": ["lead_score"]}
+    assert refused.status_code == 422 and refused.json()["code"] == "analytics.unknown_step"
+    assert Job.objects.filter(kind="analytics.train").count() == 1
+
+
+@pytest.mark.train("customers", "lead_score")
 def test_score_maps_for_the_crm_and_the_customer_page(company, trained, django_assert_num_queries):
     from tandem.analytics import queries
 

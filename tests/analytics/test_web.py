@@ -18,7 +18,7 @@ def test_analytics_page_lists_models_with_baselines(web, company, history):
 
 
 def test_forecast_pages_draw_a_chart(web, company, history):
-    analytics_train(company=company, as_of=AS_OF)
+    analytics_train(company=company, as_of=AS_OF, only=["sales_forecast", "demand_forecast"])
     page = web.get("/analytics/forecast/")
     assert page.status_code == 200 and b'id="forecast-chart"' in page.content
     product = history["products"][0]
@@ -43,6 +43,20 @@ def test_train_now_starts_a_job_and_shows_its_progress(
     job = Job.objects.get(kind="analytics.train")
     assert answer.status_code == 302 and answer["Location"].endswith(f"?job={job.pk}")
     assert b'data-testid="job-progress"' in web.get(answer["Location"]).content
+
+
+def test_train_now_offers_each_training_step(web, company, django_capture_on_commit_callbacks):
+    from tandem.analytics.services.training import STEP_NAMES
+    from tandem.analytics.views import TRAINING_STEPS
+
+    assert tuple(TRAINING_STEPS) == STEP_NAMES
+    html = web.get("/analytics/").content.decode()
+    assert all(f'<option value="{step}">' in html for step in STEP_NAMES)
+    with django_capture_on_commit_callbacks(execute=False):
+        web.post("/analytics/train/", {"step": "demand_forecast"})
+    assert Job.objects.get(kind="analytics.train").params == {"only": ["demand_forecast"]}
+    assert web.post("/analytics/train/", {"step": "astrology"}).status_code == 404
+    assert Job.objects.filter(kind="analytics.train").count() == 1
 
 
 def test_a_user_without_the_permission_is_refused(client, company):

@@ -6,3 +6,13 @@ class AnalyticsConfig(AppConfig):
     name = "tandem.analytics"
     label = "analytics"
     verbose_name = _("Analytics")
+
+    def ready(self):
+        from tandem.core import providers
+        from tandem.crm.scoring import LEAD_SCORES, PARTY_SCORES
+
+        from . import queries
+
+        # the CRM's lists and the customer overview show the active models' scores
+        providers.provide(LEAD_SCORES, queries.lead_score_map)
+        providers.provide(PARTY_SCORES, queries.party_score_map)

@@ -201,9 +201,16 @@ def make_opportunity_history(
 
 
 def load_analytics_demo(
-    *, company: Company, parties: list, products: list, rng: random.Random, size: str
+    *,
+    company: Company,
+    parties: list,
+    products: list,
+    rng: random.Random,
+    size: str,
+    train: bool = True,
 ) -> None:
-    """An order and opportunity history with structure, then one training of every model."""
+    """An order and opportunity history with structure, then (unless `train` is false) one
+    training of every model."""
     from tandem.catalog.models import ProductType
 
     from .services import analytics_train
@@ -225,4 +232,5 @@ def load_analytics_demo(
         orders_per_month=rate,
     )
     make_opportunity_history(company=company, parties=customers, rng=rng, count=deals)
-    analytics_train(company=company)
+    if train:
+        analytics_train(company=company)

@@ -7,6 +7,11 @@ from ninja import Schema
 from pydantic import Field
 
 
+class TrainIn(Schema):
+    # empty: every step; else some of services.training.STEP_NAMES
+    steps: list[str] = Field(default_factory=list, max_length=10)
+
+
 class ModelOut(Schema):
     id: int
     name: str

@@ -29,6 +29,16 @@ def _shown(value, places: int = 3):
     return Decimal(str(round(float(value), places)))
 
 
+# What "Train now" can train: everything, or one step of training.MODEL_STEPS (a step may
+# write several models: "customers" writes RFM bands, segments, churn and value).
+TRAINING_STEPS = {
+    "customers": _l("Customers: RFM, segments, churn and value"),
+    "recommendations": _l("Recommendations"),
+    "sales_forecast": _l("Sales forecast"),
+    "demand_forecast": _l("Demand forecast"),
+    "lead_score": _l("Lead score"),
+}
+
 METRICS = {
     "auc": _l("AUC (higher is better)"),
     "mase": _l("MASE (lower is better)"),
@@ -107,6 +117,7 @@ def home(request):
         "segments": segments,
         "job": job,
         "can_train": request_has_perm(request, "analytics.add_modelrun"),
+        "training_steps": TRAINING_STEPS.items(),
         "top_products": _top_forecast_products(company),
     }
     return render(request, "analytics/home.html", context)
@@ -126,7 +137,11 @@ def _top_forecast_products(company, limit=8):
 @company_view("analytics.add_modelrun")
 def train(request):
     """Starts a training as a job; the page shows its progress."""
-    job = job_start(TRAIN, company=request.company, user=request.user)
+    step = request.POST.get("step", "")
+    if step and step not in TRAINING_STEPS:
+        raise Http404
+    params = {"only": [step]} if step else {}
+    job = job_start(TRAIN, company=request.company, user=request.user, params=params)
     return redirect(reverse("analytics:home") + f"?job={job.pk}")
 
 

@@ -75,6 +75,12 @@ class LeadOut(Scoped):
     opportunity: int | None = Field(validation_alias="opportunity_id")
     qualified_at: datetime | None
     notes: str
+    score: float | None = Field(
+        None,
+        description="Probability to win (0-1) from the active lead-score model (analytics); "
+        "null before a model is trained. Filled on the list and the read",
+    )
+    score_tier: str = Field("", description="A, B or C from the same model; empty unscored")
 
 
 class LeadIn(Schema):
@@ -151,6 +157,12 @@ class OpportunityOut(Scoped):
         validation_alias="sales_order_id", description="The draft order made when it was won"
     )
     next_activity: NextActivityOut | None
+    score: float | None = Field(
+        None,
+        description="Probability to win (0-1) from the active lead-score model (analytics); "
+        "null before a model is trained. Filled on the list and the read",
+    )
+    score_tier: str = Field("", description="A, B or C from the same model; empty unscored")
 
     @staticmethod
     def resolve_products(obj) -> list[int]:
@@ -649,6 +661,16 @@ class PartyOverviewOut(Schema):
     next_touch: Touch | None
     timeline: list[TimelineItem]
     timeline_count: int
+    churn_risk: float | None = Field(
+        description="Probability (0-1) that the customer does not order again, from the active "
+        "churn model (analytics); null before one is trained or for a party it did not score"
+    )
+    customer_value: Decimal | None = Field(
+        description="Expected sales of the next 12 months (untaxed, company currency) from "
+        "the active value model (BG/NBD x Gamma-Gamma)"
+    )
+    rfm_band: str | None = Field(description="The RFM band (champions, at_risk, ...)")
+    segment: int | None = Field(description="The customer cluster of the segments model")
 
 
 # -- sales performance -----------------------------------------------------------------------

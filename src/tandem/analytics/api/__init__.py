@@ -13,7 +13,14 @@ from tandem.parties.models import Party
 from .. import queries
 from ..errors import HorizonTooLong, NoHistory
 from ..models import ModelName
-from ..schemas import CustomerSegmentOut, ModelOut, ProductForecastOut, RecommendationsOut, RfmOut
+from ..schemas import (
+    CustomerSegmentOut,
+    ModelOut,
+    ProductForecastOut,
+    RecommendationsOut,
+    RfmOut,
+    TrainIn,
+)
 
 router = Router(tags=["analytics"])
 
@@ -35,12 +42,24 @@ def model_list(request):
 
 
 @router.post("/analytics/train", response={202: JobOut})
-def model_train(request):
-    """Train every model now: 202 with the job (poll `GET /jobs/{id}`)."""
+def model_train(request, body: TrainIn | None = None):
+    """Train every model now, or the named `steps` (customers, recommendations,
+    sales_forecast, demand_forecast, lead_score): 202 with the job (poll `GET /jobs/{id}`)."""
     require_perm(request, "analytics.add_modelrun")
     from ..jobs import TRAIN
+    from ..services.training import STEP_NAMES
 
-    return Status(202, job_start(TRAIN, company=company_of(request), user=request.user))
+    steps = list(dict.fromkeys(body.steps)) if body else []
+    unknown = [step for step in steps if step not in STEP_NAMES]
+    if unknown:
+        raise ValidationFailed(
+            f"Unknown training step {unknown[0]!r}; steps are {', '.join(STEP_NAMES)}.",
+            code="analytics.unknown_step",
+            field="steps",
+        )
+    params = {"only": steps} if steps else {}
+    job = job_start(TRAIN, company=company_of(request), user=request.user, params=params)
+    return Status(202, job)
 
 
 @router.get("/analytics/rfm", response=page_of(RfmOut))

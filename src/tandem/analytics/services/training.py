@@ -706,6 +706,7 @@ MODEL_STEPS = [
     ("demand_forecast", train_demand_forecast),
     ("lead_score", train_lead_score),
 ]
+STEP_NAMES = tuple(name for name, _step in MODEL_STEPS)
 
 
 def analytics_train(

@@ -19,6 +19,7 @@ from ..schemas import (
     QualifyIn,
     SourceName,
 )
+from ..scoring import with_lead_scores
 from ..services.imports import MAX_BYTES
 from ._common import ID, LIMIT, OFFSET, SEARCH, ref
 
@@ -57,7 +58,9 @@ def lead_list(
         source=source or "",
         campaign=campaign,
     )
-    return paginate(visible(qs, request), limit=limit, offset=offset)
+    page = paginate(visible(qs, request), limit=limit, offset=offset)
+    with_lead_scores(company_of(request), "lead", page["items"])
+    return page
 
 
 @router.post(
@@ -110,7 +113,7 @@ def lead_add(request, payload: LeadIn):
 @router.get("/leads/{lead_id}", response=LeadOut)
 def lead_read(request, lead_id: int):
     require_perm(request, "crm.view_lead")
-    return _lead(request, lead_id)
+    return with_lead_scores(company_of(request), "lead", [_lead(request, lead_id)])[0]
 
 
 @router.patch("/leads/{lead_id}", response=LeadOut)

@@ -20,6 +20,7 @@ from ..schemas import (
     StageChangeOut,
     WinIn,
 )
+from ..scoring import with_lead_scores
 from ._common import ID, LIMIT, OFFSET, SEARCH, ref
 
 router = Router(tags=["opportunities"])
@@ -73,9 +74,11 @@ def opportunity_list(
         source=source or "",
         party=party,
     )
-    return paginate(
+    page = paginate(
         queries.opportunities_for_list(visible(qs, request)), limit=limit, offset=offset
     )
+    with_lead_scores(company_of(request), "opportunity", page["items"])
+    return page
 
 
 @router.post("/opportunities", response={201: OpportunityOut}, summary="Create an opportunity")
@@ -91,7 +94,8 @@ def opportunity_add(request, payload: OpportunityIn):
 @router.get("/opportunities/{opportunity_id}", response=OpportunityOut)
 def opportunity_read(request, opportunity_id: int):
     require_perm(request, "crm.view_opportunity")
-    return _out(request, opportunity_id)
+    opportunity = _out(request, opportunity_id)
+    return with_lead_scores(company_of(request), "opportunity", [opportunity])[0]
 
 
 @router.patch("/opportunities/{opportunity_id}", response=OpportunityOut)

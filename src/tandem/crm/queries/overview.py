@@ -58,6 +58,7 @@ from ..models import (
     OpportunityStageChange,
     OpportunityState,
 )
+from ..scoring import party_scores
 from .visibility import Scope
 
 CENT = Decimal("0.01")
@@ -469,7 +470,12 @@ def party_overview(
     )
     last, following = touches(company, party, now=now, scope=scope)
     events, count = timeline(company, party, limit=limit, offset=offset, scope=scope)
+    scores = party_scores(company, party.pk)
     return {
+        "churn_risk": scores["churn_risk"],
+        "customer_value": scores["clv"],
+        "rfm_band": scores["band"],
+        "segment": scores["segment"],
         "party": party.pk,
         "name": party.name,
         "currency": company.currency_id,

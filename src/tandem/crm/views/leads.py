@@ -28,6 +28,7 @@ from ..forms import (
 )
 from ..models import Lead, LeadState, SalesTeam, Source
 from ..queries.visibility import visible
+from ..scoring import with_lead_scores
 from ._common import PAGE_SIZE, int_param, need, perms
 
 
@@ -54,7 +55,13 @@ def lead_list(request):
         visible(queries.leads_filtered(request.company, **filters), request)
     )
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    context = {"page": page, "filters": filters, "perms_crm": perms(request, "lead")}
+    page.object_list = with_lead_scores(request.company, "lead", list(page.object_list))
+    context = {
+        "page": page,
+        "filters": filters,
+        "perms_crm": perms(request, "lead"),
+        "scored": any(lead.score is not None for lead in page.object_list),
+    }
     htmx = getattr(request, "htmx", None)
     if htmx and htmx.target == "lead-results" and not htmx.history_restore_request:
         response = render(request, "crm/_lead_results.html", context)
