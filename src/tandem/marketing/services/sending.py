@@ -519,14 +519,17 @@ def _send_batch(sender, traces, names, throttle, counts, ctx) -> None:
 def traces_mark(*, sent: list[tuple[int, str]], failed: dict[str, list[int]]) -> None:
     """Sent traces with their Message-ID and time, in one UPDATE; failures by reason."""
     if sent:
-        at = timezone.now()
-        CampaignRecipient.objects.bulk_update(
-            [
-                CampaignRecipient(pk=pk, state=TraceState.SENT, sent_at=at, message_id=mid)
-                for pk, mid in sent
-            ],
-            ["state", "sent_at", "message_id"],
+        # one UPDATE ... FROM (VALUES ...) (SQLite 3.33+, PostgreSQL): Django's bulk_update
+        # writes a CASE per column, which PostgreSQL took ~90 ms per 50 rows to run
+        at = connection.ops.adapt_datetimefield_value(timezone.now())
+        rows = ", ".join(["(%s, %s)"] * len(sent))
+        sql = (
+            "UPDATE marketing_campaignrecipient SET state = 'sent', sent_at = %s, "
+            f"message_id = v.column2 FROM (VALUES {rows}) AS v "
+            "WHERE marketing_campaignrecipient.id = v.column1"
         )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [at, *(x for pair in sent for x in pair)])
     for reason, pks in failed.items():
         CampaignRecipient.objects.filter(pk__in=pks).update(state=TraceState.FAILED, reason=reason)
 
