@@ -1,6 +1,6 @@
 """Issue 19: the Analytics page of the demo lists every model with its held-out score beside
-its baseline; "Train now" runs a job (here one step of it) with a live progress bar; a product's forecast page
-draws its chart and its suggested reorder point."""
+its baseline; "Train now" runs a job (here one step of it) with a live progress bar; a
+product's forecast page draws its chart and its suggested reorder point."""
 
 import pytest
 
