@@ -90,10 +90,11 @@ def test_hr_sets_up_the_cycle_the_manager_and_employee_rate_on_the_page(web, com
     assert 'class="rating">5<' in page and 'class="rating">4<' in page
     assert page.count("data-employee=") == 1  # their own row only, not their manager's
 
-    # someone with no part in the cycle gets 404; the list still answers
+    # someone with no part in the cycle (and no employee record) gets 404
     stranger = _login(users["stranger"])
     assert stranger.get(f"/hr/reviews/{cycle.pk}/").status_code == 404
-    assert stranger.get("/hr/reviews/").status_code == 200
+    assert stranger.get("/hr/reviews/").status_code == 404  # no employee record
+    assert worker_client.get("/hr/reviews/").status_code == 200
     # a rating outside 1..5 is refused
     web.post(f"/hr/reviews/{cycle.pk}/rate/", {"employee": boss.pk, "kind": "self", "rating": "9"})
     assert Review.objects.count() == 2

@@ -15,6 +15,16 @@ class RunPosted(InvalidTransition):
     title = "The payroll run is posted"
 
 
+class RunPaid(Conflict):
+    code = "payroll_run.paid"
+    title = "The payroll run is paid"
+
+
+class RunNotPosted(InvalidTransition):
+    code = "payroll_run.not_posted"
+    title = "Post the payroll run before paying it"
+
+
 class RunNotComputed(InvalidTransition):
     code = "payroll_run.not_computed"
     title = "The payroll run is not computed"
@@ -47,6 +57,8 @@ __all__ = [
     "PeriodInvalid",
     "RunHasFailures",
     "RunNotComputed",
+    "RunNotPosted",
+    "RunPaid",
     "RunPosted",
     "VersionOverlap",
 ]

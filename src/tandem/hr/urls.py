@@ -11,6 +11,8 @@ urlpatterns = [
     path("payroll/", views.run_list, name="run_list"),
     path("payroll/new/", views.run_create, name="run_create"),
     path("payroll/<int:pk>/", views.run_detail, name="run_detail"),
+    path("payroll/<int:pk>/bank-file/", views.run_bank_file, name="run_bank_file"),
+    path("payroll/tax-summary/", views.tax_summary, name="tax_summary"),
     path(
         "payroll/<int:pk>/<str:action>/",
         views.run_action,

@@ -157,7 +157,8 @@ def run_create(request):
 @company_view("hr.view_payrollrun")
 def run_detail(request, pk):
     run = get_object_or_404(
-        _company_rows(request, PayrollRun).select_related("structure", "entry"), pk=pk
+        _company_rows(request, PayrollRun).select_related("structure", "entry", "payment_entry"),
+        pk=pk,
     )
     slips = run.payslips.select_related("employee").order_by("employee__number")
     totals = slips.aggregate(
@@ -188,6 +189,9 @@ def run_action(request, pk, action):
         elif action == "post":
             services.payroll_run_post(run=run, user=request.user)
             messages.success(request, _("The payroll run is posted."))
+        elif action == "pay":
+            services.payroll_run_pay(run=run, user=request.user)
+            messages.success(request, _("The payroll run is paid."))
         else:
             raise Http404
     except DomainError as error:
@@ -391,6 +395,9 @@ def review_cycles(request):
     if request.company is None:
         raise Http404
     is_hr = request_has_perm(request, "hr.change_reviewcycle")
+    if not is_hr and not request_has_perm(request, "hr.view_reviewcycle"):
+        if _own_employee(request) is None:
+            raise Http404  # self-service: only for someone with an employee record
     if request.method == "POST":
         if not is_hr:
             raise Http404
@@ -657,3 +664,44 @@ def leave_calendar(request):
         "away": sum(1 for _e, row in grid if any(c for _d, _w, c in row)),
     }
     return render(request, "hr/leave_calendar.html", context)
+
+
+# -- the bank file and the yearly tax summary -------------------------------------------------
+
+
+def _csv(name: str, header: list[str], rows) -> object:
+    import csv
+
+    from django.http import HttpResponse
+
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    response.write("\ufeff")  # Excel opens UTF-8 (the names are Chinese) with the BOM
+    writer = csv.writer(response)
+    writer.writerow(header)
+    writer.writerows(rows)
+    return response
+
+
+@company_view("hr.view_payrollrun")
+def run_bank_file(request, pk):
+    """The run's bank file: each employee's net pay and bank details, as CSV."""
+    run = get_object_or_404(_company_rows(request, PayrollRun), pk=pk)
+    header, rows = services.bank_file(run)
+    return _csv(f"salary-{run.period}.csv", header, rows)
+
+
+@company_view("hr.view_payslip")
+def tax_summary(request):
+    """The yearly summary for the annual reconciliation (汇算), per employee: each posted
+    month and the year (?year=YYYY, default this year), as CSV."""
+    from django.utils import timezone
+
+    try:
+        year = int(request.GET.get("year") or timezone.localdate().year)
+    except ValueError:
+        raise Http404 from None
+    keys = ["employee", "name", "period", "income", "annual_bonus", "social_insurance"]
+    keys += ["housing_fund", "other_deductions", "tax", "bonus_tax", "net"]
+    rows = services.tax_summary(company=request.company, year=year)
+    return _csv(f"tax-summary-{year}.csv", keys, ([row[k] for k in keys] for row in rows))

@@ -72,6 +72,9 @@ class Employee(CompanyScoped):
     hire_date = models.DateField(_("hire date"))
     leave_date = models.DateField(_("leave date"), null=True, blank=True)
     email = models.EmailField(_("email"), blank=True)
+    # where net pay goes (the payment batch's bank file)
+    bank_name = models.CharField(_("bank"), max_length=100, blank=True)
+    bank_account = models.CharField(_("bank account"), max_length=40, blank=True)
 
     class Meta:
         ordering = ["number", "pk"]

@@ -181,6 +181,16 @@ class PayrollRun(CompanyScoped):
     )
     computed_at = models.DateTimeField(_("computed at"), null=True, blank=True)
     posted_at = models.DateTimeField(_("posted at"), null=True, blank=True)
+    # the payment batch: one entry clearing the net pay payable against the bank
+    payment_entry = models.ForeignKey(
+        "accounting.Entry",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("payment entry"),
+    )
+    paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)
 
     class Meta:
         ordering = ["-period", "-pk"]

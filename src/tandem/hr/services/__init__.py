@@ -34,6 +34,7 @@ from .org import (
     versions_on,
 )
 from .pack import prc_pack_ensure
+from .payments import bank_file, payroll_run_pay, tax_summary
 from .payroll import (
     payroll_input_set,
     payroll_run_compute,
@@ -57,6 +58,9 @@ from .structures import (
 )
 
 __all__ = [
+    "bank_file",
+    "payroll_run_pay",
+    "tax_summary",
     "goal_create",
     "goal_sales_target",
     "review_cycle_create",

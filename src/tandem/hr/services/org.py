@@ -184,8 +184,21 @@ def _check_dates(employee: Employee) -> None:
 
 
 @transaction.atomic
-def employee_update(*, employee, name=UNSET, leave_date=UNSET, email=UNSET, user=UNSET) -> Employee:
+def employee_update(
+    *,
+    employee,
+    name=UNSET,
+    leave_date=UNSET,
+    email=UNSET,
+    user=UNSET,
+    bank_name=UNSET,
+    bank_account=UNSET,
+) -> Employee:
     employee = lock(Employee, [employee.pk])[employee.pk]
+    if bank_name is not UNSET:
+        employee.bank_name = text(bank_name, field="bank_name", max_length=100)
+    if bank_account is not UNSET:
+        employee.bank_account = text(bank_account, field="bank_account", max_length=40)
     if name is not UNSET:
         employee.name = text(name, field="name", max_length=200, required=True)
     if leave_date is not UNSET:
