@@ -12,8 +12,10 @@ from hypothesis import strategies as st
 from tandem.manufacturing.mrp import (
     BomCycle,
     Item,
+    Message,
     Requirement,
     Source,
+    bucket_start,
     low_level_codes,
     plan,
 )
@@ -114,8 +116,8 @@ def test_on_hand_and_open_orders_are_netted_before_planning():
     )
     assert [p.quantity for p in planned[FRAME]] == [D(6)]
     assert [p.quantity for p in planned[WHEEL]] == [D(10)]  # 20 - 4 on hand - 6 open
-    # the open PO of bolts arrives after the bolts are needed: it does not cover them
-    assert sum(p.quantity for p in planned[BOLT]) == D(6 * 4 + 10 * 8)
+    # the open PO of bolts arrives after the bolts are needed: it is pulled in, not bought again
+    assert BOLT not in planned
 
 
 def test_pegging_names_each_demand_and_adds_up_to_the_planned_quantity():
@@ -152,35 +154,143 @@ def test_safety_stock_is_kept_on_top_of_demand():
     assert sum(p.quantity for p in planned[STEEL]) == D(30 + 6)  # 50 - 20, then 2 tubes x 3
 
 
+def test_existing_receipts_get_reschedule_in_out_and_cancel_messages():
+    due = TODAY + timedelta(30)
+    supplies = [
+        # 20 wheels needed on day 28: the MO due on day 5 can wait (out), the one on day 40 is
+        # late (in); steel nobody needs (cancel); the frame PO is on time (no message)
+        Requirement(WHEEL, TODAY + timedelta(5), D(12), Source("manufacturing_order", 1)),
+        Requirement(WHEEL, TODAY + timedelta(40), D(8), Source("manufacturing_order", 2)),
+        Requirement(FRAME, due - timedelta(2), D(10), Source("purchase_order_line", 3)),
+        Requirement(BOLT, TODAY + timedelta(1), D(40), Source("purchase_order_line", 4)),
+        Requirement(STEEL, TODAY + timedelta(3), D(5), Source("purchase_order_line", 5)),
+    ]
+    messages: list[Message] = []
+    planned = by_product(
+        plan(
+            items=bike_items(),
+            demands=[order_for(10, due)],
+            supplies=supplies,
+            on_hand={},
+            today=TODAY,
+            messages=messages,
+        )
+    )
+    assert WHEEL not in planned and FRAME not in planned
+    assert BOLT not in planned  # the open orders' own components are their demands
+    found = {(m.source.ref, m.kind, m.suggested, m.quantity) for m in messages}
+    assert found == {
+        (1, "reschedule_out", due - timedelta(2), D(12)),
+        (2, "reschedule_in", due - timedelta(2), D(8)),
+        (4, "cancel", None, D(40)),  # no frames are made: their bolts are not needed
+        (5, "cancel", None, D(5)),
+    }
+
+
+def test_weekly_buckets_date_everything_on_the_monday():
+    monday = bucket_start(TODAY, "week")
+    assert monday.weekday() == 0 and monday <= TODAY
+    due = TODAY + timedelta(30)  # a Wednesday
+    planned = by_product(
+        plan(
+            items=bike_items(),
+            demands=[order_for(2, due), order_for(3, due + timedelta(2), ref=2)],
+            supplies=[],
+            on_hand={},
+            today=TODAY,
+            bucket="week",
+        )
+    )
+    bikes = planned[BIKE]
+    # both orders fall in one week: one order for the week's 5 bikes, due on its Monday
+    assert [(p.quantity, p.due) for p in bikes] == [(D(5), bucket_start(due, "week"))]
+    for p in (p for rows in planned.values() for p in rows):
+        assert p.due.weekday() == 0
+
+
+def _check_coverage(items, demands, supplies, on_hand, planned, messages, bucket):
+    """Every item's demand (independent and from its parents' planned orders), bucket by
+    bucket, never exceeds on hand plus receipts (where the messages move them) plus planned
+    orders by then, less safety stock."""
+    first = bucket_start(TODAY, bucket)
+
+    def when(day):
+        return bucket_start(day, bucket) if day > TODAY else first
+
+    moved = {(m.source.kind, m.source.ref): m for m in messages}
+    arriving = {}
+    for s in supplies:
+        m = moved.get((s.source.kind, s.source.ref))
+        if m is not None and m.kind == "cancel":
+            continue
+        day = m.suggested if m is not None else when(s.day)
+        arriving.setdefault(s.product_id, []).append((day, s.quantity))
+    for p in planned:
+        arriving.setdefault(p.product_id, []).append((p.due, p.quantity))
+    need = {}
+    for d in demands:
+        need.setdefault(d.product_id, []).append((when(d.day), d.quantity))
+    for p in planned:
+        for component, per in items[p.product_id].components.items() if p.make else ():
+            need.setdefault(component, []).append((when(p.release), p.quantity * per))
+    for product, rows in need.items():
+        keep = items[product].safety
+        for day in sorted({day for day, _q in rows} | {first}):
+            demanded = sum(q for d, q in rows if d <= day)
+            came = sum(q for d, q in arriving.get(product, ()) if d <= day)
+            assert on_hand.get(product, D(0)) + came - demanded >= keep, (product, day)
+
+
 @given(
-    orders=st.lists(st.tuples(st.integers(1, 20), st.integers(0, 60)), min_size=1, max_size=8),
+    orders=st.lists(st.tuples(st.integers(1, 20), st.integers(-5, 60)), min_size=1, max_size=8),
+    forecast=st.lists(st.tuples(st.integers(1, 20), st.integers(0, 60)), max_size=4),
     stock=st.dictionaries(
         st.sampled_from([BIKE, FRAME, WHEEL, TUBE, BOLT, STEEL]), st.integers(0, 50), max_size=6
     ),
+    receipts=st.lists(
+        st.tuples(
+            st.sampled_from([WHEEL, FRAME, BOLT, STEEL]), st.integers(1, 60), st.integers(-3, 60)
+        ),
+        max_size=5,
+    ),
     safety=st.integers(0, 30),
     multiple=st.sampled_from([0, 1, 7, 25]),
+    bucket=st.sampled_from(["day", "week"]),
 )
-def test_the_plan_covers_demand_plus_safety_stock_at_every_day(orders, stock, safety, multiple):
+def test_the_plan_covers_demand_plus_safety_stock_at_every_bucket(
+    orders, forecast, stock, receipts, safety, multiple, bucket
+):
     items = bike_items()
     items[BOLT].safety = D(safety)
     items[BOLT].multiple = D(multiple)
     demands = [order_for(q, TODAY + timedelta(d), ref=i) for i, (q, d) in enumerate(orders)]
+    demands += [
+        Requirement(BIKE, TODAY + timedelta(d), D(q), Source("forecast", i))
+        for i, (q, d) in enumerate(forecast)
+    ]
+    supplies = [
+        Requirement(p, TODAY + timedelta(d), D(q), Source("purchase_order_line", i))
+        for i, (p, q, d) in enumerate(receipts)
+    ]
     on_hand = {p: D(q) for p, q in stock.items()}
-    planned = plan(items=items, demands=demands, supplies=[], on_hand=on_hand, today=TODAY)
-    # every item's demand (independent and from the planned orders of its parents), day by
-    # day, never exceeds what is on hand plus what is planned to arrive by then, less safety
-    need = {}
-    for d in demands:
-        need.setdefault(BIKE, []).append((d.day, d.quantity))
-    for p in planned:
-        for component, per in items[p.product_id].components.items() if p.make else ():
-            need.setdefault(component, []).append((p.release, p.quantity * per))
-    for product, rows in need.items():
-        keep = items[product].safety
-        # a demand dated before today is late: it is due today
-        rows = [(max(day, TODAY), q) for day, q in rows]
-        days = sorted({day for day, _q in rows})
-        for day in days:
-            demanded = sum(q for d, q in rows if d <= day)
-            arriving = sum(p.quantity for p in planned if p.product_id == product and p.due <= day)
-            assert on_hand.get(product, D(0)) + arriving - demanded >= keep
+    messages = []
+    planned = plan(
+        items=items,
+        demands=demands,
+        supplies=supplies,
+        on_hand=on_hand,
+        today=TODAY,
+        bucket=bucket,
+        messages=messages,
+    )
+    _check_coverage(items, demands, supplies, on_hand, planned, messages, bucket)
+    # a cancelled receipt was really not needed: planning without it plans nothing more
+    kept = [
+        s
+        for s in supplies
+        if not any(m.kind == "cancel" and m.source == s.source for m in messages)
+    ]
+    again = plan(
+        items=items, demands=demands, supplies=kept, on_hand=on_hand, today=TODAY, bucket=bucket
+    )
+    assert sum(p.quantity for p in again) == sum(p.quantity for p in planned)

@@ -83,3 +83,11 @@ class WorkLogForm(CompanyForm):
     work_center = forms.ModelChoiceField(queryset=WorkCenter.objects.none(), label=_("Work centre"))
     minutes = forms.DecimalField(label=_("Minutes"), min_value=Decimal("0.01"), **NUMBER)
     note = forms.CharField(label=_("Note"), max_length=200, required=False)
+
+
+class ForecastForm(CompanyForm):
+    product = forms.ModelChoiceField(queryset=Product.objects.none(), label=_("Product"))
+    date_from = forms.DateField(label=_("From"), widget=DATE)
+    date_to = forms.DateField(label=_("To"), widget=DATE)
+    quantity = forms.DecimalField(label=_("Quantity"), min_value=0, **NUMBER)
+    note = forms.CharField(label=_("Note"), max_length=200, required=False)

@@ -8,8 +8,13 @@ MRP_RUN = "manufacturing.mrp"
 
 
 @job_kind(MRP_RUN, label=_("MRP run"), resumable=True)
-def mrp_job(ctx) -> dict:
-    """Plan again from scratch: resumable, a second run replaces the first's planned orders."""
+def mrp_job(ctx, bucket: str = "day", mode: str = "regenerative") -> dict:
+    """Plan again: resumable, a second run replaces the first's planned orders."""
     from .services.mrp import mrp_run
 
-    return mrp_run(company=ctx.company, progress=lambda done, total: ctx.progress(done, total))
+    return mrp_run(
+        company=ctx.company,
+        bucket=bucket,
+        mode=mode,
+        progress=lambda done, total: ctx.progress(done, total),
+    )

@@ -23,6 +23,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import ROUND_CEILING, Decimal
+from itertools import groupby
 
 ZERO = Decimal(0)
 
@@ -114,6 +115,45 @@ def lot_size(need: Decimal, item: Item) -> Decimal:
     return quantity
 
 
+BUCKETS = ("day", "week")
+
+
+def bucket_start(day: date, bucket: str = "day") -> date:
+    """The first day of the bucket holding `day`: itself, or the Monday of its week."""
+    if bucket == "week":
+        return day - timedelta(days=day.weekday())
+    return day
+
+
+@dataclass
+class Message:
+    """What to do with an existing receipt (an open purchase order line or manufacturing
+    order): `reschedule_in` (needed earlier, on `suggested`), `reschedule_out` (not needed
+    before `suggested`) or `cancel` (not needed at all)."""
+
+    kind: str
+    product_id: int
+    source: Source
+    day: date  # when it is due now
+    suggested: date | None
+    quantity: Decimal
+
+
+class _Lot:
+    """Supply that demands take from, earliest first."""
+
+    __slots__ = ("day", "left", "planned", "receipt", "due", "first_use", "quantity")
+
+    def __init__(self, day, left, planned=None, receipt=None, due=None):
+        self.day = day
+        self.left = left
+        self.quantity = left
+        self.planned = planned
+        self.receipt = receipt  # the scheduled receipt's source
+        self.due = due  # its own date
+        self.first_use = None
+
+
 def plan(
     *,
     items: dict[int, Item],
@@ -121,9 +161,23 @@ def plan(
     supplies: list[Requirement],
     on_hand: dict[int, Decimal],
     today: date,
+    bucket: str = "day",
+    messages: list[Message] | None = None,
 ) -> list[Planned]:
-    """The planned orders that cover every demand and each item's safety stock."""
+    """The planned orders that cover every demand and each item's safety stock, in daily or
+    weekly buckets (every date is its bucket's first day). A demand that on-hand stock and the
+    receipts due by its bucket cannot meet takes next from a later receipt (a reschedule-in
+    message) before a new order is planned; a receipt first needed later than it arrives gets
+    a reschedule-out message, one never needed a cancel message (appended to `messages`)."""
+    if bucket not in BUCKETS:
+        raise ValueError(f"bucket must be one of {BUCKETS}")
     codes = low_level_codes(items)
+    first = bucket_start(today, bucket)
+
+    def when(day: date) -> date:
+        # a date before today is late: it is met as soon as possible, in today's bucket
+        return bucket_start(day, bucket) if day > today else first
+
     needs: dict[int, list[Requirement]] = defaultdict(list)
     for demand in demands:
         needs[demand.product_id].append(demand)
@@ -132,56 +186,69 @@ def plan(
         receipts[supply.product_id].append(supply)
     planned: list[Planned] = []
     components = {c for item in items.values() if item.make for c in item.components}
-    order = sorted(set(items) | set(needs) | components, key=lambda p: (codes.get(p, 0), p))
+    order = sorted(
+        set(items) | set(needs) | components | set(receipts), key=lambda p: (codes.get(p, 0), p)
+    )
     for product in order:
         item = items.get(product) or Item(product_id=product, make=False)
-        # a demand dated before today is late: it is met as soon as possible, today
         wanted = [
-            Requirement(r.product_id, max(r.day, today), r.quantity, r.source)
+            Requirement(r.product_id, when(r.day), r.quantity, r.source)
             for r in needs.get(product, ())
         ]
         if item.safety > 0:
-            wanted.append(Requirement(product, today, item.safety, Source("safety_stock")))
-        if not wanted:
-            continue
+            wanted.append(Requirement(product, first, item.safety, Source("safety_stock")))
         wanted.sort(
             key=lambda r: (r.day, r.source.kind != "safety_stock", r.source.kind, r.source.ref or 0)
         )
-        # lots of supply: [day available, quantity left, the planned order or None]
-        lots: list[list] = []
+        lots: list[_Lot] = []
         if on_hand.get(product, ZERO) > 0:
-            lots.append([today, on_hand[product], None])
-        for receipt in sorted(receipts.get(product, ()), key=lambda r: (r.day, r.source.ref or 0)):
-            lots.append([max(receipt.day, today), receipt.quantity, None])
-        for demand in wanted:
-            need = demand.quantity
-            for lot in lots:
-                if need <= 0:
-                    break
-                if lot[0] > demand.day or lot[1] <= 0:
-                    continue
-                taken = min(lot[1], need)
-                lot[1] -= taken
-                need -= taken
-                if lot[2] is not None:
-                    lot[2].pegging.append((demand.source, demand.day, taken))
-            if need <= 0:
+            lots.append(_Lot(first, on_hand[product]))
+        scheduled = [
+            _Lot(when(r.day), r.quantity, receipt=r.source, due=r.day)
+            for r in sorted(receipts.get(product, ()), key=lambda r: (r.day, r.source.ref or 0))
+        ]
+        lots.extend(scheduled)
+        lots.sort(key=lambda lot: lot.day)
+        for day, group in groupby(wanted, key=lambda r: r.day):
+            unmet: list[tuple[Source, Decimal]] = []
+            for demand in group:
+                need = demand.quantity
+                # what is there by the demand's bucket, then the receipts due later (pulled in)
+                for later in (False, True):
+                    for lot in lots:
+                        if need <= 0:
+                            break
+                        if lot.left <= 0 or (lot.day > day) != later:
+                            continue
+                        if later and lot.receipt is None:
+                            continue
+                        taken = min(lot.left, need)
+                        lot.left -= taken
+                        need -= taken
+                        if lot.first_use is None:
+                            lot.first_use = day
+                        if lot.planned is not None:
+                            lot.planned.pegging.append((demand.source, day, taken))
+                if need > 0:
+                    unmet.append((demand.source, need))
+            if not unmet:
                 continue
-            quantity = lot_size(need, item)
+            # one planned order per item and bucket, for everything the bucket still needs
+            quantity = lot_size(sum((need for _s, need in unmet), ZERO), item)
             new = Planned(
                 key=len(planned) + 1,
                 product_id=product,
                 make=item.make,
                 quantity=quantity,
-                due=demand.day,
-                release=demand.day - timedelta(days=item.lead_days),
+                due=day,
+                release=day - timedelta(days=item.lead_days),
                 bom_id=item.bom_id if item.make else None,
                 supplier_id=None if item.make else item.supplier_id,
-                pegging=[(demand.source, demand.day, need)],
+                pegging=[(source, day, need) for source, need in unmet],
             )
             planned.append(new)
-            lots.append([demand.day, quantity - need, new])
-            lots.sort(key=lambda lot: lot[0])
+            lots.append(_Lot(day, quantity - sum(need for _s, need in unmet), planned=new))
+            lots.sort(key=lambda lot: lot.day)
             if item.make:
                 for component, per_unit in sorted(item.components.items()):
                     needs[component].append(
@@ -192,4 +259,17 @@ def plan(
                             Source("planned_order", new.key),
                         )
                     )
+        if messages is not None:
+            for lot in scheduled:
+                if lot.first_use is None:
+                    kind, suggested = "cancel", None
+                elif lot.first_use < lot.day:
+                    kind, suggested = "reschedule_in", lot.first_use
+                elif lot.first_use > lot.day:
+                    kind, suggested = "reschedule_out", lot.first_use
+                else:
+                    continue
+                messages.append(
+                    Message(kind, product, lot.receipt, lot.due, suggested, lot.quantity)
+                )
     return planned

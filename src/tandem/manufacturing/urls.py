@@ -19,4 +19,6 @@ urlpatterns = [
     path("mrp/", views.mrp, name="mrp"),
     path("mrp/run/", views.mrp_run, name="mrp_run"),
     path("mrp/<int:pk>/firm/", views.mrp_firm, name="mrp_firm"),
+    path("mrp/forecasts/", views.forecast_list, name="forecast_list"),
+    path("mrp/forecasts/<int:pk>/delete/", views.forecast_delete, name="forecast_delete"),
 ]

@@ -2,6 +2,7 @@
 
 from django import forms as django_forms
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -22,6 +23,7 @@ from . import queries, services
 from .forms import (
     BomForm,
     BomLineForm,
+    ForecastForm,
     OrderForm,
     ProduceForm,
     ScrapForm,
@@ -29,7 +31,19 @@ from .forms import (
     WorkLogForm,
 )
 from .jobs import MRP_RUN
-from .models import Bom, ManufacturingOrder, MoState, PlannedKind, PlannedOrder, WorkCenter
+from .models import (
+    Bom,
+    DemandForecast,
+    ManufacturingOrder,
+    MoState,
+    MrpBucket,
+    MrpMessage,
+    MrpMode,
+    MrpRun,
+    PlannedKind,
+    PlannedOrder,
+    WorkCenter,
+)
 
 PAGE_SIZE = 50
 LINE_ROWS = 8
@@ -363,6 +377,14 @@ def mrp(request):
             "today": company_today(request.company),
             "job": job_for_request(request, request.GET.get("job")),
             "can_plan": request_has_perm(request, "manufacturing.change_plannedorder"),
+            "advice": MrpMessage.objects.filter(company=request.company)
+            .select_related("product")
+            .order_by("kind", "current_date", "id")[:200],
+            "last_run": MrpRun.objects.filter(company=request.company)
+            .order_by("-started_at", "-id")
+            .first(),
+            "buckets": MrpBucket.choices,
+            "modes": MrpMode.choices,
         },
     )
 
@@ -376,8 +398,51 @@ def mrp_run(request):
     if running is not None:
         messages.error(request, _("An MRP run is under way for this company."))
         return redirect(reverse("manufacturing:mrp") + f"?job={running.pk}")
-    job = job_start(MRP_RUN, company=request.company, user=request.user)
+    bucket = request.POST.get("bucket", MrpBucket.DAY)
+    mode = request.POST.get("mode", MrpMode.REGENERATIVE)
+    params = {
+        "bucket": bucket if bucket in MrpBucket.values else MrpBucket.DAY,
+        "mode": mode if mode in MrpMode.values else MrpMode.REGENERATIVE,
+    }
+    job = job_start(MRP_RUN, company=request.company, user=request.user, params=params)
     return redirect(reverse("manufacturing:mrp") + f"?job={job.pk}")
+
+
+@company_view("manufacturing.view_plannedorder")
+def forecast_list(request):
+    """The manual demand forecast per product and period, with a form to add one."""
+    can_edit = request_has_perm(request, "manufacturing.add_plannedorder")
+    form = ForecastForm(request.POST or None, company=request.company)
+    if request.method == "POST":
+        if not can_edit:
+            raise PermissionDenied
+        if form.is_valid():
+            try:
+                services.forecast_create(company=request.company, **form.cleaned_data)
+            except DomainError as error:
+                add_domain_error(form, error)
+            else:
+                messages.success(request, _("Forecast saved."))
+                return redirect("manufacturing:forecast_list")
+    rows = (
+        DemandForecast.objects.filter(company=request.company)
+        .select_related("product__uom")
+        .order_by("date_from", "product__sku", "id")
+    )
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    return _page(
+        request,
+        "manufacturing/forecast_list.html",
+        {"page": page, "form": form, "can_edit": can_edit},
+    )
+
+
+@require_POST
+@company_view("manufacturing.delete_plannedorder")
+def forecast_delete(request, pk):
+    services.forecast_delete(forecast=_get(DemandForecast, request, pk))
+    messages.success(request, _("Forecast deleted."))
+    return redirect("manufacturing:forecast_list")
 
 
 @require_POST

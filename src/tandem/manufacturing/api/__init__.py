@@ -26,15 +26,28 @@ from tandem.inventory.schemas import MAX_ID, NO_NUL, AssignIn
 
 from .. import queries, services
 from ..jobs import MRP_RUN
-from ..models import Bom, BomOperation, ManufacturingOrder, PlannedOrder, WorkCenter
+from ..models import (
+    Bom,
+    BomOperation,
+    DemandForecast,
+    ManufacturingOrder,
+    MrpMessage,
+    PlannedOrder,
+    WorkCenter,
+)
 from .schemas import (
     BomCostOut,
     BomIn,
     BomOut,
     BomPatch,
     ExplosionOut,
+    ForecastIn,
+    ForecastOut,
+    ForecastPatch,
     MoIn,
     MoOut,
+    MrpMessageOut,
+    MrpRunIn,
     PlannedOrderOut,
     ProduceIn,
     ScrapIn,
@@ -487,17 +500,19 @@ def mo_cancel(request, mo_id: int):
 
 
 @router.post("/mrp/run", response={202: JobOut})
-def mrp_run(request):
+def mrp_run(request, payload: MrpRunIn | None = None):
     """Plan again as a job (202 with it; poll `GET /jobs/{id}`): the planned orders of the
-    last run are replaced. While a run is queued or running for the company, 409
-    `mrp.running`."""
+    last run are replaced (`mode` `regenerative`, or `net_change`: only the items whose demand
+    or supply changed since the last run, and their components), in `day` or `week`
+    buckets. While a run is queued or running for the company, 409 `mrp.running`."""
     require_perm(request, "manufacturing.add_plannedorder")
     company = company_of(request)
     if Job.objects.filter(
         company=company, kind=MRP_RUN, state__in=(JobState.QUEUED, JobState.RUNNING)
     ).exists():
         raise Conflict("An MRP run is under way for this company", code="mrp.running")
-    return Status(202, job_start(MRP_RUN, company=company, user=request.user))
+    params = (payload or MrpRunIn()).dict()
+    return Status(202, job_start(MRP_RUN, company=company, user=request.user, params=params))
 
 
 @router.get("/mrp/planned-orders", response=page_of(PlannedOrderOut))
@@ -534,3 +549,63 @@ def planned_order_firm(request, planned_id: int):
     planned = get_scoped(PlannedOrder, request, planned_id, label="planned_order")
     firmed = services.planned_order_firm(planned=planned, user=request.user)
     return PlannedOrder.objects.prefetch_related("pegging").get(pk=firmed.pk)
+
+
+@router.get("/mrp/messages", response=page_of(MrpMessageOut))
+def mrp_message_list(
+    request,
+    limit: int = LIMIT,
+    offset: int = OFFSET,
+    kind: Literal["reschedule_in", "reschedule_out", "cancel"] | None = None,
+    product: int | None = ID,
+):
+    """The last run's advice on open purchase order lines and manufacturing orders."""
+    require_perm(request, "manufacturing.view_plannedorder")
+    qs = MrpMessage.objects.filter(company=company_of(request))
+    if kind:
+        qs = qs.filter(kind=kind)
+    if product:
+        qs = qs.filter(product_id=product)
+    return paginate(qs.order_by("kind", "current_date", "id"), limit=limit, offset=offset)
+
+
+# -- the manual demand forecast (MRP demand) -----------------------------------------------
+
+
+@router.get("/mrp/forecasts", response=page_of(ForecastOut))
+def forecast_list(request, limit: int = LIMIT, offset: int = OFFSET, product: int | None = ID):
+    require_perm(request, "manufacturing.view_plannedorder")
+    qs = DemandForecast.objects.filter(company=company_of(request))
+    if product:
+        qs = qs.filter(product_id=product)
+    return paginate(qs.order_by("date_from", "product_id", "id"), limit=limit, offset=offset)
+
+
+@router.get("/mrp/forecasts/{forecast_id}", response=ForecastOut)
+def forecast_read(request, forecast_id: int):
+    require_perm(request, "manufacturing.view_plannedorder")
+    return get_scoped(DemandForecast, request, forecast_id, label="forecast")
+
+
+@router.post("/mrp/forecasts", response={201: ForecastOut})
+def forecast_add(request, payload: ForecastIn):
+    require_perm(request, "manufacturing.add_plannedorder")
+    data = payload.dict()
+    data["product"] = get_ref(Product, request, data["product"], field="product")
+    return Status(201, services.forecast_create(company=company_of(request), **data))
+
+
+@router.patch("/mrp/forecasts/{forecast_id}", response=ForecastOut)
+def forecast_patch(request, forecast_id: int, payload: ForecastPatch):
+    require_perm(request, "manufacturing.change_plannedorder")
+    forecast = get_scoped(DemandForecast, request, forecast_id, label="forecast")
+    return services.forecast_update(forecast=forecast, **payload.dict(exclude_unset=True))
+
+
+@router.delete("/mrp/forecasts/{forecast_id}", response={204: None})
+def forecast_remove(request, forecast_id: int):
+    require_perm(request, "manufacturing.delete_plannedorder")
+    services.forecast_delete(
+        forecast=get_scoped(DemandForecast, request, forecast_id, label="forecast")
+    )
+    return Status(204, None)

@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 from ninja import Schema
 from pydantic import Field
 
-from tandem.inventory.schemas import Id, Money, Qty, Text
+from tandem.inventory.schemas import NO_NUL, Id, Money, Qty, Text
 
 # sign and places are checked by the services, which answer with stable codes
 Number = Annotated[Decimal, Field(max_digits=30, decimal_places=12, allow_inf_nan=False)]
@@ -293,3 +293,43 @@ class PlannedOrderOut(Schema):
     @staticmethod
     def resolve_pegging(obj):
         return list(obj.pegging.all())
+
+
+class MrpRunIn(Schema):
+    bucket: Literal["day", "week"] = "day"
+    mode: Literal["regenerative", "net_change"] = "regenerative"
+
+
+class ForecastIn(Schema):
+    product: Id
+    date_from: dt.date
+    date_to: dt.date
+    quantity: Decimal = Field(ge=0, max_digits=24, decimal_places=6)
+    note: str = Field("", max_length=200, pattern=NO_NUL)
+
+
+class ForecastPatch(Schema):
+    date_to: dt.date | None = None
+    quantity: Decimal | None = Field(None, ge=0, max_digits=24, decimal_places=6)
+    note: str | None = Field(None, max_length=200, pattern=NO_NUL)
+
+
+class ForecastOut(Schema):
+    id: int
+    product: int = Field(validation_alias="product_id")
+    date_from: dt.date
+    date_to: dt.date
+    quantity: Decimal
+    note: str
+
+
+class MrpMessageOut(Schema):
+    id: int
+    kind: str = Field(description="reschedule_in, reschedule_out or cancel")
+    product: int = Field(validation_alias="product_id")
+    purchase_order_line: int | None = Field(validation_alias="purchase_order_line_id")
+    manufacturing_order: int | None = Field(validation_alias="manufacturing_order_id")
+    label: str
+    current_date: dt.date
+    suggested_date: dt.date | None
+    quantity: Decimal

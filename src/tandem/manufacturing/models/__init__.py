@@ -495,6 +495,7 @@ class PeggingKind(models.TextChoices):
     MO_COMPONENT = "mo_component", _("Manufacturing order component")
     PLANNED_ORDER = "planned_order", _("Planned order")
     SAFETY_STOCK = "safety_stock", _("Safety stock")
+    FORECAST = "forecast", _("Forecast")
 
 
 class Pegging(CompanyScoped):
@@ -513,3 +514,108 @@ class Pegging(CompanyScoped):
         ordering = ["date", "id"]
         verbose_name = _("pegging")
         verbose_name_plural = _("pegging")
+
+
+class DemandForecast(CompanyScoped):
+    """A manual forecast: how much of a product is expected to be ordered in a period. MRP
+    plans for what the confirmed sales orders dated in the period have not yet taken of it."""
+
+    product = models.ForeignKey(
+        "catalog.Product", on_delete=models.CASCADE, related_name="+", verbose_name=_("product")
+    )
+    date_from = models.DateField(_("from"))
+    date_to = models.DateField(_("to"))
+    quantity = models.DecimalField(_("quantity"), **QTY)
+    note = models.CharField(_("note"), max_length=200, blank=True, default="")
+
+    class Meta:
+        ordering = ["date_from", "product_id", "id"]
+        verbose_name = _("demand forecast")
+        verbose_name_plural = _("demand forecasts")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["company", "product", "date_from"], name="mrp_forecast_unique_period"
+            ),
+            models.CheckConstraint(condition=Q(quantity__gte=0), name="mrp_forecast_qty_valid"),
+            models.CheckConstraint(
+                condition=Q(date_to__gte=F("date_from")), name="mrp_forecast_dates_ordered"
+            ),
+        ]
+
+
+class MrpMode(models.TextChoices):
+    REGENERATIVE = "regenerative", _("Regenerative")
+    NET_CHANGE = "net_change", _("Net change")
+
+
+class MrpBucket(models.TextChoices):
+    DAY = "day", _("Daily")
+    WEEK = "week", _("Weekly")
+
+
+class MrpRun(CompanyScoped):
+    """One finished MRP run: how it ran and what it found (net change starts from the last)."""
+
+    mode = models.CharField(_("mode"), max_length=12, choices=MrpMode)
+    bucket = models.CharField(_("buckets"), max_length=4, choices=MrpBucket)
+    today = models.DateField(_("planning date"))
+    started_at = models.DateTimeField(_("started at"))
+    finished_at = models.DateTimeField(_("finished at"))
+    items = models.PositiveIntegerField(_("items planned"), default=0)
+    result = models.JSONField(_("result"), default=dict)
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        verbose_name = _("MRP run")
+        verbose_name_plural = _("MRP runs")
+
+
+class MessageKind(models.TextChoices):
+    RESCHEDULE_IN = "reschedule_in", _("Reschedule in")
+    RESCHEDULE_OUT = "reschedule_out", _("Reschedule out")
+    CANCEL = "cancel", _("Cancel")
+
+
+class MrpMessage(CompanyScoped):
+    """What the last run advises for an existing open purchase order line or manufacturing
+    order: bring it in, push it out (to `suggested_date`) or cancel it."""
+
+    kind = models.CharField(_("action"), max_length=16, choices=MessageKind)
+    product = models.ForeignKey(
+        "catalog.Product", on_delete=models.CASCADE, related_name="+", verbose_name=_("product")
+    )
+    purchase_order_line = models.ForeignKey(
+        "purchasing.PurchaseOrderLine",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("purchase order line"),
+    )
+    manufacturing_order = models.ForeignKey(
+        ManufacturingOrder,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("manufacturing order"),
+    )
+    label = models.CharField(_("document"), max_length=100, blank=True, default="")
+    current_date = models.DateField(_("due now"))
+    suggested_date = models.DateField(_("suggested date"), null=True, blank=True)
+    quantity = models.DecimalField(_("quantity"), **QTY)
+
+    class Meta:
+        ordering = ["kind", "current_date", "id"]
+        verbose_name = _("MRP message")
+        verbose_name_plural = _("MRP messages")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=MessageKind.values), name="mrp_message_kind_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(purchase_order_line__isnull=False)
+                | Q(manufacturing_order__isnull=False),
+                name="mrp_message_has_document",
+            ),
+        ]

@@ -16,6 +16,7 @@ from .boms import (
     operations_cost,
 )
 from .costing import wip_balance
+from .forecasts import forecast_create, forecast_delete, forecast_update
 from .mrp import mrp_inputs, mrp_run, planned_order_firm
 from .orders import (
     mo_assign,
@@ -32,6 +33,9 @@ from .orders import (
 from .work_centers import work_center_create, work_center_update
 
 __all__ = [
+    "forecast_create",
+    "forecast_delete",
+    "forecast_update",
     "bom_components",
     "bom_cost",
     "bom_create",
