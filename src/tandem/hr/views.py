@@ -395,9 +395,9 @@ def review_cycles(request):
     if request.company is None:
         raise Http404
     is_hr = request_has_perm(request, "hr.change_reviewcycle")
-    if not is_hr and not request_has_perm(request, "hr.view_reviewcycle"):
-        if _own_employee(request) is None:
-            raise Http404  # self-service: only for someone with an employee record
+    self_service = not is_hr and not request_has_perm(request, "hr.view_reviewcycle")
+    if self_service and _own_employee(request) is None:
+        raise Http404  # self-service: only for someone with an employee record
     if request.method == "POST":
         if not is_hr:
             raise Http404
