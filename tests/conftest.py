@@ -128,6 +128,14 @@ class ApiClient:
             headers=self._headers(headers),
         )
 
+    def put(self, path, data=None, headers=None):
+        return self.client.put(
+            "/api/v1" + path,
+            json.dumps(data or {}),
+            content_type="application/json",
+            headers=self._headers(headers),
+        )
+
     def delete(self, path, headers=None):
         return self.client.delete("/api/v1" + path, headers=self._headers(headers))
 

@@ -328,6 +328,16 @@ CELERY_BEAT_SCHEDULE = {
         "task": "tandem.analytics.tasks.train_all",
         "schedule": 86400.0,
     },
+    # automation runs whose wait is over
+    "marketing-automations-tick": {
+        "task": "tandem.marketing.tasks.automations_tick",
+        "schedule": 60.0,
+    },
+    # leave accrual is idempotent per period: a daily run posts each period once
+    "hr-leave-accrual": {
+        "task": "tandem.hr.tasks.leave_accrue_all",
+        "schedule": 86400.0,
+    },
 }
 # The public address in links sent by email and webhooks (API.md); `tandem serve` sets it to
 # its own host and port when the operator has not.
@@ -338,6 +348,11 @@ MARKETING_BOUNCE_DOMAIN = os.environ.get("TANDEM_MARKETING_BOUNCE_DOMAIN", "")
 MARKETING_RATE = float(os.environ.get("TANDEM_MARKETING_RATE", "50"))
 MARKETING_DOMAIN_RATE = float(os.environ.get("TANDEM_MARKETING_DOMAIN_RATE", "10"))
 MARKETING_SOFT_BOUNCE_LIMIT = int(os.environ.get("TANDEM_MARKETING_SOFT_BOUNCE_LIMIT", "3"))
+# no marketing email in these hours of the recipient's zone ("21-8"; empty: any hour), and at
+# most CAP marketing emails to one party per DAYS across campaigns and automations
+MARKETING_QUIET_HOURS = os.environ.get("TANDEM_MARKETING_QUIET_HOURS", "")
+MARKETING_FREQUENCY_CAP = int(os.environ.get("TANDEM_MARKETING_FREQUENCY_CAP", "3"))
+MARKETING_FREQUENCY_DAYS = int(os.environ.get("TANDEM_MARKETING_FREQUENCY_DAYS", "7"))
 IDEMPOTENCY_KEY_TTL_HOURS = 24
 # Webhook endpoints on loopback, link-local, private or reserved addresses (and plain http)
 # are refused unless the operator allows them, e.g. for an on-premise receiver.

@@ -336,3 +336,16 @@ def test_business_time_matches_a_minute_walker(spec, start_min, span):
     pieces = working_intervals(cal, start, end)
     assert all(start <= a < b <= end for a, b in pieces)
     assert all(b1 <= a2 for (_, b1), (a2, _) in zip(pieces, pieces[1:], strict=False))
+
+
+def test_public_holidays_are_the_country_s_not_the_company_s_closing_days(company):
+    from tandem.core.calendars import is_public_holiday
+    from tandem.core.models import BusinessCalendar, CalendarDay
+
+    cal = BusinessCalendar.objects.create(company=company, name="PRC office", country="CN")
+    CalendarDay.objects.create(
+        company=company, calendar=cal, date=date(2026, 8, 14), kind="holiday"
+    )
+    assert is_public_holiday(cal, date(2026, 10, 1))  # National Day
+    assert not is_public_holiday(cal, date(2026, 8, 14))  # the company's own closing day
+    assert not is_public_holiday(cal, date(2026, 10, 10))  # a Saturday worked (调休) in 2026

@@ -99,7 +99,8 @@ API = {
     "mrp": "manufacturing.plannedorder",
     # marketing
     "segments": "marketing.segment",
-    "consents": "marketing.consent",
+    "consents": "marketing.manage_consents",
+    "automations": "marketing.automation",
     "email-templates": "marketing.emailtemplate",
     "campaigns": "marketing.campaign",
     # customer service
@@ -155,7 +156,13 @@ REPORT_DEFAULT = "accounting.entry"
 # Page prefix (first segment) -> the app whose permissions decide (some view permission in it).
 PUBLIC_PAGES = {"login", "logout", "i18n", "language", "static", "healthz", "ready"}
 # Page routes decided apart from their prefix: HR's self-service pages
-PAGE_ROUTES = {"/hr/attendance/": ANY_MEMBER, "/hr/leave/": ANY_MEMBER}
+PAGE_ROUTES = {
+    "/hr/attendance/": ANY_MEMBER,
+    "/hr/leave/": ANY_MEMBER,
+    # an employee's own reviews and its department's leave calendar (404 without a record)
+    "/hr/reviews/": ANY_MEMBER,
+    "/hr/leave/calendar/": ANY_MEMBER,
+}
 PAGES = {
     "": ANY_MEMBER,
     "settings": ANY_MEMBER,

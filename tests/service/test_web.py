@@ -106,3 +106,20 @@ def test_a_user_without_service_rights_cannot_open_the_pages(company, ticket):
     client.force_login(clerk)
     assert client.post(f"/service/tickets/{ticket.pk}/resolve/").status_code in (403, 404)
     assert Ticket.objects.get(pk=ticket.pk).state == "new"
+
+
+def test_the_customer_page_lists_the_customer_s_tickets(browser, web, company, ticket, customer):
+    from tandem.parties.services import party_create
+
+    other = party_create(company=company, name="No tickets Ltd", is_customer=True)
+    html = web.get(f"/parties/{customer.pk}/").content.decode()
+    assert 'data-testid="party-tickets"' in html
+    assert ticket.number in html and "Freezer warm" in html
+    assert f"/service/tickets/?party={customer.pk}" in html
+    assert 'data-testid="party-tickets"' not in web.get(f"/parties/{other.pk}/").content.decode()
+    # the link's filter lists this customer's tickets only
+    services.ticket_create(
+        company=company, subject="Other customer", channel="phone", party=other, body="x"
+    )
+    listed = browser.get(f"/service/tickets/?party={customer.pk}").content.decode()
+    assert "Freezer warm" in listed and "Other customer" not in listed

@@ -374,6 +374,13 @@ def is_working_day(calendar: BusinessCalendar, day: date) -> bool:
     return bool(day_intervals_local(calendar, day))
 
 
+def is_public_holiday(calendar: BusinessCalendar, day: date) -> bool:
+    """A statutory holiday of the calendar's country (and subdivision) on `day`; a company's
+    own closing day (a CalendarDay) is not one (PRC overtime pays 300 % on the former only)."""
+    off, _work = _country_days(calendar.country or "", calendar.subdivision or "", day.year)
+    return day in off
+
+
 def _instant(day: date, minutes: int, zone: ZoneInfo) -> datetime:
     if minutes >= 24 * 60:
         return datetime.combine(day + timedelta(days=1), time(0), tzinfo=zone).astimezone(UTC)

@@ -52,6 +52,10 @@ _FIELDS: dict[str, tuple[dict, object]] = {
     "amount": (_DEC, "500.00"),
     "quantity": (_DEC, "10"),
     "currency": (_CUR, "CNY"),
+    "automation_id": (_INT, 6),
+    "run_id": (_INT, 120),
+    "step": (_INT, 2),
+    "name": (_STR, "welcome-done"),
 }
 
 # name -> (description, fields of the payload)
@@ -154,6 +158,10 @@ _EVENTS: dict[str, tuple[str, list[str]]] = {
     "activity.created": ("An activity was scheduled.", ["activity_id", "company_id"]),
     "activity.done": ("An activity was marked done.", ["activity_id", "company_id"]),
     "interaction.logged": ("A call, email or note was logged.", ["interaction_id", "company_id"]),
+    "marketing.automation_webhook": (
+        "An automation reached a webhook step for a party.",
+        ["automation_id", "run_id", "party_id", "step", "name", "company_id"],
+    ),
 }
 
 

@@ -50,7 +50,16 @@ ROLES: dict[str, tuple] = {
     # inbound mail token), pipelines, teams, targets and follow-up rules are a manager's.
     "sales": (_("Sales"), {**SALES_WORK, **CRM_SETTINGS_VIEW}),
     "sales_manager": (_("Sales manager"), SALES_WORK),
-    "marketing": (_("Marketing"), {**VIEW_ALL, "parties": "full", "marketing": "full"}),
+    # the consent ledger (who agreed to what, from which address) is for marketing only
+    "marketing": (
+        _("Marketing"),
+        {
+            **VIEW_ALL,
+            "parties": "full",
+            "marketing": "full",
+            "marketing.manage_consents": "grant",
+        },
+    ),
     "service": (_("Service"), {**VIEW_ALL, "parties": "full", "service": "full"}),
     "purchasing": (
         _("Purchasing"),

@@ -599,7 +599,7 @@ class MailInOut(Schema):
 class TimelineItem(Schema):
     kind: str = Field(
         description="interaction, activity, opportunity, stage_change, order, delivery, "
-        "invoice, credit_note or payment"
+        "invoice, credit_note, payment or campaign (a marketing email sent, opened or clicked)"
     )
     id: int
     at: datetime

@@ -269,7 +269,7 @@ class DryRunOut(Schema):
     steps: list[dict[str, Any]]
 
 
-class RunOut(Schema):
+class AutomationRunOut(Schema):
     id: int
     party: int = Field(alias="party_id")
     state: str

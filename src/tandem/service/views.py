@@ -75,7 +75,10 @@ def home(request):
 @company_view("service.view_ticket")
 def ticket_list(request):
     qs = _rows(request, Ticket).select_related("party", "assignee", "team")
-    f = {k: request.GET.get(k, "").strip() for k in ("q", "state", "priority", "team", "sla")}
+    keys = ("q", "state", "priority", "team", "sla", "party")
+    f = {k: request.GET.get(k, "").strip() for k in keys}
+    if f["party"].isdigit():  # from the customer page's ticket panel
+        qs = qs.filter(party_id=int(f["party"]))
     if f["q"]:
         qs = qs.filter(Q(subject__icontains=f["q"]) | Q(number__iexact=f["q"]))
     if f["state"] == "active":

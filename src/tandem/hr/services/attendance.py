@@ -99,12 +99,11 @@ def attendance_check_out(*, employee, at=None) -> Attendance:
 
 
 def _day_kind(cal, day) -> str:
-    from tandem.core.calendars import _country_days, is_working_day
+    from tandem.core.calendars import is_public_holiday, is_working_day
 
     if is_working_day(cal, day):
         return "workday"
-    holidays, _swapped = _country_days(cal.country or "", cal.subdivision or "", day.year)
-    return "holiday" if day in holidays else "rest_day"
+    return "holiday" if is_public_holiday(cal, day) else "rest_day"
 
 
 def attendance_days(*, company, employee, first, last) -> list[dict]:

@@ -40,10 +40,10 @@ from .schemas import (
     BomIn,
     BomOut,
     BomPatch,
+    DemandForecastIn,
+    DemandForecastOut,
+    DemandForecastPatch,
     ExplosionOut,
-    ForecastIn,
-    ForecastOut,
-    ForecastPatch,
     MoIn,
     MoOut,
     MrpMessageOut,
@@ -572,7 +572,7 @@ def mrp_message_list(
 # -- the manual demand forecast (MRP demand) -----------------------------------------------
 
 
-@router.get("/mrp/forecasts", response=page_of(ForecastOut))
+@router.get("/mrp/forecasts", response=page_of(DemandForecastOut))
 def forecast_list(request, limit: int = LIMIT, offset: int = OFFSET, product: int | None = ID):
     require_perm(request, "manufacturing.view_plannedorder")
     qs = DemandForecast.objects.filter(company=company_of(request))
@@ -581,22 +581,22 @@ def forecast_list(request, limit: int = LIMIT, offset: int = OFFSET, product: in
     return paginate(qs.order_by("date_from", "product_id", "id"), limit=limit, offset=offset)
 
 
-@router.get("/mrp/forecasts/{forecast_id}", response=ForecastOut)
+@router.get("/mrp/forecasts/{forecast_id}", response=DemandForecastOut)
 def forecast_read(request, forecast_id: int):
     require_perm(request, "manufacturing.view_plannedorder")
     return get_scoped(DemandForecast, request, forecast_id, label="forecast")
 
 
-@router.post("/mrp/forecasts", response={201: ForecastOut})
-def forecast_add(request, payload: ForecastIn):
+@router.post("/mrp/forecasts", response={201: DemandForecastOut})
+def forecast_add(request, payload: DemandForecastIn):
     require_perm(request, "manufacturing.add_plannedorder")
     data = payload.dict()
     data["product"] = get_ref(Product, request, data["product"], field="product")
     return Status(201, services.forecast_create(company=company_of(request), **data))
 
 
-@router.patch("/mrp/forecasts/{forecast_id}", response=ForecastOut)
-def forecast_patch(request, forecast_id: int, payload: ForecastPatch):
+@router.patch("/mrp/forecasts/{forecast_id}", response=DemandForecastOut)
+def forecast_patch(request, forecast_id: int, payload: DemandForecastPatch):
     require_perm(request, "manufacturing.change_plannedorder")
     forecast = get_scoped(DemandForecast, request, forecast_id, label="forecast")
     return services.forecast_update(forecast=forecast, **payload.dict(exclude_unset=True))

@@ -300,7 +300,7 @@ class MrpRunIn(Schema):
     mode: Literal["regenerative", "net_change"] = "regenerative"
 
 
-class ForecastIn(Schema):
+class DemandForecastIn(Schema):
     product: Id
     date_from: dt.date
     date_to: dt.date
@@ -308,13 +308,13 @@ class ForecastIn(Schema):
     note: str = Field("", max_length=200, pattern=NO_NUL)
 
 
-class ForecastPatch(Schema):
+class DemandForecastPatch(Schema):
     date_to: dt.date | None = None
     quantity: Decimal | None = Field(None, ge=0, max_digits=24, decimal_places=6)
     note: str | None = Field(None, max_length=200, pattern=NO_NUL)
 
 
-class ForecastOut(Schema):
+class DemandForecastOut(Schema):
     id: int
     product: int = Field(validation_alias="product_id")
     date_from: dt.date

@@ -22,6 +22,7 @@ from ..queries import campaign_stats
 from ..schemas import (
     AutomationIn,
     AutomationOut,
+    AutomationRunOut,
     CampaignIn,
     CampaignOut,
     CampaignPatch,
@@ -34,7 +35,6 @@ from ..schemas import (
     PreviewIn,
     PreviewOut,
     RecipientOut,
-    RunOut,
     ScheduleIn,
     SegmentIn,
     SegmentOut,
@@ -416,7 +416,7 @@ def automation_dry_run(request, automation_id: int, payload: DryRunIn):
     return {"steps": services.dry_run(automation=automation, party=party, assume=payload.assume)}
 
 
-@router.get("/automations/{automation_id}/runs", response=page_of(RunOut))
+@router.get("/automations/{automation_id}/runs", response=page_of(AutomationRunOut))
 def automation_runs(
     request,
     automation_id: int,
