@@ -5,7 +5,6 @@ marketing page (its campaign touches stay visible)."""
 import pytest
 from django.test import Client
 
-from tandem.core.roles import ROLES
 from tandem.core.services import membership_grant
 from tandem.marketing import services
 from tests.factories import UserFactory
@@ -63,10 +62,6 @@ def test_party_page_hides_the_ledger_from_view_all_roles(company, party, owner):
     assert b"203.0.113.9" in page.content and b'id="consent-current"' in page.content
 
 
-@pytest.mark.skipif(
-    "marketing.manage_consents" not in ROLES["marketing"][1],
-    reason="core/roles.py does not grant marketing.manage_consents to the marketing role yet",
-)
 def test_marketing_role_reads_the_ledger(company, party, api_as):
     party("Ada", consent=["newsletter"])
     client = api_as(_member(company, "marketing"), company)
