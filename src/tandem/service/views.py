@@ -20,7 +20,9 @@ from tandem.parties.models import Party
 from . import queries, services
 from .models import (
     DONE_STATES,
+    CannedResponse,
     KbArticle,
+    Macro,
     Priority,
     QualityAlert,
     QualityIssue,
@@ -40,6 +42,12 @@ def _members(request):
     return User.objects.filter(
         memberships__company=request.company, memberships__is_active=True
     ).order_by("username")
+
+
+def _int(value) -> int:
+    """A form's id as an int; anything else is 0, which matches no row."""
+    value = str(value or "").strip()
+    return int(value) if value.isdigit() else 0
 
 
 def _pct(fraction):
@@ -114,6 +122,9 @@ def _detail_context(request, ticket):
         "teams": _rows(request, ServiceTeam).filter(active=True).order_by("name"),
         "priorities": Priority.choices,
         "issues": ticket.quality_issues.all(),
+        "canned": CannedResponse.objects.filter(company=request.company).order_by("name"),
+        "macros": Macro.objects.filter(company=request.company).order_by("name"),
+        "escalations": ticket.escalations.order_by("fired_at", "pk"),
     }
 
 
@@ -161,7 +172,7 @@ def ticket_new(request):
     )
 
 
-ACTIONS = {"reply", "note", "assign", "resolve", "close", "reopen", "quality"}
+ACTIONS = {"reply", "note", "assign", "resolve", "close", "reopen", "quality", "macro", "split"}
 
 
 @require_POST
@@ -201,6 +212,22 @@ def ticket_action(request, pk, action):
             services.ticket_close(ticket=ticket, user=request.user)
         elif action == "reopen":
             services.ticket_reopen(ticket=ticket, user=request.user)
+        elif action == "macro":
+            macro = _rows(request, Macro).filter(pk=_int(data.get("macro"))).first()
+            if macro is None:
+                messages.error(request, _("Choose a macro."))
+            else:
+                services.macro_apply(ticket=ticket, macro=macro, user=request.user)
+                messages.success(request, _("Macro %(name)s applied.") % {"name": macro.name})
+        elif action == "split":
+            new = services.ticket_split(
+                ticket=ticket,
+                messages=[_int(v) for v in data.getlist("messages")],
+                subject=data.get("subject", ""),
+                user=request.user,
+            )
+            messages.success(request, _("Split from %(number)s.") % {"number": ticket.number})
+            return redirect("service:ticket_detail", pk=new.pk)
         elif action == "quality":
             issue = services.ticket_quality_issue(ticket=ticket, user=request.user)
             return redirect("service:quality_detail", pk=issue.pk)

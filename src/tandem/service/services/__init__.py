@@ -17,10 +17,12 @@ from .csat import csat_answer, csat_comment
 from .escalation import escalate
 from .helpdesk import (
     canned_response_create,
+    canned_response_update,
     kb_draft_from_ticket,
     kb_vote,
     macro_apply,
     macro_create,
+    macro_update,
     render_canned,
     ticket_split,
 )
@@ -45,12 +47,14 @@ __all__ = [
     "quality_alert_check",
     "quality_alert_rule_set",
     "canned_response_create",
+    "canned_response_update",
     "csat_answer",
     "csat_comment",
     "kb_draft_from_ticket",
     "kb_vote",
     "macro_apply",
     "macro_create",
+    "macro_update",
     "render_canned",
     "ticket_split",
     "agent_absence_add",

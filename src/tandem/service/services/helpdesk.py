@@ -75,15 +75,60 @@ def render_canned(canned: CannedResponse | str, *, ticket: Ticket, agent=None) -
     return MERGE_RE.sub(lambda m: values.get(m.group(1), m.group(0)), body)
 
 
-@transaction.atomic
-def canned_response_create(*, company, name: str, body: str, team=None) -> CannedResponse:
+def _canned_values(company, *, name, body, team, pk=None) -> dict:
     name = _text(name, field="name", max_length=100, required=True)
     body = _text(body, field="body", max_length=50_000, required=True)
     _check_fields(body)
     _same_company(company, team, field="team")
-    if CannedResponse.objects.filter(company=company, name=name).exists():
+    if CannedResponse.objects.filter(company=company, name=name).exclude(pk=pk).exists():
         raise ValidationFailed("name: a canned response of this name exists", code="duplicate")
-    return CannedResponse.objects.create(company=company, name=name, body=body, team=team)
+    return {"name": name, "body": body, "team": team}
+
+
+@transaction.atomic
+def canned_response_create(*, company, name: str, body: str, team=None) -> CannedResponse:
+    values = _canned_values(company, name=name, body=body, team=team)
+    return CannedResponse.objects.create(company=company, **values)
+
+
+@transaction.atomic
+def canned_response_update(
+    *, canned: CannedResponse, name: str, body: str, team=None
+) -> CannedResponse:
+    """Change a canned response's name, text or team (macros that reply with it use the
+    new text from then on)."""
+    canned = CannedResponse.objects.select_for_update().get(pk=canned.pk)
+    values = _canned_values(canned.company, name=name, body=body, team=team, pk=canned.pk)
+    for field, value in values.items():
+        setattr(canned, field, value)
+    canned.save()
+    return canned
+
+
+def _macro_values(
+    company, *, name, priority, team, assignee, add_tags, reply, state, pk=None
+) -> dict:
+    name = _text(name, field="name", max_length=100, required=True)
+    if priority and priority not in Priority.values:
+        raise ValidationFailed("priority: low, normal, high or urgent", code="validation.choice")
+    if state and state not in ("open", "waiting_customer", "resolved"):
+        raise ValidationFailed(
+            "state: open, waiting_customer or resolved", code="validation.choice"
+        )
+    for field, obj in (("team", team), ("reply", reply)):
+        _same_company(company, obj, field=field)
+    _member(company, assignee, field="assignee")
+    if Macro.objects.filter(company=company, name=name).exclude(pk=pk).exists():
+        raise ValidationFailed("name: a macro of this name exists", code="duplicate")
+    return {
+        "name": name,
+        "priority": priority or "",
+        "team": team,
+        "assignee": assignee,
+        "add_tags": [str(t).strip()[:40] for t in add_tags if str(t).strip()][:20],
+        "reply": reply,
+        "state": state or "",
+    }
 
 
 @transaction.atomic
@@ -98,28 +143,48 @@ def macro_create(
     reply: CannedResponse | None = None,
     state: str = "",
 ) -> Macro:
-    name = _text(name, field="name", max_length=100, required=True)
-    if priority and priority not in Priority.values:
-        raise ValidationFailed("priority: low, normal, high or urgent", code="validation.choice")
-    if state and state not in ("open", "waiting_customer", "resolved"):
-        raise ValidationFailed(
-            "state: open, waiting_customer or resolved", code="validation.choice"
-        )
-    for field, obj in (("team", team), ("reply", reply)):
-        _same_company(company, obj, field=field)
-    _member(company, assignee, field="assignee")
-    if Macro.objects.filter(company=company, name=name).exists():
-        raise ValidationFailed("name: a macro of this name exists", code="duplicate")
-    return Macro.objects.create(
-        company=company,
+    values = _macro_values(
+        company,
         name=name,
         priority=priority,
         team=team,
         assignee=assignee,
-        add_tags=[str(t).strip()[:40] for t in add_tags if str(t).strip()][:20],
+        add_tags=add_tags,
         reply=reply,
         state=state,
     )
+    return Macro.objects.create(company=company, **values)
+
+
+@transaction.atomic
+def macro_update(
+    *,
+    macro: Macro,
+    name: str,
+    priority: str = "",
+    team=None,
+    assignee=None,
+    add_tags=(),
+    reply: CannedResponse | None = None,
+    state: str = "",
+) -> Macro:
+    """Replace every setting of a macro (the form sends them all)."""
+    macro = Macro.objects.select_for_update().get(pk=macro.pk)
+    values = _macro_values(
+        macro.company,
+        name=name,
+        priority=priority,
+        team=team,
+        assignee=assignee,
+        add_tags=add_tags,
+        reply=reply,
+        state=state,
+        pk=macro.pk,
+    )
+    for field, value in values.items():
+        setattr(macro, field, value)
+    macro.save()
+    return macro
 
 
 @transaction.atomic
