@@ -10,7 +10,16 @@ from tandem.inventory import services as inventory
 from tandem.parties.models import Party
 from tandem.service import queries
 from tandem.service.demo import load_service_demo
-from tandem.service.models import QualityIssue, ServiceTeam, Ticket
+from tandem.service.demo_tools import load_service_tools_demo
+from tandem.service.models import (
+    CannedResponse,
+    Macro,
+    QualityIssue,
+    ServiceTeam,
+    Ticket,
+    TicketEscalation,
+    TicketMessage,
+)
 
 YEAR = date.today().year
 
@@ -37,7 +46,8 @@ def test_the_demo_loads(company, django_assert_max_num_queries):
         )
     team = ServiceTeam.objects.get(company=company)
     assert team.calendar.country == "CN"
-    assert Ticket.objects.filter(company=company).count() == 152  # 150 + 2 complaints
+    # 150 + 2 complaints + 1 split off by the tools demo
+    assert Ticket.objects.filter(company=company).count() == 153
     states = set(Ticket.objects.values_list("state", flat=True))
     assert {"open", "resolved", "closed"} <= states
     report = queries.service_report(company=company)
@@ -52,6 +62,58 @@ def test_the_demo_loads(company, django_assert_max_num_queries):
     load_service_demo(
         company=company, parties=parties, products=[], rng=random.Random(1), size="small"
     )
-    assert Ticket.objects.filter(company=company).count() == 152
+    assert Ticket.objects.filter(company=company).count() == 153
     report = run_all()
     assert report.ok, report.render()
+
+
+def test_the_tools_demo(company):
+    """Canned responses, macros (one applied), escalation trails and a split."""
+    accounting.fiscal_year_create(company=company, date_start=date(YEAR, 1, 1))
+    accounting.chart_install(company=company, template="prc")
+    inventory.warehouse_create(company=company, code="WH", name="Main")
+    parties = [
+        Party.objects.create(
+            company=company, name=f"C{i}", is_customer=True, currency_id="CNY", email=f"c{i}@x.test"
+        )
+        for i in range(4)
+    ]
+    load_service_demo(
+        company=company, parties=parties, products=[], rng=random.Random(3), size="small"
+    )
+    assert CannedResponse.objects.filter(company=company).count() == 3
+    assert Macro.objects.filter(company=company).count() == 2
+    # the macro's reply, its tag and its state on one ticket
+    (asked,) = [t for t in Ticket.objects.filter(company=company) if "needs-info" in t.tags]
+    assert asked.state == "waiting_customer"
+    reply = TicketMessage.objects.filter(ticket=asked, kind="reply").order_by("at", "pk").last()
+    assert "please send the lot" in reply.body and "{{" not in reply.body
+    # every escalated ticket is a late high or urgent one with a ladder on its policy
+    rows = TicketEscalation.objects.filter(company=company).select_related("ticket__policy")
+    assert rows.exists()
+    assert all(r.ticket.policy.escalation for r in rows)
+    assert {r.action for r in rows} >= {"notify_lead"}
+    # the split ticket: same customer and opened when the original was
+    split = TicketMessage.objects.get(company=company, kind="note", body__startswith="Split from")
+    original = Ticket.objects.get(
+        company=company,
+        messages__kind="note",
+        messages__body=f"Split: messages moved to {split.ticket.number}",
+    )
+    assert (split.ticket.party_id, split.ticket.opened_at) == (
+        original.party_id,
+        original.opened_at,
+    )
+    # a second call changes nothing
+    before = (
+        Ticket.objects.count(),
+        TicketEscalation.objects.count(),
+        TicketMessage.objects.count(),
+    )
+    assert load_service_tools_demo(company=company) == {}
+    after = (
+        Ticket.objects.count(),
+        TicketEscalation.objects.count(),
+        TicketMessage.objects.count(),
+    )
+    assert before == after

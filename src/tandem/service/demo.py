@@ -22,6 +22,7 @@ from tandem.core.calendars import add_business_seconds, business_calendar_create
 from tandem.core.models import BusinessCalendar, Company, User
 from tandem.core.services import membership_grant, sequence_next
 
+from .demo_tools import load_service_tools_demo
 from .models import (
     KbArticle,
     MessageKind,
@@ -232,6 +233,8 @@ def load_service_demo(
     TicketMessage.objects.bulk_create(messages, batch_size=1000)
     _kb(company, agents[0])
     _quality(company, rng, team, parties, agents[0])
+    # the agent's tools (canned responses, macros, escalations, a split) on these tickets
+    load_service_tools_demo(company=company, now=now)
 
 
 def _kb(company, user):
