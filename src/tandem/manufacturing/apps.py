@@ -8,4 +8,12 @@ class ManufacturingConfig(AppConfig):
     verbose_name = _("Manufacturing")
 
     def ready(self):
+        from tandem.core import events, providers
+
         from . import checks, jobs  # noqa: F401  (the invariants and the MRP job kind)
+        from .services import quality
+
+        # inventory asks which lots a failed quality check holds before reserving or
+        # shipping them (it may not import manufacturing); receipts reach receipt points
+        providers.provide("inventory.held_lots", quality.held_lots)
+        events.subscribe("stock.transfer_done", quality.on_transfer_done)

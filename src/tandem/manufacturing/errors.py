@@ -43,3 +43,38 @@ class MoDone(Conflict):
 class MoCancelled(Conflict):
     code = "manufacturing_order.cancelled"
     title = "The manufacturing order is cancelled"
+
+
+class QualityTolerance(ValidationFailed):
+    code = "quality.tolerance"
+    title = "A measurement point needs a minimum not above its maximum"
+
+
+class QualityResult(ValidationFailed):
+    code = "quality.result"
+    title = "A pass/fail check needs pass or fail; a measurement check a measured value"
+
+
+class QualityCheckRecorded(Conflict):
+    code = "quality_check.recorded"
+    title = "The quality check is already recorded"
+
+
+class QualityCheckNotFailed(Conflict):
+    code = "quality_check.not_held"
+    title = "Only a failed check that is not released yet can be released"
+
+
+class QualityCheckFailed(Conflict):
+    code = "quality.check_failed"
+    title = "A mandatory quality check of the order failed and is not released"
+
+
+class LotHeld(Conflict):
+    code = "quality.lot_held"
+    title = "The lot is held by a failed quality check"
+
+
+class AlertClosed(Conflict):
+    code = "quality_alert.closed"
+    title = "The quality alert is already closed"

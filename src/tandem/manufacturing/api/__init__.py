@@ -609,3 +609,7 @@ def forecast_remove(request, forecast_id: int):
         forecast=get_scoped(DemandForecast, request, forecast_id, label="forecast")
     )
     return Status(204, None)
+
+
+# quality and genealogy live in their own module, on this router
+from . import quality  # noqa: E402, F401

@@ -333,3 +333,147 @@ class MrpMessageOut(Schema):
     current_date: dt.date
     suggested_date: dt.date | None
     quantity: Decimal
+
+
+# -- quality and genealogy -----------------------------------------------------------------
+
+# a measurement may be below zero (a temperature); the service checks its range
+Measure = Annotated[Decimal, Field(max_digits=30, decimal_places=12, allow_inf_nan=False)]
+
+
+class QualityPointOut(Schema):
+    id: int
+    name: str
+    trigger: str = Field(description="production or receipt")
+    product: int | None = Field(validation_alias="product_id")
+    operation: int | None = Field(validation_alias="operation_id")
+    test: str = Field(description="pass_fail or measure")
+    norm: Decimal | None
+    tolerance_min: Decimal | None
+    tolerance_max: Decimal | None
+    unit: str
+    instructions: str
+    mandatory: bool
+    every: int = Field(description="a check one time in this many that the point is reached")
+    reached: int
+    active: bool
+
+
+class QualityPointIn(Schema):
+    name: Text(100, min_length=1)
+    trigger: Literal["production", "receipt"]
+    product: Id | None = None
+    operation: Id | None = None
+    test: Literal["pass_fail", "measure"] = "pass_fail"
+    norm: Measure | None = None
+    tolerance_min: Measure | None = None
+    tolerance_max: Measure | None = None
+    unit: Text(20) = ""
+    instructions: Text(10_000) = ""
+    mandatory: bool = True
+    every: int = Field(1, ge=1, le=10_000)
+    active: bool = True
+
+
+class QualityPointPatch(Schema):
+    name: Text(100, min_length=1) | None = None
+    product: Id | None = None
+    operation: Id | None = None
+    test: Literal["pass_fail", "measure"] | None = None
+    norm: Measure | None = None
+    tolerance_min: Measure | None = None
+    tolerance_max: Measure | None = None
+    unit: Text(20) | None = None
+    instructions: Text(10_000) | None = None
+    mandatory: bool | None = None
+    every: int | None = Field(None, ge=1, le=10_000)
+    active: bool | None = None
+
+
+class QualityCheckOut(Schema):
+    id: int
+    point: int = Field(validation_alias="point_id")
+    point_name: str
+    test: str
+    tolerance_min: Decimal | None
+    tolerance_max: Decimal | None
+    manufacturing_order: int | None = Field(validation_alias="mo_id")
+    move: int | None = Field(validation_alias="move_id")
+    product: int = Field(validation_alias="product_id")
+    lot: int | None = Field(validation_alias="lot_id")
+    mandatory: bool
+    state: str = Field(description="todo, pass or fail")
+    measure: Decimal | None
+    note: str
+    checked_at: datetime | None
+    released_at: datetime | None
+    holds_lot: bool
+
+    @staticmethod
+    def resolve_point_name(obj):
+        return obj.point.name
+
+    @staticmethod
+    def resolve_test(obj):
+        return obj.point.test
+
+    @staticmethod
+    def resolve_tolerance_min(obj):
+        return obj.point.tolerance_min
+
+    @staticmethod
+    def resolve_tolerance_max(obj):
+        return obj.point.tolerance_max
+
+    @staticmethod
+    def resolve_holds_lot(obj):
+        return obj.holds and obj.lot_id is not None
+
+
+class QualityRecordIn(Schema):
+    result: Literal["pass", "fail", ""] = ""
+    measure: Measure | None = None
+    note: Text(500) = ""
+
+
+class QualityReleaseIn(Schema):
+    note: Text(500) = ""
+
+
+class QualityAlertOut(Schema):
+    id: int
+    title: str
+    description: str
+    product: int | None = Field(validation_alias="product_id")
+    lot: int | None = Field(validation_alias="lot_id")
+    check: int | None = Field(validation_alias="check_row_id")
+    state: str = Field(description="open or closed")
+    created_at: datetime
+    closed_at: datetime | None
+
+
+class QualityAlertIn(Schema):
+    title: Text(200, min_length=1)
+    description: Text(10_000) = ""
+    product: Id | None = None
+    lot: Id | None = None
+
+
+class LotNodeOut(Schema):
+    lot: int
+    name: str
+    product: int
+    sku: str
+    quantity: Decimal
+    manufacturing_order: int = Field(validation_alias="mo")
+    mo_number: str
+    children: list["LotNodeOut"]
+
+
+class LotGenealogyOut(Schema):
+    lot: int
+    name: str
+    product: int
+    held: bool
+    components: list[LotNodeOut]
+    where_used: list[LotNodeOut]

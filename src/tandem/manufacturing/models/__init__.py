@@ -619,3 +619,16 @@ class MrpMessage(CompanyScoped):
                 name="mrp_message_has_document",
             ),
         ]
+
+
+# the quality models refer to the ones above by name; imported here so Django finds them
+from .quality import (  # noqa: E402, F401
+    AlertState,
+    CheckState,
+    LotGenealogy,
+    QualityAlert,
+    QualityCheck,
+    QualityPoint,
+    QualityTest,
+    QualityTrigger,
+)

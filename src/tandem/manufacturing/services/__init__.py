@@ -17,6 +17,7 @@ from .boms import (
 )
 from .costing import wip_balance
 from .forecasts import forecast_create, forecast_delete, forecast_update
+from .genealogy import lot_components, lot_where_used
 from .mrp import mrp_inputs, mrp_run, planned_order_firm
 from .orders import (
     mo_assign,
@@ -30,9 +31,27 @@ from .orders import (
     open_moves,
     order_moves,
 )
+from .quality import (
+    held_lots,
+    quality_alert_close,
+    quality_alert_create,
+    quality_check_record,
+    quality_check_release,
+    quality_point_create,
+    quality_point_update,
+)
 from .work_centers import work_center_create, work_center_update
 
 __all__ = [
+    "held_lots",
+    "lot_components",
+    "lot_where_used",
+    "quality_alert_close",
+    "quality_alert_create",
+    "quality_check_record",
+    "quality_check_release",
+    "quality_point_create",
+    "quality_point_update",
     "forecast_create",
     "forecast_delete",
     "forecast_update",

@@ -58,6 +58,8 @@ from ._common import (
 from ._common import quantity as clean_quantity
 from .boms import bom_components
 from .costing import link, post_against_wip, wip_balance
+from .genealogy import genealogy_record
+from .quality import checks_for_production, refuse_failed, refuse_held
 
 OPEN = (MoveState.CONFIRMED, MoveState.ASSIGNED)
 
@@ -249,10 +251,13 @@ def mo_assign(*, mo: ManufacturingOrder, strict: bool = False) -> ManufacturingO
 # -- taking components ---------------------------------------------------------------------
 
 
-def _take(mo, product: Product, qty: Decimal, *, lot: Lot | None, dest, where: str) -> list:
+def _take(
+    mo, product: Product, qty: Decimal, *, lot: Lot | None, dest, where: str, held_ok=False
+) -> list:
     """Done-ready moves for `qty` of `product`: from the order's open moves first (their
     reservation given back as they are done), then unreserved from the warehouse's stock.
-    Moves are saved (new ones created) but not done; `complete_moves` does that."""
+    Moves are saved (new ones created) but not done; `complete_moves` does that. A lot a
+    failed quality check holds is refused (`held_ok`: scrapping it is what frees it)."""
     moves, new = [], []
     # what is reserved (with its lot) goes first, so a waiting move without a lot is the last
     candidates = sorted(
@@ -261,7 +266,8 @@ def _take(mo, product: Product, qty: Decimal, *, lot: Lot | None, dest, where: s
     )
     if lot is not None:
         candidates = [move for move in candidates if move.lot_id == lot.pk]
-        if not candidates:
+        # a lot of what the order made (scrapping a failed lot) is taken from stock
+        if not candidates and not mo.outputs.filter(product=product).exists():
             raise LotNotReserved(
                 f"{where}.lot: {lot.name} is not reserved for {mo.number}", field=f"{where}.lot"
             )
@@ -313,6 +319,8 @@ def _take(mo, product: Product, qty: Decimal, *, lot: Lot | None, dest, where: s
         extra.quantity_done = left
         extra._release = ZERO
         moves.append(extra)
+    if not held_ok:
+        refuse_held(mo.company_id, moves, where=where)
     StockMove.objects.bulk_create(new)
     return moves
 
@@ -448,6 +456,8 @@ def mo_produce(
     made = _output_moves(locked, shares, lot)
     entry = complete_moves(company, made, reference=locked.number, user=user)
     link(locked, entry, MoEntryKind.PRODUCE)
+    genealogy_record(locked, lot, taken)
+    checks_for_production(locked, lot)
     valued = {move.product_id: move.value for move in made}
     variance = ZERO
     for output, qty, share in shares:
@@ -543,6 +553,7 @@ def mo_scrap(
         lot=lot,
         dest=virtual_location(company, LocationUsage.SCRAP),
         where="scrap",
+        held_ok=True,
     )
     entry = complete_moves(company, moves, reference=f"{locked.number} scrap", user=user)
     link(locked, entry, MoEntryKind.SCRAP)
@@ -629,7 +640,9 @@ def _finish(locked: ManufacturingOrder, *, user) -> ManufacturingOrder:
     """Done: the open component moves are released and what WIP still holds for the order
     (time logged after the last output, rounding) goes to the main product's units (those
     still held; the share already sold to cost of goods sold), or to the production
-    variance for a standard-cost product or when nothing was made. WIP ends at 0."""
+    variance for a standard-cost product or when nothing was made. WIP ends at 0.
+    Refused while a mandatory quality check of the order is failed and not released."""
+    refuse_failed(locked)
     _drop_open_moves(locked)
     rest = wip_balance(locked)
     if rest:
