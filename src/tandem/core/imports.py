@@ -32,7 +32,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from itertools import islice
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -88,12 +88,30 @@ RowHandler = Callable[[ImportRun, dict, "int | None"], "tuple[int | None, bool]"
 
 
 @dataclass(frozen=True)
+class BulkRow:
+    """A row of a chunk that passed the engine's checks, as a chunk writer gets it."""
+
+    number: int
+    values: dict
+    target_id: int | None
+
+
+# A chunk writer writes the rows it can set-based and answers, in the rows' order, each
+# row's (id, created?), its refusal (a DomainError), or None: "write this one through the
+# row handler" (an update, a row needing a record created on the way). Its refusals are the
+# ones the row handler would give, so both paths leave the same rows.
+ChunkWriter = Callable[[ImportRun, list[BulkRow]], "list[tuple[int, bool] | DomainError | None]"]
+
+
+@dataclass(frozen=True)
 class ImportObject:
     name: str  # as in the URL and the CLI: "parties", "products", ...
     label: object
     fields: tuple[ImportField, ...]
     handler: RowHandler
     perms: tuple[str, ...]  # what the importing user must hold
+    # writes a chunk set-based (see ChunkWriter); the row handler does what it leaves
+    bulk: ChunkWriter | None = None
     key: str | None = None  # the field holding the source's key
     # True: the handler finds the record by the key itself (a SKU); False: through ImportKey
     natural_key: bool = False
@@ -450,12 +468,18 @@ def _chunk(
     known = _known_keys(run.company, obj, [p[2] for p in parsed if p[2] is not None])
     written: dict[str, int] = {}
     with transaction.atomic():
-        for row, values, key, errors in parsed:
+        outcomes = _bulk_write(run, parsed, known)
+        for index, (row, values, key, errors) in enumerate(parsed):
             action = "error"
             if not errors:
                 try:
-                    with transaction.atomic():
-                        target, created = obj.handler(run, values, known.get(key))
+                    outcome = outcomes.get(index)
+                    if outcome is None:
+                        with transaction.atomic():
+                            outcome = obj.handler(run, values, known.get(key))
+                    elif isinstance(outcome, DomainError):
+                        raise outcome
+                    target, created = outcome
                 except DomainError as exc:
                     errors = domain_errors(row.number, exc)
                 else:
@@ -482,6 +506,23 @@ def _chunk(
                     }
                 )
         _save_keys(run.company, obj, written, known)
+
+
+def _bulk_write(run: ImportRun, parsed: list, known: dict[str, int]) -> dict:
+    """The chunk writer's outcome per index of `parsed` (empty without a writer). A
+    database refusal of the set-based write (a concurrent writer took a unique value) rolls
+    it back whole, and the row handler then writes each row and names the culprit."""
+    writer = run.object.bulk
+    ready = [(index, p) for index, p in enumerate(parsed) if not p[3]]
+    if writer is None or not ready:
+        return {}
+    rows = [BulkRow(row.number, values, known.get(key)) for _i, (row, values, key, _e) in ready]
+    try:
+        with transaction.atomic():
+            outcomes = writer(run, rows)
+    except IntegrityError:
+        return {}
+    return {index: outcome for (index, _p), outcome in zip(ready, outcomes, strict=True)}
 
 
 def import_run(
