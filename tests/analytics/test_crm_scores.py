@@ -65,6 +65,13 @@ def test_lists_reads_the_lead_page_and_the_overview_carry_the_active_scores(
     assert 'data-testid="lead-score"' in html
     assert f"{round(lead_row.probability * 100)} %" in html
 
+    # the pipeline board shows the open deal's score on its card, and no score on the others
+    board = web.get("/crm/opportunities/board/").content.decode()
+    card = board.partition(f'data-id="{opportunity.pk}"')[2].partition("</li>")[0]
+    assert 'data-testid="card-score"' in card
+    assert f"{round(deal_row.probability * 100)} %" in card
+    assert board.count('data-testid="card-score"') == 1
+
 
 def test_without_a_provider_the_crm_answers_null(api, company, monkeypatch):
     from tandem.parties.services import party_create

@@ -33,6 +33,7 @@ from ..models import (
     Source,
 )
 from ..queries.visibility import request_scope, visible, visible_condition
+from ..scoring import with_lead_scores
 from ._common import PAGE_SIZE, int_param, perms
 
 BOARD_HEADER = "X-Tandem-Board"
@@ -61,6 +62,8 @@ def _board_context(request, filters) -> dict:
     data = queries.board(
         company, **filters, visible_to=scope.condition() if scope is not None else None
     )
+    # one provider call for every card on the board, not one per column
+    with_lead_scores(company, "opportunity", [card for c in data["columns"] for card in c["cards"]])
     query = {
         "team": filters["team"].pk if filters["team"] else "",
         "owner": filters["owner"] or "",
