@@ -48,6 +48,10 @@ def test_every_page_answers(web, company, party, django_capture_on_commit_callba
     report = web.get(f"/marketing/campaigns/{campaign.pk}/").content.decode()
     assert 'id="stat-delivered">1<' in report
     assert "<svg" in report and "bar-chart" in report
+    # both attribution models, with ROI on the campaign's cost (nothing attributed: -100 %)
+    for model in ("last_touch", "first_touch"):
+        row = report.split(f'id="attribution-{model}"', 1)[1].split("</tr>", 1)[0]
+        assert "-100" in row and "%" in row, row
 
 
 def test_the_builder_counts_and_saves(web, company, party):

@@ -7,11 +7,28 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
+from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
 from tandem.core.models import CompanyScoped
 
 MONEY = {"max_digits": 18, "decimal_places": 2}
+
+
+class Authored(CompanyScoped):
+    """A row a user made (campaigns, automations): who, kept when the user goes."""
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
+
+    class Meta:
+        abstract = True
 
 
 # -- segments ------------------------------------------------------------------------------
@@ -80,25 +97,22 @@ class ConsentQuerySet(models.QuerySet):
     def current(self):
         """The latest row per (company, party, contact, purpose, channel): the consent in force.
         A row is current when no row of the same key comes after it (by time, then id)."""
-        later = Consent.objects.filter(
-            company=OuterRef("company"),
-            party=OuterRef("party"),
-            contact=OuterRef("contact"),
-            purpose=OuterRef("purpose"),
-            channel=OuterRef("channel"),
-        ).filter(Q(at__gt=OuterRef("at")) | Q(at=OuterRef("at"), pk__gt=OuterRef("pk")))
         # contact is nullable: NULL = NULL is not true in SQL, so match the null case apart
-        later_null = Consent.objects.filter(
-            company=OuterRef("company"),
-            party=OuterRef("party"),
-            contact__isnull=True,
-            purpose=OuterRef("purpose"),
-            channel=OuterRef("channel"),
-        ).filter(Q(at__gt=OuterRef("at")) | Q(at=OuterRef("at"), pk__gt=OuterRef("pk")))
         return self.filter(
-            (Q(contact__isnull=False) & ~Exists(later))
-            | (Q(contact__isnull=True) & ~Exists(later_null))
+            (Q(contact__isnull=False) & ~Exists(_later_rows(contact=OuterRef("contact"))))
+            | (Q(contact__isnull=True) & ~Exists(_later_rows(contact__isnull=True)))
         )
+
+
+def _later_rows(**contact):
+    """Rows of the outer row's key (with `contact` matched as given) that come after it."""
+    return Consent.objects.filter(
+        company=OuterRef("company"),
+        party=OuterRef("party"),
+        purpose=OuterRef("purpose"),
+        channel=OuterRef("channel"),
+        **contact,
+    ).filter(Q(at__gt=OuterRef("at")) | Q(at=OuterRef("at"), pk__gt=OuterRef("pk")))
 
 
 class Consent(CompanyScoped):
@@ -189,12 +203,22 @@ class Suppression(CompanyScoped):
 # -- templates -----------------------------------------------------------------------------
 
 
+class TemplateFormat(models.TextChoices):
+    HTML = "html", _("HTML")
+    MJML = "mjml", _("MJML")
+
+
 class EmailTemplate(CompanyScoped):
-    """One language of a marketing email; the versions of one email share its `name`."""
+    """One language of a marketing email; the versions of one email share its `name`. An
+    MJML template keeps its `source`; `body_html` is what it compiles to (at save)."""
 
     name = models.CharField(_("name"), max_length=200)
     language = models.CharField(_("language"), max_length=10, default="en")
     subject = models.CharField(_("subject"), max_length=300)
+    format = models.CharField(
+        _("format"), max_length=4, choices=TemplateFormat, default=TemplateFormat.HTML
+    )
+    source = models.TextField(_("MJML source"), blank=True)
     body_html = models.TextField(_("HTML body"))
     body_text = models.TextField(_("plain-text body"), blank=True)
 
@@ -205,6 +229,9 @@ class EmailTemplate(CompanyScoped):
         constraints = [
             models.UniqueConstraint(
                 fields=["company", "name", "language"], name="mkt_template_unique_language"
+            ),
+            models.CheckConstraint(
+                condition=Q(format__in=["html", "mjml"]), name="mkt_template_format_valid"
             ),
         ]
 
@@ -243,7 +270,7 @@ class AbMetric(models.TextChoices):
     CLICK = "click", _("Click rate")
 
 
-class Campaign(CompanyScoped):
+class Campaign(Authored):
     name = models.CharField(_("name"), max_length=200)
     state = models.CharField(_("state"), max_length=10, choices=CampaignState, default="draft")
     segment = models.ForeignKey(
@@ -286,14 +313,6 @@ class Campaign(CompanyScoped):
     ab_result = models.JSONField(_("A/B test result"), default=dict, blank=True)
     # recipients in their quiet hours wait: the send job starts again at this time
     resume_at = models.DateTimeField(_("resumes at"), null=True, blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("created by"),
-    )
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -314,6 +333,11 @@ class Campaign(CompanyScoped):
 
     def __str__(self):
         return self.name
+
+    @property
+    def utm_campaign(self) -> str:
+        """The campaign's key in its links' `utm_campaign` and on the leads it brings."""
+        return f"{slugify(self.name)[:80] or 'campaign'}-{self.pk}"
 
 
 class CampaignVariant(CompanyScoped):
@@ -429,6 +453,51 @@ class CampaignLink(CompanyScoped):
         return self.url
 
 
+class TouchKind(models.TextChoices):
+    SENT = "sent", _("Sent")
+    OPEN = "open", _("Opened")
+    CLICK = "click", _("Clicked")
+
+
+class CampaignTouch(CompanyScoped):
+    """One interaction of a recipient with a campaign's email, with its time: the message
+    left (sent), a person opened it (open; machine opens are not touches) or clicked a link
+    (click, every click). Attribution reads the clicks (queries.py)."""
+
+    campaign = models.ForeignKey(
+        Campaign, on_delete=models.CASCADE, related_name="touches", verbose_name=_("campaign")
+    )
+    recipient = models.ForeignKey(
+        CampaignRecipient,
+        on_delete=models.CASCADE,
+        related_name="touches",
+        verbose_name=_("campaign recipient"),
+    )
+    party = models.ForeignKey(
+        "parties.Party", on_delete=models.CASCADE, related_name="+", verbose_name=_("party")
+    )
+    kind = models.CharField(_("kind"), max_length=5, choices=TouchKind)
+    at = models.DateTimeField(_("at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["at", "id"]
+        verbose_name = _("campaign touch")
+        verbose_name_plural = _("campaign touches")
+        indexes = [
+            # attribution: the party's clicks in a window, latest / earliest first
+            models.Index(fields=["party", "kind", "at"], name="mkt_touch_party_kind_at"),
+            models.Index(fields=["campaign", "kind"], name="mkt_touch_campaign_kind"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=TouchKind.values), name="mkt_touch_kind_valid"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.campaign_id}/{self.party_id}: {self.kind}@{self.at:%Y-%m-%d %H:%M}"
+
+
 # -- automations ---------------------------------------------------------------------------
 
 
@@ -443,7 +512,7 @@ class Reentry(models.TextChoices):
     AFTER_DAYS = "after_days", _("Again after some days")
 
 
-class Automation(CompanyScoped):
+class Automation(Authored):
     """A flow: a trigger and a list of steps (wait, wait for an event, branch, actions), run
     per party (AutomationRun). Steps are JSON checked by `automations.steps_clean`."""
 
@@ -465,14 +534,6 @@ class Automation(CompanyScoped):
     purpose = models.CharField(_("consent purpose"), max_length=50, default="newsletter")
     reentry = models.CharField(_("re-entry"), max_length=10, choices=Reentry, default="once")
     reentry_days = models.PositiveIntegerField(_("re-entry after (days)"), default=30)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("created by"),
-    )
 
     class Meta:
         ordering = ["name", "id"]

@@ -6,7 +6,6 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
-from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
@@ -76,7 +75,7 @@ def utm(url: str, campaign) -> str:
     extra = [
         ("utm_source", "tandem"),
         ("utm_medium", "email"),
-        ("utm_campaign", f"{slugify(campaign.name) or 'campaign'}-{campaign.pk}"),
+        ("utm_campaign", campaign.utm_campaign),
     ]
     query += [(k, v) for k, v in extra if k not in present]
     return urlunsplit(parts._replace(query=urlencode(query)))

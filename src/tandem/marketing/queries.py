@@ -1,13 +1,15 @@
 """Read side: campaign statistics and attribution, computed in SQL.
 
-Attribution (last touch): a posted customer invoice of a recipient party is the campaign's
-when the party clicked the campaign's email at most ATTRIBUTION_DAYS before the invoice was
-posted and clicked no other campaign's email between that click and the posting. Revenue is
-the invoices' untaxed amount in company currency (credit notes are not netted in this step);
-margin is revenue minus the cost of goods of their lines at the product's cost price (the
-catalog's `cost_price`; the stock valuation layers are not linked to invoice lines yet).
-Orders are confirmed sales orders and leads are CRM leads of the party, both under the same
-last-touch rule on their confirmation / creation time. ROI = (margin - cost) / cost.
+Attribution reads the click touches (`CampaignTouch`, kind `click`: every click of a
+person, machine clicks excluded). A posted customer invoice is a campaign's when, among the
+clicks of the invoice's party in the ATTRIBUTION_DAYS before the invoice was posted, the
+latest (last touch) or the earliest (first touch) is on that campaign's email; ties by time
+go to the later-recorded touch (last) or the earlier one (first). Revenue is the invoices'
+untaxed amount in company currency (credit notes are not netted in this step); margin is
+revenue minus the cost of goods of their lines at the product's cost price (the catalog's
+`cost_price`; the stock valuation layers are not linked to invoice lines yet). Orders are
+confirmed sales orders and leads are CRM leads matched to the party, under the same rule on
+their confirmation / creation time. ROI = (margin - cost) / cost.
 """
 
 from __future__ import annotations
@@ -24,84 +26,124 @@ from django.db.models import (
     F,
     OuterRef,
     Q,
+    Subquery,
     Sum,
     Value,
 )
 from django.db.models.functions import Coalesce
 
-from .models import Campaign, CampaignRecipient, TraceState
+from .models import Campaign, CampaignRecipient, CampaignTouch, TouchKind, TraceState
 
 ATTRIBUTION_DAYS = 30
+LAST_TOUCH, FIRST_TOUCH = "last_touch", "first_touch"
+MODELS = (LAST_TOUCH, FIRST_TOUCH)
 CENT = Decimal("0.01")
 MONEY = DecimalField(max_digits=24, decimal_places=6)
 
 
-def _last_touch(campaign: Campaign, at_field: str) -> Exists:
-    """Exists: a click of this campaign's email by the row's party within the window before
-    the row's `at_field`, with no later click of another campaign before it."""
+def _touch_owner(at_field: str, model: str) -> Subquery:
+    """The campaign of the row's party's latest (last touch) or earliest (first touch) click
+    in the window before the row's `at_field`: one index probe with LIMIT 1."""
     window = timedelta(days=ATTRIBUTION_DAYS)
-    later = CampaignRecipient.objects.filter(
-        party_id=OuterRef("party_id"),
-        clicked_at__gt=OuterRef("clicked_at"),
-        clicked_at__lte=OuterRef(OuterRef(at_field)),
-    ).exclude(campaign_id=campaign.pk)
-    touch = (
-        CampaignRecipient.objects.filter(
-            campaign_id=campaign.pk,
-            party_id=OuterRef("party_id"),
-            clicked_at__isnull=False,
-            clicked_at__lte=OuterRef(at_field),
+    clicks = (
+        CampaignTouch.objects.filter(
+            party_id=OuterRef("party_id"), kind=TouchKind.CLICK, at__lte=OuterRef(at_field)
         )
         .annotate(
-            window_end=ExpressionWrapper(
-                F("clicked_at") + Value(window), output_field=DateTimeField()
-            )
+            window_end=ExpressionWrapper(F("at") + Value(window), output_field=DateTimeField())
         )
         .filter(window_end__gte=OuterRef(at_field))
-        .filter(~Exists(later))
     )
-    return Exists(touch)
+    order = ("at", "pk") if model == FIRST_TOUCH else ("-at", "-pk")
+    return Subquery(clicks.order_by(*order).values("campaign_id")[:1])
 
 
-def attributed_invoices(campaign: Campaign):
+def _attributed(qs, campaign: Campaign, at_field: str, model: str):
+    if model not in MODELS:
+        raise ValueError(f"attribution model: one of {', '.join(MODELS)}")
+    # only parties who clicked this campaign at all can be its; then who owns the row
+    clicked = CampaignTouch.objects.filter(
+        campaign_id=campaign.pk, kind=TouchKind.CLICK, party_id=OuterRef("party_id")
+    )
+    return (
+        qs.filter(Exists(clicked))
+        .annotate(touch_campaign=_touch_owner(at_field, model))
+        .filter(touch_campaign=campaign.pk)
+    )
+
+
+def attributed_invoices(campaign: Campaign, model: str = LAST_TOUCH):
     from tandem.accounting.models import Invoice
 
-    return Invoice.objects.filter(
+    invoices = Invoice.objects.filter(
         company_id=campaign.company_id,
         kind="customer_invoice",
         state="posted",
         posted_at__isnull=False,
-    ).filter(_last_touch(campaign, "posted_at"))
+    )
+    return _attributed(invoices, campaign, "posted_at", model)
 
 
-def attributed_orders(campaign: Campaign):
+def attributed_orders(campaign: Campaign, model: str = LAST_TOUCH):
     from tandem.sales.models import SalesOrder
 
-    return SalesOrder.objects.filter(
+    orders = SalesOrder.objects.filter(
         company_id=campaign.company_id,
         state__in=("confirmed", "done"),
         confirmed_at__isnull=False,
-    ).filter(_last_touch(campaign, "confirmed_at"))
+    )
+    return _attributed(orders, campaign, "confirmed_at", model)
 
 
-def attributed_leads(campaign: Campaign):
+def attributed_leads(campaign: Campaign, model: str = LAST_TOUCH):
     from tandem.crm.models import Lead
 
-    return (
-        Lead.objects.filter(company_id=campaign.company_id, matched_party__isnull=False)
-        .annotate(party_id=F("matched_party_id"))
-        .filter(_last_touch(campaign, "created_at"))
-    )
+    leads = Lead.objects.filter(
+        company_id=campaign.company_id, matched_party__isnull=False
+    ).annotate(party_id=F("matched_party_id"))
+    return _attributed(leads, campaign, "created_at", model)
 
 
 def _money(value) -> Decimal:
     return (value or Decimal("0")).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
-def campaign_stats(campaign: Campaign) -> dict:
-    """The campaign report's figures (a few aggregate statements, no loop over rows)."""
+def attribution(campaign: Campaign, model: str = LAST_TOUCH) -> dict:
+    """Leads, orders, invoices, revenue, margin and ROI of the campaign under one model."""
     from tandem.accounting.models import InvoiceLine
 
+    invoices = attributed_invoices(campaign, model)
+    revenue = invoices.aggregate(
+        total=Coalesce(
+            Sum(F("untaxed_amount") * F("rate"), output_field=MONEY),
+            Value(Decimal("0"), output_field=MONEY),
+        )
+    )["total"]
+    cogs = InvoiceLine.objects.filter(
+        invoice__in=invoices.values("pk"), product__isnull=False
+    ).aggregate(
+        total=Coalesce(
+            Sum(F("quantity") * F("product__cost_price"), output_field=MONEY),
+            Value(Decimal("0"), output_field=MONEY),
+        )
+    )["total"]
+    revenue, cogs = _money(revenue), _money(cogs)
+    margin = revenue - cogs
+    cost = campaign.cost
+    roi = ((margin - cost) / cost).quantize(Decimal("0.0001"), ROUND_HALF_UP) if cost else None
+    return {
+        "leads": attributed_leads(campaign, model).count(),
+        "orders": attributed_orders(campaign, model).count(),
+        "invoices": invoices.count(),
+        "revenue": revenue,
+        "margin": margin,
+        "roi": roi,
+    }
+
+
+def campaign_stats(campaign: Campaign) -> dict:
+    """The campaign report's figures (a few aggregate statements, no loop over rows). The
+    top-level attribution figures are last touch; `attribution` has both models."""
     traces = CampaignRecipient.objects.filter(campaign=campaign).aggregate(
         recipients=Count("pk"),
         sent=Count("pk", filter=Q(state__in=[TraceState.SENT, TraceState.BOUNCED])),
@@ -115,34 +157,21 @@ def campaign_stats(campaign: Campaign) -> dict:
         machine_opened=Count("pk", filter=Q(machine_opens__gt=0, human_open=False)),
         clicked=Count("pk", filter=Q(clicked_at__isnull=False)),
         unsubscribed=Count("pk", filter=Q(unsubscribed_at__isnull=False)),
+        capped=Count("pk", filter=Q(state=TraceState.SUPPRESSED, reason="frequency_cap")),
     )
     traces["opened"] += campaign.anonymous_opens
-    invoices = attributed_invoices(campaign)
-    revenue = invoices.aggregate(
-        total=Coalesce(
-            Sum(F("untaxed_amount") * F("rate"), output_field=MONEY),
-            Value(Decimal("0"), output_field=MONEY),
-        )
-    )["total"]
-    cogs = InvoiceLine.objects.filter(invoice__in=invoices, product__isnull=False).aggregate(
-        total=Coalesce(
-            Sum(F("quantity") * F("product__cost_price"), output_field=MONEY),
-            Value(Decimal("0"), output_field=MONEY),
-        )
-    )["total"]
-    revenue, cogs = _money(revenue), _money(cogs)
-    margin = revenue - cogs
-    cost = campaign.cost
-    roi = ((margin - cost) / cost).quantize(Decimal("0.0001"), ROUND_HALF_UP) if cost else None
+    models = {model: attribution(campaign, model) for model in MODELS}
+    last = models[LAST_TOUCH]
     sent = traces["sent"]
     return {
         **traces,
-        "leads": attributed_leads(campaign).count(),
-        "orders": attributed_orders(campaign).count(),
-        "attributed_revenue": revenue,
-        "attributed_margin": margin,
-        "cost": cost,
-        "roi": roi,
+        "leads": last["leads"],
+        "orders": last["orders"],
+        "attributed_revenue": last["revenue"],
+        "attributed_margin": last["margin"],
+        "cost": campaign.cost,
+        "roi": last["roi"],
+        "attribution": {"window_days": ATTRIBUTION_DAYS, **models},
         "bounce_rate": _rate(traces["bounced"], sent),
         "open_rate": _rate(traces["opened"], traces["delivered"]),
         "click_rate": _rate(traces["clicked"], traces["delivered"]),

@@ -89,7 +89,9 @@ class TemplateIn(Schema):
     name: str = Field(max_length=200)
     language: str = Field("en", max_length=10)
     subject: str = Field(max_length=300)
-    body_html: str = Field(max_length=500_000)
+    format: Literal["html", "mjml"] = "html"
+    source: str = Field("", max_length=500_000, description="the MJML, when format is mjml")
+    body_html: str = Field("", max_length=500_000, description="compiled from an MJML source")
     body_text: str = Field("", max_length=500_000)
 
 
@@ -97,6 +99,8 @@ class TemplatePatch(Schema):
     name: str | None = Field(None, max_length=200)
     language: str | None = Field(None, max_length=10)
     subject: str | None = Field(None, max_length=300)
+    format: Literal["html", "mjml"] | None = None
+    source: str | None = Field(None, max_length=500_000)
     body_html: str | None = Field(None, max_length=500_000)
     body_text: str | None = Field(None, max_length=500_000)
 
@@ -106,6 +110,8 @@ class TemplateOut(Schema):
     name: str
     language: str
     subject: str
+    format: str
+    source: str
     body_html: str
     body_text: str
 
@@ -189,6 +195,29 @@ class TestOut(Schema):
     sent: int
 
 
+class AttributionModelOut(Schema):
+    leads: int
+    orders: int
+    invoices: int
+    revenue: Decimal
+    margin: Decimal
+    roi: Decimal | None
+
+
+class AttributionOut(Schema):
+    window_days: int
+    last_touch: AttributionModelOut
+    first_touch: AttributionModelOut
+
+
+class TouchOut(Schema):
+    id: int
+    recipient: int = Field(alias="recipient_id")
+    party: int = Field(alias="party_id")
+    kind: str
+    at: datetime
+
+
 class StatsOut(Schema):
     recipients: int
     sent: int
@@ -202,12 +231,14 @@ class StatsOut(Schema):
     machine_opened: int
     clicked: int
     unsubscribed: int
+    capped: int = 0
     leads: int
     orders: int
     attributed_revenue: Decimal
     attributed_margin: Decimal
     cost: Decimal
     roi: Decimal | None
+    attribution: AttributionOut
     bounce_rate: Decimal | None
     open_rate: Decimal | None
     click_rate: Decimal | None

@@ -210,8 +210,9 @@ def template_edit(request, pk=None):
     error = None
     data = {
         f: request.POST.get(f, getattr(template, f, "") if template else "")
-        for f in ("name", "language", "subject", "body_html", "body_text")
+        for f in ("name", "language", "subject", "format", "source", "body_html", "body_text")
     }
+    data["format"] = data["format"] or "html"
     if request.method == "POST":
         perm = "marketing.change_emailtemplate" if template else "marketing.add_emailtemplate"
         if not request_has_perm(request, perm):
@@ -325,16 +326,26 @@ def campaign_detail(request, pk):
         for key in ("bounce_rate", "open_rate", "click_rate", "roi")
         if stats[key] is not None
     }
+    attribution = [
+        (key, label, {**stats["attribution"][key], "roi_pct": _percent(stats["attribution"][key])})
+        for key, label in (("last_touch", _("Last touch")), ("first_touch", _("First touch")))
+    ]
     context = {
         "campaign": campaign,
         "stats": stats,
         "pct": pct,
+        "attribution": attribution,
         "chart": chart,
         "page": page,
         "reachable": reachable,
         "can_change": request_has_perm(request, "marketing.change_campaign"),
     }
     return render(request, "marketing/campaign_detail.html", context)
+
+
+def _percent(figures: dict) -> Decimal | None:
+    roi = figures["roi"]
+    return None if roi is None else (roi * 100).quantize(Decimal("0.1"))
 
 
 @require_POST

@@ -13,9 +13,11 @@ from ..models import (
     AutomationRun,
     Campaign,
     CampaignRecipient,
+    CampaignTouch,
     Consent,
     EmailTemplate,
     Segment,
+    TouchKind,
     TraceState,
 )
 from ..queries import campaign_stats
@@ -45,6 +47,7 @@ from ..schemas import (
     TemplatePatch,
     TestIn,
     TestOut,
+    TouchOut,
 )
 from . import router
 
@@ -351,14 +354,36 @@ def campaign_recipients(
 ):
     require_perm(request, "marketing.view_campaign")
     campaign = get_scoped(Campaign, request, campaign_id, label="campaign")
-    qs = CampaignRecipient.objects.filter(campaign=campaign)
-    if state:
-        if state not in TraceState.values:
-            from tandem.core.errors import ValidationFailed
-
-            raise ValidationFailed("state: not a recipient state", field="state")
-        qs = qs.filter(state=state)
+    qs = _filter_choice(
+        CampaignRecipient.objects.filter(campaign=campaign), "state", state, TraceState
+    )
     return paginate(qs.order_by("pk"), limit=limit, offset=offset)
+
+
+@router.get("/campaigns/{campaign_id}/touches", response=page_of(TouchOut))
+def campaign_touches(
+    request,
+    campaign_id: int,
+    limit: int = LIMIT,
+    offset: int = OFFSET,
+    kind: str = Query("", max_length=5),
+):
+    """Every interaction of the campaign's recipients (sent, open, click) with its time."""
+    require_perm(request, "marketing.view_campaign")
+    campaign = get_scoped(Campaign, request, campaign_id, label="campaign")
+    qs = _filter_choice(CampaignTouch.objects.filter(campaign=campaign), "kind", kind, TouchKind)
+    return paginate(qs.order_by("at", "pk"), limit=limit, offset=offset)
+
+
+def _filter_choice(qs, field: str, value: str, choices):
+    """`qs` narrowed to `field` = `value` when given; a value not among `choices` is a 422."""
+    if not value:
+        return qs
+    if value not in choices.values:
+        from tandem.core.errors import ValidationFailed
+
+        raise ValidationFailed(f"{field}: one of {', '.join(choices.values)}", field=field)
+    return qs.filter(**{field: value})
 
 
 # -- automations ---------------------------------------------------------------------------

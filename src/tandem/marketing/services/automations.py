@@ -28,7 +28,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from django.conf import settings
 from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
@@ -47,10 +46,10 @@ from ..models import (
     RunState,
     Segment,
     SegmentMember,
-    TraceState,
     TriggerKind,
 )
 from ..segments import FIELDS, compile_rules
+from .caps import frequency_capped
 from .consent import purpose_clean
 
 EVENTS = {
@@ -450,21 +449,6 @@ def _field_true(automation, party_id, cond) -> bool:
     return compiled.apply(Party.objects.filter(pk=party_id)).exists()
 
 
-def frequency_capped(party_id, now) -> bool:
-    """MARKETING_FREQUENCY_CAP messages per MARKETING_FREQUENCY_DAYS already sent to the
-    party, by campaigns and automations together (0: no cap)."""
-    cap = int(getattr(settings, "MARKETING_FREQUENCY_CAP", 3) or 0)
-    days = int(getattr(settings, "MARKETING_FREQUENCY_DAYS", 7) or 7)
-    if not cap:
-        return False
-    sent = CampaignRecipient.objects.filter(
-        party_id=party_id,
-        state__in=[TraceState.SENT, TraceState.BOUNCED],
-        sent_at__gte=now - timedelta(days=days),
-    ).count()
-    return sent >= cap
-
-
 # -- advancing -----------------------------------------------------------------------------
 
 
@@ -684,7 +668,7 @@ def dry_run(*, automation: Automation, party: Party, assume: dict | None = None)
                 entry["result"] = "no_consent"
             elif is_suppressed(company=automation.company, address=party.email):
                 entry["result"] = "suppressed"
-            elif _cap_reached_with(party.pk, now, sent):
+            elif frequency_capped(party.pk, now, extra=sent):
                 entry["result"] = "capped"
             else:
                 entry["result"] = "would_send"
@@ -703,19 +687,6 @@ def dry_run(*, automation: Automation, party: Party, assume: dict | None = None)
         index = nxt
     out.append({"step": index, "type": "end", "after_hours": elapsed})
     return out
-
-
-def _cap_reached_with(party_id, now, extra: int) -> bool:
-    cap = int(getattr(settings, "MARKETING_FREQUENCY_CAP", 3) or 0)
-    if not cap:
-        return False
-    days = int(getattr(settings, "MARKETING_FREQUENCY_DAYS", 7) or 7)
-    sent = CampaignRecipient.objects.filter(
-        party_id=party_id,
-        state__in=[TraceState.SENT, TraceState.BOUNCED],
-        sent_at__gte=now - timedelta(days=days),
-    ).count()
-    return sent + extra >= cap
 
 
 __all__ = ["FIELDS"]

@@ -9,6 +9,9 @@
    only if its address is still not suppressed and its consent still granted (the re-check
    right before the message leaves) and commits; the message goes out on ONE SMTP
    connection reused for the whole send; then the trace becomes `sent`.
+   Before each claim, recipients the frequency cap stops (caps.py) become `suppressed` /
+   `frequency_cap`, and recipients in their quiet hours stay queued for a later run. The
+   sent mark also writes each message's `sent` touch (CampaignTouch).
 4. Throttle: a global rate and a rate per recipient domain (messages per second; 0 = off).
 """
 
@@ -42,6 +45,7 @@ from ..rendering import compile_template, links_of, merge_values
 from ..tokens import bounce_domain, public_url, token_make, unsubscribe_mailto, verp_address
 from .abtest import ab_test_done, split
 from .campaigns import campaign_audience
+from .caps import capped_parties
 from .templates import template_for
 
 logger = logging.getLogger("tandem.marketing")
@@ -380,7 +384,7 @@ def campaign_run(*, campaign: Campaign, ctx=None, connection=None) -> dict:
             chunk = _outside_quiet_hours(chunk, campaign, deferred)
             ordered = throttle.order(chunk, lambda t: t.email.rpartition("@")[2])
             for start in range(0, len(ordered), CLAIM_BATCH):
-                batch = ordered[start : start + CLAIM_BATCH]
+                batch = _under_cap(ordered[start : start + CLAIM_BATCH], counts, ctx)
                 claimed = _claim_many([t.pk for t in batch], campaign.purpose)
                 refused = [t.pk for t in batch if t.pk not in claimed]
                 if refused:
@@ -424,6 +428,24 @@ def campaign_run(*, campaign: Campaign, ctx=None, connection=None) -> dict:
                 campaign=campaign, state__in=[TraceState.QUEUED, TraceState.HELD]
             ).update(state=TraceState.FAILED, reason="cancelled")
     return counts
+
+
+def _under_cap(batch: list, counts: dict, ctx) -> list:
+    """The batch without the recipients the frequency cap stops (messages already sent to
+    them by campaigns and automations in the window, read right before the claim): those
+    become `suppressed` / `frequency_cap` and are not sent."""
+    capped = capped_parties({t.party_id for t in batch}, timezone.now())
+    if not capped:
+        return batch
+    stopped = [t.pk for t in batch if t.party_id in capped]
+    CampaignRecipient.objects.filter(pk__in=stopped, state=TraceState.QUEUED).update(
+        state=TraceState.SUPPRESSED, reason="frequency_cap"
+    )
+    counts["suppressed"] += len(stopped)
+    if ctx is not None:
+        for _pk in stopped:
+            ctx.step()
+    return [t for t in batch if t.party_id not in capped]
 
 
 def _outside_quiet_hours(chunk: list, campaign: Campaign, deferred: list) -> list:
@@ -516,6 +538,14 @@ def _send_batch(sender, traces, names, throttle, counts, ctx) -> None:
             )
 
 
+TOUCH_SQL = """
+INSERT INTO marketing_campaigntouch
+  (company_id, campaign_id, recipient_id, party_id, kind, at, created_at, updated_at)
+SELECT company_id, campaign_id, id, party_id, 'sent', %s, %s, %s
+FROM marketing_campaignrecipient WHERE id IN ({marks}) AND state = 'sent'
+"""
+
+
 def traces_mark(*, sent: list[tuple[int, str]], failed: dict[str, list[int]]) -> None:
     """Sent traces with their Message-ID and time, in one UPDATE; failures by reason."""
     if sent:
@@ -528,8 +558,11 @@ def traces_mark(*, sent: list[tuple[int, str]], failed: dict[str, list[int]]) ->
             f"message_id = v.column2 FROM (VALUES {rows}) AS v "
             "WHERE marketing_campaignrecipient.id = v.column1"
         )
+        ids = [pk for pk, _message_id in sent]
         with connection.cursor() as cursor:
             cursor.execute(sql, [at, *(x for pair in sent for x in pair)])
+            # the `sent` touch of each, from the rows just marked (one INSERT ... SELECT)
+            cursor.execute(TOUCH_SQL.format(marks=", ".join(["%s"] * len(ids))), [at, at, at, *ids])
     for reason, pks in failed.items():
         CampaignRecipient.objects.filter(pk__in=pks).update(state=TraceState.FAILED, reason=reason)
 

@@ -4,8 +4,8 @@ from django.db import IntegrityError, transaction
 
 from tandem.core.errors import Duplicate, ValidationFailed
 
-from ..models import EmailTemplate
-from ..rendering import template_check
+from ..models import EmailTemplate, TemplateFormat
+from ..rendering import mjml_compile, template_check
 
 LANGUAGES = ("en", "zh-hans")
 
@@ -23,12 +23,30 @@ def _clean(data: dict) -> dict:
     subject = (data.get("subject") or "").strip()
     if not subject or len(subject) > 300:
         raise ValidationFailed("subject: 1 to 300 characters", field="subject")
+    kind = data.get("format") or TemplateFormat.HTML
+    if kind not in TemplateFormat.values:
+        raise ValidationFailed("format: html or mjml", code="template.bad_format", field="format")
+    source = data.get("source") or ""
+    if kind == TemplateFormat.MJML:
+        if not source.strip():
+            raise ValidationFailed("source: the MJML is required", field="source")
+        # what is sent is the compiled HTML: checked like any HTML template below
+        data["body_html"] = mjml_compile(source)
+    else:
+        source = ""
     if not (data.get("body_html") or "").strip():
         raise ValidationFailed("body_html: required", field="body_html")
     template_check(
         subject=subject, body_html=data["body_html"], body_text=data.get("body_text") or ""
     )
-    return {**data, "name": name, "subject": subject, "body_text": data.get("body_text") or ""}
+    return {
+        **data,
+        "name": name,
+        "subject": subject,
+        "format": kind,
+        "source": source,
+        "body_text": data.get("body_text") or "",
+    }
 
 
 def _save(template: EmailTemplate) -> EmailTemplate:
@@ -45,8 +63,18 @@ def _save(template: EmailTemplate) -> EmailTemplate:
 
 
 def template_create(
-    *, company, name: str, language: str, subject: str, body_html: str, body_text: str = ""
+    *,
+    company,
+    name: str,
+    language: str,
+    subject: str,
+    body_html: str = "",
+    body_text: str = "",
+    format: str = TemplateFormat.HTML,  # noqa: A002  (the field's name)
+    source: str = "",
 ) -> EmailTemplate:
+    """An HTML template, or an MJML one (`format="mjml"`, `source`) whose HTML is compiled
+    from the source now."""
     data = _clean(
         {
             "name": name,
@@ -54,6 +82,8 @@ def template_create(
             "subject": subject,
             "body_html": body_html,
             "body_text": body_text,
+            "format": format,
+            "source": source,
         }
     )
     return _save(EmailTemplate(company=company, **data))
@@ -62,7 +92,7 @@ def template_create(
 @transaction.atomic
 def template_update(*, template: EmailTemplate, **changes) -> EmailTemplate:
     locked = EmailTemplate.objects.select_for_update().get(pk=template.pk)
-    fields = ("name", "language", "subject", "body_html", "body_text")
+    fields = ("name", "language", "subject", "body_html", "body_text", "format", "source")
     data = _clean({f: changes.get(f, getattr(locked, f)) for f in fields})
     for field, value in data.items():
         setattr(locked, field, value)

@@ -19,13 +19,16 @@ from ..models import (
     Campaign,
     CampaignLink,
     CampaignRecipient,
+    CampaignTouch,
     ConsentState,
     Privacy,
     SuppressionReason,
+    TouchKind,
     TraceState,
 )
 from ..tokens import token_read, token_read_int
 from .consent import consent_record, consents_current, suppression_add
+from .leads import lead_from_click
 
 logger = logging.getLogger("tandem.marketing")
 
@@ -100,14 +103,27 @@ def open_record(*, token: str, user_agent: str = "", now=None) -> None:
         return
     if not (who.startswith("t") and who[1:].isdigit()):
         raise TokenInvalid("bad token", code="token.invalid")
-    trace = CampaignRecipient.objects.filter(pk=int(who[1:])).only("pk", "sent_at").first()
+    trace = CampaignRecipient.objects.filter(pk=int(who[1:])).first()
     if trace is None:
         return
     if is_machine(user_agent, sent_at=trace.sent_at, now=now):
         CampaignRecipient.objects.filter(pk=trace.pk).update(machine_opens=F("machine_opens") + 1)
         return
-    CampaignRecipient.objects.filter(pk=trace.pk, human_open=False).update(
-        human_open=True, opened_at=now
+    with transaction.atomic():
+        CampaignRecipient.objects.filter(pk=trace.pk, human_open=False).update(
+            human_open=True, opened_at=now
+        )
+        _touch(trace, TouchKind.OPEN, now)
+
+
+def _touch(trace: CampaignRecipient, kind: str, at) -> CampaignTouch:
+    return CampaignTouch.objects.create(
+        company_id=trace.company_id,
+        campaign_id=trace.campaign_id,
+        recipient_id=trace.pk,
+        party_id=trace.party_id,
+        kind=kind,
+        at=at,
     )
 
 
@@ -127,15 +143,19 @@ def click_record(*, token: str, user_agent: str = "", now=None) -> str:
         trace = CampaignRecipient.objects.filter(pk=int(who), campaign_id=link.campaign_id).first()
         if trace is None:  # a link of another campaign: no redirect
             raise TokenInvalid("bad token", code="token.invalid")
-    CampaignLink.objects.filter(pk=link.pk).update(clicks=F("clicks") + 1)
-    if trace is not None and not is_machine(user_agent, sent_at=trace.sent_at, now=now):
-        CampaignRecipient.objects.filter(pk=trace.pk, clicked_at__isnull=True).update(
-            clicked_at=now
-        )
-        # a click counts as an open
-        CampaignRecipient.objects.filter(pk=trace.pk, human_open=False).update(
-            human_open=True, opened_at=now
-        )
+    with transaction.atomic():
+        CampaignLink.objects.filter(pk=link.pk).update(clicks=F("clicks") + 1)
+        if trace is not None and not is_machine(user_agent, sent_at=trace.sent_at, now=now):
+            first = CampaignRecipient.objects.filter(pk=trace.pk, clicked_at__isnull=True).update(
+                clicked_at=now
+            )
+            # a click counts as an open
+            CampaignRecipient.objects.filter(pk=trace.pk, human_open=False).update(
+                human_open=True, opened_at=now
+            )
+            _touch(trace, TouchKind.CLICK, now)
+            if first:  # the recipient's first click of this email: a lead (once per trace)
+                lead_from_click(trace=trace, campaign=link.campaign, url=link.url, now=now)
     return link.url, link.campaign
 
 
