@@ -10,7 +10,7 @@ from tandem.inventory import services as inventory
 from tandem.parties.models import Party
 from tandem.service import queries
 from tandem.service.demo import load_service_demo
-from tandem.service.demo_tools import load_service_tools_demo
+from tandem.service.demo_tools import TWO_MATTERS, load_service_tools_demo
 from tandem.service.models import (
     CannedResponse,
     Macro,
@@ -46,8 +46,8 @@ def test_the_demo_loads(company, django_assert_max_num_queries):
         )
     team = ServiceTeam.objects.get(company=company)
     assert team.calendar.country == "CN"
-    # 150 + 2 complaints + 1 split off by the tools demo
-    assert Ticket.objects.filter(company=company).count() == 153
+    # 150 + 2 complaints + 1 split off and 1 left to split by the tools demo
+    assert Ticket.objects.filter(company=company).count() == 154
     states = set(Ticket.objects.values_list("state", flat=True))
     assert {"open", "resolved", "closed"} <= states
     report = queries.service_report(company=company)
@@ -62,7 +62,7 @@ def test_the_demo_loads(company, django_assert_max_num_queries):
     load_service_demo(
         company=company, parties=parties, products=[], rng=random.Random(1), size="small"
     )
-    assert Ticket.objects.filter(company=company).count() == 153
+    assert Ticket.objects.filter(company=company).count() == 154
     report = run_all()
     assert report.ok, report.render()
 
@@ -104,6 +104,9 @@ def test_the_tools_demo(company):
         original.party_id,
         original.opened_at,
     )
+    # the thread left for an agent to split holds two customer messages
+    two = Ticket.objects.get(company=company, subject=TWO_MATTERS)
+    assert two.messages.filter(kind="inbound").count() == 2
     # a second call changes nothing
     before = (
         Ticket.objects.count(),

@@ -29,6 +29,7 @@ from .services import (
     macro_apply,
     macro_create,
     sla_policy_update,
+    ticket_create,
     ticket_inbound,
     ticket_sla_check,
     ticket_split,
@@ -63,7 +64,8 @@ LADDERS = {
         {"action": "notify_owner", "after_minutes": 120},
     ],
 }
-ESCALATED = 8  # late tickets run through their ladder
+ESCALATED = 8
+TWO_MATTERS = "Compressor rattles; also an invoice copy"  # late tickets run through their ladder
 
 
 @transaction.atomic
@@ -136,7 +138,29 @@ def load_service_tools_demo(*, company: Company, now: datetime | None = None) ->
             user=agent,
             now=now,
         )
+    # and a thread with two matters left for an agent to split (the browser test does)
+    two = None
+    if host is not None:
+        two = ticket_create(
+            company=company,
+            subject=TWO_MATTERS,
+            channel="email",
+            party=host.party,
+            contact=host.contact,
+            customer_email=host.customer_email,
+            team=team,
+            body="The compressor has been rattling since Monday.",
+            user=agent,
+            now=now,
+        )
+        ticket_inbound(
+            ticket=two,
+            body="Also: please send a copy of last month's invoice.",
+            from_address=host.customer_email,
+            now=now,
+        )
     return {
+        "two_matters": two.pk if two else None,
         "canned": len(canned),
         "macro_ticket": target.pk if target else None,
         "escalations": TicketEscalation.objects.filter(company=company).count(),

@@ -137,6 +137,16 @@ class TeamAgent(CompanyScoped):
     categories = models.ManyToManyField(
         "catalog.ProductCategory", blank=True, related_name="+", verbose_name=_("product lines")
     )
+    # the agent's own working hours for assignment; empty: the linked HR employee's
+    # working calendar if one is set, else the team's calendar
+    calendar = models.ForeignKey(
+        "core.BusinessCalendar",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("working hours"),
+    )
 
     class Meta:
         verbose_name = _("team agent")

@@ -1,20 +1,22 @@
 """Assignment of new tickets: round robin, fewest open tickets, or by skill (product line and
 language), only to agents who are not absent (HR leave when an employee is linked to the
-user, read-only; otherwise the team's absence calendar) and preferably within the team's
-working hours; sticky to the previous agent for a returning customer. The team's
+user, read-only; otherwise the team's absence calendar) and preferably within their own
+working hours (see agent_calendars: agents on shift now, else those whose shift starts
+first); sticky to the previous agent for a returning customer. The team's
 `assignment` picks the method ("manual" assigns nothing)."""
 
 from __future__ import annotations
 
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 
 from django.apps import apps
 from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
+from tandem.core.calendars import working_intervals
 from tandem.core.errors import ValidationFailed
-from tandem.core.models import User
+from tandem.core.models import BusinessCalendar, User
 
 from ..models import (
     DONE_STATES,
@@ -69,6 +71,62 @@ def _absent(company_id: int, user_ids: list[int], now: datetime, zone) -> set[in
     return absent
 
 
+# how far ahead an off-shift agent's next working interval is looked for
+SHIFT_LOOKAHEAD = timedelta(days=14)
+
+
+def agent_calendars(team: ServiceTeam, user_ids, now: datetime, zone) -> dict:
+    """Each agent's working hours, by user id: the calendar set on the agent in this team
+    (TeamAgent.calendar), else the working calendar of the linked HR employee's version
+    valid today when one is set there (read-only), else the team's calendar (None: always
+    at work)."""
+    own = dict(
+        TeamAgent.objects.filter(
+            team=team, user_id__in=user_ids, calendar__isnull=False
+        ).values_list("user_id", "calendar_id")
+    )
+    missing = [u for u in user_ids if u not in own]
+    if missing and apps.is_installed("tandem.hr"):
+        EmployeeVersion = apps.get_model("hr", "EmployeeVersion")
+        today = timezone.localtime(now, zone).date()
+        for user_id, calendar_id in (
+            EmployeeVersion.objects.filter(
+                employee__company_id=team.company_id,
+                employee__user_id__in=missing,
+                effective_from__lte=today,
+                calendar__isnull=False,
+            )
+            .filter(Q(effective_to__isnull=True) | Q(effective_to__gte=today))
+            .values_list("employee__user_id", "calendar_id")
+        ):
+            own.setdefault(user_id, calendar_id)
+    calendars = {c.pk: c for c in BusinessCalendar.objects.filter(pk__in=set(own.values()))}
+    return {u: calendars[own[u]] if u in own else team.calendar for u in user_ids}
+
+
+def _on_shift(team, candidates: list, now: datetime, zone) -> list:
+    """The candidates at work now; when nobody is, those whose next shift starts first
+    (a ticket at night goes to the morning shift, not to whoever was last in turn). With
+    no working time at all in the look-ahead, everyone stays a candidate."""
+    calendars = agent_calendars(team, [u.pk for u in candidates], now, zone)
+    starts: dict[int, datetime | None] = {}
+    by_calendar: dict[int, datetime | None] = {}
+    for user in candidates:
+        calendar = calendars[user.pk]
+        if calendar is None:
+            starts[user.pk] = now
+            continue
+        if calendar.pk not in by_calendar:
+            spans = working_intervals(calendar, now, now + SHIFT_LOOKAHEAD)
+            by_calendar[calendar.pk] = spans[0][0] if spans else None
+        starts[user.pk] = by_calendar[calendar.pk]
+    known = [s for s in starts.values() if s is not None]
+    if not known:
+        return candidates
+    first = max(min(known), now)
+    return [u for u in candidates if starts[u.pk] is not None and starts[u.pk] <= first]
+
+
 def _categories(product) -> set[int]:
     """The product's category and its ancestors (a skill in a parent line covers it)."""
     out = set()
@@ -93,10 +151,12 @@ def pick_agent(
     if not members:
         return None
     ids = [u.pk for u in members]
-    absent = _absent(ticket.company_id, ids, now, _zone(team, ticket))
+    zone = _zone(team, ticket)
+    absent = _absent(ticket.company_id, ids, now, zone)
     candidates = [u for u in members if u.pk not in absent]
     if not candidates:
         return None
+    candidates = _on_shift(team, candidates, now, zone)
     use_sticky = team.sticky if sticky is None else sticky
     if use_sticky and (ticket.party_id or ticket.customer_email):
         previous = (
@@ -193,13 +253,17 @@ def ticket_autoassign(*, ticket: Ticket, now: datetime | None = None) -> User | 
 
 
 @transaction.atomic
-def team_agent_set(*, team: ServiceTeam, user, languages=(), categories=()) -> TeamAgent:
-    """An agent's skills in the team (replacing the previous ones)."""
+def team_agent_set(
+    *, team: ServiceTeam, user, languages=(), categories=(), calendar=None
+) -> TeamAgent:
+    """An agent's skills and own working hours in the team (replacing the previous ones;
+    no calendar: the HR employee's, else the team's)."""
     from .tickets import _member, _same_company
 
     _member(team.company, user, field="user")
     for c in categories:
         _same_company(team.company, c, field="categories")
+    _same_company(team.company, calendar, field="calendar")
     if not isinstance(languages, list | tuple) or not all(isinstance(x, str) for x in languages):
         raise ValidationFailed("languages: a list of language codes", field="languages")
     agent, _ = TeamAgent.objects.update_or_create(
@@ -208,6 +272,7 @@ def team_agent_set(*, team: ServiceTeam, user, languages=(), categories=()) -> T
         defaults={
             "company_id": team.company_id,
             "languages": [x.strip().lower()[:10] for x in languages if x.strip()][:10],
+            "calendar": calendar,
         },
     )
     agent.categories.set(categories)
