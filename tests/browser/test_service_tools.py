@@ -114,7 +114,12 @@ def test_a_thread_with_two_matters_is_split(served, page):
 
 def test_the_escalation_trail_is_on_the_ticket_page(served, page):
     _log_in(page, served)
-    late = _api(served, "/tickets?sla_state=breached&limit=100")["items"]
+    # the demo escalates its most recent late high and urgent tickets
+    late = [
+        t
+        for priority in ("urgent", "high")
+        for t in _api(served, f"/tickets?sla_state=breached&priority={priority}&limit=100")["items"]
+    ]
     ticket, trail = next(
         (t, rows) for t in late if (rows := _api(served, f"/tickets/{t['id']}/escalations"))
     )

@@ -111,7 +111,7 @@ def load_service_tools_demo(*, company: Company, now: datetime | None = None) ->
             sla_policy_update(policy=policy, escalation=steps)
     late = open_tickets.filter(
         priority__in=list(LADDERS), sla_state="breached", policy__isnull=False
-    ).order_by("pk")
+    ).order_by("-opened_at", "-pk")  # the most recent late tickets
     for ticket_id in list(late.values_list("pk", flat=True)[:ESCALATED]):
         ticket_sla_check(ticket_id=ticket_id, now=now)
     # a split: a customer raises a second matter in an open thread; the agent moves it to

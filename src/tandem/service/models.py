@@ -328,7 +328,9 @@ class Ticket(CompanyScoped):
     sla_state = models.CharField(
         _("SLA"), max_length=10, choices=SlaState.choices, blank=True, db_index=True
     )
-    sla_check_at = models.DateTimeField(_("next SLA check"), null=True, blank=True)
+    sla_check_at = models.DateTimeField(_("next SLA check"), null=True, blank=True, db_index=True)
+    # the instant of the last check handed to Celery (a check far ahead waits for the sweep)
+    sla_check_sent = models.DateTimeField(_("SLA check queued for"), null=True, blank=True)
     # The next-response clock: runs from the first customer message not yet answered by a
     # public reply (after the first response); a window answered late stays breached.
     next_response_since = models.DateTimeField(_("awaiting reply since"), null=True, blank=True)

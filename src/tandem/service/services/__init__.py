@@ -28,7 +28,7 @@ from .helpdesk import (
 )
 from .mail import service_mail_claim
 from .quality import quality_alert_check, quality_alert_rule_set
-from .sla import sla_refresh_open, ticket_sla_check, ticket_sla_refresh
+from .sla import sla_refresh_open, sla_sweep, ticket_sla_check, ticket_sla_refresh
 from .tickets import (
     reply_address,
     ticket_assign,
@@ -72,6 +72,7 @@ __all__ = [
     "sla_policy_create",
     "sla_policy_update",
     "sla_refresh_open",
+    "sla_sweep",
     "team_create",
     "team_update",
     "ticket_assign",

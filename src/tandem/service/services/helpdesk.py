@@ -258,6 +258,7 @@ def ticket_split(
     new.rating = None
     new.csat_sent_at = None
     new.sla_check_at = None
+    new.sla_check_sent = None
     new.save(force_insert=True)
     TicketTransition.objects.bulk_create(
         [
