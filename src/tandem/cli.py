@@ -23,6 +23,29 @@ def _call(name, *args, **options):
     return call_command(name, *args, **options)
 
 
+# One process at a time migrates a PostgreSQL database: app servers started together (N
+# `tandem serve` behind a load balancer) would otherwise each apply the same new migration,
+# and all but one fail on "column already exists". A session-level advisory lock; the key is
+# arbitrary but fixed ("tand").
+MIGRATE_LOCK = 0x74616E64
+
+
+def _migrate(verbosity: int = 0) -> None:
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        _call("migrate", interactive=False, verbosity=verbosity)
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_lock(%s)", [MIGRATE_LOCK])
+    try:
+        # the second process finds everything applied and does nothing
+        _call("migrate", interactive=False, verbosity=verbosity)
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(%s)", [MIGRATE_LOCK])
+
+
 def _embedded_broker() -> bool:
     from django.conf import settings
 
@@ -84,12 +107,12 @@ def _ensure_admin_or_exit(password: str | None = None) -> tuple[str, str | None]
 
 def cmd_migrate(args):
     _django()
-    _call("migrate", interactive=False, verbosity=args.verbosity)
+    _migrate(args.verbosity)
 
 
 def cmd_createadmin(args):
     _django()
-    _call("migrate", interactive=False, verbosity=0)
+    _migrate()
     username, password = _ensure_admin_or_exit(args.password)
     if password:
         print(f"Created user {username} with password: {password}")
@@ -99,7 +122,7 @@ def cmd_createadmin(args):
 
 def cmd_demo(args):
     _django()
-    _call("migrate", interactive=False, verbosity=0)
+    _migrate()
     _call("demo", size=args.size, seed=args.seed)
     username, password = _ensure_admin_or_exit()
     if password:
@@ -356,7 +379,7 @@ def cmd_serve(args):
     _django()
     from django.conf import settings
 
-    _call("migrate", interactive=False, verbosity=0)
+    _migrate()
     if args.demo and _database_is_empty():
         print("Loading the demo company (first start)…", flush=True)
         _call("demo", size="small", seed=1)

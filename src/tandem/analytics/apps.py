@@ -10,9 +10,12 @@ class AnalyticsConfig(AppConfig):
     def ready(self):
         from tandem.core import providers
         from tandem.crm.scoring import LEAD_SCORES, PARTY_SCORES
+        from tandem.purchasing.forecast_points import REORDER_POINTS
 
         from . import queries
 
         # the CRM's lists and the customer overview show the active models' scores
         providers.provide(LEAD_SCORES, queries.lead_score_map)
         providers.provide(PARTY_SCORES, queries.party_score_map)
+        # the reorder rules show (and may follow) the demand forecast's reorder points
+        providers.provide(REORDER_POINTS, queries.reorder_point_map)

@@ -56,6 +56,7 @@ _FIELDS: dict[str, tuple[dict, object]] = {
     "run_id": (_INT, 120),
     "step": (_INT, 2),
     "name": (_STR, "welcome-done"),
+    "models": ({"type": "array", "items": _STR}, ["demand_forecast"]),
 }
 
 # name -> (description, fields of the payload)
@@ -158,6 +159,10 @@ _EVENTS: dict[str, tuple[str, list[str]]] = {
     "activity.created": ("An activity was scheduled.", ["activity_id", "company_id"]),
     "activity.done": ("An activity was marked done.", ["activity_id", "company_id"]),
     "interaction.logged": ("A call, email or note was logged.", ["interaction_id", "company_id"]),
+    "analytics.model_activated": (
+        "New analytics models became active, replacing the previous runs' predictions.",
+        ["models", "company_id"],
+    ),
     "marketing.automation_webhook": (
         "An automation reached a webhook step for a party.",
         ["automation_id", "run_id", "party_id", "step", "name", "company_id"],

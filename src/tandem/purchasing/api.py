@@ -20,6 +20,7 @@ from tandem.inventory.models import Location, Warehouse
 from tandem.parties.models import Party
 
 from . import queries, services
+from .forecast_points import with_forecast_points
 from .jobs import REPLENISHMENT
 from .models import PurchaseOrder, ReorderRule, SupplierPrice
 from .schemas import (
@@ -150,20 +151,38 @@ def reorder_rule_list(
         qs = qs.filter(warehouse_id=warehouse)
     if active is not None:
         qs = qs.filter(active=active)
-    return paginate(qs.order_by("warehouse_id", "product_id", "id"), limit=limit, offset=offset)
+    page = paginate(qs.order_by("warehouse_id", "product_id", "id"), limit=limit, offset=offset)
+    with_forecast_points(company_of(request), page["items"])
+    return page
+
+
+def _with_forecast(request, rule: ReorderRule) -> ReorderRule:
+    return with_forecast_points(company_of(request), [rule])[0]
 
 
 @router.get("/reorder-rules/{rule_id}", response=ReorderRuleOut)
 def reorder_rule_read(request, rule_id: int):
     require_perm(request, "purchasing.view_reorderrule")
-    return get_scoped(ReorderRule, request, rule_id, label="reorder_rule")
+    return _with_forecast(request, get_scoped(ReorderRule, request, rule_id, label="reorder_rule"))
+
+
+@router.post("/reorder-rules/{rule_id}/apply-forecast", response=ReorderRuleOut)
+def reorder_rule_apply_forecast(request, rule_id: int):
+    """Set the rule's minimum to the demand forecast's reorder point (the maximum keeps its
+    gap above it); 409 `reorder_rule.no_forecast` when the product has no forecast."""
+    require_perm(request, "purchasing.change_reorderrule")
+    rule = get_scoped(ReorderRule, request, rule_id, label="reorder_rule")
+    return _with_forecast(
+        request, services.reorder_rule_apply_forecast(rule=rule, user=request.user)
+    )
 
 
 @router.post("/reorder-rules", response={201: ReorderRuleOut})
 def reorder_rule_add(request, payload: ReorderRuleIn):
     require_perm(request, "purchasing.add_reorderrule")
     data = _rule_refs(request, payload.dict())
-    return Status(201, services.reorder_rule_create(company=company_of(request), **data))
+    rule = services.reorder_rule_create(company=company_of(request), **data)
+    return Status(201, _with_forecast(request, rule))
 
 
 @router.patch("/reorder-rules/{rule_id}", response=ReorderRuleOut)
@@ -172,7 +191,8 @@ def reorder_rule_update(request, rule_id: int, payload: ReorderRulePatch):
     rule = get_scoped(ReorderRule, request, rule_id, label="reorder_rule")
     changes = payload.dict(exclude_unset=True)
     changes = {k: v for k, v in changes.items() if v is not None or k == "supplier"}
-    return services.reorder_rule_update(rule=rule, **_rule_refs(request, changes))
+    rule = services.reorder_rule_update(rule=rule, **_rule_refs(request, changes))
+    return _with_forecast(request, rule)
 
 
 @router.delete("/reorder-rules/{rule_id}", response={204: None})

@@ -19,12 +19,15 @@ class PurchasingConfig(AppConfig):
             on_supplier_moves_done,
             on_transfer_done,
         )
+        from .services.forecast import on_model_activated
 
         # a receipt processed in inventory, or a bill posted or cancelled in accounting,
         # updates the order's received and billed quantities
         subscribe("stock.transfer_done", on_transfer_done)
         subscribe("invoice.posted", on_invoice_changed)
         subscribe("invoice.cancelled", on_invoice_changed)
+        # a new demand forecast moves the reorder rules that follow it
+        subscribe("analytics.model_activated", on_model_activated)
         # a bill and a receipt that price the same units differently clear GRNI together
         hook("invoice.posted", on_bill_changed)
         hook("invoice.cancelled", on_bill_changed)

@@ -120,6 +120,14 @@ class ReorderRuleForm(CompanyForm):
         queryset=Party.objects.none(), label=_("Preferred supplier"), required=False
     )
     active = forms.BooleanField(label=_("Active"), required=False, initial=True)
+    follows_forecast = forms.BooleanField(
+        label=_("Follow the demand forecast"),
+        required=False,
+        help_text=_(
+            "Each new demand forecast sets the minimum to its reorder point, keeping the gap "
+            "to the maximum."
+        ),
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

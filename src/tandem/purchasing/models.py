@@ -351,6 +351,14 @@ class ReorderRule(CompanyScoped):
         help_text=_("Empty: the cheapest supplier price valid for the quantity."),
     )
     active = models.BooleanField(_("active"), default=True)
+    follows_forecast = models.BooleanField(
+        _("follow the demand forecast"),
+        default=False,
+        help_text=_(
+            "Each new demand forecast sets the minimum to its reorder point, keeping the gap "
+            "to the maximum."
+        ),
+    )
 
     class Meta:
         ordering = ["warehouse_id", "product_id"]

@@ -81,6 +81,19 @@ class SupplierPricePatch(Schema):
 # -- reorder rules -------------------------------------------------------------------------
 
 
+class ReorderForecastOut(Schema):
+    """The active demand forecast's reorder point for the rule's product, and what each level
+    risks: the stockout rate per replenishment cycle at the rule's minimum and at this point."""
+
+    reorder_point: Decimal
+    safety_stock: Decimal
+    lead_time_demand: Decimal
+    lead_time_days: int
+    service_level: Decimal
+    stockout_rate_at_min: float
+    stockout_rate_at_reorder_point: float
+
+
 class ReorderRuleOut(Schema):
     id: int
     company: int = Field(validation_alias="company_id")
@@ -91,6 +104,10 @@ class ReorderRuleOut(Schema):
     multiple: Decimal
     supplier: int | None = Field(validation_alias="supplier_id")
     active: bool
+    follows_forecast: bool
+    forecast: ReorderForecastOut | None = Field(
+        None, validation_alias="forecast_out", description="null: no demand forecast yet"
+    )
     created_at: datetime
     updated_at: datetime
 
@@ -103,6 +120,7 @@ class ReorderRuleIn(Schema):
     multiple: Number = Decimal(1)
     supplier: Id | None = None
     active: bool = True
+    follows_forecast: bool = False
 
 
 class ReorderRulePatch(Schema):
@@ -113,6 +131,7 @@ class ReorderRulePatch(Schema):
     multiple: Number | None = None
     supplier: Id | None = None
     active: bool | None = None
+    follows_forecast: bool | None = None
 
 
 class ReplenishmentIn(Schema):

@@ -23,6 +23,11 @@ urlpatterns = [
     path("reorder-rules/new/", views.reorder_rule_create, name="reorder_rule_create"),
     path("reorder-rules/<int:pk>/", views.reorder_rule_edit, name="reorder_rule_edit"),
     path("reorder-rules/<int:pk>/delete/", views.reorder_rule_delete, name="reorder_rule_delete"),
+    path(
+        "reorder-rules/<int:pk>/apply-forecast/",
+        views.reorder_rule_apply_forecast,
+        name="reorder_rule_apply_forecast",
+    ),
     path("replenishment/", views.replenishment, name="replenishment"),
     path("replenishment/run/", views.replenishment_run, name="replenishment_run"),
 ]

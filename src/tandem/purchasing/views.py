@@ -18,6 +18,7 @@ from tandem.core.middleware import request_has_perm
 from tandem.core.views import company_view
 
 from . import queries, services
+from .forecast_points import with_forecast_points
 from .forms import (
     OrderFilterForm,
     OrderForm,
@@ -431,13 +432,35 @@ RULE_FORM_FIELDS = (
     "multiple",
     "supplier",
     "active",
+    "follows_forecast",
 )
 
 
 @company_view("purchasing.view_reorderrule")
 def reorder_rule_list(request):
     page = Paginator(queries.rules(request.company), PAGE_SIZE).get_page(request.GET.get("page"))
-    return _page(request, "purchasing/reorder_rule_list.html", {"page": page})
+    page.object_list = with_forecast_points(request.company, list(page.object_list))
+    forecasted = any(rule.forecast is not None for rule in page.object_list)
+    return _page(
+        request, "purchasing/reorder_rule_list.html", {"page": page, "forecasted": forecasted}
+    )
+
+
+@require_POST
+@company_view("purchasing.change_reorderrule")
+def reorder_rule_apply_forecast(request, pk):
+    rule = _get(ReorderRule, request, pk)
+    try:
+        rule = services.reorder_rule_apply_forecast(rule=rule, user=request.user)
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(
+            request,
+            _("%(product)s: the minimum is now the forecast's reorder point.")
+            % {"product": rule.product},
+        )
+    return redirect("purchasing:reorder_rule_list")
 
 
 @company_view("purchasing.add_reorderrule")

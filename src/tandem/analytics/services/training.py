@@ -19,6 +19,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from tandem.core import events
+
 from ..methods import MethodError
 from ..models import (
     Forecast,
@@ -128,6 +130,8 @@ class Training:
             run.state = RunState.ACTIVE
             run.trained_at = now
             run.save()
+        # e.g. the reorder rules that follow the demand forecast move to its new points
+        events.publish("analytics.model_activated", company_id=self.company.pk, models=names)
 
 
 def active_run(company, name) -> ModelRun | None:

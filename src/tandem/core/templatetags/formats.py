@@ -1,13 +1,14 @@
 """One formatting layer for pages: numbers and money by babel in the active language.
 
-`{% load formats %}` then `{{ value|money }}`, `{{ value|number }}`, `{{ value|compact }}`.
+`{% load formats %}` then `{{ value|money }}`, `{{ value|number }}`, `{{ value|compact }}`,
+`{{ share|percent }}`.
 Dates and times come through Django's own filters in the active time zone, which
 `core.middleware.CurrentCompanyMiddleware` sets to the user's (else the company's) zone.
 """
 
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
-from babel.numbers import format_compact_decimal, format_decimal
+from babel.numbers import format_compact_decimal, format_decimal, format_percent
 from django import template
 from django.utils import translation
 
@@ -54,3 +55,12 @@ def compact(value) -> str:
     if number_value is None:
         return ""
     return format_compact_decimal(number_value, locale=_locale(), fraction_digits=1)
+
+
+@register.filter
+def percent(value) -> str:
+    """A share as a percentage with up to one decimal: 0.0523 -> "5.2%" ("5.2%" in Chinese)."""
+    number_value = _decimal(value)
+    if number_value is None:
+        return ""
+    return format_percent(number_value, format="#,##0.#%", locale=_locale())

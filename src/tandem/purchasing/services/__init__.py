@@ -8,6 +8,7 @@ changes nothing.
 
 from ._common import UNSET, lock, lock_one
 from .billing import bills_of, purchase_order_bill
+from .forecast import reorder_rule_apply_forecast, reorder_rules_follow_forecast
 from .orders import (
     billable_quantity,
     billing_status,
@@ -82,9 +83,11 @@ __all__ = [
     "purchase_order_send",
     "purchase_order_update",
     "receipt_status",
+    "reorder_rule_apply_forecast",
     "reorder_rule_create",
     "reorder_rule_delete",
     "reorder_rule_update",
+    "reorder_rules_follow_forecast",
     "replenishment_run",
     "replenishment_run_all",
     "replenishment_suggestions",

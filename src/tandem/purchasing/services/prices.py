@@ -37,6 +37,7 @@ REORDER_RULE_FIELDS = (
     "multiple",
     "supplier",
     "active",
+    "follows_forecast",
 )
 
 
@@ -196,6 +197,7 @@ def _rule_check(rule: ReorderRule) -> None:
             field="max_quantity",
         )
     rule.active = bool(rule.active)
+    rule.follows_forecast = bool(rule.follows_forecast)
     clash = (
         ReorderRule.objects.filter(warehouse_id=rule.warehouse_id, product_id=rule.product_id)
         .exclude(pk=rule.pk)
@@ -232,6 +234,7 @@ def reorder_rule_create(
     multiple=1,
     supplier: Party | None = None,
     active: bool = True,
+    follows_forecast: bool = False,
 ) -> ReorderRule:
     rule = ReorderRule(
         company=company,
@@ -242,6 +245,7 @@ def reorder_rule_create(
         multiple=multiple,
         supplier=supplier,
         active=active,
+        follows_forecast=follows_forecast,
     )
     _rule_check(rule)
     return _rule_save(rule)
