@@ -4,6 +4,10 @@ enqueue), and the send of every message to a loopback SMTP sink through the real
 the trace marked sent).
 
 Usage: python bench/campaign.py [--recipients 100000] [--database-url URL] [--rate 0]
+       [--no-send]
+
+`--no-send` stops after the enqueue (the seed, the counts and the freeze of N recipients),
+for a machine where the send of N messages does not fit. Each phase is printed as it ends.
 
 The sink is aiosmtpd's discarding Sink in a child process (so it does not share this
 process's interpreter lock). Prints a Markdown table: seconds, messages/s and peak RSS;
@@ -44,6 +48,7 @@ def main() -> None:
     parser.add_argument("--recipients", type=int, default=100_000)
     parser.add_argument("--database-url", default="")
     parser.add_argument("--rate", type=float, default=0, help="messages/s (0: unthrottled)")
+    parser.add_argument("--no-send", action="store_true", help="stop after the enqueue")
     args = parser.parse_args()
     n = args.recipients
 
@@ -80,7 +85,9 @@ def main() -> None:
 
     try:
         _wait_port(port)
+        t = time.perf_counter()
         call_command("migrate", verbosity=0)
+        _phase("migrate", time.perf_counter() - t)
         from tandem.core.services import company_create, reference_data_sync
         from tandem.marketing import services
         from tandem.marketing.models import Campaign, CampaignRecipient, Consent
@@ -123,6 +130,7 @@ def main() -> None:
             with connection.cursor() as cursor:  # fresh statistics, as autovacuum would keep
                 cursor.execute("ANALYZE")
         seed_seconds = time.perf_counter() - t
+        _phase("seed parties + consents", seed_seconds)
 
         rules = {
             "all": [
@@ -135,6 +143,7 @@ def main() -> None:
             t = time.perf_counter()
             services.segment_parties(company=company, rules=rules).count()
             counts.append(time.perf_counter() - t)
+            _phase("segment count", counts[-1])
         segment = services.segment_create(
             company=company,
             name="All",
@@ -157,6 +166,9 @@ def main() -> None:
         t = time.perf_counter()
         services.recipients_freeze(campaign=campaign)
         enqueue_seconds = time.perf_counter() - t
+        _phase("enqueue (freeze)", enqueue_seconds)
+        if args.no_send:
+            return _report(connection, n, seed_seconds, counts, enqueue_seconds, None, 0, 0)
 
         from django.urls import reverse
 
@@ -168,6 +180,15 @@ def main() -> None:
     finally:
         sink.terminate()
         sink.wait(timeout=10)
+    _report(connection, n, seed_seconds, counts, enqueue_seconds, result, send_seconds, sent)
+
+
+def _phase(name: str, seconds: float) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {name}: {seconds:.3f} s; load {os.getloadavg()}")
+    sys.stdout.flush()
+
+
+def _report(connection, n, seed_seconds, counts, enqueue_seconds, result, send_seconds, sent):
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"database: {connection.vendor}; recipients: {n}; uptime: {os.getloadavg()}")
     print("| phase | seconds | rate | notes |")
@@ -178,10 +199,11 @@ def main() -> None:
         f"best of 3: {', '.join(f'{c * 1000:.0f}' for c in counts)} ms |"
     )
     print(f"| enqueue (freeze) | {enqueue_seconds:.1f} | {n / enqueue_seconds:,.0f}/s | |")
-    print(
-        f"| send to the sink | {send_seconds:.1f} | {sent / send_seconds:,.0f} msg/s | "
-        f"sent {sent}, {result} |"
-    )
+    if result is not None:
+        print(
+            f"| send to the sink | {send_seconds:.1f} | {sent / send_seconds:,.0f} msg/s | "
+            f"sent {sent}, {result} |"
+        )
     print(f"| peak RSS | {rss:.0f} MB | | |")
 
 

@@ -1,6 +1,7 @@
 """Marketing in a real headless chromium: a marketer builds a segment row by row and sees the
-live count change (HTMX) before saving it, then opens a sent demo campaign's report and reads
-the same figures the API gives, with its chart."""
+live count change (HTMX) before saving it, opens a sent demo campaign's report and reads
+the same figures the API gives, with its chart and both attribution models, and writes an
+MJML template (bad MJML is refused on the page)."""
 
 import json
 import re
@@ -91,3 +92,38 @@ def test_open_a_campaign_report(served, page):
         assert int(shown) == stats[key], key
     assert page.locator("svg.bar-chart rect.bar").count() == 5
     assert page.locator("#campaign-recipients tbody tr").count() == min(50, stats["recipients"])
+    for model in ("last_touch", "first_touch"):
+        cells = page.locator(f"#attribution-{model} td")
+        figures = stats["attribution"][model]
+        assert int(cells.nth(1).inner_text().replace(",", "")) == figures["leads"], model
+        assert int(cells.nth(3).inner_text().replace(",", "")) == figures["invoices"], model
+
+
+MJML = (
+    "<mjml><mj-body><mj-section><mj-column>"
+    "<mj-text>Hello {{ first_name }}</mj-text>"
+    '<mj-button href="https://shop.example.com/spring">Buy</mj-button>'
+    "</mj-column></mj-section></mj-body></mjml>"
+)
+
+
+def test_write_an_mjml_template(served, page):
+    _log_in(page, served)
+    page.goto(served["url"] + "/marketing/templates/new/")
+    name = f"Spring MJML {uuid.uuid4().hex[:6]}"
+    page.locator('input[name="name"]').fill(name)
+    page.locator('input[name="subject"]').fill("Spring for {{ first_name }}")
+    page.locator("#template-format").select_option("mjml")
+    page.locator("#template-source").fill(MJML)
+    page.get_by_role("button", name="Save").click()
+    page.wait_for_url(re.compile(r"/marketing/templates/\d+/$"))
+    compiled = page.locator("#template-html").input_value()
+    assert "Hello {{ first_name }}" in compiled and "<mj-" not in compiled
+    saved = [t for t in _api(served, "/email-templates?limit=500")["items"] if t["name"] == name]
+    assert saved[0]["format"] == "mjml" and saved[0]["source"] == MJML
+
+    page.locator("#template-source").fill("<p>not MJML</p>")
+    page.get_by_role("button", name="Save").click()
+    assert "MJML" in page.locator("#template-error").inner_text()
+    again = [t for t in _api(served, "/email-templates?limit=500")["items"] if t["name"] == name]
+    assert again[0]["source"] == MJML  # nothing written

@@ -1,10 +1,17 @@
 """Marketing invariants behind `tandem check-integrity` (set-based)."""
 
-from django.db.models import Q
+from django.db.models import Count, Exists, OuterRef, Q
 
 from tandem.core.integrity import register
 
-from .models import CampaignRecipient, CampaignState, Suppression, TraceState
+from .models import (
+    CampaignRecipient,
+    CampaignState,
+    CampaignTouch,
+    Suppression,
+    TouchKind,
+    TraceState,
+)
 
 
 @register("marketing: a sent trace has its send time and Message-ID")
@@ -31,3 +38,19 @@ def suppressions_lower_case():
     for pk, address in Suppression.objects.values_list("pk", "address").iterator():
         if address != address.lower():
             yield f"suppression {pk}: {address} is not lower case"
+
+
+@register("marketing: a message that left has one sent touch, a clicked one its click touch")
+def touches_match_traces():
+    sent = Count("touches", filter=Q(touches__kind=TouchKind.SENT))
+    bad_sent = (
+        CampaignRecipient.objects.filter(state__in=[TraceState.SENT, TraceState.BOUNCED])
+        .annotate(sent_touches=sent)
+        .exclude(sent_touches=1)
+    )
+    for pk, campaign_id, n in bad_sent.values_list("pk", "campaign_id", "sent_touches")[:50]:
+        yield f"campaign {campaign_id}: trace {pk} left with {n} sent touches (1 expected)"
+    clicks = CampaignTouch.objects.filter(recipient=OuterRef("pk"), kind=TouchKind.CLICK)
+    bad_click = CampaignRecipient.objects.filter(clicked_at__isnull=False).filter(~Exists(clicks))
+    for pk, campaign_id in bad_click.values_list("pk", "campaign_id")[:50]:
+        yield f"campaign {campaign_id}: trace {pk} was clicked without a click touch"
