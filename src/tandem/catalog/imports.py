@@ -10,7 +10,7 @@ from django.db.models.functions import Lower
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from tandem.core.errors import InvalidReference
+from tandem.core.errors import DomainError, InvalidReference
 from tandem.core.imports import (
     ImportField,
     ImportObject,
@@ -29,6 +29,7 @@ from .services import (
     product_create,
     product_update,
 )
+from .services.bulk import products_create_bulk
 
 F = ImportField
 PRODUCT_FIELDS = (
@@ -125,6 +126,62 @@ def product_import_row(run, values: dict, target_id=None):
     if product is None:
         return product_create(company=run.company, sku=values["sku"], **data).pk, True
     return product_update(product=product, **data).pk, False
+
+
+def _category_found(run, path: str) -> ProductCategory | None:
+    """The category at `path` if every level exists (None: one is still to be created)."""
+    categories = run.cached("categories", dict)
+    parent = None
+    so_far = ""
+    for name in [part.strip() for part in path.replace("／", "/").split("/") if part.strip()]:
+        so_far = f"{so_far}/{name.casefold()}"
+        if so_far not in categories:
+            found = ProductCategory.objects.filter(
+                company=run.company, parent=parent, name__iexact=name
+            ).first()
+            if found is None:
+                return None
+            categories[so_far] = found
+        parent = categories[so_far]
+    return parent
+
+
+def product_import_chunk(run, rows) -> list:
+    """The chunk's leading new products written set-based. Left to product_import_row: a
+    SKU the company has (an update), one repeated in the chunk (which updates the first)
+    and a row whose category is still to be created (the row handler creates it once)."""
+    skus = {row.values["sku"].casefold() for row in rows}
+    known = set(
+        Product.objects.annotate(sku_lower=Lower("sku"))
+        .filter(company=run.company, sku_lower__in=skus)
+        .values_list("sku_lower", flat=True)
+    )
+    outcomes: list = []
+    new, entries = [], []
+    for row in rows:
+        values = row.values
+        sku = values["sku"].casefold()
+        if sku in known:
+            break
+        known.add(sku)
+        data = {n: values[n] for n in PLAIN if n in values and values[n] is not None}
+        if values.get("category"):
+            data["category"] = _category_found(run, values["category"])
+            if data["category"] is None:
+                break
+        outcomes.append(None)
+        try:
+            if values.get("uom"):
+                data["uom"] = _uom(run, values["uom"])
+        except DomainError as exc:
+            outcomes[-1] = exc
+            continue
+        new.append(len(outcomes) - 1)
+        entries.append({"sku": values["sku"], **data})
+    results = products_create_bulk(company=run.company, entries=entries)
+    for index, result in zip(new, results, strict=True):
+        outcomes[index] = result if isinstance(result, DomainError) else (result.pk, True)
+    return outcomes
 
 
 def product_export(company):
@@ -270,6 +327,7 @@ def register() -> None:
             key="sku",
             natural_key=True,
             handler=product_import_row,
+            bulk=product_import_chunk,
             perms=("catalog.add_product", "catalog.change_product"),
             export=product_export,
             export_perm="catalog.view_product",

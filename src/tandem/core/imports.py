@@ -96,11 +96,12 @@ class BulkRow:
     target_id: int | None
 
 
-# A chunk writer writes the rows it can set-based and answers, in the rows' order, each
-# row's (id, created?), its refusal (a DomainError), or None: "write this one through the
-# row handler" (an update, a row needing a record created on the way). Its refusals are the
-# ones the row handler would give, so both paths leave the same rows.
-ChunkWriter = Callable[[ImportRun, list[BulkRow]], "list[tuple[int, bool] | DomainError | None]"]
+# A chunk writer writes set-based the leading rows it can and answers, for each of them in
+# order, the row's (id, created?) or its refusal (a DomainError). The first row it leaves
+# (an update, a row needing a record created on the way) goes through the row handler, then
+# the writer gets the rows after it. Its refusals are the ones the row handler would give,
+# so both paths leave the same rows.
+ChunkWriter = Callable[[ImportRun, list[BulkRow]], "list[tuple[int, bool] | DomainError]"]
 
 
 @dataclass(frozen=True)
@@ -509,20 +510,38 @@ def _chunk(
 
 
 def _bulk_write(run: ImportRun, parsed: list, known: dict[str, int]) -> dict:
-    """The chunk writer's outcome per index of `parsed` (empty without a writer). A
-    database refusal of the set-based write (a concurrent writer took a unique value) rolls
-    it back whole, and the row handler then writes each row and names the culprit."""
-    writer = run.object.bulk
+    """The outcome of each row of `parsed` the chunk writer wrote, and of each row it left
+    to the row handler, which writes it before the writer goes on with the rows after it
+    (so that both paths meet the rows in file order). Empty without a writer. A database
+    refusal of a set-based write (a concurrent writer took a unique value) rolls that write
+    back, and the rows from there on go through the row handler, which names the culprit."""
+    obj = run.object
+    if obj.bulk is None:
+        return {}
     ready = [(index, p) for index, p in enumerate(parsed) if not p[3]]
-    if writer is None or not ready:
-        return {}
-    rows = [BulkRow(row.number, values, known.get(key)) for _i, (row, values, key, _e) in ready]
-    try:
-        with transaction.atomic():
-            outcomes = writer(run, rows)
-    except IntegrityError:
-        return {}
-    return {index: outcome for (index, _p), outcome in zip(ready, outcomes, strict=True)}
+    outcomes: dict = {}
+    start = 0
+    while start < len(ready):
+        rest = ready[start:]
+        try:
+            with transaction.atomic():
+                done = obj.bulk(
+                    run, [BulkRow(r.number, v, known.get(k)) for _i, (r, v, k, _e) in rest]
+                )
+        except IntegrityError:
+            break
+        for (index, _p), outcome in zip(rest, done, strict=False):
+            outcomes[index] = outcome
+        start += len(done)
+        if start < len(ready):
+            index, (_row, values, key, _errors) = ready[start]
+            try:
+                with transaction.atomic():
+                    outcomes[index] = obj.handler(run, values, known.get(key))
+            except DomainError as exc:
+                outcomes[index] = exc
+            start += 1
+    return outcomes
 
 
 def import_run(
@@ -537,6 +556,7 @@ def import_run(
     progress=None,
     preview: int = PREVIEW_ROWS,
     limit: int | None = None,
+    checked: bool = False,
 ) -> ImportReport:
     """Import (or with `dry_run`, check) the file `name` holding `content` as `object_name`.
 
@@ -544,12 +564,21 @@ def import_run(
     Row refusals are in `report.errors`; the other rows are written, in chunks, unless the
     object is atomic (then nothing is written when any row is refused or `finish` refuses).
     `progress` (a JobContext) hears of each chunk; `limit` stops after that many rows (the
-    page's preview)."""
+    page's preview).
+
+    A file that commits in chunks is read through once before anything is written, so that
+    what the reader refuses only when it gets there (a row past the limit, a cell over
+    128 K) refuses the whole file instead of leaving the chunks before it; `checked` says
+    the caller did that (the job, which counts the rows for its progress bar)."""
     obj = import_object(object_name)
     report = ImportReport(object=obj.name, dry_run=dry_run, preview_limit=preview)
     run = ImportRun(company=company, user=user, dry_run=dry_run, object=obj)
     seen: dict[str, int] = {}
     whole = dry_run or obj.atomic
+    if not whole and not checked and limit is None:
+        count_rows(obj, name, content)
+        if hasattr(content, "seek"):
+            content.seek(0)
     with _read(obj, name, content) as table:
         report.header = list(table.header)
         report.fields = mapping_resolve(obj, report.header, mapping)
@@ -630,6 +659,7 @@ def import_job(ctx, object: str, name: str, content: str, mapping=None, dry_run=
         dry_run=dry_run,
         progress=ctx,
         preview=0,
+        checked=True,
     )
     ctx.progress(report.rows, total=report.rows)
     body = {k: v for k, v in report.as_dict().items() if k not in ("errors", "preview")}

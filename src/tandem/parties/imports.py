@@ -160,16 +160,15 @@ def _entry(values: dict) -> PartyEntry:
 
 
 def party_import_chunk(run, rows) -> list:
-    """The chunk's new parties written set-based; a row with a known key is left to
-    party_import_row (an update)."""
-    outcomes: list = [None] * len(rows)
-    new = [index for index, row in enumerate(rows) if row.target_id is None]
-    results = parties_create_bulk(
-        company=run.company, entries=[_entry(rows[index].values) for index in new]
-    )
-    for index, result in zip(new, results, strict=True):
-        outcomes[index] = result if isinstance(result, DomainError) else (result.pk, True)
-    return outcomes
+    """The chunk's leading new parties written set-based; a row with a known key (an
+    update) is left to party_import_row."""
+    new = []
+    for row in rows:
+        if row.target_id is not None:
+            break
+        new.append(row)
+    results = parties_create_bulk(company=run.company, entries=[_entry(r.values) for r in new])
+    return [r if isinstance(r, DomainError) else (r.pk, True) for r in results]
 
 
 def party_export(company):

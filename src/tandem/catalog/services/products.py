@@ -66,8 +66,9 @@ def barcode_clean(value) -> str:
     return barcode
 
 
-def _product_check(product: Product) -> None:
-    """Validate the merged state of a product before it is saved."""
+def _product_check(product: Product, *, unique: bool = True) -> None:
+    """Validate the merged state of a product before it is saved (`unique=False`: all but
+    the SKU and barcode look-ups, which the bulk path makes once for a whole chunk)."""
     company_id = product.company_id
     product.sku = _text(product.sku, field="sku", max_length=64)
     product.name = _text(product.name, field="name", max_length=200)
@@ -95,7 +96,8 @@ def _product_check(product: Product) -> None:
             f"{product.uom.name}",
             field="purchase_uom",
         )
-    _check_unique(product)
+    if unique:
+        _check_unique(product)
 
 
 def _check_unique(product: Product) -> None:
