@@ -144,7 +144,7 @@ def recipients_freeze(*, campaign: Campaign) -> int:
     variants = list(campaign.variants.select_related("template"))
     split(campaign, traces, [v.label for v in variants])
     with transaction.atomic():
-        CampaignRecipient.objects.bulk_create(traces, batch_size=2000)
+        _traces_insert(traces)
         # the links of every language version of the template(s), for the click redirect
         names = {campaign.template.name} | {v.template.name for v in variants if v.template}
         templates = campaign.template.__class__.objects.filter(
@@ -161,6 +161,40 @@ def recipients_freeze(*, campaign: Campaign) -> int:
             ignore_conflicts=True,
         )
     return len(traces)
+
+
+TRACE_INSERT = """
+INSERT INTO marketing_campaignrecipient
+  (company_id, campaign_id, party_id, email, language, state, variant, reason, message_id,
+   human_open, machine_opens, bounce_kind, created_at, updated_at)
+VALUES (%s, %s, %s, %s, %s, %s, %s, %s, '', %s, 0, '', %s, %s)
+"""
+
+
+def _traces_insert(traces: list[CampaignRecipient]) -> None:
+    """The frozen traces in executemany chunks. Django's bulk_create compiles every row's
+    twenty fields and, on SQLite (999 parameters a statement), sends 50 rows per INSERT:
+    about 25 s of the 30 s freeze of 100,000 recipients went there."""
+    at = connection.ops.adapt_datetimefield_value(timezone.now())
+    rows = [
+        (
+            t.company_id,
+            t.campaign_id,
+            t.party_id,
+            t.email,
+            t.language,
+            t.state,
+            t.variant,
+            t.reason,
+            False,
+            at,
+            at,
+        )
+        for t in traces
+    ]
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), 5000):
+            cursor.executemany(TRACE_INSERT, rows[start : start + 5000])
 
 
 def _salespeople(party_ids) -> dict[int, str]:
