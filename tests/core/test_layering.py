@@ -18,8 +18,14 @@ RANK = {
     "purchasing": 4,
     "sales": 4,
     "crm": 5,
-    "api": 7,
-    "web": 7,
+    "manufacturing": 5,
+    "hr": 6,
+    "service": 6,
+    "analytics": 6,
+    # segments and sends use the analytics app's RFM bands
+    "marketing": 7,
+    "api": 8,
+    "web": 8,
 }
 PACKAGE = Path(tandem.__file__).parent
 
