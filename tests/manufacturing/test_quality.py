@@ -128,6 +128,11 @@ def test_a_failed_check_holds_the_lot_blocks_completion_and_raises_an_alert(buil
     mo = make(b["pane_bom"], "2", "P-1")
     check = QualityCheck.objects.get(mo=mo)
     assert (check.state, check.lot.name, check.mandatory) == ("todo", "P-1", True)
+    # a window order reserves a pane of P-1 while its check is still to do
+    window = services.mo_confirm(
+        mo=services.mo_create(company=b["company"], bom=b["window_bom"], quantity="1")
+    )
+    services.mo_assign(mo=window)
     # 4.1 is within (bounds included), 4.2 is not
     check = services.quality_check_record(check=check, measure="4.2", note="too thick")
     assert (check.state, check.measure) == ("fail", D("4.200000"))
@@ -146,11 +151,7 @@ def test_a_failed_check_holds_the_lot_blocks_completion_and_raises_an_alert(buil
     mo.refresh_from_db()
     assert mo.state == MoState.IN_PROGRESS
     assert balance(b["company"], "wip") == wip_before
-    # the held lot cannot be consumed by the window order
-    window = services.mo_confirm(
-        mo=services.mo_create(company=b["company"], bom=b["window_bom"], quantity="1")
-    )
-    services.mo_assign(mo=window)  # inventory reserves it (until it asks the provider)
+    # the held lot cannot be consumed by the window order that reserved it
     moves_before = StockMove.objects.count()
     with pytest.raises(DomainError) as refused:
         services.mo_produce(mo=window, quantity="1", lot_name="W-1")

@@ -33,13 +33,23 @@ def test_a_point_a_failed_measurement_its_alert_a_release_and_the_genealogy(api,
     checks = api.listed("/quality-checks", manufacturing_order=mo.pk, state="todo")
     assert checks["count"] == 1
     check = checks["items"][0]
-    assert (check["point_name"], check["holds_lot"]) == ("Pane thickness", False)
+    assert (check["point_name"], check["result"], check["holds_lot"]) == (
+        "Pane thickness",
+        None,
+        False,
+    )
     path = f"/quality-checks/{check['id']}"
-    answer = api.post(path + "/record", {"measure": "3.8", "note": "thin"})
+    answer = api.post(path + "/record", {"measured": "3.8", "note": "thin"})
     assert answer.status_code == 200, answer.content
-    assert (answer.json()["state"], answer.json()["holds_lot"]) == ("fail", True)
+    body = answer.json()
+    assert (body["state"], body["result"], body["measured"], body["holds_lot"]) == (
+        "fail",
+        "fail",
+        "3.800000",
+        True,
+    )
     # recorded twice: 409, unchanged
-    answer = api.post(path + "/record", {"measure": "4"})
+    answer = api.post(path + "/record", {"measured": "4"})
     assert (answer.status_code, answer.json()["code"]) == (409, "quality_check.recorded")
     # the order cannot be done; the alert is open
     answer = api.post(f"/manufacturing-orders/{mo.pk}/done")

@@ -78,3 +78,13 @@ class LotHeld(Conflict):
 class AlertClosed(Conflict):
     code = "quality_alert.closed"
     title = "The quality alert is already closed"
+
+
+class WorkRunning(Conflict):
+    code = "work_order.running"
+    title = "The operation's timer is running already"
+
+
+class WorkNotRunning(Conflict):
+    code = "work_order.not_running"
+    title = "The operation's timer is not running"

@@ -6,9 +6,9 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from tandem.catalog.models import Product, Uom
-from tandem.inventory.models import Warehouse
+from tandem.inventory.models import Lot, Warehouse
 
-from .models import Bom, BomLineKind, WorkCenter
+from .models import Bom, BomLineKind, BomOperation, QualityTest, QualityTrigger, WorkCenter
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 NUMBER = {"max_digits": 24, "decimal_places": 6}
@@ -77,6 +77,7 @@ class ScrapForm(CompanyForm):
     product = forms.ModelChoiceField(queryset=Product.objects.none(), label=_("Product"))
     quantity = forms.DecimalField(label=_("Quantity"), **NUMBER)
     reason = forms.CharField(label=_("Reason"), max_length=200)
+    lot = forms.ModelChoiceField(queryset=Lot.objects.none(), label=_("Lot"), required=False)
 
 
 class WorkLogForm(CompanyForm):
@@ -91,3 +92,44 @@ class ForecastForm(CompanyForm):
     date_to = forms.DateField(label=_("To"), widget=DATE)
     quantity = forms.DecimalField(label=_("Quantity"), min_value=0, **NUMBER)
     note = forms.CharField(label=_("Note"), max_length=200, required=False)
+
+
+class QualityPointForm(CompanyForm):
+    name = forms.CharField(label=_("Name"), max_length=100)
+    trigger = forms.ChoiceField(label=_("When"), choices=QualityTrigger.choices)
+    product = forms.ModelChoiceField(
+        queryset=Product.objects.none(), label=_("Product"), required=False
+    )
+    operation = forms.ModelChoiceField(
+        queryset=BomOperation.objects.none(), label=_("Operation"), required=False
+    )
+    test = forms.ChoiceField(label=_("Test"), choices=QualityTest.choices)
+    tolerance_min = forms.DecimalField(label=_("Minimum"), required=False, **NUMBER)
+    tolerance_max = forms.DecimalField(label=_("Maximum"), required=False, **NUMBER)
+    unit = forms.CharField(label=_("Unit of measure"), max_length=20, required=False)
+    instructions = forms.CharField(
+        label=_("Instructions"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    mandatory = forms.BooleanField(label=_("Mandatory"), required=False, initial=True)
+    every = forms.IntegerField(label=_("Check one in"), initial=1, min_value=1, max_value=10_000)
+
+
+class QualityRecordForm(forms.Form):
+    result = forms.ChoiceField(
+        label=_("Result"),
+        required=False,
+        choices=[("", "—"), ("pass", _("Pass")), ("fail", _("Fail"))],
+    )
+    measure = forms.DecimalField(label=_("Measured"), required=False, **NUMBER)
+    note = forms.CharField(label=_("Note"), max_length=500, required=False)
+
+
+class QualityAlertForm(CompanyForm):
+    title = forms.CharField(label=_("Title"), max_length=200)
+    description = forms.CharField(
+        label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    product = forms.ModelChoiceField(
+        queryset=Product.objects.none(), label=_("Product"), required=False
+    )
+    lot = forms.ModelChoiceField(queryset=Lot.objects.none(), label=_("Lot"), required=False)

@@ -8,6 +8,7 @@ from decimal import Decimal
 from django.db.models import Count, Sum
 
 from tandem.accounting.models import Entry
+from tandem.inventory.models import Lot
 
 from .models import ManufacturingOrder, MoState
 from .services import order_moves, wip_balance
@@ -64,3 +65,12 @@ def orders_by_state(company) -> list[dict]:
         {"state": state, "label": label, "count": counts.get(state, 0)}
         for state, label in MoState.choices
     ]
+
+
+def lots_made(mo: ManufacturingOrder):
+    """The lots the order put in stock (its produced outputs), for links to their genealogy."""
+    return Lot.objects.filter(
+        pk__in=order_moves(mo)
+        .filter(state="done", lot__isnull=False, location_dest__usage="internal")
+        .values("lot_id")
+    ).select_related("product")

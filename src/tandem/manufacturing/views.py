@@ -280,6 +280,9 @@ def _order_context(request, mo, **forms_):
         "scrap_form": ScrapForm(company=company),
         "work_form": WorkLogForm(company=company),
         "open": mo.state in (MoState.CONFIRMED, MoState.IN_PROGRESS),
+        "checks": mo.quality_checks.select_related("point", "product", "lot", "mo"),
+        "lots_made": queries.lots_made(mo),
+        "can_check": request_has_perm(request, "manufacturing.change_qualitycheck"),
     }
     context.update(forms_)
     return context

@@ -119,13 +119,19 @@ def quality_check_read(request, check_id: int):
 
 @router.post("/quality-checks/{check_id}/record", response=QualityCheckOut)
 def quality_check_record(request, check_id: int, payload: QualityRecordIn):
-    """Record `result` (pass/fail) or `measure`; a failure raises an alert and holds the
+    """Record `result` (pass/fail) or `measured`; a failure raises an alert and holds the
     lot. Recording twice: 409 `quality_check.recorded`; a missing result: 422
     `quality.result`."""
     require_perm(request, "manufacturing.change_qualitycheck")
     check = get_scoped(QualityCheck, request, check_id, label="quality_check")
     data = payload.dict()
-    services.quality_check_record(check=check, user=request.user, **data)
+    services.quality_check_record(
+        check=check,
+        result=data["result"],
+        measure=data["measured"],
+        note=data["note"],
+        user=request.user,
+    )
     return _checks(request).get(pk=check.pk)
 
 

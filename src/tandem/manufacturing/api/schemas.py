@@ -403,7 +403,8 @@ class QualityCheckOut(Schema):
     lot: int | None = Field(validation_alias="lot_id")
     mandatory: bool
     state: str = Field(description="todo, pass or fail")
-    measure: Decimal | None
+    result: str | None = Field(description="pass or fail; null while the check is to do")
+    measured: Decimal | None = Field(validation_alias="measure")
     note: str
     checked_at: datetime | None
     released_at: datetime | None
@@ -426,13 +427,17 @@ class QualityCheckOut(Schema):
         return obj.point.tolerance_max
 
     @staticmethod
+    def resolve_result(obj):
+        return None if obj.state == "todo" else obj.state
+
+    @staticmethod
     def resolve_holds_lot(obj):
         return obj.holds and obj.lot_id is not None
 
 
 class QualityRecordIn(Schema):
     result: Literal["pass", "fail", ""] = ""
-    measure: Measure | None = None
+    measured: Measure | None = None
     note: Text(500) = ""
 
 

@@ -632,3 +632,4 @@ from .quality import (  # noqa: E402, F401
     QualityTest,
     QualityTrigger,
 )
+from .shop_floor import WorkTimer  # noqa: E402, F401

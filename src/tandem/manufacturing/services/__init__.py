@@ -40,6 +40,7 @@ from .quality import (
     quality_point_create,
     quality_point_update,
 )
+from .shop_floor import work_finish, work_start
 from .work_centers import work_center_create, work_center_update
 
 __all__ = [
@@ -78,6 +79,8 @@ __all__ = [
     "operations_cost",
     "order_moves",
     "wip_balance",
+    "work_finish",
+    "work_start",
     "work_center_create",
     "work_center_update",
 ]
