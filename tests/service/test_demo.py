@@ -10,7 +10,7 @@ from tandem.inventory import services as inventory
 from tandem.parties.models import Party
 from tandem.service import queries
 from tandem.service.demo import load_service_demo
-from tandem.service.demo_tools import TWO_MATTERS, load_service_tools_demo
+from tandem.service.demo_tools import LATE_URGENT, TWO_MATTERS, load_service_tools_demo
 from tandem.service.models import (
     CannedResponse,
     Macro,
@@ -46,8 +46,8 @@ def test_the_demo_loads(company, django_assert_max_num_queries):
         )
     team = ServiceTeam.objects.get(company=company)
     assert team.calendar.country == "CN"
-    # 150 + 2 complaints + 1 split off and 1 left to split by the tools demo
-    assert Ticket.objects.filter(company=company).count() == 154
+    # 150 + 2 complaints + from the tools demo: 1 split off, 1 to split, 1 late urgent call
+    assert Ticket.objects.filter(company=company).count() == 155
     states = set(Ticket.objects.values_list("state", flat=True))
     assert {"open", "resolved", "closed"} <= states
     report = queries.service_report(company=company)
@@ -62,7 +62,7 @@ def test_the_demo_loads(company, django_assert_max_num_queries):
     load_service_demo(
         company=company, parties=parties, products=[], rng=random.Random(1), size="small"
     )
-    assert Ticket.objects.filter(company=company).count() == 154
+    assert Ticket.objects.filter(company=company).count() == 155
     report = run_all()
     assert report.ok, report.render()
 
@@ -93,6 +93,12 @@ def test_the_tools_demo(company):
     assert rows.exists()
     assert all(r.ticket.policy.escalation for r in rows)
     assert {r.action for r in rows} >= {"notify_lead"}
+    late = Ticket.objects.get(company=company, subject=LATE_URGENT)
+    assert set(late.escalations.values_list("action", flat=True)) == {
+        "notify_lead",
+        "reassign",
+        "notify_owner",
+    }
     # the split ticket: same customer and opened when the original was
     split = TicketMessage.objects.get(company=company, kind="note", body__startswith="Split from")
     original = Ticket.objects.get(

@@ -8,7 +8,7 @@ changes nothing."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.utils import timezone
@@ -65,6 +65,7 @@ LADDERS = {
     ],
 }
 ESCALATED = 8
+LATE_URGENT = "Cold room compressor stopped"
 TWO_MATTERS = "Compressor rattles; also an invoice copy"  # late tickets run through their ladder
 
 
@@ -109,6 +110,20 @@ def load_service_tools_demo(*, company: Company, now: datetime | None = None) ->
         policy = SlaPolicy.objects.filter(company=company, priority=priority, team=None).first()
         if policy is not None:
             sla_policy_update(policy=policy, escalation=steps)
+    # one urgent call left unanswered for two days, so a full ladder shows on its page
+    if host_party := open_tickets.exclude(party=None).order_by("pk").first():
+        urgent = ticket_create(
+            company=company,
+            subject=LATE_URGENT,
+            channel="phone",
+            priority=Priority.URGENT,
+            party=host_party.party,
+            team=team,
+            body="The cold room's compressor stopped; the goods warm up.",
+            user=agent,
+            now=now - timedelta(days=2),
+        )
+        ticket_sla_check(ticket_id=urgent.pk, now=now)
     late = open_tickets.filter(
         priority__in=list(LADDERS), sla_state="breached", policy__isnull=False
     ).order_by("-opened_at", "-pk")  # the most recent late tickets
