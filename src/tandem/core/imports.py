@@ -33,6 +33,7 @@ from decimal import Decimal, InvalidOperation
 from itertools import islice
 
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -664,6 +665,14 @@ def import_job(ctx, object: str, name: str, content: str, mapping=None, dry_run=
     ctx.progress(report.rows, total=report.rows)
     body = {k: v for k, v in report.as_dict().items() if k not in ("errors", "preview")}
     body["header"] = report.header
+    if report.errors:
+        # the progress bar shows it when the job ends: the page that started it need not reload
+        body["links"] = [
+            {
+                "url": reverse("web:import_errors", args=[ctx.job.pk]),
+                "label": _("Download the rejected rows (CSV)"),
+            }
+        ]
     if report.refused is not None:
         raise ValidationFailed(report.refused["message"], code=report.refused["code"])
     if obj.atomic and not report.ok and not dry_run:

@@ -11,7 +11,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from tandem.core.errors import InvalidReference
-from tandem.core.imports import ImportField, ImportObject, import_register
+from tandem.core.imports import (
+    ImportField,
+    ImportObject,
+    batches,
+    import_register,
+    keys_of,
+)
 from tandem.core.models import Membership, User
 
 from .models import Lead, SalesTeam, Source
@@ -72,6 +78,33 @@ def lead_import_row(run, values: dict, target_id=None):
     return lead_create(company=run.company, **data).pk, True
 
 
+def lead_export(company):
+    """Every lead in the columns its import reads: importing the file back updates the
+    same leads (by the key each was imported under, else its own)."""
+    headers = [f.name for f in LEAD_FIELDS]
+
+    def rows():
+        leads = Lead.objects.filter(company=company).select_related("owner", "team")
+        for batch in batches(leads):
+            keys = keys_of(company, "leads", [lead.pk for lead in batch])
+            for lead in batch:
+                yield [
+                    keys[lead.pk],
+                    lead.name,
+                    lead.contact_name,
+                    lead.company_name,
+                    lead.email,
+                    lead.phone,
+                    lead.source,
+                    lead.campaign,
+                    lead.owner.username if lead.owner else "",
+                    lead.team.name if lead.team else "",
+                    lead.notes,
+                ]
+
+    return headers, rows()
+
+
 def register() -> None:
     import_register(
         ImportObject(
@@ -82,5 +115,7 @@ def register() -> None:
             key="external_key",
             handler=lead_import_row,
             perms=("crm.add_lead", "crm.change_lead"),
+            export=lead_export,
+            export_perm="crm.view_lead",
         )
     )

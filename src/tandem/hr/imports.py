@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from tandem.core.errors import InvalidReference, ValidationFailed
-from tandem.core.imports import ImportField, ImportObject, import_register
+from tandem.core.imports import ImportField, ImportObject, batches, import_register, text
 
 from .models import Attendance, Employee
 
@@ -85,7 +85,93 @@ def attendance_row(run, values: dict, target_id=None):
     return row.pk, True
 
 
+# -- employees --------------------------------------------------------------------------------
+
+EMPLOYEE_FIELDS = (
+    F(
+        "number",
+        gettext_lazy("Employee number"),
+        required=True,
+        aliases=("employee number", "staff id", "工号", "员工编号", "人员编号"),
+        max_length=30,
+    ),
+    F("name", gettext_lazy("Name"), required=True, aliases=("姓名", "员工姓名")),
+    F("hire_date", gettext_lazy("Hire date"), "date", aliases=("入职日期",)),
+    F("leave_date", gettext_lazy("Leave date"), "date", aliases=("离职日期",)),
+    F("email", gettext_lazy("Email"), aliases=("e-mail", "邮箱"), max_length=254),
+    F("bank_name", gettext_lazy("Bank"), aliases=("开户行", "银行"), max_length=100),
+    F("bank_account", gettext_lazy("Bank account"), aliases=("银行账号", "账号"), max_length=40),
+)
+EMPLOYEE_UPDATES = ("name", "leave_date", "email", "bank_name", "bank_account")
+
+
+def employee_row(run, values: dict, target_id=None):
+    """An employee by its number: created (the hire date required then) or updated (the
+    hire date, which starts its versions, stays; an empty cell clears a text field)."""
+    from .services import employee_create, employee_update
+
+    employee = Employee.objects.filter(company=run.company, number=values["number"]).first()
+    changes = {
+        n: values[n] if values[n] is not None else "" for n in EMPLOYEE_UPDATES[1:] if n in values
+    }
+    if "leave_date" in changes and changes["leave_date"] == "":
+        changes["leave_date"] = None
+    if employee is not None:
+        return employee_update(employee=employee, name=values["name"], **changes).pk, False
+    if values.get("hire_date") is None:
+        raise ValidationFailed(
+            _("A new employee needs a hire date."), code="import.required", field="hire_date"
+        )
+    employee = employee_create(
+        company=run.company,
+        number=values["number"],
+        name=values["name"],
+        hire_date=values["hire_date"],
+        leave_date=changes.get("leave_date"),
+        email=changes.get("email", ""),
+    )
+    bank = {n: changes[n] for n in ("bank_name", "bank_account") if changes.get(n)}
+    if bank:
+        employee = employee_update(employee=employee, **bank)
+    return employee.pk, True
+
+
+def employee_export(company):
+    headers = [f.name for f in EMPLOYEE_FIELDS]
+
+    def rows():
+        for batch in batches(Employee.objects.filter(company=company)):
+            for e in batch:
+                yield [
+                    e.number,
+                    e.name,
+                    text(e.hire_date),
+                    text(e.leave_date),
+                    e.email,
+                    e.bank_name,
+                    e.bank_account,
+                ]
+
+    return headers, rows()
+
+
 def register():
+    import_register(
+        ImportObject(
+            name="employees",
+            label=gettext_lazy("Employees"),
+            fields=EMPLOYEE_FIELDS,
+            handler=employee_row,
+            perms=("hr.add_employee", "hr.change_employee"),
+            key="number",
+            natural_key=True,
+            export=employee_export,
+            export_perm="hr.view_employee",
+            description=gettext_lazy(
+                "Employees by their number: name, hire and leave dates, email, bank details."
+            ),
+        )
+    )
     import_register(
         ImportObject(
             name="attendance",
