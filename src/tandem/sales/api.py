@@ -30,8 +30,6 @@ from .models import (
 )
 from .queries import exceptions_filtered, fulfilment_report, orders_filtered, returns_filtered
 from .schemas import (
-    BatchIn,
-    BatchOut,
     CalendarOut,
     CalendarPatch,
     CancelIn,
@@ -41,6 +39,8 @@ from .schemas import (
     ExceptionOut,
     ExceptionPatch,
     FulfilmentReport,
+    IntakeIn,
+    IntakeOut,
     OrderIn,
     OrderInvoiceIn,
     OrderListOut,
@@ -189,8 +189,8 @@ def sales_order_list(
 
 
 # before /sales-orders/{order_id}: its path would take "batch" as an id
-@router.post("/sales-orders/batch", response=BatchOut, tags=TAG)
-def sales_order_batch(request, payload: BatchIn):
+@router.post("/sales-orders/batch", response=IntakeOut, tags=TAG)
+def sales_order_batch(request, payload: IntakeIn):
     """Up to 1,000 channel orders in one call, one result per order in the order sent.
 
     Idempotent per (channel, external_reference): a re-sent identical order answers

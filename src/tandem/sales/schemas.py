@@ -396,7 +396,7 @@ class DeliveryFailedIn(Schema):
 BATCH_MAX = 1000
 
 
-class BatchLineIn(Schema):
+class IntakeLineIn(Schema):
     product: Id
     quantity: Quantity = Decimal(1)
     unit_price: UnitPrice | None = None
@@ -404,24 +404,24 @@ class BatchLineIn(Schema):
     description: Text(500) = ""
 
 
-class BatchOrderIn(Schema):
+class IntakeOrderIn(Schema):
     party: Id
     channel: Text(30) = ""
     external_reference: Text(100, min_length=1) = Field(
         description="Unique per company and channel: a re-sent order is answered, not doubled"
     )
-    lines: list[BatchLineIn] = Field(default_factory=list, max_length=500)
+    lines: list[IntakeLineIn] = Field(default_factory=list, max_length=500)
     order_date: date | None = None
     commitment_date: date | None = None
     note: Text(10_000) = ""
 
 
-class BatchIn(Schema):
-    orders: list[BatchOrderIn] = Field(min_length=1, max_length=BATCH_MAX)
+class IntakeIn(Schema):
+    orders: list[IntakeOrderIn] = Field(min_length=1, max_length=BATCH_MAX)
     confirm: bool = Field(False, description="Confirm the new orders too (credit, stock)")
 
 
-class BatchErrorOut(Schema):
+class IntakeErrorOut(Schema):
     code: str
     title: str
     detail: str
@@ -429,7 +429,7 @@ class BatchErrorOut(Schema):
     existing_id: int | None = None
 
 
-class BatchResultOut(Schema):
+class IntakeResultOut(Schema):
     index: int
     status: Literal["created", "existing", "error"]
     id: int | None = None
@@ -437,11 +437,11 @@ class BatchResultOut(Schema):
     number: str = ""
     state: str = ""
     total_amount: Decimal | None = None
-    error: BatchErrorOut | None = None
+    error: IntakeErrorOut | None = None
 
 
-class BatchOut(Schema):
+class IntakeOut(Schema):
     created: int
     existing: int
     failed: int
-    results: list[BatchResultOut]
+    results: list[IntakeResultOut]
