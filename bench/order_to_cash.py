@@ -1,7 +1,7 @@
 """Order-to-cash benchmark: N orders of 3 lines from quotation to paid, through the services.
 
 Usage:
-    python bench/order_to_cash.py [--orders 200] [--mode per-order|batched]
+    python bench/order_to_cash.py [--orders 200] [--mode per-order|batched|batch-api]
                                   [--database-url URL] [--seed N]
 
 A seeded company (PRC chart, one warehouse, 100 customers, 50 stocked FIFO products with
@@ -12,6 +12,10 @@ layers, the COGS entry), invoice and post it, register and post the payment.
 - `per-order`: each service call commits on its own, as a user or API client drives it.
 - `batched`: the same calls inside one transaction, and one payment per customer
   allocated to all of that customer's invoices.
+- `batch-api`: the channel intake `sales_orders_intake(confirm=True)` (what
+  `POST /sales-orders/batch` calls) for up to 1,000 orders per call, then ship, invoice and
+  pay as `batched` does (no batch services for those steps yet). `--steps intake` times
+  the intake and confirmation only.
 
 Without --database-url it runs on SQLite in a fresh temporary data dir; a PostgreSQL URL is
 flushed first (a scratch database). After the timed flow the script inserts the same number
@@ -173,6 +177,51 @@ def run_batched(company, work):
             payment_post(payment=payment)
 
 
+def run_batch_api(company, work, steps="all"):
+    from django.db import transaction
+
+    from tandem.accounting.services.payments import payment_create, payment_post
+    from tandem.sales import services
+
+    bodies = [
+        {
+            "party": customer.pk,
+            "channel": "bench",
+            "external_reference": f"B{i:06d}",
+            "lines": [{"product": p.pk, "quantity": q} for p, q in lines],
+        }
+        for i, (customer, lines) in enumerate(work)
+    ]
+    orders = []
+    for start in range(0, len(bodies), 1000):
+        results = services.sales_orders_intake(
+            company=company, orders=bodies[start : start + 1000], confirm=True
+        )
+        bad = [(r.index, r.error.code) for r in results if r.error is not None]
+        if bad:
+            raise SystemExit(f"intake refused orders: {bad[:5]}")
+        orders += [r.order for r in results]
+    if steps == "intake":
+        return
+    with transaction.atomic():
+        invoices = {}
+        for order in orders:
+            services.delivery_step(order=order, step="ship")
+            invoice = services.sales_order_invoice(orders=[order], post=True)
+            invoices.setdefault(order.party_id, (order.party, []))[1].append(invoice)
+        for customer, docs in invoices.values():
+            total = sum((d.total_amount for d in docs), Decimal(0))
+            payment = payment_create(
+                company=company,
+                direction="in",
+                party=customer,
+                amount=total,
+                date=docs[0].date,
+                allocations=[(d, d.total_amount) for d in docs],
+            )
+            payment_post(payment=payment)
+
+
 def table_counts() -> dict[str, int]:
     from django.apps import apps
     from django.db import connection
@@ -224,7 +273,10 @@ def floor(rows: dict[str, int], columns: dict[str, int]) -> float:
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--orders", type=int, default=200)
-    parser.add_argument("--mode", choices=["per-order", "batched"], default="per-order")
+    parser.add_argument(
+        "--mode", choices=["per-order", "batched", "batch-api"], default="per-order"
+    )
+    parser.add_argument("--steps", choices=["all", "intake"], default="all")
     parser.add_argument("--database-url", default="")
     parser.add_argument("--seed", type=int, default=20261127)
     args = parser.parse_args()
@@ -236,7 +288,10 @@ def main() -> int:
     work = plan(rng, customers, products, args.orders)
     before = table_counts()
     start = time.perf_counter()
-    (run_batched if args.mode == "batched" else run_per_order)(company, work)
+    if args.mode == "batch-api":
+        run_batch_api(company, work, args.steps)
+    else:
+        (run_batched if args.mode == "batched" else run_per_order)(company, work)
     seconds = time.perf_counter() - start
     after = table_counts()
     rows = {t: after[t] - before.get(t, 0) for t in sorted(after) if after[t] > before.get(t, 0)}
@@ -246,6 +301,7 @@ def main() -> int:
             {
                 "orders": args.orders,
                 "mode": args.mode,
+                "steps": args.steps,
                 "database": connection.vendor,
                 "seconds": round(seconds, 3),
                 "orders_per_s": round(args.orders / seconds, 2),

@@ -237,19 +237,20 @@ def fan_out(event) -> None:
     ]
     if not wanted:
         return
-    WebhookDelivery.objects.bulk_create(
-        [
-            WebhookDelivery(company_id=event.company_id, endpoint_id=pk, event=event)
-            for pk in wanted
-        ],
-        ignore_conflicts=True,
-    )
-    fresh = list(
-        WebhookDelivery.objects.filter(
-            event=event, endpoint_id__in=wanted, state=DeliveryState.PENDING, attempts=0
-        ).values_list("pk", flat=True)
-    )
-    transaction.on_commit(lambda: enqueue(fresh))
+    with transaction.atomic():
+        WebhookDelivery.objects.bulk_create(
+            [
+                WebhookDelivery(company_id=event.company_id, endpoint_id=pk, event=event)
+                for pk in wanted
+            ],
+            ignore_conflicts=True,
+        )
+        fresh = list(
+            WebhookDelivery.objects.filter(
+                event=event, endpoint_id__in=wanted, state=DeliveryState.PENDING, attempts=0
+            ).values_list("pk", flat=True)
+        )
+        transaction.on_commit(lambda: enqueue(fresh))
 
 
 def enqueue(delivery_ids) -> None:

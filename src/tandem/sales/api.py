@@ -39,6 +39,8 @@ from .schemas import (
     ExceptionOut,
     ExceptionPatch,
     FulfilmentReport,
+    IntakeIn,
+    IntakeOut,
     OrderIn,
     OrderInvoiceIn,
     OrderListOut,
@@ -184,6 +186,59 @@ def sales_order_list(
         search=search,
     )
     return paginate(qs, limit=limit, offset=offset)
+
+
+# before /sales-orders/{order_id}: its path would take "batch" as an id
+@router.post("/sales-orders/batch", response=IntakeOut, tags=TAG)
+def sales_order_batch(request, payload: IntakeIn):
+    """Up to 1,000 channel orders in one call, one result per order in the order sent.
+
+    Idempotent per (channel, external_reference): a re-sent identical order answers
+    `existing` with the first one; a re-sent one with another body, a reference twice in
+    the batch, an unknown customer or product come back as that order's `error` (stable
+    `code`, `field` inside the order) while the good orders are created. `confirm` confirms
+    the new ones as well; a refused confirmation leaves the order created, with the refusal
+    in `error`. A malformed or oversized batch answers 422 and writes nothing."""
+    require_perm(request, "sales.add_salesorder")
+    if payload.confirm:
+        require_perm(request, "sales.change_salesorder")
+    results = services.sales_orders_intake(
+        company=company_of(request),
+        user=request.user,
+        orders=[order.dict() for order in payload.orders],
+        confirm=payload.confirm,
+    )
+    rows = []
+    for result in results:
+        order, error = result.order, result.error
+        rows.append(
+            {
+                "index": result.index,
+                "status": result.status,
+                "id": order.pk if order is not None else None,
+                "quotation_number": order.quotation_number if order is not None else "",
+                "number": order.number if order is not None else "",
+                "state": order.state if order is not None else "",
+                "total_amount": order.total_amount if order is not None else None,
+                "error": None
+                if error is None
+                else {
+                    "code": error.code,
+                    "title": str(error.title),
+                    "detail": error.message,
+                    "field": f"orders.{result.index}.{error.field}"
+                    if getattr(error, "field", None)
+                    else f"orders.{result.index}",
+                    "existing_id": (getattr(error, "extra", None) or {}).get("existing_id"),
+                },
+            }
+        )
+    return {
+        "created": sum(r.status == "created" for r in results),
+        "existing": sum(r.status == "existing" for r in results),
+        "failed": sum(r.status == "error" for r in results),
+        "results": rows,
+    }
 
 
 @router.get("/sales-orders/{order_id}", response=OrderOut, tags=TAG)

@@ -187,6 +187,9 @@ class SalesOrder(CompanyScoped):
     external_reference = models.CharField(
         _("external reference"), max_length=100, blank=True, default=""
     )
+    # SHA-256 of the body a channel sent through the batch intake: a re-sent order is
+    # answered with this one when the digests match, refused when they differ
+    intake_digest = models.CharField(_("intake digest"), max_length=64, blank=True, default="")
     salesperson = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,

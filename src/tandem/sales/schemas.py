@@ -389,3 +389,59 @@ class ReturnOut(Schema):
 
 class DeliveryFailedIn(Schema):
     note: Text(500, min_length=1)
+
+
+# -- channel intake (issue 20) -----------------------------------------------------------
+
+BATCH_MAX = 1000
+
+
+class IntakeLineIn(Schema):
+    product: Id
+    quantity: Quantity = Decimal(1)
+    unit_price: UnitPrice | None = None
+    discount: Discount = Decimal(0)
+    description: Text(500) = ""
+
+
+class IntakeOrderIn(Schema):
+    party: Id
+    channel: Text(30) = ""
+    external_reference: Text(100, min_length=1) = Field(
+        description="Unique per company and channel: a re-sent order is answered, not doubled"
+    )
+    lines: list[IntakeLineIn] = Field(default_factory=list, max_length=500)
+    order_date: date | None = None
+    commitment_date: date | None = None
+    note: Text(10_000) = ""
+
+
+class IntakeIn(Schema):
+    orders: list[IntakeOrderIn] = Field(min_length=1, max_length=BATCH_MAX)
+    confirm: bool = Field(False, description="Confirm the new orders too (credit, stock)")
+
+
+class IntakeErrorOut(Schema):
+    code: str
+    title: str
+    detail: str
+    field: str | None = None
+    existing_id: int | None = None
+
+
+class IntakeResultOut(Schema):
+    index: int
+    status: Literal["created", "existing", "error"]
+    id: int | None = None
+    quotation_number: str = ""
+    number: str = ""
+    state: str = ""
+    total_amount: Decimal | None = None
+    error: IntakeErrorOut | None = None
+
+
+class IntakeOut(Schema):
+    created: int
+    existing: int
+    failed: int
+    results: list[IntakeResultOut]

@@ -11,6 +11,7 @@ from .exceptions import (
     sla_policy_delete,
     sla_policy_update,
 )
+from .intake import IntakeResult, intake_digest, sales_orders_confirm, sales_orders_intake
 from .orders import (
     open_receivables,
     order_refresh,
@@ -34,6 +35,8 @@ from .stages import stage_record
 from .stock import delivery_failed, delivery_step, sales_order_reserve
 
 __all__ = [
+    "IntakeResult",
+    "intake_digest",
     "business_hours_between",
     "calendar_for",
     "calendar_update",
@@ -55,6 +58,8 @@ __all__ = [
     "sales_order_reserve",
     "sales_order_send",
     "sales_order_update",
+    "sales_orders_confirm",
+    "sales_orders_intake",
     "sales_return_cancel",
     "sales_return_create",
     "sales_return_receive",

@@ -14,7 +14,7 @@ from tandem.accounting.models import Invoice, InvoiceKind, InvoiceState, Tax, Ta
 from tandem.accounting.services.tax_defaults import default_taxes_for_lines
 from tandem.accounting.services.taxes import accounting_settings, taxes_compute
 from tandem.catalog.models import Product, Uom
-from tandem.catalog.services.pricing import company_today, price_for
+from tandem.catalog.services.pricing import company_today, prices_for
 from tandem.core import events
 from tandem.core.bulk import rows_update
 from tandem.core.errors import Forbidden, InvalidReference, ValidationFailed
@@ -142,18 +142,28 @@ def _build_lines(order: SalesOrder, lines: Iterable[Mapping], *, user) -> list:
     """Validate input lines into unsaved SalesOrderLines with their taxes."""
     company = order.company
     lines = list(lines)
-    if len(lines) > MAX_LINES:
-        raise ValidationFailed(f"At most {MAX_LINES} lines", field="lines")
-    product_ids = {
-        getattr(li.get("product"), "pk", None) for li in lines if isinstance(li, Mapping)
-    }
-    product_ids.discard(None)
+    checked = _check_lines(company, lines)
     defaults = default_taxes_for_lines(
         company=company, lines=lines, scope=TaxScope.SALE, party=order.party_id
     )
-    policies = _policies(company, product_ids)
-    on_date = order.order_date
-    built = []
+    policies = _policies(company, {product.pk for product, _q, _u in checked})
+    # all lines priced in one pass: two queries whatever the number of lines
+    quotes = prices_for(
+        company=company,
+        lines=checked,
+        party=order.party,
+        on_date=order.order_date,
+        currency=order.currency_id,
+        price_list=order.price_list_id,
+    )
+    return _finish_lines(order, lines, checked, quotes, defaults, policies, user=user)
+
+
+def _check_lines(company, lines: list) -> list:
+    """(product, quantity, uom) of each input line, or the first line's error (no query)."""
+    if len(lines) > MAX_LINES:
+        raise ValidationFailed(f"At most {MAX_LINES} lines", field="lines")
+    checked = []
     for index, line in enumerate(lines):
         where = f"lines.{index}"
         if not isinstance(line, Mapping):
@@ -180,15 +190,18 @@ def _build_lines(order: SalesOrder, lines: Iterable[Mapping], *, user) -> list:
         uom = line.get("uom") or product.uom
         if not isinstance(uom, Uom) or uom.company_id != company.pk:
             raise InvalidReference(f"{where}.uom: no such unit", field=f"{where}.uom")
-        quote = price_for(
-            product=product,
-            party=order.party,
-            quantity=quantity,
-            on_date=on_date,
-            uom=uom,
-            currency=order.currency_id,
-            price_list=order.price_list_id,
-        )
+        checked.append((product, quantity, uom))
+    return checked
+
+
+def _finish_lines(order, lines, checked, quotes, defaults, policies, *, user) -> list:
+    """The unsaved lines from checked input and the reads made for them (no query)."""
+    company = order.company
+    built = []
+    for index, (line, (product, quantity, uom), quote) in enumerate(
+        zip(lines, checked, quotes, strict=True)
+    ):
+        where = f"lines.{index}"
         floor = quote.unit_price
         price = line.get("unit_price")
         price = (
@@ -249,9 +262,9 @@ def _build_lines(order: SalesOrder, lines: Iterable[Mapping], *, user) -> list:
     return built
 
 
-def _compute(company, currency: str, rows: list) -> object:
+def _compute(company, currency: str, rows: list, *, rounding=None) -> object:
     """`rows`: (line, taxes) pairs; the line amounts are filled in, the computation returned."""
-    rounding = accounting_settings(company).tax_rounding
+    rounding = rounding or accounting_settings(company).tax_rounding
     figures = taxes_compute(
         [
             {
@@ -272,8 +285,25 @@ def _compute(company, currency: str, rows: list) -> object:
 
 def _write_lines(order: SalesOrder, built: list, *, user) -> None:
     SalesOrderLine.objects.filter(order=order).delete()
+    _totals(order, built)
+    _insert_lines(order, built, user=user)
+
+
+def _totals(order: SalesOrder, built: list, *, rounding=None) -> None:
+    """The lines' amounts and the order's totals (and its price list), nothing written."""
     rows = [(line, taxes) for line, taxes, _list in built]
-    figures = _compute(order.company, order.currency_id, rows)
+    figures = _compute(order.company, order.currency_id, rows, rounding=rounding)
+    if order.price_list_id is None:
+        order.price_list_id = next((pl for _l, _t, pl in built if pl), None)
+    order.untaxed_amount = figures.untaxed
+    order.tax_amount = figures.tax
+    order.total_amount = figures.total
+
+
+def _insert_lines(order: SalesOrder, built: list, *, user) -> None:
+    rows = [(line, taxes) for line, taxes, _list in built]
+    for line, _taxes in rows:
+        line.order = order  # the order has its primary key now
     lines = SalesOrderLine.objects.bulk_create([line for line, _ in rows])
     if lines and lines[0].pk is None:  # backends without RETURNING
         lines = list(SalesOrderLine.objects.filter(order=order).order_by("sequence", "pk"))
@@ -300,11 +330,6 @@ def _write_lines(order: SalesOrder, built: list, *, user) -> None:
                 for line in below
             ]
         )
-    if order.price_list_id is None:
-        order.price_list_id = next((pl for _l, _t, pl in built if pl), None)
-    order.untaxed_amount = figures.untaxed
-    order.tax_amount = figures.tax
-    order.total_amount = figures.total
 
 
 # -- header --------------------------------------------------------------------------------
@@ -424,9 +449,9 @@ def sales_order_create(
     order.quotation_number = sequence_next(
         company=company, code="SQ", on_date=order.order_date, prefix="SQ/{year}/"
     )
+    _totals(order, built)  # a new order is written once, with its totals
     _save_new(order)
-    _write_lines(order, built, user=user)
-    order.save()
+    _insert_lines(order, built, user=user)
     return order
 
 
@@ -552,6 +577,7 @@ def _confirm_locked(locked: SalesOrder, *, user, override_credit: bool):
     if not lines:
         raise NoLines("An order without lines cannot be confirmed", field="lines")
     party = Party.objects.select_for_update().get(pk=locked.party_id)  # one check at a time
+    locked.party = party  # the delivery and the events read it from the order
     limit = party.credit_limit
     if limit and limit > 0:
         exposure = open_receivables(company, party) + _in_company_currency(locked)
