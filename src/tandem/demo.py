@@ -37,6 +37,7 @@ from tandem.crm.demo import load_crm_demo
 from tandem.demo_profile import demo_profile
 from tandem.hr.demo import load_hr_demo
 from tandem.inventory.demo import load_inventory_demo
+from tandem.manufacturing.demo import load_manufacturing_demo
 from tandem.marketing.demo import load_marketing_demo
 from tandem.parties.models import Address, Contact, Party, PaymentTerm, Tag
 from tandem.purchasing.demo import load_purchasing_demo
@@ -510,7 +511,7 @@ def load_demo(*, size: str = "small", seed: int = 1, train_models: bool = True) 
     load_sales_demo(company, rng=rng, size=size)
     load_crm_demo(company=company, parties=parties, products=products, rng=rng)
     # the newer apps, each from its own module; analytics last, it trains on all the rest
-    for load in (load_hr_demo, load_service_demo, load_marketing_demo):
+    for load in (load_hr_demo, load_service_demo, load_marketing_demo, load_manufacturing_demo):
         load(company=company, parties=parties, products=products, rng=rng, size=size)
     load_analytics_demo(
         company=company,

@@ -328,6 +328,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "tandem.marketing.tasks.start_due_campaigns",
         "schedule": 60.0,
     },
+    # SLA checks due later than 15 minutes are sent ahead by this sweep instead of one per
+    # incoming message; every 5 minutes is at most half of that send-ahead
+    "service-sla-sweep": {
+        "task": "tandem.service.tasks.sla_sweep",
+        "schedule": 300.0,
+    },
     "analytics-train-nightly": {
         "task": "tandem.analytics.tasks.train_all",
         "schedule": 86400.0,

@@ -112,6 +112,9 @@ API = {
     # decisions: every role reads them, training is the analysts' (owner, admin)
     "analytics": "analytics.modelrun",
     "quality-checks": "manufacturing.qualitycheck",
+    "quality-points": "manufacturing.qualitypoint",
+    "quality-alerts": "manufacturing.qualityalert",
+    "lots": "manufacturing.manufacturingorder",
     # HR: the HR role only (and owners and admins)
     "departments": "hr.department",
     "positions": "hr.position",

@@ -267,3 +267,41 @@ def test_recording_twice_and_releasing_a_pass_are_refused(build):
     assert (refused.value.code, refused.value.status) == ("quality_check.not_held", 409)
     check.refresh_from_db()
     assert (check.state, check.measure, check.released_at) == ("pass", D("4.000000"), None)
+
+
+def test_inventory_neither_reserves_nor_ships_a_held_lot(build):
+    from tandem.inventory import services as inventory
+
+    b = build
+    measure_point(b)
+    mo = make(b["pane_bom"], "2", "P-1")
+    check = services.quality_check_record(
+        check=QualityCheck.objects.get(mo=mo), measure="4.2", note="too thick"
+    )
+    held, stock = check.lot, b["wh"].stock_location
+
+    def delivery(**move):
+        made = inventory.transfer_create(
+            company=b["company"],
+            kind="delivery",
+            warehouse=b["wh"],
+            moves=[{"product": b["pane"], "quantity": D("1"), **move}],
+        )
+        return inventory.transfer_confirm(transfer=made)
+
+    # a delivery of panes does not reserve the held lot
+    inventory.transfer_assign(transfer=delivery())
+    assert level(b["pane"], stock, held) == (D("2"), D("0"))
+    # naming the lot and shipping it anyway is refused, and nothing moves
+    named = delivery(lot=held)
+    moves_before = StockMove.objects.filter(state="done").count()
+    with pytest.raises(DomainError) as refused:
+        inventory.transfer_done(transfer=named)
+    assert (refused.value.code, refused.value.status) == ("quality.lot_held", 409)
+    assert StockMove.objects.filter(state="done").count() == moves_before
+    assert level(b["pane"], stock, held)[0] == D("2")
+    # released, the lot ships
+    services.quality_check_release(check=check, note="re-measured")
+    inventory.transfer_done(transfer=named)
+    assert level(b["pane"], stock, held)[0] == D("1")
+    assert_integrity()

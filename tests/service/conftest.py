@@ -145,3 +145,20 @@ def lot_world(company):
         "receipt": receipt,
         "customers": customers,
     }
+
+
+def _without_sweep() -> dict:
+    from django.conf import settings
+
+    from tandem.service.services.sla import SWEEP_TASK
+
+    return {
+        name: entry
+        for name, entry in settings.CELERY_BEAT_SCHEDULE.items()
+        if entry.get("task") != SWEEP_TASK
+    }
+
+
+# the beat schedule without the SLA sweep: every check goes to Celery when it is computed
+# (tests of the exact scheduling instant use it; tests/service/test_sla_sweep.py the sweep)
+WITHOUT_SWEEP = _without_sweep()

@@ -3,6 +3,7 @@
 from decimal import Decimal
 
 import pytest
+from django.test import override_settings
 
 from tandem.core.errors import ValidationFailed
 from tandem.core.services import membership_grant
@@ -10,7 +11,7 @@ from tandem.service import services
 from tandem.service.models import Ticket, TicketEscalation
 from tests.factories import UserFactory
 
-from .conftest import at
+from .conftest import WITHOUT_SWEEP, at
 
 
 @pytest.fixture
@@ -103,6 +104,7 @@ def test_next_response_is_paused_while_waiting_on_the_customer(
     assert ticket.next_response_due == at(2026, 12, 7, 14, 30)
 
 
+@override_settings(CELERY_BEAT_SCHEDULE=WITHOUT_SWEEP)
 def test_the_ladder_fires_each_step_at_its_instant_once(
     company,
     team,

@@ -3,13 +3,14 @@
 from datetime import date
 
 import pytest
+from django.test import override_settings
 
 from tandem.core.calendars import calendar_day_set
 from tandem.core.errors import InvalidTransition
 from tandem.service import services
 from tandem.service.models import Ticket, TicketTransition
 
-from .conftest import at
+from .conftest import WITHOUT_SWEEP, at
 
 
 def open_ticket(company, team, customer, when, **extra):
@@ -37,6 +38,7 @@ def test_clocks_skip_the_weekend_and_the_lunch_break(company, team, policy, cust
     assert ticket.number.startswith("T2026-")
 
 
+@override_settings(CELERY_BEAT_SCHEDULE=WITHOUT_SWEEP)
 def test_the_check_is_scheduled_at_the_exact_instant_and_is_idempotent(
     company, team, policy, customer, scheduled, django_capture_on_commit_callbacks
 ):

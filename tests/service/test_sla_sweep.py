@@ -14,7 +14,7 @@ from tandem.service import services
 from tandem.service.models import Ticket
 from tandem.service.services.sla import SEND_AHEAD, SWEEP_TASK
 
-from .conftest import at
+from .conftest import WITHOUT_SWEEP, at
 
 WITH_SWEEP = {
     **settings.CELERY_BEAT_SCHEDULE,
@@ -85,6 +85,7 @@ def test_a_check_due_soon_is_sent_at_once(
     assert len(scheduled) == 1
 
 
+@override_settings(CELERY_BEAT_SCHEDULE=WITHOUT_SWEEP)
 def test_without_the_sweep_every_check_is_sent_at_once(
     company, team, policy, customer, scheduled, django_capture_on_commit_callbacks
 ):

@@ -68,8 +68,10 @@ def test_small_demo_is_a_coherent_company_with_real_vat_and_loads_once(db, capsy
     assert summary["parties"] == 80
     # qualified demo leads add their parties on top of the 80 generated ones
     assert Party.objects.filter(company=demo).count() >= 80
-    # the catalog's 60, and the lot-tracked compressor whose complaints the service demo traces
-    assert Product.objects.filter(company=demo).count() == 61
+    # the catalog's 60, the lot-tracked compressor whose complaints the service demo traces,
+    # and the lamp factory's 9 (components, assemblies, finished lamps) of the manufacturing demo
+    assert Product.objects.filter(company=demo).count() == 70
+    assert Product.objects.filter(company=demo, sku__startswith="MFG-").count() == 9
     assert Product.objects.filter(company=demo, sku="SRV-C200", tracking="lot").exists()
     parties = Party.objects.filter(company=demo)
     assert parties.filter(is_customer=True).exists() and parties.filter(is_supplier=True).exists()

@@ -57,6 +57,8 @@ _FIELDS: dict[str, tuple[dict, object]] = {
     "step": (_INT, 2),
     "name": (_STR, "welcome-done"),
     "models": ({"type": "array", "items": _STR}, ["demand_forecast"]),
+    "quality_check_id": (_INT, 12),
+    "lot_id": ({"type": ["integer", "null"]}, 305),
 }
 
 # name -> (description, fields of the payload)
@@ -159,6 +161,10 @@ _EVENTS: dict[str, tuple[str, list[str]]] = {
     "activity.created": ("An activity was scheduled.", ["activity_id", "company_id"]),
     "activity.done": ("An activity was marked done.", ["activity_id", "company_id"]),
     "interaction.logged": ("A call, email or note was logged.", ["interaction_id", "company_id"]),
+    "quality_check.failed": (
+        "A quality check failed; its lot (if any) is held until the check is released.",
+        ["quality_check_id", "lot_id", "company_id"],
+    ),
     "analytics.model_activated": (
         "New analytics models became active, replacing the previous runs' predictions.",
         ["models", "company_id"],

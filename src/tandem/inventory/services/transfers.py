@@ -17,9 +17,9 @@ from django.utils.translation import gettext as _
 
 from tandem.accounting.services import company_today
 from tandem.catalog.models import Product, ProductType, Tracking, Uom
-from tandem.core import events
+from tandem.core import events, providers
 from tandem.core.bulk import rows_update
-from tandem.core.errors import InvalidTransition, ValidationFailed
+from tandem.core.errors import Conflict, InvalidTransition, ValidationFailed
 from tandem.core.money import quantize_quantity
 from tandem.core.services import sequence_next
 from tandem.parties.models import Address, Party
@@ -450,6 +450,8 @@ def _reserve(company, moves: list[StockMove], *, strict: bool) -> list[dict]:
                 extra.add(pk)
     levels = lock_levels(company, keys, extra_pks=extra)
     lots = Lot.objects.in_bulk({lv.lot_id for lv in levels.values() if lv.lot_id is not None})
+    # lots a failed quality check holds are not reserved (manufacturing answers; none without)
+    held = providers.ask("inventory.held_lots", company.pk, set(lots), default=set())
 
     def removal(level) -> tuple:
         # first expiry, then the oldest lot
@@ -487,7 +489,7 @@ def _reserve(company, moves: list[StockMove], *, strict: bool) -> list[dict]:
         for location, level in candidates:
             if need <= 0:
                 break
-            if level is None:
+            if level is None or level.lot_id in held:
                 continue
             take = min(max(level.on_hand - level.reserved, ZERO), need)
             if take <= 0:
@@ -759,6 +761,18 @@ def complete_moves(company, moves: list[StockMove], *, reference: str, user=None
     Each move carries `quantity_done` (> 0) and `_release` (reservation to give back).
     Runs under the caller's document lock; returns the posted entry (or None).
     """
+    # a held lot does not leave the company's stock for a customer or production
+    leaving = {
+        m.lot_id
+        for m in moves
+        if m.lot_id is not None
+        and m.location_src.usage == LocationUsage.INTERNAL
+        and m.location_dest.usage in (LocationUsage.CUSTOMER, LocationUsage.PRODUCTION)
+    }
+    if leaving and providers.ask("inventory.held_lots", company.pk, leaving, default=set()):
+        raise Conflict(
+            "A lot of these moves is held by a failed quality check", code="quality.lot_held"
+        )
     keys = set()
     for move in moves:
         if move.location_src.is_valued:

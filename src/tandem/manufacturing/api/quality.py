@@ -15,7 +15,7 @@ from . import router
 from .schemas import (
     LotGenealogyOut,
     QualityAlertIn,
-    QualityAlertOut,
+    QualityCheckAlertOut,
     QualityCheckOut,
     QualityPointIn,
     QualityPointOut,
@@ -145,7 +145,7 @@ def quality_check_release(request, check_id: int, payload: QualityReleaseIn | No
     return _checks(request).get(pk=check.pk)
 
 
-@router.get("/quality-alerts", response=page_of(QualityAlertOut))
+@router.get("/quality-alerts", response=page_of(QualityCheckAlertOut))
 def quality_alert_list(
     request,
     limit: int = LIMIT,
@@ -162,7 +162,7 @@ def quality_alert_list(
     return paginate(qs.order_by("-id"), limit=limit, offset=offset)
 
 
-@router.post("/quality-alerts", response={201: QualityAlertOut})
+@router.post("/quality-alerts", response={201: QualityCheckAlertOut})
 def quality_alert_add(request, payload: QualityAlertIn):
     require_perm(request, "manufacturing.add_qualityalert")
     data = payload.dict()
@@ -176,7 +176,7 @@ def quality_alert_add(request, payload: QualityAlertIn):
     return Status(201, alert)
 
 
-@router.post("/quality-alerts/{alert_id}/close", response=QualityAlertOut)
+@router.post("/quality-alerts/{alert_id}/close", response=QualityCheckAlertOut)
 def quality_alert_close(request, alert_id: int):
     require_perm(request, "manufacturing.change_qualityalert")
     alert = get_scoped(QualityAlert, request, alert_id, label="quality_alert")

@@ -445,7 +445,7 @@ class QualityReleaseIn(Schema):
     note: Text(500) = ""
 
 
-class QualityAlertOut(Schema):
+class QualityCheckAlertOut(Schema):
     id: int
     title: str
     description: str
