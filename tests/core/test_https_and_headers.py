@@ -187,6 +187,8 @@ def test_serve_runs_gunicorn_with_the_redacting_logger(monkeypatch):
         return SimpleNamespace(poll=lambda: None, terminate=lambda: None, wait=lambda **k: 0)
 
     monkeypatch.setattr(cli, "_call", lambda *a, **k: None)
+    # no database here: the migration step (and its PostgreSQL lock) is not what is tested
+    monkeypatch.setattr(cli, "_migrate", lambda *a, **k: None)
     monkeypatch.setattr(cli.subprocess, "Popen", popen)
     with pytest.raises(Stop):
         cli.main(["serve"])
