@@ -139,6 +139,7 @@ def test_attribution_worked_example_last_and_first_touch(company, party, send, t
             "leads": 3,
             "orders": 0,
             "invoices": 3,
+            "credit_notes": 0,
             "revenue": D("1400.00"),
             "margin": D("560.00"),
             "roi": D("4.6000"),
@@ -147,6 +148,7 @@ def test_attribution_worked_example_last_and_first_touch(company, party, send, t
             "leads": 3,
             "orders": 0,
             "invoices": 3,
+            "credit_notes": 0,
             "revenue": D("1200.00"),
             "margin": D("480.00"),
             "roi": D("3.8000"),
@@ -176,6 +178,40 @@ def test_attribution_worked_example_last_and_first_touch(company, party, send, t
         figures = c_stats["attribution"][model]
         assert (figures["revenue"], figures["leads"], figures["roi"]) == (D("0.00"), 0, None)
     assert CampaignTouch.objects.filter(campaign=b, kind="click").count() == 6
+
+
+def test_credit_notes_net_out_of_attributed_revenue_and_margin(party, send, tea, invoice):
+    """Ada (clicked B) buys 3 teas (600.00, cost 360.00) and returns one: the credit note of
+    200.00 takes 200.00 off revenue and brings 120.00 of cost back, so margin 240.00 - 80.00
+    = 160.00; cost 100.00, ROI (160 - 100) / 100 = 0.6000. Bo (no click) gets a credit note
+    too, and a credit note naming no invoice: neither touches the campaign. A draft credit
+    note of Ada's counts only once posted."""
+    ada, bo = party("Ada", consent=["newsletter"]), party("Bo", consent=["newsletter"])
+    b = send("B", [ada, bo], cost="100.00")
+    click(b, ada, days=2)
+    sold = invoice(ada, [(tea, "3", "200")])
+    theirs = invoice(bo, [(tea, "2", "200")])
+    before = campaign_stats(b)["attribution"]["last_touch"]
+    assert (before["revenue"], before["margin"], before["roi"]) == (
+        D("600.00"),
+        D("240.00"),
+        D("1.4000"),
+    )
+    invoice(ada, [(tea, "1", "200")], kind="customer_credit_note", credited_invoice=sold)
+    invoice(bo, [(tea, "1", "200")], kind="customer_credit_note", credited_invoice=theirs)
+    invoice(ada, [(tea, "1", "200")], kind="customer_credit_note")
+    invoice(
+        ada, [(tea, "1", "200")], kind="customer_credit_note", credited_invoice=sold, post=False
+    )
+    stats = campaign_stats(b)
+    last = stats["attribution"]["last_touch"]
+    assert (last["invoices"], last["credit_notes"]) == (1, 1)
+    assert (last["revenue"], last["margin"], last["roi"]) == (
+        D("400.00"),
+        D("160.00"),
+        D("0.6000"),
+    )
+    assert (stats["attributed_revenue"], stats["attributed_margin"]) == (D("400.00"), D("160.00"))
 
 
 def test_a_click_makes_a_lead_for_an_unknown_contact(company, party, send):
@@ -267,6 +303,7 @@ def test_api_stats_and_touches(api, party, send):
         "leads": 1,
         "orders": 0,
         "invoices": 0,
+        "credit_notes": 0,
         "revenue": "0.00",
         "margin": "0.00",
         "roi": "-1.0000",

@@ -5,9 +5,12 @@ person, machine clicks excluded). A posted customer invoice is a campaign's when
 clicks of the invoice's party in the ATTRIBUTION_DAYS before the invoice was posted, the
 latest (last touch) or the earliest (first touch) is on that campaign's email; ties by time
 go to the later-recorded touch (last) or the earlier one (first). Revenue is the invoices'
-untaxed amount in company currency (credit notes are not netted in this step); margin is
-revenue minus the cost of goods of their lines at the product's cost price (the catalog's
-`cost_price`; the stock valuation layers are not linked to invoice lines yet). Orders are
+untaxed amount in company currency net of the posted customer credit notes that credit them
+(`credited_invoice`, whenever posted: a refund after the report is taken off the campaign
+too); margin is that net revenue minus the net cost of goods of their lines at the
+product's cost price (goods credited come back: a credit note's lines take their cost off
+again; the catalog's `cost_price`, the stock valuation layers are not linked to invoice lines
+yet). A credit note with no invoice named is nobody's campaign's. Orders are
 confirmed sales orders and leads are CRM leads matched to the party, under the same rule on
 their confirmation / creation time. ROI = (margin - cost) / cost.
 """
@@ -110,24 +113,27 @@ def _money(value) -> Decimal:
 
 def attribution(campaign: Campaign, model: str = LAST_TOUCH) -> dict:
     """Leads, orders, invoices, revenue, margin and ROI of the campaign under one model."""
-    from tandem.accounting.models import InvoiceLine
+    from tandem.accounting.models import Invoice, InvoiceLine
 
     invoices = attributed_invoices(campaign, model)
-    revenue = invoices.aggregate(
-        total=Coalesce(
-            Sum(F("untaxed_amount") * F("rate"), output_field=MONEY),
-            Value(Decimal("0"), output_field=MONEY),
-        )
-    )["total"]
+    credit_notes = Invoice.objects.filter(
+        company_id=campaign.company_id,
+        kind="customer_credit_note",
+        state="posted",
+        credited_invoice__in=invoices.values("pk"),
+    )
+    zero = Value(Decimal("0"), output_field=MONEY)
+    amount = Coalesce(Sum(F("untaxed_amount") * F("rate"), output_field=MONEY), zero)
+    revenue = invoices.aggregate(total=amount)["total"]
+    credited = credit_notes.aggregate(total=amount)["total"]
+    goods = Coalesce(Sum(F("quantity") * F("product__cost_price"), output_field=MONEY), zero)
     cogs = InvoiceLine.objects.filter(
         invoice__in=invoices.values("pk"), product__isnull=False
-    ).aggregate(
-        total=Coalesce(
-            Sum(F("quantity") * F("product__cost_price"), output_field=MONEY),
-            Value(Decimal("0"), output_field=MONEY),
-        )
-    )["total"]
-    revenue, cogs = _money(revenue), _money(cogs)
+    ).aggregate(total=goods)["total"]
+    cogs_back = InvoiceLine.objects.filter(
+        invoice__in=credit_notes.values("pk"), product__isnull=False
+    ).aggregate(total=goods)["total"]
+    revenue, cogs = _money(revenue - credited), _money(cogs - cogs_back)
     margin = revenue - cogs
     cost = campaign.cost
     roi = ((margin - cost) / cost).quantize(Decimal("0.0001"), ROUND_HALF_UP) if cost else None
@@ -135,6 +141,7 @@ def attribution(campaign: Campaign, model: str = LAST_TOUCH) -> dict:
         "leads": attributed_leads(campaign, model).count(),
         "orders": attributed_orders(campaign, model).count(),
         "invoices": invoices.count(),
+        "credit_notes": credit_notes.count(),
         "revenue": revenue,
         "margin": margin,
         "roi": roi,

@@ -23,6 +23,7 @@ MERGE_FIELDS = {
     "sender_company": "your company's name",
     "unsubscribe_url": "the one-click unsubscribe link",
     "preferences_url": "the recipient's preference page",
+    "products": "a block of up to three products recommended to the recipient (analytics)",
 }
 FIELD_RE = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
 BRACES_RE = re.compile(r"\{\{|\}\}")
@@ -179,9 +180,12 @@ class Compiled:
             return str(values.get(match.group(1), ""))
 
         def sub_html(match):
-            return html.escape(str(values.get(match.group(1), "")))
+            value = values.get(match.group(1), "")
+            block = getattr(value, "html", None)  # recommend.Block: already HTML
+            return block if block is not None else html.escape(str(value))
 
         subject = " ".join(FIELD_RE.sub(sub_text, self.subject).split())
+        # a block's text is several lines: in the subject, one line
         body_html = FIELD_RE.sub(sub_html, self.body_html)
         body_text = FIELD_RE.sub(sub_text, self.body_text)
         if link is not None:

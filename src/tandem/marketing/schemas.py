@@ -199,6 +199,7 @@ class AttributionModelOut(Schema):
     leads: int
     orders: int
     invoices: int
+    credit_notes: int = 0
     revenue: Decimal
     margin: Decimal
     roi: Decimal | None

@@ -5,7 +5,7 @@ from decimal import Decimal
 from typing import Literal
 
 from ninja import Schema
-from pydantic import Field
+from pydantic import AwareDatetime, Field
 
 from tandem.purchasing.schemas import Id, Number, Text
 
@@ -141,6 +141,67 @@ class ServiceTeamPatch(Schema):
     assignment: Literal["manual", "round_robin", "load_balanced", "skills"] | None = None
     sticky: bool | None = None
     bad_rating: Literal["none", "reopen", "alert"] | None = None
+
+
+class ServiceAgentOut(Schema):
+    """A team member's skills and working hours: `calendar` is the agent's own (null: none
+    set in the team); `hours` is the calendar assignment uses and `hours_source` where it
+    comes from (`agent`, `employee` (the linked HR employee's), `team`, `none`: always at
+    work); `at_work` and `next_shift` are at the time of the request."""
+
+    user: int
+    name: str
+    languages: list[str]
+    categories: list[int]
+    calendar: int | None
+    hours: int | None
+    hours_name: str
+    hours_source: Literal["agent", "employee", "team", "none"]
+    absent: bool
+    at_work: bool
+    next_shift: datetime | None
+
+    @staticmethod
+    def resolve_user(obj):
+        return obj["user"].pk
+
+    @staticmethod
+    def resolve_name(obj):
+        user = obj["user"]
+        return user.get_full_name() or user.username
+
+    @staticmethod
+    def resolve_calendar(obj):
+        return obj["calendar"].pk if obj["calendar"] else None
+
+    @staticmethod
+    def resolve_hours(obj):
+        return obj["hours"].pk if obj["hours"] else None
+
+    @staticmethod
+    def resolve_hours_name(obj):
+        return obj["hours"].name if obj["hours"] else ""
+
+
+class ServiceAgentPatch(Schema):
+    calendar: Id | None = None
+    languages: list[Text(10, min_length=1)] | None = Field(default=None, max_length=10)
+    categories: list[Id] | None = Field(default=None, max_length=100)
+
+
+class ServiceAbsenceIn(Schema):
+    user: Id
+    start: AwareDatetime
+    end: AwareDatetime
+    note: Text(200) = ""
+
+
+class ServiceAbsenceOut(Schema):
+    id: int
+    user: int = Field(validation_alias="user_id")
+    start: datetime
+    end: datetime
+    note: str
 
 
 class EscalationStep(Schema):

@@ -2,11 +2,13 @@
 box's "insert a canned response" (filled with the ticket's merge fields)."""
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from tandem.core.errors import DomainError
+from tandem.core.middleware import request_has_perm
 from tandem.core.models import User
 from tandem.core.views import company_view
 
@@ -171,3 +173,95 @@ def canned_insert(request, pk):
         filled = services.render_canned(canned, ticket=ticket, agent=request.user)
         body = f"{body}\n\n{filled}" if body else filled
     return render(request, "service/_reply_body.html", {"body": body})
+
+
+def _local_instant(value: str, zone):
+    """A `datetime-local` form value read in `zone`, or None when empty or malformed."""
+    from datetime import datetime
+
+    try:
+        naive = datetime.fromisoformat(value)
+    except (TypeError, ValueError):
+        return None
+    return naive.replace(tzinfo=zone) if naive.tzinfo is None else naive
+
+
+@company_view("service.view_serviceteam")
+def team_agents(request, pk):
+    """A team's agents: the hours assignment uses for each (own calendar, the HR employee's,
+    or the team's), who is at work or absent now, the next shift; set an agent's own hours
+    and languages, and add an absence."""
+    from zoneinfo import ZoneInfo
+
+    from tandem.core.models import BusinessCalendar
+
+    from .models import AgentAbsence
+
+    team = get_object_or_404(_teams(request).select_related("calendar"), pk=pk)
+    zone = ZoneInfo(team.calendar.time_zone if team.calendar else request.company.time_zone)
+    if request.method == "POST":
+        if not _can_change(request):
+            raise PermissionDenied
+        data = request.POST
+        user = _pick(team.members.all(), data.get("user"))
+        try:
+            if user is None:
+                raise DomainError(_("Pick an agent of this team."))
+            if data.get("action") == "absence":
+                services.agent_absence_add(
+                    company=request.company,
+                    user=user,
+                    start=_local_instant(data.get("start", ""), zone),
+                    end=_local_instant(data.get("end", ""), zone),
+                    note=data.get("note", ""),
+                )
+                messages.success(request, _("Absence added."))
+            else:
+                agent = next(r for r in services.team_agents_hours(team) if r["user"].pk == user.pk)
+                calendar = _pick(
+                    BusinessCalendar.objects.filter(company=request.company),
+                    data.get("calendar"),
+                )
+                languages = [
+                    x.strip() for x in data.get("languages", "").replace(";", ",").split(",")
+                ]
+                services.team_agent_set(
+                    team=team,
+                    user=user,
+                    languages=[x for x in languages if x],
+                    categories=_categories_of(agent["categories"]),
+                    calendar=calendar,
+                )
+                messages.success(request, _("Working hours saved."))
+        except DomainError as error:
+            messages.error(request, error.message)
+        return redirect("service:team_agents", pk=team.pk)
+    rows = services.team_agents_hours(team)
+    absences = (
+        AgentAbsence.objects.filter(company=request.company, user__in=team.members.all())
+        .select_related("user")
+        .order_by("-start", "pk")[:50]
+    )
+    calendars = BusinessCalendar.objects.filter(company=request.company).order_by("name")
+    return render(
+        request,
+        "service/team_agents.html",
+        {
+            "team": team,
+            "rows": rows,
+            "absences": absences,
+            "calendars": calendars,
+            "zone": zone,
+            "can_change": _can_change(request),
+        },
+    )
+
+
+def _can_change(request) -> bool:
+    return request_has_perm(request, "service.change_serviceteam")
+
+
+def _categories_of(pks):
+    from tandem.catalog.models import ProductCategory
+
+    return list(ProductCategory.objects.filter(pk__in=pks))

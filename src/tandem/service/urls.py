@@ -18,6 +18,7 @@ urlpatterns = [
     path("macros/new/", tool_views.macro_edit, name="macro_new"),
     path("macros/<int:pk>/", tool_views.macro_edit, name="macro_edit"),
     path("teams/", views.team_list, name="team_list"),
+    path("teams/<int:pk>/agents/", tool_views.team_agents, name="team_agents"),
     path("kb/", views.kb_list, name="kb_list"),
     path("kb/new/", views.kb_edit, name="kb_new"),
     path("kb/<int:pk>/", views.kb_edit, name="kb_edit"),

@@ -37,11 +37,13 @@ from ..models import (
     CampaignLink,
     CampaignRecipient,
     CampaignState,
+    EmailTemplate,
     Privacy,
     TraceState,
 )
 from ..quiet import quiet_hours, quiet_until, zone_of
-from ..rendering import compile_template, links_of, merge_values
+from ..recommend import product_block, recommendations_map
+from ..rendering import FIELD_RE, compile_template, links_of, merge_values
 from ..tokens import bounce_domain, public_url, token_make, unsubscribe_mailto, verp_address
 from .abtest import ab_test_done, split
 from .campaigns import campaign_audience
@@ -211,6 +213,21 @@ def _salespeople(party_ids) -> dict[int, str]:
     return names
 
 
+def _uses_products(campaign: Campaign, variants: dict) -> bool:
+    """Whether any language version of the campaign's templates (its own and its A/B
+    variants') has the `{{ products }}` merge field."""
+    names = {campaign.template.name} if campaign.template_id else set()
+    names |= {v.template.name for v in variants.values() if v.template_id}
+    if any(v.subject and "products" in FIELD_RE.findall(v.subject) for v in variants.values()):
+        return True
+    for fields in EmailTemplate.objects.filter(
+        company_id=campaign.company_id, name__in=names
+    ).values_list("subject", "body_html", "body_text"):
+        if any("products" in FIELD_RE.findall(text or "") for text in fields):
+            return True
+    return False
+
+
 class Sender:
     """Builds and sends the messages of one campaign on one connection."""
 
@@ -231,6 +248,15 @@ class Sender:
         self.company_name = campaign.company.name
         self.domain = bounce_domain()
         self.variants = {v.label: v for v in campaign.variants.select_related("template")}
+        self.currency = campaign.company.currency_id or ""
+        self.products: dict = {}
+        self.wants_products = _uses_products(campaign, self.variants)
+
+    def load_products(self, party_ids) -> None:
+        """The recommendations of one chunk's parties (one query), when a template of the
+        campaign has `{{ products }}`."""
+        if self.wants_products:
+            self.products = recommendations_map(self.campaign.company_id, party_ids)
 
     def _compiled(self, language: str, variant: str = ""):
         """The parsed email for a language and an A/B variant (its template by name in the
@@ -257,6 +283,8 @@ class Sender:
             salesperson=salesperson,
             sender_company=self.company_name,
         )
+        if self.wants_products:
+            values["products"] = product_block(self.products.get(party.pk), self.currency)
         values["unsubscribe_url"] = unsubscribe
         values["preferences_url"] = self.prefs_url.replace(
             self.marker, token_make("preferences", party.pk)
@@ -415,6 +443,7 @@ def campaign_run(*, campaign: Campaign, ctx=None, connection=None) -> dict:
                 break
             last_pk = chunk[-1].pk
             names = _salespeople([t.party_id for t in chunk])
+            sender.load_products([t.party_id for t in chunk])
             chunk = _outside_quiet_hours(chunk, campaign, deferred)
             ordered = throttle.order(chunk, lambda t: t.email.rpartition("@")[2])
             for start in range(0, len(ordered), CLAIM_BATCH):

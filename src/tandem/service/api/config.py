@@ -11,12 +11,21 @@ from tandem.api.context import (
     paginate,
     require_perm,
 )
-from tandem.catalog.models import Product
+from tandem.catalog.models import Product, ProductCategory
+from tandem.core.errors import InvalidReference, NotFound
 from tandem.core.models import BusinessCalendar
 from tandem.inventory.models import Lot
 
 from .. import queries, services
-from ..models import KbArticle, QualityAlert, QualityIssue, ServiceTeam, SlaPolicy, Ticket
+from ..models import (
+    AgentAbsence,
+    KbArticle,
+    QualityAlert,
+    QualityIssue,
+    ServiceTeam,
+    SlaPolicy,
+    Ticket,
+)
 from ..schemas import (
     KbArticleIn,
     KbArticleOut,
@@ -32,6 +41,10 @@ from ..schemas import (
     QualityIssueIn,
     QualityIssueOut,
     QualityIssuePatch,
+    ServiceAbsenceIn,
+    ServiceAbsenceOut,
+    ServiceAgentOut,
+    ServiceAgentPatch,
     ServiceTeamIn,
     ServiceTeamOut,
     ServiceTeamPatch,
@@ -101,6 +114,86 @@ def team_patch(request, team_id: int, payload: ServiceTeamPatch):
             _user_ref(request, pk, field="members") for pk in changes["members"] or []
         ]
     return services.team_update(team=team, **changes)
+
+
+# -- agents: skills and working hours; absences -----------------------------------------------
+
+
+def _agent_row(team, user_id: int) -> dict:
+    for row in services.team_agents_hours(team):
+        if row["user"].pk == user_id:
+            return row
+    raise NotFound(f"No agent {user_id} in this team.")
+
+
+@router.get("/service-teams/{team_id}/agents", response=page_of(ServiceAgentOut))
+def team_agent_list(request, team_id: int):
+    """Every member with its own calendar, the hours assignment uses and their source, and
+    whether it is absent or at work now."""
+    require_perm(request, "service.view_serviceteam")
+    team = get_scoped(ServiceTeam, request, team_id, label="service team")
+    rows = services.team_agents_hours(team)
+    return {"items": rows, "count": len(rows)}
+
+
+@router.get("/service-teams/{team_id}/agents/{user_id}", response=ServiceAgentOut)
+def team_agent_read(request, team_id: int, user_id: int):
+    require_perm(request, "service.view_serviceteam")
+    team = get_scoped(ServiceTeam, request, team_id, label="service team")
+    return _agent_row(team, user_id)
+
+
+@router.patch("/service-teams/{team_id}/agents/{user_id}", response=ServiceAgentOut)
+def team_agent_patch(request, team_id: int, user_id: int, payload: ServiceAgentPatch):
+    """Set a member's own working hours (`calendar`, null: the HR employee's or the team's),
+    languages and product lines; fields left out keep their value."""
+    require_perm(request, "service.change_serviceteam")
+    team = get_scoped(ServiceTeam, request, team_id, label="service team")
+    row = _agent_row(team, user_id)
+    changes = payload.dict(exclude_unset=True)
+    calendar = (
+        get_ref(BusinessCalendar, request, changes["calendar"], field="calendar")
+        if "calendar" in changes
+        else row["calendar"]
+    )
+    categories = (
+        get_refs(ProductCategory, request, changes["categories"] or [], field="categories")
+        if "categories" in changes
+        else list(ProductCategory.objects.filter(pk__in=row["categories"]))
+    )
+    languages = changes.get("languages")
+    services.team_agent_set(
+        team=team,
+        user=row["user"],
+        languages=row["languages"] if languages is None else languages,
+        categories=categories,
+        calendar=calendar,
+    )
+    return _agent_row(team, user_id)
+
+
+@router.get("/service-teams/{team_id}/absences", response=page_of(ServiceAbsenceOut))
+def team_absence_list(request, team_id: int, limit: int = LIMIT, offset: int = OFFSET):
+    """The absences of the team's members (agents without a linked HR employee)."""
+    require_perm(request, "service.view_serviceteam")
+    team = get_scoped(ServiceTeam, request, team_id, label="service team")
+    qs = AgentAbsence.objects.filter(company=team.company, user__in=team.members.all()).order_by(
+        "start", "pk"
+    )
+    return paginate(qs, limit=limit, offset=offset)
+
+
+@router.post("/service-teams/{team_id}/absences", response={201: ServiceAbsenceOut})
+def team_absence_add(request, team_id: int, payload: ServiceAbsenceIn):
+    require_perm(request, "service.change_serviceteam")
+    team = get_scoped(ServiceTeam, request, team_id, label="service team")
+    user = team.members.filter(pk=payload.user).first()
+    if user is None:
+        raise InvalidReference(f"user: {payload.user} is not a member of this team", field="user")
+    absence = services.agent_absence_add(
+        company=team.company, user=user, start=payload.start, end=payload.end, note=payload.note
+    )
+    return Status(201, absence)
 
 
 # -- SLA policies ---------------------------------------------------------------------------

@@ -1,6 +1,12 @@
 """The service app's services (see DESIGN.md): tickets, SLA, mail intake, configuration."""
 
-from .assignment import agent_absence_add, pick_agent, team_agent_set, ticket_autoassign
+from .assignment import (
+    agent_absence_add,
+    pick_agent,
+    team_agent_set,
+    team_agents_hours,
+    ticket_autoassign,
+)
 from .config import (
     kb_article_create,
     kb_article_update,
@@ -61,6 +67,7 @@ __all__ = [
     "escalate",
     "pick_agent",
     "team_agent_set",
+    "team_agents_hours",
     "ticket_autoassign",
     "kb_article_create",
     "kb_article_update",

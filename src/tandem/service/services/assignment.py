@@ -75,16 +75,15 @@ def _absent(company_id: int, user_ids: list[int], now: datetime, zone) -> set[in
 SHIFT_LOOKAHEAD = timedelta(days=14)
 
 
-def agent_calendars(team: ServiceTeam, user_ids, now: datetime, zone) -> dict:
-    """Each agent's working hours, by user id: the calendar set on the agent in this team
-    (TeamAgent.calendar), else the working calendar of the linked HR employee's version
-    valid today when one is set there (read-only), else the team's calendar (None: always
-    at work)."""
+def agent_hours_sources(team: ServiceTeam, user_ids, now: datetime, zone) -> dict:
+    """Each agent's working hours and where they come from, by user id:
+    (calendar or None, "agent" | "employee" | "team" | "none")."""
     own = dict(
         TeamAgent.objects.filter(
             team=team, user_id__in=user_ids, calendar__isnull=False
         ).values_list("user_id", "calendar_id")
     )
+    source = {u: "agent" for u in own}
     missing = [u for u in user_ids if u not in own]
     if missing and apps.is_installed("tandem.hr"):
         EmployeeVersion = apps.get_model("hr", "EmployeeVersion")
@@ -99,9 +98,68 @@ def agent_calendars(team: ServiceTeam, user_ids, now: datetime, zone) -> dict:
             .filter(Q(effective_to__isnull=True) | Q(effective_to__gte=today))
             .values_list("employee__user_id", "calendar_id")
         ):
-            own.setdefault(user_id, calendar_id)
+            if user_id not in own:
+                own[user_id] = calendar_id
+                source[user_id] = "employee"
     calendars = {c.pk: c for c in BusinessCalendar.objects.filter(pk__in=set(own.values()))}
-    return {u: calendars[own[u]] if u in own else team.calendar for u in user_ids}
+    team_source = "team" if team.calendar_id else "none"
+    return {
+        u: (calendars[own[u]], source[u]) if u in own else (team.calendar, team_source)
+        for u in user_ids
+    }
+
+
+def agent_calendars(team: ServiceTeam, user_ids, now: datetime, zone) -> dict:
+    """Each agent's working hours, by user id: the calendar set on the agent in this team
+    (TeamAgent.calendar), else the working calendar of the linked HR employee's version
+    valid today when one is set there (read-only), else the team's calendar (None: always
+    at work)."""
+    return {u: cal for u, (cal, _src) in agent_hours_sources(team, user_ids, now, zone).items()}
+
+
+def team_agents_hours(team: ServiceTeam, now: datetime | None = None) -> list[dict]:
+    """Every member of `team` with its skills, its own calendar, the hours assignment uses
+    (and their source), whether it is absent or at work at `now` and when its next shift
+    starts (within SHIFT_LOOKAHEAD). Reads only."""
+    now = now or timezone.now()
+    members = list(team.members.order_by("pk"))
+    ids = [u.pk for u in members]
+    zone = _zone_of(team)
+    agents = {
+        a.user_id: a
+        for a in TeamAgent.objects.filter(team=team, user_id__in=ids)
+        .select_related("calendar")
+        .prefetch_related("categories")
+    }
+    sources = agent_hours_sources(team, ids, now, zone)
+    absent = _absent(team.company_id, ids, now, zone)
+    spans: dict[int, list] = {}
+    rows = []
+    for user in members:
+        agent = agents.get(user.pk)
+        calendar, source = sources[user.pk]
+        if calendar is None:
+            at_work, next_shift = True, now
+        else:
+            if calendar.pk not in spans:
+                spans[calendar.pk] = working_intervals(calendar, now, now + SHIFT_LOOKAHEAD)
+            first = spans[calendar.pk][0] if spans[calendar.pk] else None
+            at_work = first is not None and first[0] <= now < first[1]
+            next_shift = now if at_work else (first[0] if first else None)
+        rows.append(
+            {
+                "user": user,
+                "languages": list(agent.languages) if agent else [],
+                "categories": sorted(c.pk for c in agent.categories.all()) if agent else [],
+                "calendar": agent.calendar if agent else None,
+                "hours": calendar,
+                "hours_source": source,
+                "absent": user.pk in absent,
+                "at_work": at_work and user.pk not in absent,
+                "next_shift": next_shift,
+            }
+        )
+    return rows
 
 
 def _on_shift(team, candidates: list, now: datetime, zone) -> list:
@@ -229,6 +287,14 @@ def _zone(team, ticket):
     if team.calendar_id:
         return ZoneInfo(team.calendar.time_zone)
     return ZoneInfo(ticket.company.time_zone or "UTC")
+
+
+def _zone_of(team):
+    from zoneinfo import ZoneInfo
+
+    if team.calendar_id:
+        return ZoneInfo(team.calendar.time_zone)
+    return ZoneInfo(team.company.time_zone or "UTC")
 
 
 @transaction.atomic
