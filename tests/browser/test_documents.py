@@ -273,6 +273,48 @@ def test_rfq_to_paid_vendor_bill_in_the_browser(served, page, catalog):
     expect(page.locator("body")).to_contain_text("791.00")
 
 
+def test_an_invoice_sent_from_its_page_through_the_composer(served, page, catalog):
+    """The clerk opens the posted invoice, clicks "Send by email", picks the accountant
+    contact, edits the subject and sends; the message is on the customer's timeline."""
+    from playwright.sync_api import expect
+
+    customer = catalog["customer"]["id"]
+    _api(
+        served,
+        f"/parties/{customer}/contacts",
+        {"name": "Ada Accounts", "email": f"ada-{catalog['tag']}@example.com"},
+    )
+    product = catalog["products"]["Delta Pen"]
+    invoice = _api(
+        served,
+        "/invoices",
+        {
+            "kind": "customer_invoice",
+            "party": customer,
+            "lines": [{"product": product["id"], "quantity": "3"}],
+        },
+    )
+    _api(served, f"/invoices/{invoice['id']}/post", {})
+    _log_in(page, served)
+    page.goto(served["url"] + f"/accounting/invoices/{invoice['id']}/")
+    page.get_by_test_id("send-by-email").click()
+    composer = page.get_by_test_id("composer")
+    expect(composer).to_contain_text(f"ada-{catalog['tag']}@example.com")
+    # the party itself has no address, so nothing is ticked yet: sending now is refused
+    page.get_by_test_id("send-email").click()
+    expect(page.locator(".errorlist")).to_contain_text("Enter one or more valid email addresses.")
+    page.get_by_label(re.compile("Ada Accounts")).check()
+    subject = page.get_by_label("Subject")
+    expect(subject).to_have_value(re.compile(r"(Invoice|发票) "))
+    subject.fill(f"Your invoice {catalog['tag']}")
+    page.get_by_test_id("send-email").click()
+    expect(page.locator(".messages")).to_contain_text("was sent by email.")
+    page.goto(served["url"] + f"/parties/{customer}/")
+    expect(page.get_by_test_id("timeline-interaction").first).to_contain_text(
+        f"Your invoice {catalog['tag']}"
+    )
+
+
 CHINESE = {
     "customer": "客户",
     "add_line": "添加明细行",

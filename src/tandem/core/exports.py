@@ -3,8 +3,11 @@
 import csv
 import tempfile
 from collections.abc import Iterable, Sequence
+from datetime import datetime
+from decimal import Decimal
 
 from django.http import FileResponse, HttpResponse, StreamingHttpResponse
+from django.utils import timezone
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
@@ -27,12 +30,23 @@ FORMULA_STARTS = frozenset("=+-@\t\r\uff1d\uff0b\uff0d\uff20")
 def _safe_cell(value):
     if isinstance(value, str) and value[:1] in FORMULA_STARTS:
         return "'" + value
+    if isinstance(value, Decimal):
+        # never "1.25E+4": a plain decimal that every spreadsheet and importer reads
+        return format(value, "f")
+    if isinstance(value, datetime) and timezone.is_aware(value):
+        # the time as the page shows it (the user's, else the company's zone), with its offset
+        return timezone.localtime(value).isoformat(sep=" ", timespec="seconds")
     return "" if value is None else value
 
 
 def _xlsx_cell(value):
     # XML 1.0 cannot hold most control characters: openpyxl refuses the whole file for one
     # (a party name pasted with \x01 broke every export listing it), so they are dropped.
+    if isinstance(value, Decimal):
+        return value  # a number cell
+    if isinstance(value, datetime) and timezone.is_aware(value):
+        # Excel keeps no time zone: the local wall-clock time the pages show
+        return timezone.make_naive(value)
     value = _safe_cell(value)
     if isinstance(value, str):
         value = ILLEGAL_CHARACTERS_RE.sub("", value)

@@ -398,6 +398,49 @@ class SendEmailIn(Schema):
     opportunity: Id | None = None
 
 
+class DocumentEmailIn(Schema):
+    document: Literal["sales_order", "invoice", "purchase_order", "payment"]
+    id: Id
+    to: Text(1000) | list[Text(254)] = Field(
+        description="One address, several separated by commas, or a list (at most 20)"
+    )
+    cc: Text(1000) | list[Text(254)] | None = None
+    subject: Text(200)
+    body: Text(10_000) = ""
+
+
+class RecipientOut(Schema):
+    email: str
+    name: str
+
+
+class DocumentEmailDraftOut(Schema):
+    document: str
+    id: int
+    number: str
+    kind: str = Field(description="The template used: quotation, sales_order, invoice, ...")
+    language: str
+    party: int
+    recipients: list[RecipientOut] = Field(description="The party's and its contacts' addresses")
+    to: list[str]
+    subject: str
+    body: str
+    attachment: str = Field(description="File name of the PDF that is attached")
+
+
+class DocumentEmailTemplateIn(Schema):
+    subject: Text(200) = Field("", description="Blank subject and body: the built-in wording")
+    body: Text(10_000) = ""
+
+
+class DocumentEmailTemplateOut(Schema):
+    kind: str
+    language: str
+    subject: str
+    body: str
+    customised: bool
+
+
 class ImportErrorOut(Schema):
     field: str | None
     message: str

@@ -2,6 +2,7 @@ from django.urls import path
 
 from .views import (
     activities,
+    documents,
     followup,
     imports,
     leads,
@@ -48,6 +49,9 @@ urlpatterns = [
     path("calendar/", activities.calendar_feed_regenerate, name="calendar_regenerate"),
     path("interactions/new/", activities.interaction_create, name="interaction_create"),
     path("email/send/", overview.email_send, name="email_send"),
+    path("send/<slug:document>/<int:pk>/", documents.document_send, name="document_send"),
+    path("send/<slug:document>/<int:pk>/pdf/", documents.document_pdf, name="document_pdf"),
+    path("settings/document-emails/", documents.document_templates, name="document_templates"),
     # follow-up cadences, performance, import
     path("cadences/", followup.cadence_list, name="cadence_list"),
     path("cadences/new/", followup.cadence_create, name="cadence_create"),

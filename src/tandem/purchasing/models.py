@@ -194,15 +194,6 @@ class PurchaseOrder(CompanyScoped):
     def is_editable(self) -> bool:
         return self.state in EDITABLE_STATES
 
-    @property
-    def can_cancel(self) -> bool:
-        """What the page offers; the service refuses the same (goods received, bills)."""
-        if OrderState.CANCELLED not in ORDER_TRANSITIONS[OrderState(self.state)]:
-            return False
-        return not self.lines.filter(
-            models.Q(received_quantity__gt=0) | models.Q(billed_quantity__gt=0)
-        ).exists()
-
 
 class PurchaseOrderLine(CompanyScoped):
     order = models.ForeignKey(

@@ -14,11 +14,14 @@ from tandem.accounting.models import InvoiceKind, InvoiceLine, InvoiceState
 from tandem.inventory.models import MoveState
 
 from .models import (
+    EDITABLE_STATES,
+    ORDER_TRANSITIONS,
     ORIGIN_LINE_PREFIX,
     OrderState,
     PriceDifference,
     PurchaseOrder,
     PurchaseOrderLine,
+    ReceiptStatus,
     ReorderRule,
 )
 from .services.orders import billing_status, is_stocked, receipt_status
@@ -235,6 +238,25 @@ def orders_prefetched(qs):
     )
 
 
+def available_actions(order: PurchaseOrder, lines: list) -> list[str]:
+    """The workflow actions the order's state allows, named as the API's
+    `POST /purchase-orders/{id}/<action>`: the page offers these buttons and no others (no
+    "Cancel" once goods came in or a bill was made, no "Bill" when all is billed), and the
+    services refuse the rest with 409. Needs `order.receipt_status` (see `decorate`)."""
+    actions = []
+    if order.state in EDITABLE_STATES:
+        actions += ["send", "confirm"]
+    if order.state == OrderState.CONFIRMED and order.receipt_status != ReceiptStatus.FULL:
+        actions.append("receive")
+    billable = any(line.quantity > line.billed_quantity for line in lines)
+    if order.state in (OrderState.CONFIRMED, OrderState.DONE) and billable:
+        actions.append("bill")
+    touched = any(line.received_quantity or line.billed_quantity for line in lines)
+    if OrderState.CANCELLED in ORDER_TRANSITIONS[OrderState(order.state)] and not touched:
+        actions.append("cancel")
+    return actions
+
+
 def decorate(order_list, *, warnings: bool = False) -> list[PurchaseOrder]:
     """Set `receipt_status`, `billing_status`, `transfers`, `invoices`, `price_difference`
     (and `warnings`) on prefetched orders: one query each for the bills and the price
@@ -245,6 +267,7 @@ def decorate(order_list, *, warnings: bool = False) -> list[PurchaseOrder]:
         lines = list(order.lines.all())
         order.receipt_status = receipt_status(lines)
         order.billing_status = billing_status(lines, order.state)
+        order.available_actions = available_actions(order, lines)
         order.transfers = sorted(r.transfer_id for r in order.receipts.all())
         order.invoices = []
         order.warnings = []

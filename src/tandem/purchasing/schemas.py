@@ -211,6 +211,10 @@ class PurchaseOrderOut(Schema):
     total_amount: Decimal
     receipt_status: str
     billing_status: str
+    available_actions: list[str] = Field(
+        description="The workflow actions (`POST /purchase-orders/{id}/<action>`) the order's "
+        "state allows now; any other answers 409"
+    )
     lines: list[PurchaseLineOut]
     transfers: list[int]
     invoices: list[int]

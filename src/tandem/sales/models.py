@@ -291,6 +291,25 @@ class SalesOrder(CompanyScoped):
     def is_draft(self) -> bool:
         return self.state in (OrderState.DRAFT, OrderState.SENT)
 
+    @property
+    def available_actions(self) -> list[str]:
+        """The workflow actions the order's state allows, named as the API's
+        `POST /sales-orders/{id}/<action>`: the page offers these buttons and no others, the
+        API lists them on the order, and the services refuse the rest with 409."""
+        actions = []
+        if self.is_draft:
+            actions += ["send", "confirm"]
+        if self.state == OrderState.CONFIRMED:
+            actions += ["reserve", "pick", "pack", "ship", "deliver"]
+        shipped = self.delivery_status in (DeliveryStatus.PARTIAL, DeliveryStatus.DELIVERED)
+        if self.state in (OrderState.CONFIRMED, OrderState.DONE) and shipped:
+            actions += ["delivery-failed", "return"]
+        if self.has_to_invoice:
+            actions.append("invoice")
+        if self.state not in (OrderState.CANCELLED, OrderState.DONE):
+            actions.append("cancel")
+        return actions
+
 
 class SalesOrderLine(CompanyScoped):
     order = models.ForeignKey(

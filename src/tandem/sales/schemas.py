@@ -107,6 +107,10 @@ class OrderOut(OrderListOut):
     confirmed_at: datetime | None
     carrier: str
     tracking_reference: str
+    available_actions: list[str] = Field(
+        description="The workflow actions (`POST /sales-orders/{id}/<action>`) the order's "
+        "state allows now; any other answers 409"
+    )
     lines: list[OrderLineOut]
     stages: list[StageEventOut]
     transfers: list[int]

@@ -179,6 +179,7 @@ def order_detail(request, pk):
         "resolve_form": ResolveForm(),
         "can_override": request_has_perm(request, "sales.override_credit_limit"),
         "awaiting_payment": awaits_payment(order),
+        "actions": order.available_actions,
     }
     return _page(request, "sales/order_detail.html", context)
 

@@ -369,6 +369,29 @@ class Invoice(PostedDocumentGuard, CompanyScoped):
     def is_credit_note(self) -> bool:
         return self.kind in (InvoiceKind.CUSTOMER_CREDIT_NOTE, InvoiceKind.VENDOR_CREDIT_NOTE)
 
+    @property
+    def available_actions(self) -> list[str]:
+        """The workflow actions the state allows, named as the API's
+        `POST /invoices/{id}/<action>`: the page offers these buttons and no others (no credit
+        note once the whole amount is credited, no cancel while payments or credit notes are
+        allocated), and the services refuse the rest with 409."""
+        if self.state == InvoiceState.DRAFT:
+            return ["post"]
+        if self.state != InvoiceState.POSTED:
+            return []
+        actions = []
+        credited = Invoice.objects.filter(
+            credited_invoice_id=self.pk, state=InvoiceState.POSTED
+        ).aggregate(total=models.Sum("total_amount"))["total"] or Decimal(0)
+        if self.total_amount - credited > 0:
+            actions.append("credit")
+        allocated = Allocation.objects.filter(
+            models.Q(invoice_id=self.pk) | models.Q(credit_note_id=self.pk)
+        ).exists()
+        if not allocated:
+            actions.append("cancel")
+        return actions
+
 
 class InvoiceLine(InvoiceLineGuard, CompanyScoped):
     invoice = models.ForeignKey(

@@ -172,6 +172,10 @@ class InvoiceOut(InvoiceListOut):
     lines: list[InvoiceLineOut]
     tax_lines: list[InvoiceTaxOut]
     credit_notes: list[int]
+    available_actions: list[str] = Field(
+        description="The workflow actions (`POST /invoices/{id}/<action>`) the state allows "
+        "now; any other answers 409"
+    )
 
     @staticmethod
     def resolve_lines(obj):

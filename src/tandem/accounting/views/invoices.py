@@ -414,6 +414,7 @@ def invoice_detail(request, pk):
         "accounting/invoice_detail.html",
         {
             "invoice": invoice,
+            "actions": invoice.available_actions,
             "kind_slug": SLUGS[invoice.kind],
             "title": KIND_TITLES[invoice.kind],
             "perms_invoices": _perms(request, invoice.kind),

@@ -5,6 +5,7 @@ from ninja import Router
 from . import (
     activities,
     cadences,
+    documents,
     email,
     leads,
     opportunities,
@@ -21,6 +22,7 @@ for module in (
     pipeline,
     activities,
     email,
+    documents,
     cadences,
     overview,
     performance,

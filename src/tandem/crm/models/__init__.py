@@ -1,5 +1,6 @@
 """CRM models: teams, pipelines, leads, opportunities, activities, interactions
-(pipeline.py); follow-up cadences, sales targets and settings (cadences.py)."""
+(pipeline.py); follow-up cadences, sales targets and settings (cadences.py); document email
+templates (documents.py)."""
 
 from .cadences import (
     Cadence,
@@ -10,6 +11,7 @@ from .cadences import (
     TargetMeasure,
     TargetPeriod,
 )
+from .documents import DocumentEmailTemplate, DocumentKind
 from .pipeline import (
     ACTIVITY_TRANSITIONS,
     LEAD_TRANSITIONS,
@@ -35,6 +37,8 @@ from .pipeline import (
 )
 
 __all__ = [
+    "DocumentEmailTemplate",
+    "DocumentKind",
     "ACTIVITY_TRANSITIONS",
     "LEAD_TRANSITIONS",
     "LINKED",

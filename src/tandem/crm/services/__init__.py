@@ -26,6 +26,7 @@ from .cadences import (
     is_business_day,
     next_due,
 )
+from .documents import document_email_draft, document_email_send, template_save
 from .email import MailInResult, email_send, mail_in, mail_in_claimer, mail_in_maildir
 from .imports import ImportReport, lead_import
 from .leads import (
@@ -70,6 +71,9 @@ from .settings import crm_settings_update, mail_in_token
 from .targets import target_delete, target_set
 
 __all__ = [
+    "document_email_draft",
+    "document_email_send",
+    "template_save",
     "DEFAULT_LOST_REASONS",
     "DEFAULT_STAGES",
     "LEAD_FIELDS",

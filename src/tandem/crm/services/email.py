@@ -207,26 +207,37 @@ def _valid(address: str) -> bool:
     return True
 
 
-def _recipients(to) -> list[str]:
+def _recipients(to, *, field: str = "to") -> list[str]:
     items = [to] if isinstance(to, str) else list(to or [])
     found = [a.strip() for item in items for a in str(item).replace(";", ",").split(",")]
-    found = [a for a in found if a]
+    found = list(dict.fromkeys(a for a in found if a))
     if not found or len(found) > 20 or not all(_valid(a) for a in found):
         raise ValidationFailed(
-            _("Enter one or more valid email addresses."), code="validation.email", field="to"
+            _("Enter one or more valid email addresses."), code="validation.email", field=field
         )
     return found
 
 
-def _deliver(message_id: str, subject: str, body: str, to: list[str], reply_to: list[str]):
+def _deliver(
+    message_id: str,
+    subject: str,
+    body: str,
+    to: list[str],
+    reply_to: list[str],
+    cc: list[str] = (),
+    attachments: list[tuple[str, bytes, str]] = (),
+):
     message = EmailMessage(
         subject,
         body,
         settings.DEFAULT_FROM_EMAIL,
         to,
+        cc=list(cc) or None,
         reply_to=reply_to or None,
         headers={"Message-ID": message_id},
     )
+    for name, content, mimetype in attachments:
+        message.attach(name, content, mimetype)
     try:
         message.send()
     except Exception:  # logged as sent; the failure is for the operator's log
@@ -234,10 +245,24 @@ def _deliver(message_id: str, subject: str, body: str, to: list[str], reply_to: 
 
 
 @transaction.atomic
-def email_send(*, company: Company, to, subject: str, body: str, record, user) -> Interaction:
+def email_send(
+    *,
+    company: Company,
+    to,
+    subject: str,
+    body: str,
+    record,
+    user,
+    cc=None,
+    attachments: list[tuple[str, bytes, str]] = (),
+) -> Interaction:
     """Log an outbound email on `record` (a lead, an opportunity or a party) and send it once
-    the transaction commits, with a generated Message-ID kept on the Interaction."""
+    the transaction commits, with a generated Message-ID kept on the Interaction.
+
+    `attachments` are (file name, content, MIME type); `cc` takes the same forms as `to`.
+    """
     recipients = _recipients(to)
+    copies = _recipients(cc, field="cc") if cc else []
     if not (subject or "").strip():
         raise ValidationFailed(_("Enter a subject."), code="validation.required", field="subject")
     links = {"party": None, "lead": None, "opportunity": None}
@@ -264,10 +289,10 @@ def email_send(*, company: Company, to, subject: str, body: str, record, user) -
     sender = user.get_full_name() if user is not None else ""
     Interaction.objects.filter(pk=interaction.pk).update(
         email_from=formataddr((sender, settings.DEFAULT_FROM_EMAIL)),
-        email_to=", ".join(recipients),
+        email_to=", ".join(recipients + copies)[:1000],
     )
     reply_to = [user.email] if user is not None and getattr(user, "email", "") else []
-    args = (message_id, interaction.subject, interaction.body, recipients, reply_to)
-    transaction.on_commit(lambda: _deliver(*args))
+    args = (message_id, interaction.subject, interaction.body, recipients, reply_to, copies)
+    transaction.on_commit(lambda: _deliver(*args, attachments=list(attachments)))
     interaction.refresh_from_db()
     return interaction

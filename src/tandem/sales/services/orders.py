@@ -498,8 +498,13 @@ def sales_order_delete(*, order: SalesOrder) -> None:
 
 
 @transaction.atomic
-def sales_order_send(*, order: SalesOrder, user=None, to: str | None = None) -> SalesOrder:
-    """Mark the quotation sent and email its PDF after commit (console backend by default)."""
+def sales_order_send(
+    *, order: SalesOrder, user=None, to: str | None = None, email: bool = True
+) -> SalesOrder:
+    """Mark the quotation sent and email its PDF after commit (console backend by default).
+
+    `email=False` only marks it: the CRM's document composer sends its own message.
+    """
     from .documents import send_after_commit
 
     locked = lock_order(order)
@@ -507,7 +512,7 @@ def sales_order_send(*, order: SalesOrder, user=None, to: str | None = None) -> 
     if not locked.lines.exists():
         raise NoLines("A quotation without lines cannot be sent", field="lines")
     recipient = text(to if to is not None else locked.party.email, field="to", max_length=254)
-    if not recipient:
+    if email and not recipient:
         raise ValidationFailed(
             "The customer has no email address", code="sales.no_email", field="to"
         )
@@ -516,7 +521,8 @@ def sales_order_send(*, order: SalesOrder, user=None, to: str | None = None) -> 
         state=OrderState.SENT, sent_at=now, updated_at=now
     )
     locked.refresh_from_db()
-    send_after_commit(order_id=locked.pk, to=recipient)
+    if email:
+        send_after_commit(order_id=locked.pk, to=recipient)
     return locked
 
 
