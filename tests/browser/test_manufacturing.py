@@ -129,3 +129,34 @@ def test_a_quality_point_a_failed_check_holds_the_lot_until_released(served, pag
     expect(page.locator("#order-checks [data-cell=check-state]")).to_contain_text("Released")
     page.get_by_role("button", name="Mark done").click()
     expect(page.locator('[data-cell="state"]')).to_have_text("Done")
+
+
+def test_a_work_centre_gets_a_working_calendar_and_the_capacity_chart_follows_it(served, page):
+    """The paint line's calendar (two shifts, Monday to Saturday, from the manufacturing
+    demo) chosen for a new centre on its form: the list names it, and the capacity page
+    counts six working days in a week without a public holiday (the company calendar's
+    centres five)."""
+    from playwright.sync_api import expect
+
+    _login(served, page)
+    base = served["url"] + "/manufacturing"
+    page.goto(base + "/work-centers/")
+    page.get_by_role("link", name="New work centre").click()
+    page.locator("input[name=code]").fill("NGT")
+    page.locator("input[name=name]").fill("Night line")
+    page.locator("input[name=capacity_hours_per_day]").fill("16")
+    _pick(page, "select[name=calendar]", "Paint line shifts")
+    page.get_by_role("button", name="Save").click()
+    expect(page.locator("body")).to_contain_text("Work centre saved.")
+    expect(page.locator("tr", has_text="Night line")).to_contain_text("Paint line shifts")
+    page.get_by_role("link", name="Capacity").first.click()
+    night = page.locator("#capacity-NGT")
+    expect(night.locator("[data-calendar]")).to_contain_text("Paint line shifts")
+    expect(night.locator("[data-calendar]")).to_contain_text("16")
+    # eight weeks shown: at least one has no public holiday
+    six = night.locator("tr", has=page.locator("td[data-working-days]", has_text="6")).first
+    expect(six).to_be_visible()
+    expect(six.locator("td").nth(3)).to_have_text("96")  # 6 days x 16 h
+    assembly = page.locator("#capacity-ASM")
+    expect(assembly.locator("td[data-working-days]", has_text="5").first).to_be_visible()
+    expect(assembly.locator("[data-calendar]")).to_contain_text("Company calendar")

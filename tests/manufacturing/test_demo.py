@@ -10,6 +10,7 @@ from tandem.manufacturing.models import (
     PlannedOrder,
     QualityAlert,
     QualityCheck,
+    WorkCenter,
 )
 
 from .conftest import D, assert_integrity, balance
@@ -53,6 +54,10 @@ def test_the_lamp_factory_demo(books, wh, supplier):
     assert purchase.supplier_id is not None
     firmed = services.planned_order_firm(planned=purchase)
     assert firmed.purchase_order_id is not None
+    # the paint line works two shifts Monday to Saturday on its own calendar
+    paint = WorkCenter.objects.get(company=company, code="PNT")
+    assert (paint.calendar.name, paint.capacity_hours_per_day) == ("Paint line shifts", D("16"))
+    assert WorkCenter.objects.get(company=company, code="ASM").calendar is None
     assert_integrity()
     before = ManufacturingOrder.objects.count()
     assert load_manufacturing_demo(company=company) == {"loaded": "before"}

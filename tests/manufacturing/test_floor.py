@@ -1,6 +1,6 @@
 """The capacity load per work centre and week, and start/finish on the shop floor."""
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from django.urls import reverse
@@ -27,7 +27,7 @@ def confirmed(f, qty, start):
 def test_load_per_week_against_capacity(factory):
     # ASM: 8 h a day, 100 %, no set-up -> 40 h a week; a lamp takes 30 minutes there
     f = factory
-    today = company_today(f["company"])
+    today = date(2026, 11, 16)  # a Monday; no public holiday in these four weeks
     week = monday(today)
     big = confirmed(f, "100", today - timedelta(days=10))  # late: counts this week, 50 h
     services.mo_log_work(mo=big, minutes="60", operation=f["bom"].operations.get())  # -1 h
@@ -46,7 +46,7 @@ def test_load_per_week_against_capacity(factory):
     f["asm"].efficiency = D("80")
     f["asm"].setup_minutes = D("6")  # once per order and operation: +0.125 h at 80 %
     f["asm"].save()
-    [center] = capacity_load(f["company"], start=today, weeks=4)
+    [center] = capacity_load(f["company"], start=today, weeks=4, today=today)
     rows = [(r["week"], r["load"], r["capacity"], r["overloaded"]) for r in center["weeks"]]
     assert rows == [
         (week, D("61.38"), D("40.00"), True),  # (3000 + 6 - 60) / 60 / 0.8 = 61.375

@@ -3,6 +3,7 @@
 import pytest
 from django.urls import reverse
 
+from tandem.core.calendars import business_calendar_create
 from tandem.manufacturing import services
 from tandem.manufacturing.models import Bom, ManufacturingOrder, MoState, WorkCenter
 
@@ -48,6 +49,11 @@ def test_a_work_centre_is_created_and_edited(web, factory):
     assert WorkCenter.objects.get(pk=center.pk).efficiency == D("100")
     assert web.post(edit, {**data, "cost_per_hour": "20"}).status_code == 302
     assert WorkCenter.objects.get(pk=center.pk).cost_per_hour == D("20")
+    # a working calendar chosen on the form, shown on the list
+    calendar = business_calendar_create(company=factory["company"], name="Two shifts")
+    assert web.post(edit, {**data, "calendar": calendar.pk}).status_code == 302
+    assert WorkCenter.objects.get(pk=center.pk).calendar == calendar
+    assert "Two shifts" in web.get(reverse("manufacturing:work_center_list")).content.decode()
 
 
 def _bom_post(product, lines):

@@ -37,6 +37,21 @@ ITEMS = {
 }
 
 
+def _shift_calendar(company):
+    """Two shifts, Monday to Saturday, the company's public holidays off (the paint line's
+    working calendar; assembly works on the company's Monday-to-Friday calendar)."""
+    from tandem.core.calendars import business_calendar_create
+    from tandem.core.models import BusinessCalendar
+
+    name = "Paint line shifts"
+    found = BusinessCalendar.objects.filter(company=company, name=name).first()
+    if found is not None:
+        return found
+    shifts = [["06:00", "14:00"], ["14:00", "22:00"]]
+    week = {str(day): shifts for day in range(6)}
+    return business_calendar_create(company=company, name=name, week=week)
+
+
 def _products(company) -> dict[str, Product]:
     units = {u.name: u for u in Uom.objects.filter(company=company)}
     made = {}
@@ -166,6 +181,7 @@ def load_manufacturing_demo(*, company, parties=(), products=(), rng=None, size=
         overhead_per_hour="20",
         capacity_hours_per_day="16",
         efficiency="90",
+        calendar=_shift_calendar(company),
     )
     boms = _boms(company, items, units, assembly, paint)
     head_bom_op = boms["head"].operations.first()

@@ -6,6 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from tandem.catalog.models import Product, Uom
+from tandem.core.models import BusinessCalendar
 from tandem.inventory.models import Lot, Warehouse
 
 from .models import Bom, BomLineKind, BomOperation, QualityTest, QualityTrigger, WorkCenter
@@ -25,7 +26,7 @@ class CompanyForm(forms.Form):
                 field.queryset = field.queryset.model.objects.filter(company=company)
 
 
-class WorkCenterForm(forms.Form):
+class WorkCenterForm(CompanyForm):
     code = forms.CharField(label=_("Code"), max_length=20)
     name = forms.CharField(label=_("Name"), max_length=100)
     cost_per_hour = forms.DecimalField(label=_("Cost per hour"), initial=0, **NUMBER)
@@ -35,6 +36,12 @@ class WorkCenterForm(forms.Form):
     )
     efficiency = forms.DecimalField(label=_("Efficiency %"), initial=100, **NUMBER)
     setup_minutes = forms.DecimalField(label=_("Set-up time (minutes)"), initial=0, **NUMBER)
+    calendar = forms.ModelChoiceField(
+        queryset=BusinessCalendar.objects.none(),
+        label=_("Working calendar"),
+        required=False,
+        empty_label=_("Company calendar (Monday to Friday, public holidays off)"),
+    )
     active = forms.BooleanField(label=_("Active"), required=False, initial=True)
 
 

@@ -19,7 +19,7 @@ to at most its quantity (lot sizing can leave a rest that later demands use).
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import defaultdict, deque
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import ROUND_CEILING, Decimal
@@ -200,41 +200,60 @@ def plan(
         wanted.sort(
             key=lambda r: (r.day, r.source.kind != "safety_stock", r.source.kind, r.source.ref or 0)
         )
-        lots: list[_Lot] = []
+        # Supply is taken earliest first. `ready` holds what is there by the current bucket
+        # (on hand, the receipts due by then, the rest of earlier planned orders) in date
+        # order: demands take from its front, so an emptied lot is always at the front and
+        # leaves at once. The receipts due later wait in `scheduled` (date order) and enter
+        # `ready` when their bucket comes; a demand that `ready` cannot meet pulls from the
+        # earliest of them that has something left (`pull`: those before it are empty).
+        # Each lot is passed over once, however many demands the item has.
+        ready: deque[_Lot] = deque()
         if on_hand.get(product, ZERO) > 0:
-            lots.append(_Lot(first, on_hand[product]))
+            ready.append(_Lot(first, on_hand[product]))
         scheduled = [
             _Lot(when(r.day), r.quantity, receipt=r.source, due=r.day)
             for r in sorted(receipts.get(product, ()), key=lambda r: (r.day, r.source.ref or 0))
         ]
-        lots.extend(scheduled)
-        lots.sort(key=lambda lot: lot.day)
+        entered = pull = 0
         for day, group in groupby(wanted, key=lambda r: r.day):
+            while entered < len(scheduled) and scheduled[entered].day <= day:
+                if scheduled[entered].left > 0:
+                    ready.append(scheduled[entered])
+                entered += 1
+            pull = max(pull, entered)
             unmet: list[tuple[Source, Decimal]] = []
+            short = ZERO
             for demand in group:
                 need = demand.quantity
-                # what is there by the demand's bucket, then the receipts due later (pulled in)
-                for later in (False, True):
-                    for lot in lots:
-                        if need <= 0:
-                            break
-                        if lot.left <= 0 or (lot.day > day) != later:
-                            continue
-                        if later and lot.receipt is None:
-                            continue
+                while need > 0 and ready:
+                    lot = ready[0]
+                    taken = min(lot.left, need)
+                    lot.left -= taken
+                    need -= taken
+                    if lot.first_use is None:
+                        lot.first_use = day
+                    if lot.planned is not None:
+                        lot.planned.pegging.append((demand.source, day, taken))
+                    if lot.left <= 0:
+                        ready.popleft()
+                # then the receipts due later, pulled in (a reschedule-in message)
+                while need > 0 and pull < len(scheduled):
+                    lot = scheduled[pull]
+                    if lot.left > 0:
                         taken = min(lot.left, need)
                         lot.left -= taken
                         need -= taken
                         if lot.first_use is None:
                             lot.first_use = day
-                        if lot.planned is not None:
-                            lot.planned.pegging.append((demand.source, day, taken))
+                    if lot.left <= 0:
+                        pull += 1
                 if need > 0:
                     unmet.append((demand.source, need))
+                    short += need
             if not unmet:
                 continue
             # one planned order per item and bucket, for everything the bucket still needs
-            quantity = lot_size(sum((need for _s, need in unmet), ZERO), item)
+            quantity = lot_size(short, item)
             new = Planned(
                 key=len(planned) + 1,
                 product_id=product,
@@ -247,8 +266,8 @@ def plan(
                 pegging=[(source, day, need) for source, need in unmet],
             )
             planned.append(new)
-            lots.append(_Lot(day, quantity - sum(need for _s, need in unmet), planned=new))
-            lots.sort(key=lambda lot: lot.day)
+            if quantity > short:  # what lot sizing adds is there for the next demands
+                ready.append(_Lot(day, quantity - short, planned=new))
             if item.make:
                 for component, per_unit in sorted(item.components.items()):
                     needs[component].append(

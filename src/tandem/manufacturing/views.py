@@ -80,13 +80,14 @@ def home(request):
 
 @company_view("manufacturing.view_workcenter")
 def work_center_list(request):
-    rows = WorkCenter.objects.filter(company=request.company).order_by("code")
+    rows = WorkCenter.objects.filter(company=request.company).select_related("calendar")
+    rows = rows.order_by("code")
     return _page(request, "manufacturing/work_center_list.html", {"rows": rows})
 
 
 def _work_center_form(request, obj):
     if request.method == "POST":
-        form = WorkCenterForm(request.POST)
+        form = WorkCenterForm(request.POST, company=request.company)
         if form.is_valid():
             try:
                 if obj is None:
@@ -100,7 +101,7 @@ def _work_center_form(request, obj):
                 return redirect("manufacturing:work_center_list")
         return _page(request, "manufacturing/form.html", {"form": form, "obj": obj}, status=422)
     initial = {f: getattr(obj, f) for f in WorkCenterForm.base_fields} if obj else None
-    form = WorkCenterForm(initial=initial)
+    form = WorkCenterForm(initial=initial, company=request.company)
     return _page(request, "manufacturing/form.html", {"form": form, "obj": obj})
 
 

@@ -18,9 +18,9 @@ from tandem.api.context import (
 )
 from tandem.api.jobs import JobOut
 from tandem.catalog.models import Product, Uom
-from tandem.core.errors import Conflict, Forbidden
+from tandem.core.errors import Conflict, Forbidden, InvalidReference
 from tandem.core.jobs import job_start
-from tandem.core.models import Job, JobState
+from tandem.core.models import BusinessCalendar, Job, JobState
 from tandem.inventory.models import Lot, Warehouse
 from tandem.inventory.schemas import MAX_ID, NO_NUL, AssignIn
 
@@ -44,6 +44,7 @@ from .schemas import (
     DemandForecastOut,
     DemandForecastPatch,
     ExplosionOut,
+    MoFromSalesLineIn,
     MoIn,
     MoOut,
     MrpMessageOut,
@@ -86,14 +87,19 @@ def work_center_read(request, center_id: int):
 @router.post("/work-centers", response={201: WorkCenterOut})
 def work_center_add(request, payload: WorkCenterIn):
     require_perm(request, "manufacturing.add_workcenter")
-    return Status(201, services.work_center_create(company=company_of(request), **payload.dict()))
+    data = payload.dict()
+    data["calendar"] = get_ref(BusinessCalendar, request, data["calendar"], field="calendar")
+    return Status(201, services.work_center_create(company=company_of(request), **data))
 
 
 @router.patch("/work-centers/{center_id}", response=WorkCenterOut)
 def work_center_update(request, center_id: int, payload: WorkCenterPatch):
     require_perm(request, "manufacturing.change_workcenter")
     row = get_scoped(WorkCenter, request, center_id, label="work_center")
-    changes = {k: v for k, v in payload.dict(exclude_unset=True).items() if v is not None}
+    sent = payload.dict(exclude_unset=True)
+    changes = {k: v for k, v in sent.items() if v is not None}
+    if "calendar" in sent:
+        changes["calendar"] = get_ref(BusinessCalendar, request, sent["calendar"], field="calendar")
     return services.work_center_update(work_center=row, **changes)
 
 
@@ -377,6 +383,29 @@ def mo_list(
     page = paginate(qs.order_by("-planned_start", "-id"), limit=limit, offset=offset)
     page["items"] = [_mo_out(mo) for mo in page["items"]]
     return page
+
+
+@router.post("/manufacturing-orders/from-sales-line", response={201: MoOut})
+def mo_add_from_sales_line(request, payload: MoFromSalesLineIn):
+    """(Declared before /manufacturing-orders/{mo_id}, which would take the path.)
+    Make to order: a draft order for what a confirmed sales order line still needs, by
+    its commitment date. 409 `manufacturing_order.sales_line_state` (order not confirmed),
+    409 `manufacturing_order.sales_line_covered` (made or delivered already), 422
+    `bom.missing`."""
+    require_perm(request, "manufacturing.add_manufacturingorder")
+    line_model = apps.get_model("sales", "SalesOrderLine")
+    line = line_model.objects.filter(
+        order__company=company_of(request), pk=payload.sales_order_line
+    ).first()
+    if line is None:
+        raise InvalidReference(
+            f"sales_order_line: no such record with id {payload.sales_order_line}",
+            field="sales_order_line",
+        )
+    mo = services.mo_from_sales_line(
+        line=line, bom=get_ref(Bom, request, payload.bom, field="bom"), user=request.user
+    )
+    return Status(201, _answer(request, mo.pk))
 
 
 @router.get("/manufacturing-orders/{mo_id}", response=MoOut)

@@ -24,6 +24,7 @@ class WorkCenterOut(Schema):
     capacity_hours_per_day: Decimal
     efficiency: Decimal
     setup_minutes: Decimal
+    calendar: int | None = Field(validation_alias="calendar_id")
     active: bool
     created_at: datetime
     updated_at: datetime
@@ -37,6 +38,9 @@ class WorkCenterIn(Schema):
     capacity_hours_per_day: Number = Decimal(8)
     efficiency: Number = Decimal(100)
     setup_minutes: Number = Decimal(0)
+    # a business calendar of the company (GET /calendars); none: the company's country
+    # calendar, Monday to Friday
+    calendar: Id | None = None
     active: bool = True
 
 
@@ -48,6 +52,7 @@ class WorkCenterPatch(Schema):
     capacity_hours_per_day: Number | None = None
     efficiency: Number | None = None
     setup_minutes: Number | None = None
+    calendar: Id | None = None  # null: back to the company's country calendar
     active: bool | None = None
 
 
@@ -235,6 +240,11 @@ class MoIn(Schema):
     planned_end: date | None = None
     sales_order: Id | None = None
     notes: Text(10_000) = ""
+
+
+class MoFromSalesLineIn(Schema):
+    sales_order_line: Id
+    bom: Id | None = None
 
 
 class ConsumedIn(Schema):

@@ -35,6 +35,17 @@ class WorkCenter(CompanyScoped):
     setup_minutes = models.DecimalField(
         _("set-up time (minutes)"), default=ZERO, max_digits=10, decimal_places=2
     )
+    # the days it works (weekends, public holidays and the calendar's own days off have no
+    # capacity); empty: the company's country calendar, Monday to Friday
+    # (tandem.manufacturing.capacity.center_calendar)
+    calendar = models.ForeignKey(
+        "core.BusinessCalendar",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("working calendar"),
+    )
     active = models.BooleanField(_("active"), default=True)
 
     class Meta:
@@ -427,7 +438,21 @@ class PlannedState(models.TextChoices):
 class PlannedOrder(CompanyScoped):
     """What the last MRP run says to buy or make, by when, and for which demands. A new run
     replaces the planned ones; firming makes the draft purchase or manufacturing order,
-    which later runs count as supply."""
+    which later runs count as supply.
+
+    A run writes tens of thousands of these at once, so the table keeps only the indexes
+    its reads use ((company, state) and product); the other references are not indexed (a
+    deleted BOM, supplier or order nulls its few planned orders by a scan)."""
+
+    # (company, state) serves the company's look-ups; not indexed alone
+    company = models.ForeignKey(
+        "core.Company",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("company"),
+        db_index=False,
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     kind = models.CharField(_("kind"), max_length=12, choices=PlannedKind)
     state = models.CharField(
@@ -446,6 +471,7 @@ class PlannedOrder(CompanyScoped):
         on_delete=models.SET_NULL,
         related_name="+",
         verbose_name=_("bill of materials"),
+        db_index=False,
     )
     supplier = models.ForeignKey(
         "parties.Party",
@@ -454,6 +480,7 @@ class PlannedOrder(CompanyScoped):
         on_delete=models.SET_NULL,
         related_name="+",
         verbose_name=_("supplier"),
+        db_index=False,
     )
     purchase_order = models.ForeignKey(
         "purchasing.PurchaseOrder",
@@ -462,6 +489,7 @@ class PlannedOrder(CompanyScoped):
         on_delete=models.SET_NULL,
         related_name="+",
         verbose_name=_("purchase order"),
+        db_index=False,
     )
     manufacturing_order = models.ForeignKey(
         ManufacturingOrder,
@@ -470,6 +498,7 @@ class PlannedOrder(CompanyScoped):
         on_delete=models.SET_NULL,
         related_name="+",
         verbose_name=_("manufacturing order"),
+        db_index=False,
     )
     planned_at = models.DateTimeField(_("planned at"))
 
@@ -499,7 +528,17 @@ class PeggingKind(models.TextChoices):
 
 
 class Pegging(CompanyScoped):
-    """One demand a planned order serves, and how much of it."""
+    """One demand a planned order serves, and how much of it. Read through its planned
+    order only: the one index is on `planned_order` (a run writes ~40,000 of these)."""
+
+    company = models.ForeignKey(
+        "core.Company",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("company"),
+        db_index=False,
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     planned_order = models.ForeignKey(
         PlannedOrder, on_delete=models.CASCADE, related_name="pegging"

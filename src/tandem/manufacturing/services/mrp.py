@@ -15,10 +15,13 @@ buckets it runs regeneratively instead.
 
 from __future__ import annotations
 
+import gc
 from collections import defaultdict
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
+from typing import NamedTuple
 
 from django.db import connection, transaction
 from django.db.models import F
@@ -91,6 +94,18 @@ class _Bom:
     lead_time_days: int
     # (product id, quantity, uom id, product's uom id, kind)
     lines: list = field(default_factory=list)
+
+
+class _Rule(NamedTuple):
+    min_quantity: Decimal
+    multiple: Decimal
+    supplier_id: int | None
+
+
+class _Offer(NamedTuple):
+    supplier_id: int
+    lead_time_days: int
+    min_quantity: Decimal
 
 
 def _boms(company, today: date) -> dict[int, _Bom]:
@@ -168,19 +183,26 @@ def mrp_inputs(company, today: date):
             bom_id=bom.pk,
             components=_per_unit(bom, boms, factor),
         )
+    # rules and supplier prices as plain rows too (at 30,000 items, 13,000 offers)
     rules = defaultdict(list)
-    for rule in ReorderRule.objects.filter(company=company, active=True).order_by("pk"):
-        rules[rule.product_id].append(rule)
+    for product_id, *rule in (
+        ReorderRule.objects.filter(company=company, active=True)
+        .order_by("pk")
+        .values_list("product_id", "min_quantity", "multiple", "supplier_id")
+    ):
+        rules[product_id].append(_Rule(*rule))
     prices = defaultdict(list)
-    offers = SupplierPrice.objects.filter(company=company).order_by(
-        "product_id", "sequence", "price", "id"
+    offers = (
+        SupplierPrice.objects.filter(company=company)
+        .order_by("product_id", "sequence", "price", "id")
+        .values_list(
+            "product_id", "valid_from", "valid_to", "supplier_id", "lead_time_days", "min_quantity"
+        )
     )
-    for price in offers:
-        if (price.valid_from and price.valid_from > today) or (
-            price.valid_to and price.valid_to < today
-        ):
+    for product_id, valid_from, valid_to, *offer in offers:
+        if (valid_from and valid_from > today) or (valid_to and valid_to < today):
             continue
-        prices[price.product_id].append(price)
+        prices[product_id].append(_Offer(*offer))
     used = set(items) | set(rules) | {c for i in items.values() for c in i.components}
 
     demands: list[mrp.Requirement] = []
@@ -406,6 +428,28 @@ def _insert(model, columns: list[str], rows, now) -> None:
         )
 
 
+def _drop(planned) -> None:
+    """Delete these planned orders and their pegging with one statement each: the ORM's
+    delete reads every order and pegging row as an instance first, to cascade (4 s for a
+    rerun of 35,000 planned orders). Nothing else refers to a planned order."""
+    Pegging.objects.filter(planned_order__in=planned.values("pk"))._raw_delete(connection.alias)
+    planned._raw_delete(connection.alias)
+
+
+@contextmanager
+def _gc_paused():
+    """The plan allocates a few hundred thousand small objects that live until the run
+    ends; the cyclic collector would scan the whole heap again and again meanwhile (40 % of
+    the plan's time at 10,000 items). Reference counting still frees what is dropped."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
 def _insert_planned(company, written, now) -> dict[int, int]:
     """Insert the planned orders with ids taken up front; {plan key: row id}."""
     if not written:
@@ -471,6 +515,11 @@ def mrp_run(
     """Plan again: the planned orders and messages of the last run are replaced by this
     run's (all of them, or in net-change mode those of the changed items and their
     components)."""
+    with _gc_paused():
+        return _mrp_run(company=company, today=today, bucket=bucket, mode=mode, progress=progress)
+
+
+def _mrp_run(*, company, today, bucket, mode, progress) -> dict:
     if bucket not in MrpBucket.values:
         raise ValidationFailed(_("Buckets are daily or weekly."), code="mrp.bucket", field="bucket")
     if mode not in MrpMode.values:
@@ -508,6 +557,7 @@ def mrp_run(
     old_messages = MrpMessage.objects.filter(company=company)
     ids: dict[int, int] = {}
     labels: dict[int, str] = {}
+    planned_label = _("Planned order")
     if mode == MrpMode.NET_CHANGE:
         scope = _with_components(_changed_products(company, last.started_at), items)
         # the plan of an unchanged item is the same as the last run's: its rows stay, and
@@ -523,21 +573,21 @@ def mrp_run(
                 pk = kept.get((p.product_id, p.due, p.release, p.quantity))
                 if pk is not None:
                     ids[p.key] = pk
-                    labels[p.key] = f"{_('Planned order')} {pk}"
-        old.filter(product_id__in=scope).delete()
-        old_messages.filter(product_id__in=scope).delete()
+                    labels[p.key] = f"{planned_label} {pk}"
+        _drop(old.filter(product_id__in=scope))
+        old_messages.filter(product_id__in=scope)._raw_delete(connection.alias)
         written = [p for p in plan if p.product_id in scope]
         advice = [m for m in messages if m.product_id in scope]
     else:
         scope = None
-        old.delete()
-        old_messages.delete()
+        _drop(old)
+        old_messages._raw_delete(connection.alias)
         written, advice = plan, messages
     now = timezone.now()
     keys = _insert_planned(company, written, now)
     ids.update(keys)
     for key, pk in keys.items():
-        labels[key] = f"{_('Planned order')} {pk}"
+        labels[key] = f"{planned_label} {pk}"
     _insert(
         Pegging,
         ["company_id", "planned_order_id", "demand_kind", "demand_id", "label", "date", "quantity"],

@@ -156,7 +156,9 @@ def mo_create(
     backorder_of: ManufacturingOrder | None = None,
 ) -> ManufacturingOrder:
     """A draft order for `quantity` (in `uom`, default the BOM's) of the BOM's product; its
-    components (kits exploded) and outputs (by-products included) come from the BOM."""
+    components (kits exploded) and outputs (by-products included) come from the BOM. Without
+    `planned_end` it ends on the day its routing finishes, scheduled forward from the start
+    on the work centres' working calendars (capacity.routing_end)."""
     bom = ref(company, bom, Bom, field="bom")
     uom = ref(company, uom, Uom, field="uom", required=False) or bom.uom
     convert(from_uom=uom, to_uom=bom.product.uom, field="uom")
@@ -169,14 +171,21 @@ def mo_create(
             "Create a warehouse first", code="warehouse.missing", field="warehouse"
         )
     planned_start = planned_start or company_today(company)
-    planned_end = planned_end or planned_start
+    in_bom_uom = qty * convert(from_uom=uom, to_uom=bom.uom, field="uom")
+    if planned_end is None:
+        # the routing scheduled forward on its work centres' working calendars
+        from ..capacity import routing_end
+
+        operations = bom.operations.select_related(
+            "work_center__company", "work_center__calendar", "bom"
+        ).order_by("sequence", "id")
+        planned_end = routing_end(operations, in_bom_uom, planned_start)
     if planned_end < planned_start:
         raise ValidationFailed(
             "planned_end is before planned_start",
             code="validation.date_order",
             field="planned_end",
         )
-    in_bom_uom = qty * convert(from_uom=uom, to_uom=bom.uom, field="uom")
     needs = bom_components(bom=bom, quantity=in_bom_uom, on_date=planned_start)
     mo = ManufacturingOrder.objects.create(
         company=company,
@@ -206,6 +215,62 @@ def mo_create(
 
 def _publish(mo: ManufacturingOrder, name: str) -> None:
     events.publish(name, manufacturing_order_id=mo.pk, company_id=mo.company_id, number=mo.number)
+
+
+@transaction.atomic
+def mo_from_sales_line(*, line, bom: Bom | None = None, user=None) -> ManufacturingOrder:
+    """Make to order: a draft order for what a confirmed sales order line still needs (its
+    quantity, less what was delivered and what the sales order's other orders of the
+    product, not cancelled, already make), by the order's commitment date (else scheduled
+    forward on the calendar), in the line's unit, by `bom` or the product's BOM.
+
+    Refusals: the sales order not confirmed (409 manufacturing_order.sales_line_state), no
+    BOM (422 bom.missing), nothing left to make (409 manufacturing_order.sales_line_covered).
+    """
+    from tandem.sales.models import OrderState as SoState
+    from tandem.sales.models import SalesOrderLine
+
+    from .boms import bom_for
+
+    line = SalesOrderLine.objects.select_related("order", "product", "uom").get(pk=line.pk)
+    order = line.order
+    company = order.company
+    if order.state != SoState.CONFIRMED:
+        raise InvalidTransition(
+            f"{order} is not confirmed",
+            code="manufacturing_order.sales_line_state",
+            field="sales_order_line",
+        )
+    bom = ref(company, bom, Bom, field="bom", required=False) or bom_for(line.product)
+    if bom is None or bom.product_id != line.product_id:
+        raise ValidationFailed(f"{line.product} has no BOM", code="bom.missing", field="bom")
+    to_product = convert(from_uom=line.uom, to_uom=line.product.uom, field="uom")
+    ordered = ZERO
+    for mo in (
+        ManufacturingOrder.objects.filter(company=company, sales_order=order, product=line.product)
+        .exclude(state=MoState.CANCELLED)
+        .select_related("uom", "product__uom")
+    ):
+        ordered += mo.quantity * convert(from_uom=mo.uom, to_uom=mo.product.uom, field="uom")
+    left = (line.quantity - line.qty_delivered) * to_product - ordered
+    if left <= 0:
+        raise InvalidTransition(
+            f"{order}: {line.product} is made or delivered already",
+            code="manufacturing_order.sales_line_covered",
+            field="sales_order_line",
+        )
+    start = company_today(company)
+    due = order.commitment_date
+    return mo_create(
+        company=company,
+        bom=bom,
+        quantity=quantize_quantity(left / to_product, line.uom.decimal_places),
+        uom=line.uom,
+        planned_start=start,
+        planned_end=due if due and due >= start else None,
+        sales_order=order,
+        notes=f"{order} / {line.product.sku}",
+    )
 
 
 @transaction.atomic

@@ -1,4 +1,5 @@
-"""Work centres: where operations run, at a cost and an overhead rate per hour."""
+"""Work centres: where operations run, at a cost and an overhead rate per hour, with a
+capacity in hours per working day of their calendar (core business calendars)."""
 
 from __future__ import annotations
 
@@ -19,17 +20,35 @@ FIELDS = (
     "capacity_hours_per_day",
     "efficiency",
     "setup_minutes",
+    "calendar",
     "active",
 )
 
 
-def _clean(changes: dict) -> dict:
+def _calendar(value, company_id: int):
+    """A business calendar of the company, or None (the company's country calendar)."""
+    from tandem.core.models.calendars import BusinessCalendar
+
+    if value in (None, ""):
+        return None
+    if not isinstance(value, BusinessCalendar) or value.company_id != company_id:
+        raise ValidationFailed(
+            "calendar: a business calendar of this company",
+            code="work_center.calendar",
+            field="calendar",
+        )
+    return value
+
+
+def _clean(changes: dict, company_id: int) -> dict:
     unknown = set(changes) - set(FIELDS)
     if unknown:
         raise ValidationFailed(f"Unknown fields: {', '.join(sorted(unknown))}")
     clean = {}
     for field, value in changes.items():
-        if field == "code":
+        if field == "calendar":
+            clean[field] = _calendar(value, company_id)
+        elif field == "code":
             clean[field] = text(value, field=field, max_length=20, required=True).upper()
         elif field == "name":
             clean[field] = text(value, field=field, max_length=100, required=True)
@@ -74,6 +93,7 @@ def work_center_create(
     capacity_hours_per_day=Decimal(8),
     efficiency=Decimal(100),
     setup_minutes=Decimal(0),
+    calendar=None,
     active: bool = True,
 ) -> WorkCenter:
     data = _clean(
@@ -85,8 +105,10 @@ def work_center_create(
             "capacity_hours_per_day": capacity_hours_per_day,
             "efficiency": efficiency,
             "setup_minutes": setup_minutes,
+            "calendar": calendar,
             "active": active,
-        }
+        },
+        company.pk,
     )
     return _save(WorkCenter(company=company, **data))
 
@@ -94,7 +116,7 @@ def work_center_create(
 @transaction.atomic
 def work_center_update(*, work_center: WorkCenter, **changes) -> WorkCenter:
     row = lock_one(WorkCenter, work_center.pk, label="work_center")
-    for field, value in _clean(changes).items():
+    for field, value in _clean(changes, row.company_id).items():
         setattr(row, field, value)
     return _save(row)
 
