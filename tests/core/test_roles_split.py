@@ -166,6 +166,82 @@ def test_the_invoice_pages_offer_the_buyer_no_customer_invoice_button(company, b
     assert f"/accounting/invoices/{draft.pk}/post/".encode() not in page.content
 
 
+def test_payments_follow_the_same_split_of_duties(company, books, api_as, owner):
+    """A payables clerk (payments, and the vendor side only) pays suppliers but can neither
+    register, post, cancel nor delete money in from customers."""
+    from django.contrib.auth.models import Permission
+
+    from tandem.accounting.models import Journal, Payment
+    from tandem.core.models import Role
+
+    role = Role.objects.create(code="payables", name="Payables clerk")
+    role.permissions.add(
+        *Permission.objects.filter(
+            content_type__app_label="accounting",
+            codename__in=[
+                "add_payment",
+                "change_payment",
+                "delete_payment",
+                "view_payment",
+                "view_invoice",
+                "manage_vendor_bills",
+            ],
+        )
+    )
+    clerk = member(company, "payables", "payables")
+    api, web = api_as(clerk, company), browser(clerk)
+    bank = Journal.objects.filter(company=company, kind="bank").first()
+    receipt = (
+        api_as(owner, company)
+        .post(
+            "/payments",
+            {
+                "direction": "in",
+                "party": books["customer"].pk,
+                "amount": "10",
+                "date": "2026-03-11",
+                "journal": bank.pk,
+            },
+        )
+        .json()
+    )
+    before = Payment.objects.count()
+
+    refused = [
+        api.post(
+            "/payments",
+            {
+                "direction": "in",
+                "party": books["customer"].pk,
+                "amount": "5",
+                "date": "2026-03-11",
+                "journal": bank.pk,
+            },
+        ),
+        api.patch(f"/payments/{receipt['id']}", {"memo": "mine"}),
+        api.post(f"/payments/{receipt['id']}/post"),
+        api.delete(f"/payments/{receipt['id']}"),
+        web.post(f"/accounting/payments/{receipt['id']}/post/"),
+        web.post(f"/accounting/payments/{receipt['id']}/delete/"),
+    ]
+
+    assert [r.status_code for r in refused] == [403] * len(refused)
+    assert Payment.objects.count() == before
+    assert Payment.objects.get(pk=receipt["id"]).state == "draft"
+    paid = api.post(
+        "/payments",
+        {
+            "direction": "out",
+            "party": books["supplier"].pk,
+            "amount": "7",
+            "date": "2026-03-11",
+            "journal": bank.pk,
+        },
+    )
+    assert paid.status_code == 201, paid.content
+    assert api.post(f"/payments/{paid.json()['id']}/post").json()["state"] == "posted"
+
+
 # -- (c) a user's name, email and password are its own ---------------------------------------
 
 

@@ -8,7 +8,7 @@ from ninja import Query, Router, Status
 from tandem.api.context import company_of, get_ref, get_scoped, page_of, paginate, require_perm
 from tandem.parties.models import Party
 
-from ..models import KIND_PERMISSIONS, Allocation, Invoice, Journal, Payment
+from ..models import DIRECTION_PERMISSIONS, KIND_PERMISSIONS, Allocation, Invoice, Journal, Payment
 from ..schemas.ledger import MAX_ID, NO_NUL
 from ..schemas.payments import (
     AllocationOut,
@@ -118,11 +118,22 @@ def payment_pdf(request, payment_id: int):
     return response
 
 
+def _payment_for(request, payment_id: int, perm: str) -> Payment:
+    """The company's payment, if the caller holds `perm` and the permission of its side
+    (customer receipts or supplier payments; 403 otherwise)."""
+    require_perm(request, perm)
+    payment = get_scoped(Payment, request, payment_id)
+    require_perm(request, DIRECTION_PERMISSIONS[payment.direction])
+    return payment
+
+
 @router.post("/payments", response={201: PaymentOut}, tags=["accounting"])
 def payment_add(request, payload: PaymentIn):
-    """A draft; `allocations` are applied by POST /payments/{id}/post."""
+    """A draft; `allocations` are applied by POST /payments/{id}/post. Money in needs the
+    customer-invoice duty, money out the vendor-bill duty (403 otherwise)."""
     require_perm(request, "accounting.add_payment")
     data = payload.dict()
+    require_perm(request, DIRECTION_PERMISSIONS[data["direction"]])
     payment = services.payment_create(
         company=company_of(request),
         direction=data["direction"],
@@ -142,8 +153,7 @@ def payment_add(request, payload: PaymentIn):
 @router.patch("/payments/{payment_id}", response=PaymentOut, tags=["accounting"])
 def payment_update(request, payment_id: int, payload: PaymentPatch):
     """Drafts only (409 `payment.not_draft`); `allocations`, when given, replace all."""
-    require_perm(request, "accounting.change_payment")
-    payment = get_scoped(Payment, request, payment_id)
+    payment = _payment_for(request, payment_id, "accounting.change_payment")
     changes = {k: v for k, v in payload.dict(exclude_unset=True).items() if v is not None}
     if "party" in changes:
         changes["party"] = get_ref(Party, request, changes["party"], field="party")
@@ -157,26 +167,26 @@ def payment_update(request, payment_id: int, payload: PaymentPatch):
 
 @router.delete("/payments/{payment_id}", response={204: None}, tags=["accounting"])
 def payment_delete(request, payment_id: int):
-    require_perm(request, "accounting.delete_payment")
-    services.payment_delete(payment=get_scoped(Payment, request, payment_id))
+    payment = _payment_for(request, payment_id, "accounting.delete_payment")
+    services.payment_delete(payment=payment)
     return Status(204, None)
 
 
 @router.post("/payments/{payment_id}/post", response=PaymentOut, tags=["accounting"])
 def payment_post(request, payment_id: int):
     """Numbers the payment, posts its entry and applies its allocations (422/409 on refusal)."""
-    require_perm(request, "accounting.change_payment")
-    services.payment_post(payment=get_scoped(Payment, request, payment_id), user=request.user)
+    payment = _payment_for(request, payment_id, "accounting.change_payment")
+    services.payment_post(payment=payment, user=request.user)
     return _read(request, payment_id)
 
 
 @router.post("/payments/{payment_id}/allocate", response=PaymentOut, tags=["accounting"])
 def payment_allocate(request, payment_id: int, payload: PaymentAllocateIn):
     """Allocates a posted payment's unallocated amount to invoices."""
-    require_perm(request, "accounting.change_payment")
+    payment = _payment_for(request, payment_id, "accounting.change_payment")
     data = payload.dict()
     services.payment_allocate(
-        payment=get_scoped(Payment, request, payment_id),
+        payment=payment,
         allocations=_allocations(request, data["allocations"]),
         date=data["date"],
         user=request.user,
@@ -187,9 +197,9 @@ def payment_allocate(request, payment_id: int, payload: PaymentAllocateIn):
 @router.post("/payments/{payment_id}/cancel", response=PaymentOut, tags=["accounting"])
 def payment_cancel(request, payment_id: int, payload: PaymentCancelIn | None = None):
     """Posts the reversal, undoes the allocations (the invoices are due again)."""
-    require_perm(request, "accounting.change_payment")
+    payment = _payment_for(request, payment_id, "accounting.change_payment")
     services.payment_cancel(
-        payment=get_scoped(Payment, request, payment_id),
+        payment=payment,
         date=payload.date if payload else None,
         user=request.user,
     )

@@ -181,6 +181,13 @@ KIND_PERMISSIONS = {
     InvoiceKind.VENDOR_CREDIT_NOTE: "accounting.manage_vendor_bills",
 }
 
+# Money in from customers and money out to suppliers follow the same split of duties:
+# a payment also needs the permission of its side.
+DIRECTION_PERMISSIONS = {
+    "in": "accounting.manage_customer_invoices",
+    "out": "accounting.manage_vendor_bills",
+}
+
 
 class InvoiceState(models.TextChoices):
     DRAFT = "draft", _("Draft")

@@ -4,6 +4,7 @@ post, allocate, cancel, delete. Thin: the services decide, the queries read."""
 from decimal import Decimal
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Q
@@ -23,6 +24,7 @@ from ..api.payments import payments_of
 from ..forms import add_domain_error
 from ..forms_payments import PaymentFilterForm, PaymentForm, allocation_amounts
 from ..models import (
+    DIRECTION_PERMISSIONS,
     Invoice,
     InvoiceState,
     Journal,
@@ -155,6 +157,8 @@ def payment_create(request):
         form = PaymentForm(request.POST, company=company)
         if form.is_valid():
             data = form.cleaned_data
+            if not request_has_perm(request, DIRECTION_PERMISSIONS[data["direction"]]):
+                raise PermissionDenied
             candidates = _settleable(company, data["party"], data["direction"])
             rows, errors = allocation_amounts(request.POST, candidates)
             if not errors:
@@ -290,8 +294,17 @@ def payment_detail(request, pk):
     )
 
 
-def _act(request, pk, action, done_message):
+def _own_side(request, pk) -> Payment:
+    """The payment, if the user holds the duty of its side (customer receipts or supplier
+    payments, as for invoices)."""
     payment = get_object_or_404(Payment, company=request.company, pk=pk)
+    if not request_has_perm(request, DIRECTION_PERMISSIONS[payment.direction]):
+        raise PermissionDenied
+    return payment
+
+
+def _act(request, pk, action, done_message):
+    payment = _own_side(request, pk)
     try:
         payment = action(payment)
     except DomainError as error:
@@ -326,7 +339,7 @@ def payment_cancel(request, pk):
 @require_POST
 @company_view("accounting.change_payment")
 def payment_allocate(request, pk):
-    payment = get_object_or_404(Payment, company=request.company, pk=pk)
+    payment = _own_side(request, pk)
     candidates = list(open_invoices(request.company, payment.party))
     rows, errors = allocation_amounts(request.POST, candidates)
     if errors or not rows:
@@ -344,7 +357,7 @@ def payment_allocate(request, pk):
 @require_POST
 @company_view("accounting.delete_payment")
 def payment_delete(request, pk):
-    payment = get_object_or_404(Payment, company=request.company, pk=pk)
+    payment = _own_side(request, pk)
     try:
         services.payment_delete(payment=payment)
     except DomainError as error:
