@@ -114,7 +114,12 @@ def test_async_compute_answers_202_with_a_job(api, staff, django_capture_on_comm
     job = Job.objects.get(pk=answer.json()["id"])
     assert job.kind == "hr.payroll_compute" and job.params == {"run": run["id"]}
     assert (job.state, job.progress, job.done, job.total) == ("done", 100, 1, 1)
-    assert job.result == {"run": run["id"], "payslips": 1, "failed": 0}
+    assert job.result == {
+        "run": run["id"],
+        "payslips": 1,
+        "failed": 0,
+        "links": [{"label": "Payslips", "url": f"/hr/payroll/{run['id']}/"}],
+    }
     assert PayrollRun.objects.get(pk=run["id"]).state == "computed"
     polled = api.get(f"/jobs/{job.pk}").json()
     assert polled["state"] == "done"

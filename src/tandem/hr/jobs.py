@@ -1,5 +1,6 @@
 """HR's background jobs (see tandem.core.jobs)."""
 
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from tandem.core.jobs import job_kind
@@ -19,7 +20,8 @@ def payroll_compute(ctx, run: int) -> dict:
     )
     counts = payroll_run.payslips.values_list("state", flat=True)
     failed = sum(1 for state in counts if state == "failed")
-    return {"run": payroll_run.pk, "payslips": len(counts), "failed": failed}
+    link = {"url": reverse("hr:run_detail", args=[payroll_run.pk]), "label": str(_("Payslips"))}
+    return {"run": payroll_run.pk, "payslips": len(counts), "failed": failed, "links": [link]}
 
 
 LEAVE_ACCRUE = "hr.leave_accrue"

@@ -6,6 +6,7 @@ app_name = "hr"
 urlpatterns = [
     path("", views.home, name="home"),
     path("departments/", views.department_list, name="department_list"),
+    path("me/", views.my_page, name="my_page"),
     path("employees/", views.employee_list, name="employee_list"),
     path("employees/<int:pk>/", views.employee_detail, name="employee_detail"),
     path("payroll/", views.run_list, name="run_list"),

@@ -6,14 +6,18 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch, Q, Sum
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from tandem.core.errors import DomainError
+from tandem.core.jobs import job_for_request, job_start
 from tandem.core.middleware import request_has_perm
 from tandem.core.views import company_view
 
 from . import services
+from .errors import RunPosted
+from .jobs import PAYROLL_COMPUTE
 from .models import (
     Attendance,
     Department,
@@ -78,6 +82,62 @@ def employee_list(request):
     return render(request, "hr/employee_list.html", {"page": page, "q": q})
 
 
+def _employee_context(request, employee) -> dict:
+    """What the employee's page shows: versions, leave balances and requests, payslips and
+    the goals of their review cycles."""
+    from django.utils import timezone
+
+    from .models import Goal
+
+    today = timezone.localdate()
+    slips = (
+        Payslip.objects.filter(company=request.company, employee=employee)
+        .select_related("run")
+        .order_by("-period")[:24]
+    )
+    goals = (
+        Goal.objects.filter(company=request.company, employee=employee)
+        .select_related("cycle")
+        .order_by("-cycle__start", "pk")[:20]
+    )
+    return {
+        "employee": employee,
+        "versions": employee.versions.all(),
+        "slips": slips,
+        "goals": goals,
+        "balances": services.leave_balances(
+            company=request.company, employee=employee, as_of=today
+        ),
+        "requests": LeaveRequest.objects.filter(employee=employee)
+        .select_related("leave_type", "employee", "approver")
+        .order_by("-start", "-pk")[:20],
+        "types": LeaveType.objects.filter(company=request.company, active=True),
+        "today": today,
+    }
+
+
+@login_required
+def my_page(request):
+    """The user's own employee page: their versions, leave (with the request form), payslips
+    and goals; 404 for a user without an employee record in the company."""
+    if request.company is None:
+        raise Http404
+    employee = get_object_or_404(
+        _company_rows(request, Employee).prefetch_related(
+            Prefetch(
+                "versions",
+                queryset=EmployeeVersion.objects.select_related(
+                    "department", "position", "manager"
+                ).order_by("-effective_from"),
+            )
+        ),
+        user=request.user,
+    )
+    context = _employee_context(request, employee)
+    context.update(can_request=True, is_hr=False, own_page=True)
+    return render(request, "hr/employee_detail.html", context)
+
+
 @company_view("hr.view_employee")
 def employee_detail(request, pk):
     employee = get_object_or_404(
@@ -91,29 +151,11 @@ def employee_detail(request, pk):
         ),
         pk=pk,
     )
-    slips = (
-        Payslip.objects.filter(company=request.company, employee=employee)
-        .select_related("run")
-        .order_by("-period")[:24]
+    context = _employee_context(request, employee)
+    context.update(
+        can_request=request_has_perm(request, "hr.add_leaverequest"),
+        is_hr=request_has_perm(request, "hr.change_leaverequest"),
     )
-    from django.utils import timezone
-
-    today = timezone.localdate()
-    context = {
-        "employee": employee,
-        "versions": employee.versions.all(),
-        "slips": slips,
-        "balances": services.leave_balances(
-            company=request.company, employee=employee, as_of=today
-        ),
-        "requests": LeaveRequest.objects.filter(employee=employee)
-        .select_related("leave_type")
-        .order_by("-start", "-pk")[:20],
-        "types": LeaveType.objects.filter(company=request.company, active=True),
-        "today": today,
-        "can_request": request_has_perm(request, "hr.add_leaverequest"),
-        "is_hr": request_has_perm(request, "hr.change_leaverequest"),
-    }
     return render(request, "hr/employee_detail.html", context)
 
 
@@ -168,8 +210,12 @@ def run_detail(request, pk):
         net=Sum("net"),
         employer_cost=Sum("employer_cost"),
     )
+    job = job_for_request(request, request.GET.get("job"))
+    if job is not None and (job.kind != PAYROLL_COMPUTE or job.params.get("run") != run.pk):
+        job = None
     context = {
         "run": run,
+        "job": job,
         "slips": slips,
         "totals": totals,
         "can_change": request_has_perm(request, "hr.change_payrollrun"),
@@ -184,8 +230,13 @@ def run_action(request, pk, action):
     run = get_object_or_404(_company_rows(request, PayrollRun), pk=pk)
     try:
         if action == "compute":
-            services.payroll_run_compute(run=run, user=request.user)
-            messages.success(request, _("The payroll run is computed."))
+            # a job with its progress on the run's page (computed in the worker)
+            if run.state == RunState.POSTED:
+                raise RunPosted(_("The run is posted: it cannot be computed again"))
+            job = job_start(
+                PAYROLL_COMPUTE, company=run.company, user=request.user, params={"run": run.pk}
+            )
+            return redirect(reverse("hr:run_detail", args=[pk]) + f"?job={job.pk}")
         elif action == "post":
             services.payroll_run_post(run=run, user=request.user)
             messages.success(request, _("The payroll run is posted."))
