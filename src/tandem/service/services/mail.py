@@ -120,9 +120,11 @@ def _thread(company, mail, msg, addresses) -> tuple[Ticket | None, ServiceTeam |
     if ids:
         known = {
             m.message_id: m.ticket
-            for m in TicketMessage.objects.filter(
-                company=company, message_id__in=ids
-            ).select_related("ticket")
+            for m in TicketMessage.objects.filter(company=company, message_id__in=ids)
+            # the partial unique index's own condition, so SQLite can use it (without it,
+            # a scan of every message: 0.3 s a lookup at 500,000 messages)
+            .exclude(message_id="")
+            .select_related("ticket")
         }
         if mail.in_reply_to in known:
             return known[mail.in_reply_to], None, "in_reply_to"
@@ -213,7 +215,12 @@ def service_mail_claim(*, company, mail, raw: bytes, now: datetime) -> str | Non
     except Exception:  # noqa: BLE001  a header the parser cannot read at all
         msg, headers, to, cc, delivered = None, {}, mail.to, "", ""
     addresses = _addresses(to, cc, delivered)
-    if TicketMessage.objects.filter(company=company, message_id=mail.message_id).exists():
+    if (
+        mail.message_id
+        and TicketMessage.objects.filter(company=company, message_id=mail.message_id)
+        .exclude(message_id="")  # the partial unique index's condition: SQLite then uses it
+        .exists()
+    ):
         return "duplicate"
     with transaction.atomic():
         ticket, team, how = _thread(company, mail, msg, addresses)
