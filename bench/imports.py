@@ -2,7 +2,12 @@
 engine (tandem.core.imports, the path of the Import page, the job and the CLI), against a raw
 `executemany` floor of the same rows into the same tables, in the same run.
 
-Usage: python bench/imports.py [--rows 100000] [--database-url URL]
+Usage: python bench/imports.py [--rows 100000] [--database-url URL] [--export-rows 1000000]
+       [--only-export]
+
+With --export-rows N, N parties are written by the floor into a company of their own and
+then exported through the parties export (the Export button's path: keyset batches, CSV
+streamed, XLSX written to disk) into /dev/null: seconds and peak RSS of each format.
 
 Each phase runs in its own process, so its peak RSS (ru_maxrss) is its own. Prints a Markdown
 table; docs/benchmarks.md records the figures with the machine and its load (`uptime`).
@@ -21,6 +26,7 @@ import tempfile
 import time
 
 PHASES = ("floor-parties", "import-parties", "floor-products", "import-products")
+EXPORT_PHASES = ("export-fill", "export-csv", "export-xlsx")
 # ru_maxrss survives fork and exec, so the launcher never loads Django: the database and the
 # files are made by a child of their own.
 SETUP = "setup"
@@ -92,15 +98,67 @@ def _setup(data_dir: str, rows: int) -> str:
     if connection.vendor == "postgresql":
         call_command("flush", interactive=False, verbosity=0)
     call_command("migrate", interactive=False, verbosity=0)
-    for code in ("BENCH", "FLOOR"):
+    for code in ("BENCH", "FLOOR", "EXPORT"):
         company_create(code=code, name=code, currency="CNY", country="CN")
     _write_files(data_dir, rows)
     return connection.vendor
 
 
+def _export_phase(phase: str, rows: int) -> dict:
+    from tandem.core.models import Company
+
+    company = Company.objects.get(code="EXPORT")
+    started = time.perf_counter()
+    if phase == "export-fill":
+        from tandem.parties.models import Party
+
+        _floor(
+            Party,
+            (
+                Party(
+                    company=company,
+                    name=f"客户 {n} 有限公司",
+                    is_customer=True,
+                    email=f"buyer{n}@example.com",
+                    country="CN",
+                    currency_id="CNY",
+                )
+                for n in range(rows)
+            ),
+        )
+        written = rows
+    else:
+        from tandem.core.exports import export_response
+        from tandem.core.imports import import_object
+
+        headers, lines = import_object("parties").export(company)
+        fmt = "csv" if phase == "export-csv" else "xlsx"
+        response = export_response(fmt=fmt, filename="parties", headers=headers, rows=lines)
+        written = 0
+        with open(os.devnull, "wb") as sink:
+            if response.streaming:
+                for block in response.streaming_content:
+                    data = block.encode() if isinstance(block, str) else block
+                    written += len(data)
+                    sink.write(data)
+            else:
+                written = len(response.content)
+        response.close()
+    seconds = time.perf_counter() - started
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return {
+        "phase": phase,
+        "seconds": round(seconds, 2),
+        "peak_rss_mb": round(peak, 1),
+        "bytes": written,
+    }
+
+
 def _phase(phase: str, data_dir: str, rows: int) -> dict:
     from tandem.core.models import Company
 
+    if phase in EXPORT_PHASES:
+        return _export_phase(phase, rows)
     company = Company.objects.get(code="BENCH" if phase.startswith("import") else "FLOOR")
     started = time.perf_counter()
     if phase == "import-parties" or phase == "import-products":
@@ -171,7 +229,10 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--database-url", default="")
-    parser.add_argument("--phase", choices=(SETUP, *PHASES), help=argparse.SUPPRESS)
+    parser.add_argument("--export-rows", type=int, default=0)
+    parser.add_argument("--only-export", action="store_true")
+    parser.add_argument("--no-xlsx", action="store_true", help="export CSV only")
+    parser.add_argument("--phase", choices=(SETUP, *PHASES, *EXPORT_PHASES), help=argparse.SUPPRESS)
     parser.add_argument("--data-dir", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.phase == SETUP:
@@ -185,8 +246,12 @@ def main() -> int:
 
     data_dir = tempfile.mkdtemp(prefix="tandem-bench-imports-")
     results = {}
-    for phase in (SETUP, *PHASES):
-        command = [sys.executable, __file__, "--phase", phase, "--rows", str(args.rows)]
+    phases = () if args.only_export else PHASES
+    exports = [p for p in EXPORT_PHASES if not (args.no_xlsx and p == "export-xlsx")]
+    phases = (SETUP, *phases, *(exports if args.export_rows else ()))
+    for phase in phases:
+        rows = args.export_rows if phase in EXPORT_PHASES else args.rows
+        command = [sys.executable, __file__, "--phase", phase, "--rows", str(rows)]
         command += ["--data-dir", data_dir, "--database-url", args.database_url]
         done = subprocess.run(command, capture_output=True, text=True, check=False)
         if done.returncode:
@@ -197,6 +262,17 @@ def main() -> int:
     load = os.getloadavg()
     vendor = results[SETUP]["vendor"]
     print(f"rows: {args.rows}, database: {vendor}, load: {load[0]:.2f} {load[1]:.2f}")
+    if args.export_rows:
+        print("| export | rows | seconds | peak RSS (MB) | bytes |")
+        print("| --- | ---: | ---: | ---: | ---: |")
+        for phase in exports:
+            got = results[phase]
+            print(
+                f"| {phase} | {args.export_rows:,} | {got['seconds']} | {got['peak_rss_mb']} | "
+                f"{got['bytes']:,} |"
+            )
+    if args.only_export:
+        return 0
     print("| workload | seconds | peak RSS (MB) | floor seconds | floor RSS (MB) | x floor |")
     print("| --- | ---: | ---: | ---: | ---: | ---: |")
     for name in ("parties", "products"):

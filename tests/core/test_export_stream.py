@@ -1,6 +1,6 @@
 """Exports that do not hold the file: a large XLSX is streamed from disk, control characters
-in a party name never break the XLSX, and an import refused by its reader part-way (a cell
-over 128 K) writes nothing."""
+in a party name never break the XLSX; a cell over 128 K is its row's error, and an import
+refused by its reader part-way (a cell over 1 M: the file is unsafe) writes nothing."""
 
 import io
 
@@ -55,9 +55,29 @@ def test_control_characters_in_a_party_name_never_break_the_xlsx_export(company)
 
 
 @pytest.mark.django_db
-def test_a_cell_over_128_kb_after_the_first_chunk_refuses_the_file_and_writes_nothing(company):
+def test_a_cell_over_128_kb_is_an_error_of_its_row_and_the_others_are_written(company):
     good = "".join(f"K{n},Party {n}\n" for n in range(600))
-    content = ("External key,Name\n" + good + "K-big," + "x" * 200_000 + "\n").encode()
+    content = "External key,Name\n" + good + "K-big," + "x" * 200_000 + "\nK-after,After\n"
+
+    report = import_run(
+        company=company, object_name="parties", name="p.csv", content=content.encode()
+    )
+
+    assert [(e["row"], e["field"], e["code"]) for e in report.errors] == [
+        (602, "name", "import.cell_too_large")
+    ]
+    assert (report.created, report.rows) == (601, 602)
+    assert Party.objects.filter(company=company).count() == 601
+    assert Party.objects.filter(company=company, name="After").exists()
+    # the rejected row is kept for the error file with its long cell cut short
+    assert report.rejected[602] == ["K-big", "x" * 1000 + "…"]
+
+
+@pytest.mark.django_db
+def test_a_cell_over_1_mb_makes_the_file_unsafe_refuses_it_and_writes_nothing(company):
+    good = "".join(f"K{n},Party {n}\n" for n in range(600))
+    # an unclosed quote swallows the rest of the file into one cell
+    content = ("External key,Name\n" + good + 'K-big,"' + "x" * 1_100_000 + "\n").encode()
 
     with pytest.raises(ValidationFailed) as refused:
         import_run(company=company, object_name="parties", name="p.csv", content=content)

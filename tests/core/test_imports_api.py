@@ -146,3 +146,22 @@ def test_another_companys_import_errors_are_a_404(
 
     assert other.get(f"/imports/{answer.json()['id']}/errors").status_code == 404
     assert other.get("/exports/nothing").status_code == 404
+
+
+def test_a_cell_over_128_kb_is_named_in_the_error_file_and_the_other_rows_are_written(
+    api, company, django_capture_on_commit_callbacks
+):
+    content = PARTIES.replace("Delta Pumps", "x" * 140_000)
+    with django_capture_on_commit_callbacks(execute=True):
+        answer = _post(api, content)
+
+    job = Job.objects.get(pk=answer.json()["id"])
+    assert (job.state, job.result["created"], job.result["rejected"]) == ("done", 1, 2)
+    assert [(e["row"], e["field"], e["code"]) for e in job.errors] == [
+        (3, "email", "validation.email"),
+        (4, "name", "import.cell_too_large"),
+    ]
+    rows = _csv(api.get(f"/imports/{job.pk}/errors"))
+    assert [r[0] for r in rows[1:]] == ["3", "4"]
+    assert "import.cell_too_large" in rows[2][1]
+    assert rows[2][2:] == ["C-3", "x" * 1000 + "…", "no"]

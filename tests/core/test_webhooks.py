@@ -416,3 +416,31 @@ def test_only_the_start_of_a_huge_answer_is_read(
 
     delivery = WebhookDelivery.objects.get()
     assert (delivery.state, delivery.response_excerpt) == ("delivered", "x" * webhooks.EXCERPT)
+
+
+def test_a_batch_of_events_fans_out_in_one_read_and_one_insert_each_signed(
+    company, other_company, hook, receiver, django_capture_on_commit_callbacks
+):
+    """publish_many (a bulk import's party.created): the sink takes the whole list; each
+    event still gets its own signed delivery, events of another company or not picked none."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    payloads = [{"party_id": n, "company_id": company.pk} for n in range(1, 6)]
+    payloads.append({"party_id": 9, "company_id": other_company.pk})
+    with (
+        CaptureQueriesContext(connection) as captured,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        rows = events.publish_many("party.created", payloads)
+
+    assert len(rows) == 6
+    sent = sorted(verify(hook["secret"], r)["data"]["party_id"] for r in receiver.requests)
+    assert sent == [1, 2, 3, 4, 5]
+    ids = {r["headers"]["webhook-id"] for r in receiver.requests}
+    assert ids == {row.uid for row in rows[:5]}
+    assert WebhookDelivery.objects.filter(state="delivered").count() == 5
+    sql = [q["sql"] for q in captured.captured_queries]
+    assert sum('FROM "core_webhookendpoint"' in s for s in sql) == 1
+    assert sum(s.startswith('INSERT INTO "core_webhookdelivery"') for s in sql) == 1
+    assert sum(s.startswith('INSERT INTO "core_outboxevent"') for s in sql) == 1

@@ -11,12 +11,29 @@ from django.utils.translation import gettext_lazy
 
 from tandem.catalog.services.pricing import company_today
 from tandem.core.errors import Conflict, InvalidReference, ValidationFailed
-from tandem.core.imports import ImportField, ImportObject, import_register
+from tandem.core.imports import (
+    ImportField,
+    ImportObject,
+    batches,
+    import_register,
+    keys_of,
+    text,
+)
+from tandem.core.models import ImportKey
 from tandem.parties.imports import party_for_import
 from tandem.parties.models import Party
 
 from .errors import Unbalanced
-from .models import Account, Entry, Invoice, InvoiceKind, Journal, JournalKind
+from .models import (
+    Account,
+    Entry,
+    EntryLine,
+    Invoice,
+    InvoiceKind,
+    InvoiceState,
+    Journal,
+    JournalKind,
+)
 from .models.ledger import ZERO
 from .services import entry_create_posted
 from .services.invoices import invoice_create
@@ -215,6 +232,91 @@ def open_invoice_row(run, values: dict, target_id=None):
     return invoice.pk, True
 
 
+# -- exports in the imports' own columns -----------------------------------------------------
+
+
+def _party_refs(company, pks) -> dict[int, str]:
+    """How an import names each party: the key it was imported under, else its name."""
+    pks = {pk for pk in pks if pk is not None}
+    if not pks:
+        return {}
+    refs = dict(Party.objects.filter(company=company, pk__in=pks).values_list("pk", "name"))
+    for key, target in ImportKey.objects.filter(
+        company=company, object="parties", target_id__in=pks
+    ).values_list("key", "target_id"):
+        refs[target] = key
+    return refs
+
+
+def opening_export(company):
+    """The balance of each account (and party) over every posted line, dated the last
+    posting: the file that opens the same balances in another company (or system). For a
+    company holding only its opening entry, the export imports back to the same entry."""
+    from django.db.models import Max, Sum
+
+    headers = [f.name for f in OPENING_FIELDS]
+    posted = EntryLine.objects.filter(company=company, posted=True)
+
+    def rows():
+        last = posted.aggregate(on=Max("date"))["on"]
+        sums = list(
+            posted.values("account__code", "party_id")
+            .annotate(debit=Sum("debit"), credit=Sum("credit"))
+            .order_by("account__code", "party_id")
+        )
+        refs = _party_refs(company, (row["party_id"] for row in sums))
+        for row in sums:
+            balance = row["debit"] - row["credit"]
+            if not balance:
+                continue
+            yield [
+                row["account__code"],
+                text(balance) if balance > 0 else "",
+                text(-balance) if balance < 0 else "",
+                refs.get(row["party_id"], ""),
+                text(last),
+                "",
+            ]
+
+    return headers, rows()
+
+
+def open_invoice_export(company):
+    """Posted customer invoices and vendor bills with an amount still due, one row each: the
+    residual against the account of its first line. The number is the key the invoice was
+    imported under (else `tandem:<id>`), so the file imports back onto the same invoices."""
+    headers = [f.name for f in INVOICE_FIELDS]
+    invoices = (
+        Invoice.objects.filter(
+            company=company,
+            state=InvoiceState.POSTED,
+            kind__in=(InvoiceKind.CUSTOMER_INVOICE, InvoiceKind.VENDOR_BILL),
+            residual_amount__gt=0,
+        )
+        .select_related("currency")
+        .prefetch_related("lines__account")
+    )
+
+    def rows():
+        for batch in batches(invoices):
+            keys = keys_of(company, "open-invoices", [i.pk for i in batch])
+            refs = _party_refs(company, (i.party_id for i in batch))
+            for invoice in batch:
+                first = min(invoice.lines.all(), key=lambda line: line.pk, default=None)
+                yield [
+                    keys[invoice.pk],
+                    invoice.kind,
+                    refs.get(invoice.party_id, ""),
+                    text(invoice.date),
+                    text(invoice.due_date),
+                    text(invoice.residual_amount),
+                    invoice.currency_id,
+                    first.account.code if first is not None and first.account else "",
+                ]
+
+    return headers, rows()
+
+
 def register() -> None:
     import_register(
         ImportObject(
@@ -228,6 +330,8 @@ def register() -> None:
             key="number",
             handler=open_invoice_row,
             perms=("accounting.add_invoice", "accounting.change_invoice"),
+            export=open_invoice_export,
+            export_perm="accounting.view_invoice",
         )
     )
     import_register(
@@ -243,5 +347,7 @@ def register() -> None:
             atomic=True,
             max_rows=5000,
             perms=("accounting.add_entry",),
+            export=opening_export,
+            export_perm="accounting.view_entry",
         )
     )

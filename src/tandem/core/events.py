@@ -12,6 +12,11 @@ the subscribers without a receipt, and after `MAX_ATTEMPTS` the event is dead, w
 `tandem check-integrity` reports. Subscribers must be idempotent: a worker that dies after a
 subscriber's commit but before the event is marked delivered makes the next run skip it
 thanks to the receipt, but a subscriber with effects outside the database may run twice.
+
+`publish_many` writes many events of one name in one INSERT (a bulk import's
+`party.created`), and their in-process delivery hands the sinks the whole list (one query
+for the webhook endpoints, one INSERT of deliveries) and marks the delivered events in one
+UPDATE: what an import of 100,000 rows would otherwise pay per row.
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ from __future__ import annotations
 import json
 import logging
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import timedelta
 from functools import partial
 
@@ -30,8 +35,8 @@ from django.utils import timezone
 
 logger = logging.getLogger(__name__)
 _subscribers: dict[str, list[Callable]] = defaultdict(list)
-# sinks get every event's outbox row (the webhook fan-out): idempotent by construction, they
-# run on every attempt without a receipt, which saves two writes per event
+# sinks get the outbox rows of every event, as a list (the webhook fan-out): idempotent by
+# construction, they run on every attempt without a receipt, which saves two writes per event
 _sinks: list[Callable] = []
 
 MAX_ATTEMPTS = 8
@@ -60,9 +65,10 @@ def subscribe(event: str, handler: Callable) -> None:
 
 
 def add_sink(sink: Callable) -> None:
-    """Run `sink(outbox_event)` for every event, on every attempt (it must be idempotent).
+    """Run `sink(outbox_events)` (a list of rows: one event, or a batch of `publish_many`)
+    for every event, on every attempt (it must be idempotent).
 
-    The sink runs outside any transaction and wraps its own writes in one.
+    The sink runs outside any transaction of its own and wraps its own writes in one.
     """
     if sink not in _sinks:
         _sinks.append(sink)
@@ -106,6 +112,31 @@ def publish(event: str, **payload) -> None:
     transaction.on_commit(partial(_deliver_fresh, row))
 
 
+def publish_many(event: str, payloads: Iterable[dict]) -> list:
+    """`publish(event, **payload)` for each payload, in one INSERT; after the commit the
+    events are delivered together (`deliver_many`). Answers the outbox rows."""
+    from .models.events import OutboxEvent
+
+    due = timezone.now() + FRESH_GRACE
+    rows = []
+    for payload in payloads:
+        data = json_safe(payload)
+        company_id = data.get("company_id")
+        rows.append(
+            OutboxEvent(
+                name=event,
+                company_id=company_id if isinstance(company_id, int) else None,
+                payload=data,
+                next_attempt_at=due,
+            )
+        )
+    if not rows:
+        return []
+    rows = OutboxEvent.objects.bulk_create(rows)
+    transaction.on_commit(partial(_deliver_fresh_many, rows))
+    return rows
+
+
 def _deliver_fresh(row) -> None:
     try:
         deliver(row, fresh=True)
@@ -113,16 +144,26 @@ def _deliver_fresh(row) -> None:
         logger.exception("in-process delivery of %s failed", row.uid)
 
 
-def deliver(event, *, fresh: bool = False) -> bool:
-    """Run the subscribers of `event` that have no receipt yet; True when all succeeded.
+def _deliver_fresh_many(rows: list) -> None:
+    # one transaction for the batch instead of a commit per subscriber and event; a failure
+    # leaves the events pending, to the retry task, as after `publish`
+    try:
+        with transaction.atomic():
+            deliver_many(rows, fresh=True)
+    except Exception:
+        logger.exception("in-process delivery of %d %s events failed", len(rows), rows[0].name)
 
-    `fresh`: the first, in-process attempt, which knows there are no receipts yet.
-    """
-    from .models.events import EventState, OutboxEvent, OutboxReceipt
 
+def _run_subscribers(event, *, fresh: bool) -> list[str]:
+    """Run the subscribers of `event` without a receipt; the errors of those that failed."""
+    from .models.events import OutboxReceipt
+
+    handlers = subscribers_of(event.name)
+    if not handlers:
+        return []
     done = set() if fresh else set(event.receipts.values_list("subscriber", flat=True))
     errors = []
-    for handler in subscribers_of(event.name):
+    for handler in handlers:
         name = subscriber_name(handler)
         if name in done:
             continue
@@ -143,28 +184,52 @@ def deliver(event, *, fresh: bool = False) -> bool:
         except Exception as exc:  # one failing subscriber must not stop the others
             logger.exception("subscriber %s failed on %s %s", name, event.name, event.uid)
             errors.append(f"{name}: {type(exc).__name__}: {exc}"[:1000])
+    return errors
+
+
+def deliver(event, *, fresh: bool = False) -> bool:
+    """Run the subscribers of `event` that have no receipt yet; True when all succeeded.
+
+    `fresh`: the first, in-process attempt, which knows there are no receipts yet.
+    """
+    return deliver_many([event], fresh=fresh) == 1
+
+
+def deliver_many(rows: list, *, fresh: bool = False) -> int:
+    """`deliver` for each of `rows`, the sinks given the whole list at once and the outcome
+    written in one UPDATE per kind of outcome; answers how many were delivered in full."""
+    from .models.events import EventState, OutboxEvent
+
+    errors = {event.pk: _run_subscribers(event, fresh=fresh) for event in rows}
     for sink in list(_sinks):
         try:
             # a sink opens its own transaction when it writes: most events have nothing
             # to fan out, and an empty transaction costs two statements per event
-            sink(event)
+            sink(rows)
         except Exception as exc:
             name = subscriber_name(sink)
-            logger.exception("sink %s failed on %s %s", name, event.name, event.uid)
-            errors.append(f"{name}: {type(exc).__name__}: {exc}"[:1000])
+            logger.exception("sink %s failed on %d %s events", name, len(rows), rows[0].name)
+            for event in rows:
+                errors[event.pk].append(f"{name}: {type(exc).__name__}: {exc}"[:1000])
     now = timezone.now()
-    attempts = event.attempts + 1 if fresh else event.attempts
-    if not errors:
-        fields = {"state": EventState.DELIVERED, "delivered_at": now, "last_error": ""}
-    elif attempts >= MAX_ATTEMPTS:
-        fields = {"state": EventState.DEAD, "last_error": "\n".join(errors)}
-    else:
-        delay = RETRY_DELAYS[min(attempts, len(RETRY_DELAYS)) - 1]
-        fields = {"next_attempt_at": now + delay, "last_error": "\n".join(errors)}
-    OutboxEvent.objects.filter(pk=event.pk).update(attempts=attempts, **fields)
-    for key, value in {"attempts": attempts, **fields}.items():
-        setattr(event, key, value)
-    return not errors
+    outcomes: dict[tuple, list] = defaultdict(list)
+    for event in rows:
+        attempts = event.attempts + 1 if fresh else event.attempts
+        failed = errors[event.pk]
+        if not failed:
+            fields = {"state": EventState.DELIVERED, "delivered_at": now, "last_error": ""}
+        elif attempts >= MAX_ATTEMPTS:
+            fields = {"state": EventState.DEAD, "last_error": "\n".join(failed)}
+        else:
+            delay = RETRY_DELAYS[min(attempts, len(RETRY_DELAYS)) - 1]
+            fields = {"next_attempt_at": now + delay, "last_error": "\n".join(failed)}
+        fields["attempts"] = attempts
+        for key, value in fields.items():
+            setattr(event, key, value)
+        outcomes[tuple(sorted(fields.items()))].append(event.pk)
+    for fields, pks in outcomes.items():
+        OutboxEvent.objects.filter(pk__in=pks).update(**dict(fields))
+    return sum(1 for event in rows if not errors[event.pk])
 
 
 def deliver_due(*, now=None, limit: int = 500) -> int:

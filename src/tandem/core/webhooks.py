@@ -1,10 +1,10 @@
 """Webhooks: outbox events signed per Standard Webhooks and POSTed to a company's endpoints.
 
-The webhook fan-out is an outbox sink: every delivered event makes one delivery row per
-matching active endpoint of its company (idempotent: one first delivery per endpoint and
-event). Each delivery is its own Celery task, so a slow or failing endpoint never holds
-up another; a failed one is retried on the Standard Webhooks schedule, then dead. A 410
-answer disables the endpoint.
+The webhook fan-out is an outbox sink: every delivered event (one, or a batch from
+`events.publish_many`) makes one delivery row per matching active endpoint of its company
+(idempotent: one first delivery per endpoint and event). Each delivery is its own Celery
+task, so a slow or failing endpoint never holds up another; a failed one is retried on the
+Standard Webhooks schedule, then dead. A 410 answer disables the endpoint.
 
 SSRF: an endpoint's host must resolve only to public addresses, checked when the endpoint
 is saved and again at every delivery (DNS may change in between), and the request goes to
@@ -224,16 +224,23 @@ def signed_headers(secret: str, msg_id: str, timestamp: int, body: bytes) -> dic
 # -- fan-out and delivery ------------------------------------------------------------------
 
 
-def fan_out(event) -> None:
-    """Outbox sink: a delivery per active endpoint of the event's company that wants it."""
-    if event.company_id is None:
+def fan_out(events) -> None:
+    """Outbox sink: a delivery per event (of `events`, a list) and active endpoint of the
+    event's company that wants it. One query finds the endpoints of all the events'
+    companies and one INSERT writes the deliveries, however many events."""
+    companies = {e.company_id for e in events if e.company_id is not None}
+    if not companies:
         return
+    endpoints: dict[int, list[tuple[int, set]]] = {}
+    for pk, company_id, names in WebhookEndpoint.objects.filter(
+        company_id__in=companies, active=True
+    ).values_list("pk", "company_id", "events"):
+        endpoints.setdefault(company_id, []).append((pk, set(names or ())))
     wanted = [
-        pk
-        for pk, names in WebhookEndpoint.objects.filter(
-            company_id=event.company_id, active=True
-        ).values_list("pk", "events")
-        if event.name in (names or [])
+        (event, pk)
+        for event in events
+        for pk, names in endpoints.get(event.company_id, ())
+        if event.name in names
     ]
     if not wanted:
         return
@@ -241,13 +248,16 @@ def fan_out(event) -> None:
         WebhookDelivery.objects.bulk_create(
             [
                 WebhookDelivery(company_id=event.company_id, endpoint_id=pk, event=event)
-                for pk in wanted
+                for event, pk in wanted
             ],
             ignore_conflicts=True,
         )
         fresh = list(
             WebhookDelivery.objects.filter(
-                event=event, endpoint_id__in=wanted, state=DeliveryState.PENDING, attempts=0
+                event_id__in={event.pk for event, _pk in wanted},
+                endpoint_id__in={pk for _event, pk in wanted},
+                state=DeliveryState.PENDING,
+                attempts=0,
             ).values_list("pk", flat=True)
         )
         transaction.on_commit(lambda: enqueue(fresh))

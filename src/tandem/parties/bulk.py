@@ -16,20 +16,18 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import partial
 
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from simple_history.utils import bulk_create_with_history
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from tandem.core import events
 from tandem.core.errors import DomainError, Duplicate
 from tandem.core.models import Company, Currency
-from tandem.core.models.events import OutboxEvent
 
 from .models import Address, Contact, Party
-from .services import _clean_address, _clean_contact, _clean_party, tags_ensure
+from .services import address_clean, contact_clean, party_clean, tags_ensure
 from .validation import PARTY_DUPLICATE
 
 logger = logging.getLogger(__name__)
@@ -89,7 +87,7 @@ def _plan(company: Company, entry: PartyEntry, currencies: dict) -> _Plan:
         data["currency"] = currencies[currency.strip().upper()]  # else clean_currency refuses
     plan = _Plan()
     try:
-        plan.party = _clean_party(company, data, None)
+        plan.party = party_clean(company, data, None)
     except DomainError as exc:
         return _Plan(error=exc)
     plan.tags = plan.party.pop("tags")
@@ -98,7 +96,7 @@ def _plan(company: Company, entry: PartyEntry, currencies: dict) -> _Plan:
     if entry.contact is not None:
         contact = {**CONTACT_DEFAULTS, **entry.contact, "is_primary": None}
         try:
-            plan.contact = _clean_contact(party, contact)
+            plan.contact = contact_clean(party, contact)
         except DomainError as exc:
             plan.error = exc
             return plan
@@ -109,7 +107,7 @@ def _plan(company: Company, entry: PartyEntry, currencies: dict) -> _Plan:
         if address.get("country") is None:
             address["country"] = party.country
         try:
-            clean = _clean_address(address)
+            clean = address_clean(address)
         except DomainError as exc:
             plan.error = exc
             return plan
@@ -195,32 +193,11 @@ def _set_tags(company: Company, written: list[_Plan]) -> None:
 
 
 def _publish_created(company: Company, parties: Sequence[Party]) -> None:
-    """`party.created` for each party, as `events.publish` writes it (one outbox INSERT for
-    all), delivered in process once the transaction commits."""
-    due = timezone.now() + events.FRESH_GRACE
-    rows = OutboxEvent.objects.bulk_create(
-        [
-            OutboxEvent(
-                name="party.created",
-                company_id=company.pk,
-                payload=events.json_safe({"party_id": p.pk, "company_id": company.pk}),
-                next_attempt_at=due,
-            )
-            for p in parties
-        ]
+    """`party.created` for each party, in one outbox INSERT, delivered together once the
+    transaction commits (`events.publish_many`)."""
+    events.publish_many(
+        "party.created", ({"party_id": p.pk, "company_id": company.pk} for p in parties)
     )
-    transaction.on_commit(partial(_deliver, rows))
-
-
-def _deliver(rows: list[OutboxEvent]) -> None:
-    # one transaction for the chunk's deliveries instead of one commit each; a failure is
-    # left to the retry task, as after events.publish
-    try:
-        with transaction.atomic():
-            for row in rows:
-                events.deliver(row, fresh=True)
-    except Exception:
-        logger.exception("in-process delivery of %d party.created events failed", len(rows))
 
 
 @transaction.atomic
@@ -261,3 +238,187 @@ def parties_create_bulk(*, company: Company, entries: Sequence[PartyEntry]) -> l
             first = plans[index].created
             plan.error = _duplicate(name, first.name, first.pk)
     return [plan.created if plan.error is None else plan.error for plan in plans]
+
+
+# -- updates --------------------------------------------------------------------------------
+
+
+@dataclass
+class _Update:
+    party: Party
+    clean: dict
+    tags: list[str] | None
+    contact: dict | None  # cleaned, with "pk" when it updates an existing contact
+    addresses: list[dict]  # cleaned, each with "pk" when it updates the kind's default
+    changed: list[str] = field(default_factory=list)
+
+
+def _changes(row, clean: dict) -> list[str]:
+    return [name for name, value in clean.items() if getattr(row, name) != value]
+
+
+def parties_update_bulk(*, company: Company, entries: Sequence[tuple[int, PartyEntry]]) -> list:
+    """Update, set-based, the parties `entries` name by id, as the import's row path does
+    with `party_update(party=..., **entry.party)`, then `contact_update` of the contact of
+    that name (or `contact_create`) and `address_update` of the kind's default address (or
+    `address_create`): the same cleaning and refusals, history rows and `party.updated`
+    events, in a few statements per chunk.
+
+    Answers, per leading entry it takes, the Party or the DomainError that refused it
+    (nothing of that entry written). It stops at the first entry it leaves to the per-row
+    services (a party gone since, one named twice, a new tax id or email, which need the
+    duplicate check), so the caller runs that one and calls again with the rest."""
+    ids = [pk for pk, _entry in entries]
+    parties = Party.objects.filter(company=company, pk__in=ids).select_related("currency")
+    parties = {p.pk: p for p in parties.prefetch_related("tags")}
+    contacts: dict[int, list[Contact]] = {}
+    for contact in Contact.objects.filter(party_id__in=parties).order_by(*Contact._meta.ordering):
+        contacts.setdefault(contact.party_id, []).append(contact)
+    addresses: dict[tuple[int, str], Address] = {}
+    for address in Address.objects.filter(party_id__in=parties, is_default=True).order_by("id"):
+        addresses.setdefault((address.party_id, address.kind), address)
+    outcomes: list = []
+    plans: list[_Update] = []
+    seen: set[int] = set()
+    for pk, entry in entries:
+        party = parties.get(pk)
+        if party is None or pk in seen:
+            break
+        seen.add(pk)
+        try:
+            plan = _update_plan(company, party, entry, contacts, addresses)
+        except DomainError as exc:
+            outcomes.append(exc)
+            continue
+        if plan is None:
+            break
+        plans.append(plan)
+        outcomes.append(party)
+    if plans:
+        _update_write(company, plans)
+    return outcomes
+
+
+def _update_plan(company, party: Party, entry: PartyEntry, contacts, addresses) -> _Update | None:
+    clean = party_clean(company, entry.party, party)
+    for name in ("email", "tax_id"):
+        if name in clean and clean[name] and clean[name] != getattr(party, name):
+            return None  # the per-row path checks it against the other parties
+    tags = clean.pop("tags", None)
+    changed = _changes(party, clean)
+    # the contact and addresses are cleaned against the party as it will be
+    after = Party(company=company, country=clean.get("country", party.country))
+    contact = None
+    if entry.contact is not None:
+        name = str(entry.contact.get("name", "")).casefold()
+        existing = next((c for c in contacts.get(party.pk, ()) if c.name.casefold() == name), None)
+        if existing is None:
+            contact = contact_clean(after, {**CONTACT_DEFAULTS, **entry.contact})
+            contact["is_primary"] = not any(c.is_primary for c in contacts.get(party.pk, ()))
+        else:
+            contact = {**contact_clean(after, entry.contact), "pk": existing}
+    cleaned = []
+    for address in entry.addresses:
+        kind = address.get("kind", Address.Kind.BILLING)
+        existing = addresses.get((party.pk, kind))
+        if existing is None:
+            data = {**ADDRESS_DEFAULTS, **address, "kind": kind}
+            if data.get("country") is None:
+                data["country"] = after.country
+            cleaned.append({**address_clean(data), "is_default": True})
+        else:
+            fields = {k: v for k, v in address.items() if k != "kind"}
+            cleaned.append({**address_clean(fields), "pk": existing})
+    return _Update(party, clean, tags, contact, cleaned, changed)
+
+
+def _update_write(company: Company, plans: list[_Update]) -> None:
+    now = timezone.now()
+    if any(plan.tags is not None for plan in plans):
+        _update_tags(company, plans)
+    # a change of tags alone is no change of the row (party_update saves before the tags)
+    changed = [plan for plan in plans if set(plan.changed) - {"tags"}]
+    fields = sorted({name for plan in changed for name in plan.changed} - {"tags"})
+    for plan in changed:
+        for name, value in plan.clean.items():
+            setattr(plan.party, name, value)
+        plan.party.updated_at = now
+    if changed:
+        bulk_update_with_history([plan.party for plan in changed], Party, [*fields, "updated_at"])
+    _children_write(company, plans, now)
+    touched = [plan.party for plan in plans if plan.changed]
+    if touched:
+        events.publish_many(
+            "party.updated", ({"party_id": p.pk, "company_id": company.pk} for p in touched)
+        )
+
+
+def _update_tags(company: Company, plans: list[_Update]) -> None:
+    wanted = {}
+    for plan in plans:
+        for name in plan.tags or ():
+            wanted.setdefault(name.lower(), name)
+    tags = {t.name.lower(): t for t in tags_ensure(company=company, names=wanted.values())}
+    Through = Party.tags.through
+    replaced = []
+    for plan in plans:
+        if plan.tags is None:
+            continue
+        new = {tags[name.lower()].pk for name in plan.tags}
+        if new != {t.pk for t in plan.party.tags.all()}:
+            replaced.append((plan.party.pk, new))
+            if "tags" not in plan.changed:
+                plan.changed.append("tags")
+    if replaced:
+        Through.objects.filter(party_id__in=[pk for pk, _new in replaced]).delete()
+        Through.objects.bulk_create(
+            [Through(party_id=pk, tag_id=tag) for pk, new in replaced for tag in sorted(new)]
+        )
+
+
+def _children_write(company: Company, plans: list[_Update], now) -> None:
+    for model, items in (
+        (Contact, [(p, p.contact) for p in plans if p.contact is not None]),
+        (Address, [(p, a) for p in plans for a in p.addresses]),
+    ):
+        new, changed, fields = [], [], set()
+        for plan, data in items:
+            row = data.pop("pk", None)
+            if row is None:
+                new.append(model(company=company, party_id=plan.party.pk, **data))
+                continue
+            names = _changes(row, data)
+            if names:
+                for name in names:
+                    setattr(row, name, data[name])
+                row.updated_at = now
+                fields.update(names)
+                changed.append(row)
+        if new:
+            bulk_create_with_history(new, model, default_change_reason=None)
+        if changed:
+            bulk_update_with_history(changed, model, [*sorted(fields), "updated_at"])
+
+
+def parties_write_bulk(*, company: Company, entries: Sequence[tuple[int | None, PartyEntry]]):
+    """The import's chunk writer: entries with no id are created (`parties_create_bulk`),
+    the others update that party (`parties_update_bulk`), each run of either kind in file
+    order. Answers, per leading entry written, `(party, created?)` or the DomainError that
+    refused it; it stops at the first entry the update path leaves to the row services."""
+    outcomes: list = []
+    start = 0
+    while start < len(entries):
+        creating = entries[start][0] is None
+        end = start
+        while end < len(entries) and (entries[end][0] is None) == creating:
+            end += 1
+        run = entries[start:end]
+        if creating:
+            done = parties_create_bulk(company=company, entries=[e for _pk, e in run])
+        else:
+            done = parties_update_bulk(company=company, entries=run)
+        outcomes.extend(d if isinstance(d, DomainError) else (d, creating) for d in done)
+        if len(done) < len(run):
+            break
+        start = end
+    return outcomes

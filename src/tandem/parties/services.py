@@ -175,8 +175,10 @@ class PARTY_LANGUAGES:  # noqa: N801  (the shape clean_choice reads: `.values`; 
     values = ("en", "zh-hans")
 
 
-def _clean_party(company: Company, data: dict, current: Party | None) -> dict:
-    """Validate the given party fields (all of them, reporting every error) and normalise."""
+def party_clean(company: Company, data: dict, current: Party | None) -> dict:
+    """Validate the given party fields (all of them, reporting every error) and normalise.
+
+    Public: the set-based paths (`parties.bulk`) clean with it, so both refuse alike."""
     unknown = set(data) - PARTY_FIELDS
     if unknown:
         raise TypeError(f"unknown party fields: {', '.join(sorted(unknown))}")
@@ -320,7 +322,7 @@ def party_create(
         "notes": notes,
         "active": active,
     }
-    clean = _clean_party(company, data, None)
+    clean = party_clean(company, data, None)
     if not allow_duplicate:
         _check_duplicate(company, email=clean["email"], tax_id=clean["tax_id"], exclude=None)
     tag_names = clean.pop("tags")
@@ -340,7 +342,7 @@ def party_update(*, party: Party, allow_duplicate: bool = False, **changes) -> P
         .get(pk=party.pk)
     )
     company = locked.company
-    clean = _clean_party(company, changes, locked)
+    clean = party_clean(company, changes, locked)
     if not allow_duplicate:
         email = clean.get("email", locked.email)
         tax_id = clean.get("tax_id", locked.tax_id)
@@ -387,7 +389,9 @@ def party_delete(*, party: Party) -> None:
 CONTACT_FIELDS = frozenset({"name", "job_title", "email", "phone", "mobile", "is_primary", "notes"})
 
 
-def _clean_contact(party: Party, data: dict) -> dict:
+def contact_clean(party: Party, data: dict) -> dict:
+    """The given contact fields validated and normalised (the phone by the party's country);
+    ValidationFailed naming every bad field. Shared with `parties.bulk`."""
     unknown = set(data) - CONTACT_FIELDS
     if unknown:
         raise TypeError(f"unknown contact fields: {', '.join(sorted(unknown))}")
@@ -442,7 +446,7 @@ def contact_create(
 ) -> Contact:
     """Add a contact person; the first one becomes primary unless `is_primary` says otherwise."""
     party = _party_locked(party)
-    clean = _clean_contact(
+    clean = contact_clean(
         party,
         {
             "name": name,
@@ -466,7 +470,7 @@ def contact_create(
 def contact_update(*, contact: Contact, **changes) -> Contact:
     party = _party_locked(contact.party)
     locked = Contact.objects.select_for_update().get(pk=contact.pk)
-    clean = _clean_contact(party, changes)
+    clean = contact_clean(party, changes)
     if clean.get("is_primary"):
         _unset_others(Contact.objects.filter(party=party).exclude(pk=locked.pk), "is_primary")
     changed = [f for f, v in clean.items() if getattr(locked, f) != v]
@@ -489,7 +493,9 @@ ADDRESS_FIELDS = frozenset(
 )
 
 
-def _clean_address(data: dict) -> dict:
+def address_clean(data: dict) -> dict:
+    """The given address fields validated and normalised; ValidationFailed naming every bad
+    field. Shared with `parties.bulk`."""
     unknown = set(data) - ADDRESS_FIELDS
     if unknown:
         raise TypeError(f"unknown address fields: {', '.join(sorted(unknown))}")
@@ -530,7 +536,7 @@ def address_create(
     """Add an address. `country` defaults to the party's; the first address of a kind
     becomes that kind's default unless `is_default` says otherwise."""
     party = _party_locked(party)
-    clean = _clean_address(
+    clean = address_clean(
         {
             "kind": kind,
             "street": street,
@@ -554,7 +560,7 @@ def address_create(
 def address_update(*, address: Address, **changes) -> Address:
     party = _party_locked(address.party)
     locked = Address.objects.select_for_update().get(pk=address.pk)
-    clean = _clean_address(changes)
+    clean = address_clean(changes)
     kind = clean.get("kind", locked.kind)
     is_default = clean.get("is_default", locked.is_default)
     if is_default and (clean.get("is_default") or kind != locked.kind):

@@ -1,84 +1,59 @@
-"""The SLA clock: working hours of a company's business calendar.
+"""The SLA clock: working hours of a company's sales calendar, counted by the one calendar
+arithmetic of the house (`tandem.core.calendars`).
 
-A working day is a listed weekday that is not a public holiday of the calendar's country,
-or a weekend day the country declares a working day (China's make-up days, 调休). Within a
-working day only [work_start, work_end) in the calendar's time zone counts.
+The sales calendar row keeps the settings the SLA page edits (weekdays, one daily window,
+country, time zone); each computation reads it as a core BusinessCalendar (unsaved) of the
+same week, so public holidays, China's make-up working days (调休) and daylight-saving
+changes are handled as everywhere else.
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime
 from decimal import Decimal
-from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import holidays
 from django.db import IntegrityError, transaction
 
+from tandem.core import calendars
 from tandem.core.errors import ValidationFailed
+from tandem.core.models.calendars import BusinessCalendar as CoreCalendar
 
 from ..models import BusinessCalendar
 
-MAX_DAYS = 3660  # a deadline further than ten years out is a configuration error
 SECONDS_PER_HOUR = Decimal(3600)
 
 
-@lru_cache(maxsize=64)
-def _holidays(country: str, subdivision: str, year: int) -> tuple[frozenset, frozenset]:
-    """(holidays, make-up working days) of one country and year."""
-    if not country:
-        return frozenset(), frozenset()
-    try:
-        table = holidays.country_holidays(country, subdiv=subdivision or None, years=year)
-    except (NotImplementedError, KeyError):
-        return frozenset(), frozenset()
-    workdays = frozenset(d for d in getattr(table, "weekend_workdays", ()) if d.year == year)
-    return frozenset(table.keys()), workdays
+def _zone_name(calendar: BusinessCalendar) -> str:
+    return calendar.time_zone or getattr(calendar.company, "time_zone", "") or "UTC"
 
 
-def _zone(calendar: BusinessCalendar) -> ZoneInfo:
-    name = calendar.time_zone or getattr(calendar.company, "time_zone", "") or "UTC"
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("UTC")
-
-
-def is_working_day(calendar: BusinessCalendar, day: date) -> bool:
-    off, extra = _holidays(calendar.country, calendar.subdivision, day.year)
-    if day in extra:
-        return True
-    return day.weekday() in calendar.weekdays and day not in off
-
-
-def _window(calendar: BusinessCalendar, day: date, zone: ZoneInfo) -> tuple[datetime, datetime]:
-    return (
-        datetime.combine(day, calendar.work_start, tzinfo=zone),
-        datetime.combine(day, calendar.work_end, tzinfo=zone),
+def core_calendar(calendar: BusinessCalendar) -> CoreCalendar:
+    """The sales calendar as the core calendar arithmetic reads it (not saved)."""
+    window = [[calendar.work_start.strftime("%H:%M"), calendar.work_end.strftime("%H:%M")]]
+    return CoreCalendar(
+        company_id=calendar.company_id,
+        name="sales",
+        country=calendar.country or "",
+        subdivision=calendar.subdivision or "",
+        time_zone=_zone_name(calendar),
+        week={str(d): (window if d in calendar.weekdays else []) for d in range(7)},
     )
 
 
-def _aware(value: datetime, zone: ZoneInfo) -> datetime:
+def _aware(value: datetime) -> datetime:
     if value.tzinfo is None:
         raise ValidationFailed("datetimes must be timezone-aware", code="validation.naive_datetime")
-    return value.astimezone(zone)
+    return value
+
+
+def is_working_day(calendar: BusinessCalendar, day: date) -> bool:
+    return calendars.is_working_day(core_calendar(calendar), day)
 
 
 def business_seconds_between(calendar: BusinessCalendar, start: datetime, end: datetime) -> int:
-    zone = _zone(calendar)
-    start, end = _aware(start, zone), _aware(end, zone)
-    if end <= start:
-        return 0
-    total = timedelta(0)
-    day = start.date()
-    while day <= end.date():
-        if is_working_day(calendar, day):
-            opens, closes = _window(calendar, day, zone)
-            lo, hi = max(opens, start), min(closes, end)
-            if hi > lo:
-                total += hi - lo
-        day += timedelta(days=1)
-    return int(total.total_seconds())
+    return calendars.business_seconds(core_calendar(calendar), _aware(start), _aware(end))
 
 
 def business_hours_between(calendar: BusinessCalendar, start: datetime, end: datetime) -> Decimal:
@@ -89,25 +64,11 @@ def business_hours_between(calendar: BusinessCalendar, start: datetime, end: dat
 
 def deadline(calendar: BusinessCalendar, start: datetime, hours) -> datetime:
     """The moment `hours` working hours after `start` have passed (UTC)."""
-    zone = _zone(calendar)
-    start = _aware(start, zone)
-    remaining = timedelta(seconds=int(Decimal(str(hours)) * SECONDS_PER_HOUR))
-    if remaining <= timedelta(0):
-        return start.astimezone(ZoneInfo("UTC"))
-    day = start.date()
-    for _ in range(MAX_DAYS):
-        if is_working_day(calendar, day):
-            opens, closes = _window(calendar, day, zone)
-            begin = max(opens, start)
-            if closes > begin:
-                available = closes - begin
-                if remaining <= available:
-                    return (begin + remaining).astimezone(ZoneInfo("UTC"))
-                remaining -= available
-        day += timedelta(days=1)
-    raise ValidationFailed(
-        "The calendar has no working hours within ten years", code="calendar.no_working_time"
-    )
+    start = _aware(start)
+    seconds = int(Decimal(str(hours)) * SECONDS_PER_HOUR)
+    if seconds <= 0:
+        return start.astimezone(UTC)
+    return calendars.add_business_seconds(core_calendar(calendar), start, seconds)
 
 
 def calendar_for(company) -> BusinessCalendar:
