@@ -5,12 +5,13 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.db import connection
 from django.db.models import Avg, Count, F, Max, Q, Sum
 from django.utils import timezone
 
 from tandem.inventory.models import LocationUsage, MoveState, StockMove
 
-from .models import DONE_STATES, QualityIssue, SlaState, Ticket
+from .models import DONE_STATES, QualityIssue, ServiceTeam, SlaPolicy, SlaState, Ticket
 
 
 def where_used(issue: QualityIssue) -> dict:
@@ -72,15 +73,32 @@ def where_used(issue: QualityIssue) -> dict:
     return {"lot": issue.lot_id, "customers": customers, "receipts": receipts}
 
 
-def _percentile(qs, field: str, fraction: Decimal) -> Decimal | None:
-    """The nearest-rank percentile of `field` over `qs`, in hours: one COUNT and one row."""
-    rows = qs.exclude(**{f"{field}__isnull": True})
-    n = rows.count()
+def _nearest_rank(values: list, fraction: Decimal) -> Decimal | None:
+    """The nearest-rank percentile of sorted seconds, in hours."""
+    n = len(values)
     if not n:
         return None
     rank = max(int((fraction * n).to_integral_value(rounding=ROUND_HALF_UP)), 1)
-    value = rows.order_by(field).values_list(field, flat=True)[rank - 1]
-    return (Decimal(value) / 3600).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    return (Decimal(values[rank - 1]) / 3600).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+def _durations(qs) -> dict[str, list]:
+    """The first-response and resolution seconds of `qs`, each sorted: one scan of the rows
+    (two columns, no ORDER BY) and a sort in Python, instead of a COUNT and a sorted OFFSET
+    per percentile (four sorts of the period on SQLite: 2.2 s of the report's 3.4 s at
+    100,000 tickets)."""
+    rows = qs.filter(
+        Q(first_response_seconds__isnull=False) | Q(resolution_seconds__isnull=False)
+    ).values_list("first_response_seconds", "resolution_seconds")
+    sql, params = rows.query.sql_with_params()
+    with connection.cursor() as cursor:  # plain tuples of two integers: no ORM per row
+        cursor.execute(sql, params)
+        pairs = cursor.fetchall()
+    first = [f for f, _r in pairs if f is not None]
+    resolution = [r for _f, r in pairs if r is not None]
+    first.sort()
+    resolution.sort()
+    return {"first_response": first, "resolution": resolution}
 
 
 AGE_BUCKETS = ((1, "lt_1d"), (3, "1_3d"), (7, "3_7d"), (None, "gt_7d"))
@@ -97,18 +115,27 @@ def service_report(
     if date_to:
         period = period.filter(opened_at__lt=date_to)
     half, ninety = Decimal("0.5"), Decimal("0.9")
-    counts = period.aggregate(
-        total=Count("pk"),
-        met=Count("pk", filter=Q(sla_state=SlaState.MET)),
-        breached=Count("pk", filter=Q(sla_state=SlaState.BREACHED)),
-        rated=Count("rating"),
-        avg_rating=Avg("rating"),
+    # one scan of the period grouped by (policy, team): the totals, the attainment per policy
+    # and the CSAT per team are sums of these few groups (three scans before)
+    groups = list(
+        period.values("policy_id", "team_id")
+        .annotate(
+            total=Count("pk"),
+            met=Count("pk", filter=Q(sla_state=SlaState.MET)),
+            breached=Count("pk", filter=Q(sla_state=SlaState.BREACHED)),
+            rated=Count("rating"),
+            rating_sum=Sum("rating"),
+        )
+        .order_by()
     )
+    counts = {
+        key: sum(g[key] or 0 for g in groups)
+        for key in ("total", "met", "breached", "rated", "rating_sum")
+    }
+    counts["avg_rating"] = counts["rating_sum"] / counts["rated"] if counts["rated"] else None
     judged = counts["met"] + counts["breached"]
-    open_tickets = tickets.exclude(state__in=DONE_STATES)
-    backlog = open_tickets.aggregate(total=Count("pk"))
-    # one aggregate over the open tickets, bucketed by opened_at
-    bucket_filters = {}
+    # one scan of the open tickets: the backlog and its age buckets
+    bucket_filters = {"total": Count("pk")}
     lower = None
     for days, label in AGE_BUCKETS:
         f = Q()
@@ -118,27 +145,60 @@ def service_report(
             f &= Q(opened_at__gt=now - timedelta(days=days))
         bucket_filters[label] = Count("pk", filter=f)
         lower = days
-    buckets = open_tickets.aggregate(**bucket_filters)
-    by_policy = list(
-        period.exclude(policy=None)
-        .values("policy_id", "policy__name")
-        .annotate(
-            met=Count("pk", filter=Q(sla_state=SlaState.MET)),
-            breached=Count("pk", filter=Q(sla_state=SlaState.BREACHED)),
+    buckets = tickets.exclude(state__in=DONE_STATES).aggregate(**bucket_filters)
+    backlog = {"total": buckets.pop("total")}
+    policy_names = dict(
+        SlaPolicy.objects.filter(
+            pk__in={g["policy_id"] for g in groups if g["policy_id"]}
+        ).values_list("pk", "name")
+    )
+    team_names = dict(
+        ServiceTeam.objects.filter(
+            pk__in={g["team_id"] for g in groups if g["team_id"]}
+        ).values_list("pk", "name")
+    )
+    per_policy: dict[int, dict] = {}
+    per_team: dict[int | None, dict] = {}
+    for g in groups:
+        if g["policy_id"] is not None:
+            row = per_policy.setdefault(
+                g["policy_id"],
+                {
+                    "policy_id": g["policy_id"],
+                    "policy__name": policy_names.get(g["policy_id"], ""),
+                    "met": 0,
+                    "breached": 0,
+                },
+            )
+            row["met"] += g["met"]
+            row["breached"] += g["breached"]
+        row = per_team.setdefault(
+            g["team_id"],
+            {
+                "team_id": g["team_id"],
+                "team__name": team_names.get(g["team_id"]),
+                "tickets": 0,
+                "rated": 0,
+                "rating_sum": 0,
+            },
         )
-        .order_by("policy__name")
+        row["tickets"] += g["total"]
+        row["rated"] += g["rated"]
+        row["rating_sum"] += g["rating_sum"] or 0
+    by_policy = sorted(per_policy.values(), key=lambda r: (r["policy__name"], r["policy_id"]))
+    by_team = sorted(
+        per_team.values(),
+        key=lambda r: (r["team_id"] is None, r["team__name"] or "", r["team_id"] or 0),
     )
-    by_team = list(
-        period.values("team_id", "team__name")
-        .annotate(tickets=Count("pk"), avg_rating=Avg("rating"), rated=Count("rating"))
-        .order_by("team__name")
-    )
+    for r in by_team:
+        r["avg_rating"] = r["rating_sum"] / r["rated"] if r["rated"] else None
+    durations = _durations(period)
     return {
         "tickets": counts["total"],
-        "first_response_p50_hours": _percentile(period, "first_response_seconds", half),
-        "first_response_p90_hours": _percentile(period, "first_response_seconds", ninety),
-        "resolution_p50_hours": _percentile(period, "resolution_seconds", half),
-        "resolution_p90_hours": _percentile(period, "resolution_seconds", ninety),
+        "first_response_p50_hours": _nearest_rank(durations["first_response"], half),
+        "first_response_p90_hours": _nearest_rank(durations["first_response"], ninety),
+        "resolution_p50_hours": _nearest_rank(durations["resolution"], half),
+        "resolution_p90_hours": _nearest_rank(durations["resolution"], ninety),
         "sla_met": counts["met"],
         "sla_breached": counts["breached"],
         "sla_attainment": (
@@ -180,6 +240,46 @@ def service_report(
             for r in by_team
         ],
     }
+
+
+def csat_trend(*, company, months: int = 6, now=None) -> list[dict]:
+    """The satisfaction answers per calendar month (company time zone), the last `months`
+    months ending with the current one, oldest first: month "YYYY-MM", answers, average
+    (None without answers). One grouped query."""
+    from zoneinfo import ZoneInfo
+
+    from django.db.models.functions import TruncMonth
+
+    from .models import CsatResponse
+
+    zone = ZoneInfo(company.time_zone or "UTC")
+    local = timezone.localtime(now or timezone.now(), zone)
+    year, month = local.year, local.month
+    keys = []
+    for _ in range(months):
+        keys.append((year, month))
+        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+    keys.reverse()
+    start = datetime(keys[0][0], keys[0][1], 1, tzinfo=zone)
+    rows = (
+        CsatResponse.objects.filter(company=company, answered_at__gte=start)
+        .annotate(month=TruncMonth("answered_at", tzinfo=zone))
+        .values("month")
+        .annotate(answers=Count("pk"), average=Avg("rating"))
+        .order_by()
+    )
+    found = {(r["month"].year, r["month"].month): r for r in rows}
+    out = []
+    for key in keys:
+        r = found.get(key)
+        out.append(
+            {
+                "month": f"{key[0]:04d}-{key[1]:02d}",
+                "answers": r["answers"] if r else 0,
+                "average": (Decimal(str(r["average"])).quantize(Decimal("0.01")) if r else None),
+            }
+        )
+    return out
 
 
 CSAT_GROUPS = {

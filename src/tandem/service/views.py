@@ -68,10 +68,14 @@ def home(request):
         .select_related("party", "assignee")
         .order_by("resolution_due", "pk")[:10]
     )
+    trend = queries.csat_trend(company=request.company)
+    trend_chart = bar_chart([(t["month"][2:], t["average"] or 0, "") for t in trend])
     return render(
         request,
         "service/home.html",
         {
+            "trend": trend,
+            "trend_chart": trend_chart,
             "report": report,
             "pct": _pct(report["sla_attainment"]),
             "by_sla": by_sla,
