@@ -71,3 +71,44 @@ def test_a_manager_rates_a_review_by_clicking(served, page):
     rated = page.locator(f"#review-table tbody tr[data-employee='{number}']")
     expect(rated.locator(".manager-review .rating")).to_have_text("5")
     expect(rated.get_by_role("button", name="Submit manager review")).to_have_count(0)
+
+
+def test_hr_runs_a_payroll_month_from_the_page(served, page):
+    """HR creates the March 2026 run of the PRC structure on the payroll page, computes it
+    (a job whose progress the run's page shows), opens a payslip from the run and posts the
+    run: the page shows it posted with its ledger entry, and a second compute is not
+    offered."""
+    from playwright.sync_api import expect
+
+    _login(served, page)
+    page.on("dialog", lambda dialog: dialog.accept())  # "Post this payroll run?"
+    page.goto(served["url"] + "/hr/")
+    page.get_by_role("link", name="Payroll runs").first.click()
+    form = page.locator("#run-create")
+    form.locator("input[name=period]").fill("2026-03")
+    form.locator("select[name=structure]").select_option(label="中国工资 PRC payroll")
+    form.get_by_role("button", name="New payroll run").click()
+    expect(page.locator("#run-state")).to_have_text("Draft")
+    expect(page.locator("#payslip-table")).to_contain_text("Not computed yet.")
+
+    page.locator("#run-compute").click()
+    expect(page.locator("#run-job [data-testid=job-progress]")).to_have_attribute(
+        "data-state", "done", timeout=60_000
+    )
+    expect(page.locator("#run-job")).to_contain_text("100%")
+    page.locator("#run-job").get_by_role("link", name="Payslips").click()
+    expect(page.locator("#run-state")).to_have_text("Computed")
+    rows = page.locator("#payslip-table tbody tr")
+    expect(rows.first).to_contain_text("Computed")
+    assert rows.count() >= 50
+
+    rows.first.get_by_role("link").click()
+    expect(page.get_by_role("heading", name="Payslip")).to_be_visible()
+    expect(page.locator("#payslip-net")).not_to_have_text("")
+    page.go_back()
+
+    page.locator("#run-post").click()
+    expect(page.locator("#run-state")).to_have_text("Posted")
+    expect(page.locator("#run-entry")).not_to_have_text("")
+    expect(page.locator("#run-compute")).to_have_count(0)
+    expect(page.locator("#run-bank-file")).to_be_visible()
