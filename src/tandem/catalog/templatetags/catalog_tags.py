@@ -1,36 +1,20 @@
-"""Display helpers for catalog figures (Decimal in, text out; never float)."""
-
-from decimal import Decimal, InvalidOperation
+"""Display helpers for catalog figures: the core formatting layer (babel, the active
+language), under the names the catalog's templates use."""
 
 from django import template
+
+from tandem.core.templatetags import formats
 
 register = template.Library()
 
 
-def _trim(value, min_places: int) -> str:
-    try:
-        number = Decimal(value)
-    except (InvalidOperation, TypeError, ValueError):
-        return "" if value is None else str(value)
-    text = format(number, "f")
-    if "." in text:
-        text = text.rstrip("0")
-        places = len(text.split(".")[1])
-        if places < min_places:
-            text += "0" * (min_places - places)
-        text = text.rstrip(".")
-    elif min_places:
-        text += "." + "0" * min_places
-    return text
-
-
 @register.filter
 def price(value) -> str:
-    """10.500000 -> "10.50", 0.123400 -> "0.1234", 12 -> "12.00"."""
-    return _trim(value, 2)
+    """10.500000 -> "10.50", 0.123400 -> "0.1234", 12500 -> "12,500.00"."""
+    return formats.price(value)
 
 
 @register.filter
 def qty(value) -> str:
-    """10.000000 -> "10", 0.250000 -> "0.25"."""
-    return _trim(value, 0)
+    """10.000000 -> "10", 0.250000 -> "0.25", 12000 -> "12,000"."""
+    return formats.number(value)

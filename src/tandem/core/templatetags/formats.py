@@ -1,7 +1,7 @@
 """One formatting layer for pages: numbers and money by babel in the active language.
 
-`{% load formats %}` then `{{ value|money }}`, `{{ value|number }}`, `{{ value|compact }}`,
-`{{ share|percent }}`.
+`{% load formats %}` then `{{ value|money }}`, `{{ value|price }}`, `{{ value|number }}`,
+`{{ value|compact }}`, `{{ share|percent }}`.
 Dates and times come through Django's own filters in the active time zone, which
 `core.middleware.CurrentCompanyMiddleware` sets to the user's (else the company's) zone.
 """
@@ -46,6 +46,16 @@ def number(value) -> str:
     if number_value is None:
         return "" if value is None else str(value)
     return format_decimal(number_value, format="#,##0.######", locale=_locale())
+
+
+@register.filter
+def price(value) -> str:
+    """A unit price: at least two places, up to six, grouped: Decimal("12500.500000") ->
+    "12,500.50", Decimal("0.123400") -> "0.1234"."""
+    number_value = _decimal(value)
+    if number_value is None:
+        return "" if value is None else str(value)
+    return format_decimal(number_value, format="#,##0.00####", locale=_locale())
 
 
 @register.filter
