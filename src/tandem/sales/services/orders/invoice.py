@@ -51,14 +51,11 @@ def sales_order_invoice(
     `quantities` (line id -> quantity) invoices less; more than allowed is refused
     (`sales.overinvoiced`) and nothing changes.
     """
-    from tandem.accounting.services.invoices import invoice_create
-
     orders = list(orders)
     if not orders:
         raise ValidationFailed("Choose at least one order", field="orders")
     locked = list(lock(SalesOrder, [o.pk for o in orders]).values())
     first = locked[0]
-    company = first.company
     for order in locked:
         if order.state not in (OrderState.CONFIRMED, OrderState.DONE):
             transition(order, OrderState.DONE)  # answers the invalid transition
@@ -78,6 +75,15 @@ def sales_order_invoice(
     lock(SalesOrderLine, line_ids)
     sync_invoiced(line_ids)  # a deleted draft invoice gives its quantities back
     lines = list(SalesOrderLine.objects.filter(pk__in=line_ids))
+    return invoice_locked(locked, lines, user=user, date=date, quantities=quantities, post=post)
+
+
+def invoice_locked(locked: list, lines: list, *, user, date, quantities, post) -> Invoice:
+    """The invoice of `locked` orders (checked) from their `lines`, locked and synced."""
+    from tandem.accounting.services.invoices import invoice_create
+
+    first = locked[0]
+    company = first.company
     lines.sort(key=lambda li: (li.order_id, li.sequence, li.pk))
     quantities = {int(k): v for k, v in (quantities or {}).items()}
     unknown = set(quantities) - {li.pk for li in lines}
