@@ -1,11 +1,12 @@
-"""The batch intake keeps the books and stock of the one-at-a-time path (issue 20).
+"""The batch paths keep the books and stock of the one-at-a-time path (issue 20).
 
-Two companies seeded alike take the same 200 orders: one through `sales_order_create` and
-`sales_order_confirm` per order, the other through `sales_orders_intake(confirm=True)` in
-batches; both then ship, invoice, post and pay every order. Trial balance, stock levels,
-valuation layers, the orders' derived statuses and the number of rows of every sales,
-inventory and accounting table must be identical (document numbers aside). A property test
-sends random batches with bad orders among good ones.
+Two companies seeded alike take the same 200 orders: one through `sales_order_create`,
+`sales_order_confirm`, `delivery_step(ship)`, `sales_order_invoice(post=True)` and a
+payment per order, the other through the batch paths: `sales_orders_intake(confirm=True)`,
+`sales_orders_ship`, `sales_orders_invoice_period` and `payments_import` of a bank file.
+Trial balance, stock levels, valuation layers, the orders' derived statuses and the number
+of rows of every sales, inventory and accounting table must be identical (document numbers
+aside). A property test sends random batches with bad orders among good ones.
 """
 
 import itertools
@@ -22,6 +23,7 @@ from hypothesis import strategies as st
 
 from tandem.accounting.models import EntryLine, Tax
 from tandem.accounting.services import chart_install, fiscal_year_create
+from tandem.accounting.services.bank_import import payments_import
 from tandem.accounting.services.payments import payment_create, payment_post
 from tandem.catalog.services import product_create
 from tandem.core.models import OutboxEvent, SequenceNumber
@@ -104,7 +106,7 @@ def plan(n: int):
 
 
 def finish(company, order):
-    """Ship, invoice and post, pay: the same per-order calls for both paths."""
+    """Ship, invoice and post, pay: one order at a time."""
     services.delivery_step(order=order, step="ship")
     invoice = services.sales_order_invoice(orders=[order], post=True)
     payment = payment_create(
@@ -150,8 +152,17 @@ def in_batches(company, customers, products, work):
         )
         assert [(r.status, r.error) for r in results] == [("created", None)] * len(results)
         orders += [r.order for r in results]
-    for order in orders:
-        finish(company, SalesOrder.objects.select_related("party", "company").get(pk=order.pk))
+    for start in range(0, len(orders), BATCH):
+        shipped = services.sales_orders_ship(
+            company=company, orders=[o.pk for o in orders[start : start + BATCH]]
+        )
+        assert [error for _o, error in shipped] == [None] * len(shipped)
+    today = orders[0].order_date
+    invoiced = services.sales_orders_invoice_period(company=company, date_from=today, date_to=today)
+    assert [(o.pk, e) for o, _i, e in invoiced] == [(o.pk, None) for o in orders]
+    receipts = [{"reference": i.number, "amount": i.total_amount} for _o, i, _e in invoiced]
+    paid = payments_import(company=company, receipts=receipts)
+    assert [r.error for r in paid] == [None] * len(orders)
 
 
 def books_of(company) -> dict:

@@ -14,12 +14,15 @@ from ninja import Query, Router, Status
 from tandem.accounting.models import Tax
 from tandem.accounting.schemas.ledger import MAX_ID, NO_NUL
 from tandem.api.context import company_of, get_ref, get_scoped, page_of, paginate, require_perm
+from tandem.api.jobs import JobOut
 from tandem.catalog.models import PriceList, Product, Uom
-from tandem.core.errors import InvalidReference
+from tandem.core.errors import InvalidReference, ValidationFailed
 from tandem.core.exports import export_response
+from tandem.core.jobs import job_start
 from tandem.parties.models import Address, Party, PaymentTerm
 
 from . import services
+from .jobs import INVOICE_PERIOD
 from .models import (
     OrderException,
     SalesOrder,
@@ -30,6 +33,7 @@ from .models import (
 )
 from .queries import exceptions_filtered, fulfilment_report, orders_filtered, returns_filtered
 from .schemas import (
+    BatchOut,
     CalendarOut,
     CalendarPatch,
     CancelIn,
@@ -41,6 +45,7 @@ from .schemas import (
     FulfilmentReport,
     IntakeIn,
     IntakeOut,
+    InvoicePeriodIn,
     OrderIn,
     OrderInvoiceIn,
     OrderListOut,
@@ -52,6 +57,7 @@ from .schemas import (
     ReturnReceiveIn,
     ReturnRefundIn,
     SendIn,
+    ShipBatchIn,
     SlaPolicyIn,
     SlaPolicyOut,
     SlaPolicyPatch,
@@ -239,6 +245,83 @@ def sales_order_batch(request, payload: IntakeIn):
         "failed": sum(r.status == "error" for r in results),
         "results": rows,
     }
+
+
+def _batch_error(index: int, error) -> dict | None:
+    if error is None:
+        return None
+    field = getattr(error, "field", None)
+    return {
+        "code": error.code,
+        "title": str(error.title),
+        "detail": error.message,
+        "field": f"orders.{index}.{field}" if field and field != "orders" else f"orders.{index}",
+        "existing_id": (getattr(error, "extra", None) or {}).get("existing_id"),
+    }
+
+
+def _batch_out(answers: list[tuple]) -> dict:
+    rows = []
+    for index, (order, error) in enumerate(answers):
+        rows.append(
+            {
+                "index": index,
+                "status": "error" if error is not None else "done",
+                "id": order.pk if order is not None else None,
+                "number": order.number if order is not None else "",
+                "state": order.state if order is not None else "",
+                "delivery_status": order.delivery_status if order is not None else "",
+                "invoice_status": order.invoice_status if order is not None else "",
+                "error": _batch_error(index, error),
+            }
+        )
+    failed = sum(error is not None for _o, error in answers)
+    return {"done": len(answers) - failed, "failed": failed, "results": rows}
+
+
+@router.post("/sales-orders/ship-batch", response=BatchOut, tags=TAG)
+def sales_order_ship_batch(request, payload: ShipBatchIn):
+    """Ship the ready (fully reserved) deliveries of up to 1,000 orders in one pass.
+
+    One result per order, in the order sent: an unknown order or another company's
+    (`reference.invalid`), one not confirmed, prepaid and unpaid, with nothing reserved
+    (`sales.nothing_to_ship`) or only partly (`transfer.not_ready`: ship it on its own)
+    comes back with its error and nothing of it written, while the others ship. The same
+    order twice or more than 1,000 answers 422 and writes nothing."""
+    require_perm(request, "sales.change_salesorder")
+    require_perm(request, "inventory.change_transfer")
+    answers = services.sales_orders_ship(
+        company=company_of(request), orders=payload.orders, user=request.user
+    )
+    return _batch_out(answers)
+
+
+@router.post("/sales-orders/invoice-period", response={202: JobOut}, tags=TAG)
+def sales_order_invoice_period(request, payload: InvoicePeriodIn):
+    """Invoice every confirmed order of the period (by order date) with something to
+    invoice, one posted invoice per order (`post: false`: drafts), in a job: 202 with the
+    job (poll `GET /jobs/{id}`; `result` lists the invoices, `errors` the refused orders).
+    A reversed period or one over 366 days answers 422 and starts nothing."""
+    require_perm(request, "sales.change_salesorder")
+    require_perm(request, "accounting.add_invoice")
+    if payload.date_from > payload.date_to or (payload.date_to - payload.date_from).days > 366:
+        raise ValidationFailed(
+            "date_from..date_to: a period of at most 366 days",
+            code="validation.period",
+            field="date_from",
+        )
+    job = job_start(
+        INVOICE_PERIOD,
+        company=company_of(request),
+        user=request.user,
+        params={
+            "date_from": payload.date_from.isoformat(),
+            "date_to": payload.date_to.isoformat(),
+            "date": payload.date.isoformat() if payload.date else "",
+            "post": payload.post,
+        },
+    )
+    return Status(202, job)
 
 
 @router.get("/sales-orders/{order_id}", response=OrderOut, tags=TAG)

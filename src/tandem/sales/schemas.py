@@ -449,3 +449,31 @@ class IntakeOut(Schema):
     existing: int
     failed: int
     results: list[IntakeResultOut]
+
+
+class ShipBatchIn(Schema):
+    orders: list[Id] = Field(min_length=1, max_length=BATCH_MAX)
+
+
+class BatchResultOut(Schema):
+    index: int
+    status: Literal["done", "error"]
+    id: int | None = None
+    number: str = ""
+    state: str = ""
+    delivery_status: str = ""
+    invoice_status: str = ""
+    error: IntakeErrorOut | None = None
+
+
+class BatchOut(Schema):
+    done: int
+    failed: int
+    results: list[BatchResultOut]
+
+
+class InvoicePeriodIn(Schema):
+    date_from: date
+    date_to: date
+    date: dt.date | None = Field(None, description="The invoices' date; today by default")
+    post: bool = True

@@ -1,9 +1,13 @@
 """/payments and the allocation of credit notes (thin: see services/payments.py)."""
 
+import datetime as dt
 from datetime import date
+from decimal import Decimal
+from typing import Literal
 
 from django.db.models import Prefetch, Q
-from ninja import Query, Router, Status
+from ninja import Query, Router, Schema, Status
+from pydantic import Field
 
 from tandem.api.context import company_of, get_ref, get_scoped, page_of, paginate, require_perm
 from tandem.parties.models import Party
@@ -20,6 +24,7 @@ from ..schemas.payments import (
     PaymentPatch,
 )
 from ..services import payments as services
+from ..services.bank_import import MAX_RECEIPTS, payments_import
 
 router = Router()
 
@@ -96,6 +101,86 @@ def payment_list(
     if date_to is not None:
         qs = qs.filter(date__lte=date_to)
     return paginate(qs.order_by("-date", "-id"), limit=limit, offset=offset)
+
+
+class ReceiptIn(Schema):
+    reference: str = Field(min_length=1, max_length=100, pattern=NO_NUL)
+    amount: Decimal = Field(gt=0, max_digits=18, decimal_places=2)
+    date: dt.date | None = None
+    memo: str = Field("", max_length=500, pattern=NO_NUL)
+
+
+class PaymentImportIn(Schema):
+    journal: int | None = Field(None, ge=1, le=MAX_ID)
+    receipts: list[ReceiptIn] = Field(min_length=1, max_length=MAX_RECEIPTS)
+
+
+class ReceiptErrorOut(Schema):
+    code: str
+    title: str
+    detail: str
+    field: str
+
+
+class ReceiptResultOut(Schema):
+    index: int
+    status: Literal["posted", "error"]
+    payment: int | None = None
+    invoice: int | None = None
+    error: ReceiptErrorOut | None = None
+
+
+class PaymentImportOut(Schema):
+    posted: int
+    failed: int
+    results: list[ReceiptResultOut]
+
+
+@router.post("/payments/import", response=PaymentImportOut, tags=["accounting"])
+def payment_import(request, payload: PaymentImportIn):
+    """A bank file's receipts (up to 5,000) matched to open customer invoices and posted.
+
+    Each receipt names its invoice by number (or the invoice's reference) and pays its
+    residual exactly; one result per receipt, in the order sent. No open invoice of that
+    reference (`payment.unmatched`), another amount (`payment.amount_mismatch`) or the same
+    invoice twice (`payment.duplicate_reference`) comes back as that receipt's error with
+    nothing of it written, while the others post. A malformed or oversized file answers 422
+    and writes nothing."""
+    require_perm(request, "accounting.add_payment")
+    require_perm(request, "accounting.change_payment")
+    company = company_of(request)
+    journal = None
+    if payload.journal is not None:
+        journal = get_ref(Journal, request, payload.journal, field="journal")
+    results = payments_import(
+        company=company,
+        receipts=[receipt.dict() for receipt in payload.receipts],
+        journal=journal,
+        user=request.user,
+    )
+    rows = []
+    for result in results:
+        error = result.error
+        rows.append(
+            {
+                "index": result.index,
+                "status": "error" if error is not None else "posted",
+                "payment": result.payment.pk if result.payment is not None else None,
+                "invoice": result.invoice.pk if result.invoice is not None else None,
+                "error": None
+                if error is None
+                else {
+                    "code": error.code,
+                    "title": str(error.title),
+                    "detail": error.message,
+                    "field": f"receipts.{result.index}.{error.field}"
+                    if getattr(error, "field", None)
+                    else f"receipts.{result.index}",
+                },
+            }
+        )
+    failed = sum(r.error is not None for r in results)
+    return {"posted": len(results) - failed, "failed": failed, "results": rows}
 
 
 @router.get("/payments/{payment_id}", response=PaymentOut, tags=["accounting"])

@@ -761,6 +761,15 @@ def complete_moves(company, moves: list[StockMove], *, reference: str, user=None
     Each move carries `quantity_done` (> 0) and `_release` (reservation to give back).
     Runs under the caller's document lock; returns the posted entry (or None).
     """
+    settlements = apply_moves(company, moves)
+    entry = post_moves(company, moves, reference=reference, user=user, settlements=settlements)
+    announce_moves(company, moves, user=user)
+    return entry
+
+
+def apply_moves(company, moves: list[StockMove]) -> dict:
+    """Levels, valuation layers and the moves' done state of `moves` (any number of
+    transfers, set-based); the FIFO settlements for `post_moves`."""
     # a held lot does not leave the company's stock for a customer or production
     leaving = {
         m.lot_id
@@ -828,7 +837,11 @@ def complete_moves(company, moves: list[StockMove], *, reference: str, user=None
             "count",
         ],
     )
-    entry = post_moves(company, moves, reference=reference, user=user, settlements=settlements)
+    return settlements
+
+
+def announce_moves(company, moves: list[StockMove], *, user=None) -> None:
+    """The events of done moves: per move, then once per transfer."""
     supplier_moves = [
         m for m in moves if LocationUsage.SUPPLIER in (m.location_src.usage, m.location_dest.usage)
     ]
@@ -853,7 +866,6 @@ def complete_moves(company, moves: list[StockMove], *, reference: str, user=None
             company_id=company.pk,
             move_ids=[move.pk for move in moves if move.transfer_id == transfer_id],
         )
-    return entry
 
 
 def _check_serials(moves, levels) -> None:

@@ -1,5 +1,6 @@
 """Sales services: the only code that changes sales state."""
 
+from .batch import sales_orders_invoice_period, sales_orders_ship
 from .calendar import business_hours_between, calendar_for, calendar_update, deadline
 from .documents import order_pdf
 from .exceptions import (
@@ -60,6 +61,8 @@ __all__ = [
     "sales_order_update",
     "sales_orders_confirm",
     "sales_orders_intake",
+    "sales_orders_invoice_period",
+    "sales_orders_ship",
     "sales_return_cancel",
     "sales_return_create",
     "sales_return_receive",
