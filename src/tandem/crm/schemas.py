@@ -409,7 +409,7 @@ class DocumentEmailIn(Schema):
     body: Text(10_000) = ""
 
 
-class RecipientOut(Schema):
+class DocumentRecipientOut(Schema):
     email: str
     name: str
 
@@ -421,7 +421,9 @@ class DocumentEmailDraftOut(Schema):
     kind: str = Field(description="The template used: quotation, sales_order, invoice, ...")
     language: str
     party: int
-    recipients: list[RecipientOut] = Field(description="The party's and its contacts' addresses")
+    recipients: list[DocumentRecipientOut] = Field(
+        description="The party's and its contacts' addresses"
+    )
     to: list[str]
     subject: str
     body: str
