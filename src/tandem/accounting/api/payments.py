@@ -148,6 +148,7 @@ def payment_import(request, payload: PaymentImportIn):
     and writes nothing."""
     require_perm(request, "accounting.add_payment")
     require_perm(request, "accounting.change_payment")
+    require_perm(request, DIRECTION_PERMISSIONS["in"])  # customer receipts only
     company = company_of(request)
     journal = None
     if payload.journal is not None:
