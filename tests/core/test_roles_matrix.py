@@ -41,6 +41,9 @@ API = {
     "activities": "crm.activity",
     "business-calendar": "sales.businesscalendar",
     "cadences": "crm.cadence",
+    # sending also needs the document's own permission (services.documents.sendable)
+    "document-emails": "crm.interaction",
+    "document-email-templates": "crm.crmsettings",
     "category-accounts": "accounting.categoryaccounts",
     "companies": ANY_MEMBER,
     "currencies": ANY_MEMBER,

@@ -161,3 +161,22 @@ def test_the_composer_page_sends_what_the_form_holds(
     assert mail.outbox[0].to == ["li.na@example.com", "x@example.com"]
     pdf = web.get(reverse("crm:document_pdf", args=["sales_order", quotation.pk]))
     assert pdf.content.startswith(b"%PDF")
+
+
+def test_the_templates_page_saves_one_wording_and_refuses_half_of_one(web, quotation, customer):
+    url = reverse("crm:document_templates")
+    page = web.get(url).content.decode()
+    assert "Order confirmation" in page and "{number}" in page
+    refused = web.post(
+        url, {"kind": "invoice", "language": "en", "subject": "Only this", "body": ""}
+    )
+    assert refused.status_code == 422
+    assert "Enter a subject and a body, or clear both." in refused.content.decode()
+    saved = web.post(
+        url, {"kind": "quotation", "language": "en", "subject": "Offer {number}", "body": "Hi"}
+    )
+    assert saved.status_code == 302
+    customer.language = "en"
+    customer.save()
+    composer = web.get(reverse("crm:document_send", args=["sales_order", quotation.pk]))
+    assert f"Offer {quotation}" in composer.content.decode()

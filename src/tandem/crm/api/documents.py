@@ -90,7 +90,7 @@ def _template_out(kind: str, language: str, row) -> dict:
     summary="The wording of document emails, per kind and language",
 )
 def document_email_templates(request):
-    require_perm(request, "crm.view_interaction")
+    require_perm(request, "crm.view_crmsettings")
     saved = {
         (row.kind, row.language): row
         for row in DocumentEmailTemplate.objects.filter(company=company_of(request))

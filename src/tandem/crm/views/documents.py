@@ -106,11 +106,13 @@ def document_pdf(request, document: str, pk: int):
     return response
 
 
-@company_view("crm.change_crmsettings")
+@company_view("crm.view_crmsettings")
 def document_templates(request):
     """The company's wording per kind of document and language; blank means built-in."""
     errors = {}
     if request.method == "POST":
+        if not request_has_perm(request, "crm.change_crmsettings"):
+            raise PermissionDenied
         kind = request.POST.get("kind", "")
         language = request.POST.get("language", "")
         try:
