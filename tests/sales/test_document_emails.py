@@ -180,3 +180,31 @@ def test_the_templates_page_saves_one_wording_and_refuses_half_of_one(web, quota
     customer.save()
     composer = web.get(reverse("crm:document_send", args=["sales_order", quotation.pk]))
     assert f"Offer {quotation}" in composer.content.decode()
+
+
+def test_a_vendor_bill_is_not_sent_back_to_its_supplier(
+    api, books, django_capture_on_commit_callbacks
+):
+    from datetime import date
+
+    from tandem.accounting.services.invoices import invoice_create
+    from tandem.parties.models import Party
+
+    supplier = Party.objects.create(
+        company=books, name="Maker", is_supplier=True, currency_id="CNY", email="m@example.com"
+    )
+    bill = invoice_create(
+        company=books,
+        kind="vendor_bill",
+        party=supplier,
+        date=date.today(),
+        lines=[{"description": "Parts", "quantity": D(1), "unit_price": D(10)}],
+        post=True,
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        answer = api.post(
+            "/document-emails",
+            {"document": "invoice", "id": bill.pk, "to": "m@example.com", "subject": "Bill"},
+        )
+    assert (answer.status_code, answer.json()["code"]) == (422, "document.not_sendable")
+    assert mail.outbox == [] and not Interaction.objects.exists()

@@ -18,7 +18,7 @@ from django.db import transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from tandem.accounting.models import Invoice, InvoiceKind, Payment
+from tandem.accounting.models import Invoice, Payment
 from tandem.core.documents import Formats, document_language
 from tandem.core.errors import NotFound, ValidationFailed
 from tandem.core.models import Company
@@ -160,12 +160,18 @@ def sendable(company: Company, document: str, pk) -> Sendable:
         ).first()
         if invoice is None:
             raise NotFound(_("No such invoice."), code="not_found")
+        if not invoice.is_outbound:
+            # a vendor bill is the supplier's own document: there is nothing to send back
+            raise ValidationFailed(
+                _("Only customer invoices and credit notes are sent by email."),
+                code="document.not_sendable",
+                field="id",
+            )
         language = invoice_language(invoice)
-        credit = invoice.kind in (InvoiceKind.CUSTOMER_CREDIT_NOTE, InvoiceKind.VENDOR_CREDIT_NOTE)
         return Sendable(
             document,
             invoice,
-            DocumentKind.CREDIT_NOTE if credit else DocumentKind.INVOICE,
+            DocumentKind.CREDIT_NOTE if invoice.is_credit_note else DocumentKind.INVOICE,
             invoice.party,
             str(invoice),
             language,

@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -29,8 +29,6 @@ def _document(request, document: str, pk: int):
     try:
         item = sendable(request.company, document, pk)
     except DomainError as error:
-        from django.http import Http404
-
         raise Http404(error.message) from None
     if not all(request_has_perm(request, perm) for perm in item.permissions):
         raise PermissionDenied
