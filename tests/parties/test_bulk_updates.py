@@ -10,10 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from tandem.core import imports
-from tandem.core.errors import DomainError
 from tandem.core.models.events import OutboxEvent
-from tandem.parties.bulk import parties_write_bulk
-from tandem.parties.imports import _entry
 from tandem.parties.models import Address, Contact, Party
 
 from .conftest import VALID_USCC
@@ -56,15 +53,6 @@ SECOND = (
 )
 
 
-def _writer(run, rows) -> list:
-    """party_import_chunk with the set-based updates (the change proposed for
-    tandem/parties/imports.py)."""
-    done = parties_write_bulk(
-        company=run.company, entries=[(r.target_id, _entry(r.values)) for r in rows]
-    )
-    return [d if isinstance(d, DomainError) else (d[0].pk, d[1]) for d in done]
-
-
 def _snap(company, report) -> dict:
     snapshot = _snapshot(company, report)
     names = dict(Party.objects.filter(company=company).values_list("pk", "name"))
@@ -81,9 +69,7 @@ def _both_paths(monkeypatch, second: str, chunk_size: int = 500):
     for company in (set_based, by_row):
         _import(company, FIRST)
     monkeypatch.setitem(
-        imports._OBJECTS,
-        "parties",
-        dataclasses.replace(writer, bulk=_writer, chunk_size=chunk_size),
+        imports._OBJECTS, "parties", dataclasses.replace(writer, chunk_size=chunk_size)
     )
     bulk_report = _import(set_based, second)
     monkeypatch.setitem(imports._OBJECTS, "parties", dataclasses.replace(writer, bulk=None))
@@ -99,9 +85,9 @@ def test_a_reimport_through_both_paths_leaves_the_same_rows(monkeypatch, chunk_s
     assert set_based == by_row
     rows, created, updated, errors = set_based["report"]
     assert (rows, created, updated) == (9, 3, 4)
-    assert [(e["field"], e["code"]) for e in errors] == [
-        ("phone", "validation.phone"),
-        ("email", "validation.email"),
+    assert [(e["row"], e["field"], e["code"]) for e in errors] == [
+        (7, "phone", "validation.phone"),
+        (8, "email", "validation.email"),
     ]
     harbour = next(p for p in set_based["parties"] if p[0] == "Harbour Trading Ltd")
     assert harbour[-1] == ["vip"]
@@ -109,15 +95,13 @@ def test_a_reimport_through_both_paths_leaves_the_same_rows(monkeypatch, chunk_s
     assert ("Harbour Trading Ltd", "shipping", "", "", "Hangzhou") in {
         (a[0], a[1], a[2], a[3], a[4]) for a in set_based["addresses"]
     }
+    # C-2 is unchanged and C-7 only gained a contact and an address (no party.updated, as
+    # party_update publishes it for the party's own fields); C-10's new email went row by row
+    assert sorted(n for _state, n in set_based["updated"]) == ["Harbour Trading Ltd", "Ship Only"]
 
 
 @pytest.mark.django_db
-def test_the_same_file_twice_updates_and_does_not_duplicate(monkeypatch, company):
-    monkeypatch.setitem(
-        imports._OBJECTS,
-        "parties",
-        dataclasses.replace(imports.import_object("parties"), bulk=_writer),
-    )
+def test_the_same_file_twice_updates_and_does_not_duplicate(company):
     first = _import(company, FILE)
     counts = (Party.objects.count(), Contact.objects.count(), Address.objects.count())
     second = _import(company, FILE)
@@ -138,21 +122,146 @@ def _file(rows: int, offset: int = 0) -> str:
     return HEADER + body
 
 
-@pytest.mark.django_db
-def test_the_statements_of_an_update_chunk_do_not_grow_with_its_rows(monkeypatch, company):
-    monkeypatch.setitem(
-        imports._OBJECTS,
-        "parties",
-        dataclasses.replace(imports.import_object("parties"), bulk=_writer),
-    )
-    _import(company, _file(20, offset=100).replace(" v2", ""))
-    _import(company, _file(200, offset=1000).replace(" v2", ""))
-    with CaptureQueriesContext(connection) as small:
-        _import(company, _file(20, offset=100))
-    with CaptureQueriesContext(connection) as large:
-        report = _import(company, _file(200, offset=1000))
+def _statements(captured) -> list[str]:
+    """Each statement as its verb and table (savepoints as their verb)."""
+    out = []
+    for query in captured:
+        words = query["sql"].replace('"', "").split()
+        table = next((w for w in words[1:4] if w not in ("INTO", "FROM", "OR")), "")
+        out.append(
+            f"{words[0]} {table}" if words[0] in ("INSERT", "UPDATE", "DELETE") else words[0]
+        )
+    return out
 
-    assert (report.updated, report.errors) == (200, [])
-    # the driver's parameter limit splits the INSERTs and UPDATEs; row by row: ~20 per row
-    assert len(small.captured_queries) <= len(large.captured_queries) <= 40
-    assert Party.objects.filter(company=company, name="Party 1199 v2").exists()
+
+@pytest.mark.django_db
+def test_the_statements_of_an_update_chunk_do_not_grow_with_its_rows(company):
+    _import(company, _file(5, offset=100).replace(" v2", ""))
+    _import(company, _file(30, offset=1000).replace(" v2", ""))
+    _import(company, _file(400, offset=5000).replace(" v2", ""))
+    with CaptureQueriesContext(connection) as small:
+        _import(company, _file(5, offset=100))
+    with CaptureQueriesContext(connection) as large:
+        report = _import(company, _file(30, offset=1000))
+
+    assert (report.updated, report.errors) == (30, [])
+    # 5 rows or 30 (one INSERT of history each): the very same statements
+    assert _statements(large.captured_queries) == _statements(small.captured_queries)
+    assert len(small.captured_queries) == len(large.captured_queries)
+    assert Party.objects.filter(company=company, name="Party 1029 v2").exists()
+    assert Party.history.filter(company=company, history_type="~").count() == 35
+
+
+@pytest.mark.django_db
+def test_a_chunk_of_400_updates_costs_a_bounded_number_of_statements(
+    company, django_assert_max_num_queries
+):
+    _import(company, _file(400, offset=5000).replace(" v2", ""))
+    # row by row this is about 20 statements per row (8,000); set-based, the reads and
+    # savepoints of one chunk, and the writes split by SQLite's 999 parameters per statement
+    with django_assert_max_num_queries(40):
+        report = _import(company, _file(400, offset=5000))
+
+    assert (report.rows, report.created, report.updated, report.errors) == (400, 0, 400, [])
+    assert Party.objects.filter(company=company, name__endswith=" v2").count() == 400
+    assert Party.history.filter(company=company, history_type="~").count() == 400
+
+
+def _mixed(rows: int, offset: int) -> str:
+    """Every other row a known party (renamed), every other a new one."""
+    body = "".join(
+        f"K{n},Party {n}{' v2' if n % 2 == 0 else ''},,yes,,p{n}@example.test,,,,,,,,,,,,,,\n"
+        for n in range(offset, offset + rows)
+    )
+    return HEADER + body
+
+
+@pytest.mark.django_db
+def test_creates_and_updates_alternating_cost_the_same_statements_as_a_few(company):
+    _import(
+        company,
+        HEADER
+        + "".join(
+            f"K{n},Party {n},,yes,,p{n}@example.test,,,,,,,,,,,,,,\n" for n in range(100, 106, 2)
+        ),
+    )
+    _import(
+        company,
+        HEADER
+        + "".join(
+            f"K{n},Party {n},,yes,,p{n}@example.test,,,,,,,,,,,,,,\n" for n in range(1000, 1030, 2)
+        ),
+    )
+    with CaptureQueriesContext(connection) as small:
+        few = _import(company, _mixed(6, 100))
+    with CaptureQueriesContext(connection) as large:
+        many = _import(company, _mixed(30, 1000))
+
+    assert (few.created, few.updated, few.errors) == (3, 3, [])
+    assert (many.created, many.updated, many.errors) == (15, 15, [])
+    assert _statements(large.captured_queries) == _statements(small.captured_queries)
+    assert sorted(
+        Party.objects.filter(company=company, name__endswith=" v2").values_list("name", flat=True)
+    ) == sorted(f"Party {n} v2" for n in [*range(100, 106, 2), *range(1000, 1030, 2)])
+
+
+# -- where the two passes must stop: what file order decides ----------------------------------
+
+ORDER_FIRST = (
+    HEADER
+    + "\n".join(
+        [
+            "A-1,Alpha,,yes,,alpha@example.test,,,,,,,,,,,,,,",
+            f"A-2,Beta,,yes,,,,{VALID_USCC},CN,,,,,,,,,,,",
+            "A-3,Gamma,,yes,,,,,,,,Gold,,,,,,,,",
+        ]
+    )
+    + "\n"
+)
+ORDER_SECOND = (
+    HEADER
+    + "\n".join(
+        [
+            # a new party with Alpha's email, before Alpha clears it: refused row by row
+            "N-1,New One,,yes,,alpha@example.test,,,,,,,,,,,,,,",
+            "A-1,Alpha,,yes,,,,,,,,,,,,,,,,",
+            # Beta clears its tax id, then a new party takes it: written
+            "A-2,Beta,,yes,,,,,CN,,,,,,,,,,,",
+            f"N-2,New Two,,yes,,,,{VALID_USCC},CN,,,,,,,,,,,",
+            # a new tag spelled "Silver" before an update spells it "SILVER": "Silver" is made
+            "N-3,New Three,,yes,,,,,,,,Silver,,,,,,,,",
+            "A-3,Gamma,,yes,,,,,,,,SILVER,,,,,,,,",
+            # and Alpha's email again, now free
+            "N-4,New Four,,yes,,alpha@example.test,,,,,,,,,,,,,,",
+        ]
+    )
+    + "\n"
+)
+
+
+def _two_companies(monkeypatch, first: str, second: str):
+    writer = imports.import_object("parties")
+    set_based, by_row = _company("BULK"), _company("ROWS")
+    for company in (set_based, by_row):
+        _import(company, first)
+    bulk_report = _import(set_based, second)
+    monkeypatch.setitem(imports._OBJECTS, "parties", dataclasses.replace(writer, bulk=None))
+    row_report = _import(by_row, second)
+    return _snap(set_based, bulk_report), _snap(by_row, row_report)
+
+
+@pytest.mark.django_db
+def test_updates_that_free_a_value_or_spell_a_tag_keep_file_order(monkeypatch):
+    set_based, by_row = _two_companies(monkeypatch, ORDER_FIRST, ORDER_SECOND)
+
+    assert set_based == by_row
+    rows, created, updated, errors = set_based["report"]
+    assert (rows, created, updated) == (7, 3, 3)
+    assert [(e["row"], e["field"], e["code"]) for e in errors] == [
+        (2, "email", "party.duplicate"),
+    ]
+    assert errors[0]["message"] == "Alpha already has this email address."
+    parties = {p[0]: p for p in set_based["parties"]}
+    assert parties["New Two"][7] == VALID_USCC
+    assert parties["New Four"][4] == "alpha@example.test"
+    assert (parties["New Three"][-1], parties["Gamma"][-1]) == (["Silver"], ["Silver"])

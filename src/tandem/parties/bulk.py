@@ -200,14 +200,17 @@ def _publish_created(company: Company, parties: Sequence[Party]) -> None:
     )
 
 
-@transaction.atomic
-def parties_create_bulk(*, company: Company, entries: Sequence[PartyEntry]) -> list:
-    """Create each entry's party, contact and addresses; answers, per entry, the Party
-    created or the DomainError that refused it (nothing of that entry written)."""
+def _creates_planned(company: Company, entries: Sequence[PartyEntry]) -> list[_Plan]:
+    """Each entry cleaned (or refused) as the services would, nothing read but currencies."""
     currencies = {}
     if any(isinstance(e.party.get("currency"), str) for e in entries):
         currencies = {c.code: c for c in Currency.objects.filter(active=True)}
-    plans = [_plan(company, entry, currencies) for entry in entries]
+    return [_plan(company, entry, currencies) for entry in entries]
+
+
+def _creates_write(company: Company, plans: list[_Plan]) -> list:
+    """The duplicate check, then the planned parties written; per plan, the Party created
+    or the DomainError that refused it."""
     _check_duplicates(company, plans)
     written = [p for p in plans if p.error is None and p.duplicate_of is None]
     parties = [Party(company=company, **plan.party) for plan in written]
@@ -240,6 +243,13 @@ def parties_create_bulk(*, company: Company, entries: Sequence[PartyEntry]) -> l
     return [plan.created if plan.error is None else plan.error for plan in plans]
 
 
+@transaction.atomic
+def parties_create_bulk(*, company: Company, entries: Sequence[PartyEntry]) -> list:
+    """Create each entry's party, contact and addresses; answers, per entry, the Party
+    created or the DomainError that refused it (nothing of that entry written)."""
+    return _creates_write(company, _creates_planned(company, entries))
+
+
 # -- updates --------------------------------------------------------------------------------
 
 
@@ -268,7 +278,19 @@ def parties_update_bulk(*, company: Company, entries: Sequence[tuple[int, PartyE
     (nothing of that entry written). It stops at the first entry it leaves to the per-row
     services (a party gone since, one named twice, a new tax id or email, which need the
     duplicate check), so the caller runs that one and calls again with the rest."""
+    outcomes = _updates_planned(company, entries)
+    plans = [plan for _outcome, plan in outcomes if plan is not None]
+    if plans:
+        _update_write(company, plans)
+    return [outcome for outcome, _plan in outcomes]
+
+
+def _updates_planned(company: Company, entries: Sequence[tuple[int, PartyEntry]]) -> list:
+    """Per leading entry the update path takes, `(party, its plan)` or `(refusal, None)`;
+    three reads (parties with their tags, contacts, default addresses) and nothing written."""
     ids = [pk for pk, _entry in entries]
+    if not ids:
+        return []
     parties = Party.objects.filter(company=company, pk__in=ids).select_related("currency")
     parties = {p.pk: p for p in parties.prefetch_related("tags")}
     contacts: dict[int, list[Contact]] = {}
@@ -278,7 +300,6 @@ def parties_update_bulk(*, company: Company, entries: Sequence[tuple[int, PartyE
     for address in Address.objects.filter(party_id__in=parties, is_default=True).order_by("id"):
         addresses.setdefault((address.party_id, address.kind), address)
     outcomes: list = []
-    plans: list[_Update] = []
     seen: set[int] = set()
     for pk, entry in entries:
         party = parties.get(pk)
@@ -288,14 +309,11 @@ def parties_update_bulk(*, company: Company, entries: Sequence[tuple[int, PartyE
         try:
             plan = _update_plan(company, party, entry, contacts, addresses)
         except DomainError as exc:
-            outcomes.append(exc)
+            outcomes.append((exc, None))
             continue
         if plan is None:
             break
-        plans.append(plan)
-        outcomes.append(party)
-    if plans:
-        _update_write(company, plans)
+        outcomes.append((party, plan))
     return outcomes
 
 
@@ -400,25 +418,78 @@ def _children_write(company: Company, plans: list[_Update], now) -> None:
             bulk_update_with_history(changed, model, [*sorted(fields), "updated_at"])
 
 
+def _freed(plan: _Update) -> list[tuple[str, str]]:
+    """The tax id and email the update takes off its party (cleared, or re-read for another
+    country), which a new party may then bring."""
+    freed = []
+    for name in ("tax_id", "email"):
+        before = getattr(plan.party, name)
+        if before and plan.clean.get(name, before) != before:
+            freed.append((name, before))
+    return freed
+
+
+def _cut(updates: list, creates: list, end: int) -> int:
+    """Where the chunk's two passes must stop so that writing its updates before its new
+    parties leaves what file order leaves: before an update that frees a tax id or email a
+    new party earlier in the file brings (row by row that party is refused as a duplicate of
+    the party updated after it), and before an update naming a tag an earlier new party
+    names in another spelling (row by row the new party's spelling is made first).
+    `updates` are (index, plan), `creates` (index, plan), each in file order."""
+    freed: dict[tuple[str, str], int] = {}
+    spelled: dict[str, tuple[str, int]] = {}
+    for index, plan in updates:
+        for key in _freed(plan):
+            freed.setdefault(key, index)
+        for tag in plan.tags or ():
+            spelled.setdefault(tag.lower(), (tag, index))
+    for index, plan in creates:
+        if plan.party is None:
+            continue
+        for name in ("tax_id", "email"):
+            at = freed.get((name, plan.party[name])) if plan.party[name] else None
+            if at is not None and index < at < end:
+                end = at
+        for tag in plan.tags:
+            other, at = spelled.get(tag.lower(), (tag, -1))
+            if other != tag and index < at < end:
+                end = at
+    return end
+
+
+@transaction.atomic
 def parties_write_bulk(*, company: Company, entries: Sequence[tuple[int | None, PartyEntry]]):
-    """The import's chunk writer: entries with no id are created (`parties_create_bulk`),
-    the others update that party (`parties_update_bulk`), each run of either kind in file
-    order. Answers, per leading entry written, `(party, created?)` or the DomainError that
-    refused it; it stops at the first entry the update path leaves to the row services."""
-    outcomes: list = []
-    start = 0
-    while start < len(entries):
-        creating = entries[start][0] is None
-        end = start
-        while end < len(entries) and (entries[end][0] is None) == creating:
-            end += 1
-        run = entries[start:end]
-        if creating:
-            done = parties_create_bulk(company=company, entries=[e for _pk, e in run])
-        else:
-            done = parties_update_bulk(company=company, entries=run)
-        outcomes.extend(d if isinstance(d, DomainError) else (d, creating) for d in done)
-        if len(done) < len(run):
-            break
-        start = end
-    return outcomes
+    """The import's chunk writer: entries with no id are created, the others update that
+    party, in two set-based passes whatever their order in the file (the chunk's updates as
+    `parties_update_bulk` does them, then its new parties as `parties_create_bulk`), so a
+    chunk costs the same few statements however creates and updates alternate in it. An
+    update here never takes a new tax id or email, so the two passes depend on each other
+    only where `_cut` stops them.
+
+    Answers, per leading entry written, `(party, created?)` or the DomainError that refused
+    it. It stops before the first update the update path leaves to the row services, and
+    where `_cut` says; the caller runs that entry through the row services and calls again
+    with the rest."""
+    updates = [(index, pk, e) for index, (pk, e) in enumerate(entries) if pk is not None]
+    planned = _updates_planned(company, [(pk, e) for _index, pk, e in updates])
+    end = updates[len(planned)][0] if len(planned) < len(updates) else len(entries)
+    # (index in entries, outcome, plan) of each update the update path takes
+    taken = [(u[0], outcome, plan) for u, (outcome, plan) in zip(updates, planned, strict=False)]
+    creates = [index for index, (pk, _e) in enumerate(entries[:end]) if pk is None]
+    create_plans = list(
+        zip(creates, _creates_planned(company, [entries[i][1] for i in creates]), strict=True)
+    )
+    end = _cut([(index, plan) for index, _o, plan in taken if plan], create_plans, end)
+    outcomes: dict[int, object] = {}
+    plans = []
+    for index, outcome, plan in taken:
+        if index < end:
+            outcomes[index] = outcome if plan is None else (outcome, False)
+            plans += [plan] if plan is not None else []
+    if plans:
+        _update_write(company, plans)
+    created = [(index, plan) for index, plan in create_plans if index < end]
+    written = _creates_write(company, [plan for _index, plan in created]) if created else []
+    for (index, _plan), outcome in zip(created, written, strict=True):
+        outcomes[index] = outcome if isinstance(outcome, DomainError) else (outcome, True)
+    return [outcomes[index] for index in range(end)]

@@ -14,7 +14,7 @@ from tandem.core.imports import (
 )
 from tandem.core.models import ImportKey
 
-from .bulk import PartyEntry, parties_create_bulk
+from .bulk import PartyEntry, parties_write_bulk
 from .models import Address, Contact, Party
 from .services import (
     address_create,
@@ -144,8 +144,8 @@ def party_import_row(run, values: dict, target_id: int | None):
 
 
 def _entry(values: dict) -> PartyEntry:
-    """A new party's row as the bulk service's entry: what party_import_row passes to
-    party_create, contact_create and address_create."""
+    """A row as the bulk services' entry: what party_import_row passes to party_create (or
+    party_update), contact_create and address_create (or their updates)."""
     contact = _picked(values, ("name", "job_title", "email", "phone", "mobile"), prefix="contact_")
     addresses = []
     for kind, prefix in ((Address.Kind.BILLING, ""), (Address.Kind.SHIPPING, "shipping_")):
@@ -160,15 +160,13 @@ def _entry(values: dict) -> PartyEntry:
 
 
 def party_import_chunk(run, rows) -> list:
-    """The chunk's leading new parties written set-based; a row with a known key (an
-    update) is left to party_import_row."""
-    new = []
-    for row in rows:
-        if row.target_id is not None:
-            break
-        new.append(row)
-    results = parties_create_bulk(company=run.company, entries=[_entry(r.values) for r in new])
-    return [r if isinstance(r, DomainError) else (r.pk, True) for r in results]
+    """The chunk written set-based (`parties_write_bulk`): its updates in one pass, its new
+    parties in another. A row the update path leaves (a new tax id or email, which the
+    duplicate check needs row by row; a party gone since) goes to party_import_row."""
+    done = parties_write_bulk(
+        company=run.company, entries=[(r.target_id, _entry(r.values)) for r in rows]
+    )
+    return [d if isinstance(d, DomainError) else (d[0].pk, d[1]) for d in done]
 
 
 def party_export(company):
