@@ -128,6 +128,8 @@ API = {
     "payroll-runs": "hr.payrollrun",
     "payroll-inputs": "hr.payrollrun",
     "payslips": ANY_MEMBER,  # self-service: an employee lists its own payslips only
+    # contracts, ID copies, certificates: HR only (the employee downloads its own on /hr/me/)
+    "employee-documents": "hr.employeedocument",
     "review-cycles": "hr.reviewcycle",
     "reviews": "hr.review",
     "goals": "hr.goal",
@@ -135,6 +137,10 @@ API = {
 # Paths decided apart from their prefix.
 PATHS = {
     "/api/v1/parties/{party_id}/overview": "crm.opportunity",  # the customer 360 is CRM's
+    **{
+        f"/api/v1/employees/{{employee_id}}/documents{tail}": "hr.employeedocument"
+        for tail in ("", "/{document_id}", "/{document_id}/file")
+    },
     # HR self-service: every member lists its own leave, attendance, goals and reviews (and
     # a manager those of its team); the rows are scoped in hr's API, tested in tests/hr
     **{
@@ -168,6 +174,13 @@ PAGE_ROUTES = {
     # an employee's own reviews and its department's leave calendar (404 without a record)
     "/hr/reviews/": ANY_MEMBER,
     "/hr/leave/calendar/": ANY_MEMBER,
+    # the member's own employee page (404 without an employee record in the company)
+    "/hr/me/": ANY_MEMBER,
+    # employee documents: HR uploads and deletes; a download is HR's or the employee's own
+    # (404 for anyone else)
+    "/hr/employees/<int:pk>/documents/": "hr",
+    "/hr/employees/<int:pk>/documents/<int:document_pk>/delete/": "hr",
+    "/hr/documents/<int:pk>/": "hr",
 }
 PAGES = {
     "": ANY_MEMBER,

@@ -50,7 +50,21 @@ class LeaveOverlap(Conflict):
     title = "Overlaps another leave request"
 
 
+class DocumentTooLarge(ValidationFailed):
+    code = "employee_document.too_large"
+    status = 413
+    title = "The file is too large"
+
+
+class DocumentTypeRefused(ValidationFailed):
+    code = "employee_document.type_refused"
+    status = 415
+    title = "The file is not a PDF, PNG or JPEG"
+
+
 __all__ = [
+    "DocumentTooLarge",
+    "DocumentTypeRefused",
     "LeaveInsufficient",
     "LeaveOverlap",
     "FormulaInvalid",

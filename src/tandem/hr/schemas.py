@@ -372,3 +372,30 @@ class ReviewIn(Schema):
     kind: Literal["self", "manager"]
     rating: int = Field(ge=1, le=5)
     comment: Text(5000) = ""
+
+
+# -- employee documents ------------------------------------------------------------------------
+
+
+class EmployeeDocumentOut(Schema):
+    id: int
+    employee: int = Field(validation_alias="employee_id")
+    kind: Literal["contract", "id", "certificate", "other"]
+    title: str
+    filename: str
+    content_type: str
+    size: int
+    valid_from: date | None
+    valid_to: date | None
+    expiry: Literal["expired", "expiring", ""] = Field(
+        "", description="`expiring`: valid_to within 30 days from today; `expired`: before today"
+    )
+    uploaded_by: int | None = Field(validation_alias="uploaded_by_id")
+    created_at: datetime
+    updated_at: datetime
+
+    @staticmethod
+    def resolve_expiry(obj) -> str:
+        from .queries import expiry_state
+
+        return expiry_state(obj)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import document_views, views
 
 app_name = "hr"
 urlpatterns = [
@@ -9,6 +9,17 @@ urlpatterns = [
     path("me/", views.my_page, name="my_page"),
     path("employees/", views.employee_list, name="employee_list"),
     path("employees/<int:pk>/", views.employee_detail, name="employee_detail"),
+    path(
+        "employees/<int:pk>/documents/",
+        document_views.document_upload,
+        name="document_upload",
+    ),
+    path(
+        "employees/<int:pk>/documents/<int:document_pk>/delete/",
+        document_views.document_delete,
+        name="document_delete",
+    ),
+    path("documents/<int:pk>/", document_views.document_download, name="document_download"),
     path("payroll/", views.run_list, name="run_list"),
     path("payroll/new/", views.run_create, name="run_create"),
     path("payroll/<int:pk>/", views.run_detail, name="run_detail"),

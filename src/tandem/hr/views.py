@@ -15,7 +15,8 @@ from tandem.core.jobs import job_for_request, job_start
 from tandem.core.middleware import request_has_perm
 from tandem.core.views import company_view
 
-from . import services
+from . import queries, services
+from .document_views import documents_context
 from .errors import RunPosted
 from .jobs import PAYROLL_COMPUTE
 from .models import (
@@ -33,13 +34,27 @@ from .models import (
     SalaryStructure,
 )
 
+RUN_PAGE_SIZE = 50  # payslips per page of a run, as other list pages
+
 
 def _company_rows(request, model):
     return model.objects.filter(company=request.company)
 
 
-@company_view("hr.view_employee")
+@login_required
 def home(request):
+    """HR's start page; someone without HR's view of employees goes to their own page."""
+    if (
+        request.company is not None
+        and not request_has_perm(request, "hr.view_employee")
+        and _own_employee(request) is not None
+    ):
+        return redirect("hr:my_page")
+    return _hr_home(request)
+
+
+@company_view("hr.view_employee")
+def _hr_home(request):
     company = request.company
     runs = _company_rows(request, PayrollRun).select_related("structure").order_by("-period")[:5]
     context = {
@@ -47,6 +62,11 @@ def home(request):
         "departments": _company_rows(request, Department).count(),
         "structures": SalaryStructure.objects.filter(company=company).count(),
         "runs": runs,
+        "expiring": (
+            list(queries.documents_expiring(company)[:50])
+            if request_has_perm(request, "hr.view_employeedocument")
+            else None
+        ),
     }
     return render(request, "hr/home.html", context)
 
@@ -135,6 +155,7 @@ def my_page(request):
     )
     context = _employee_context(request, employee)
     context.update(can_request=True, is_hr=False, own_page=True)
+    context.update(documents_context(request, employee, own_page=True))
     return render(request, "hr/employee_detail.html", context)
 
 
@@ -156,6 +177,7 @@ def employee_detail(request, pk):
         can_request=request_has_perm(request, "hr.add_leaverequest"),
         is_hr=request_has_perm(request, "hr.change_leaverequest"),
     )
+    context.update(documents_context(request, employee))
     return render(request, "hr/employee_detail.html", context)
 
 
@@ -202,21 +224,27 @@ def run_detail(request, pk):
         _company_rows(request, PayrollRun).select_related("structure", "entry", "payment_entry"),
         pk=pk,
     )
-    slips = run.payslips.select_related("employee").order_by("employee__number")
-    totals = slips.aggregate(
+    slips = run.payslips.select_related("employee").order_by("employee__number", "pk")
+    # the totals are the whole run's, summed in SQL; the table shows one page of it
+    totals = run.payslips.aggregate(
+        count=Count("pk"),
         gross=Sum("gross"),
         deductions=Sum("deductions"),
         tax=Sum("tax"),
         net=Sum("net"),
         employer_cost=Sum("employer_cost"),
     )
+    paginator = Paginator(slips, RUN_PAGE_SIZE)
+    paginator.count = totals["count"]  # counted with the totals: no second COUNT
+    page = paginator.get_page(request.GET.get("page"))
     job = job_for_request(request, request.GET.get("job"))
     if job is not None and (job.kind != PAYROLL_COMPUTE or job.params.get("run") != run.pk):
         job = None
     context = {
         "run": run,
         "job": job,
-        "slips": slips,
+        "page": page,
+        "slips": page.object_list,
         "totals": totals,
         "can_change": request_has_perm(request, "hr.change_payrollrun"),
         "posted": run.state == RunState.POSTED,

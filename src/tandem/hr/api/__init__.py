@@ -6,4 +6,4 @@ from ninja import Router
 
 router = Router(tags=["hr"])
 
-from . import leave, org, payroll, performance  # noqa: E402, F401  (they register their routes on `router`)
+from . import documents, leave, org, payroll, performance  # noqa: E402, F401  (they register their routes on `router`)

@@ -1,6 +1,7 @@
 """HR models: organisation and dated employee versions (org.py); the PRC pack, salary
 structures, payroll runs, payslips and inputs (payroll.py)."""
 
+from .documents import DocumentKind, EmployeeDocument
 from .leave import (
     LEAVE_TRANSITIONS,
     Accrual,
@@ -53,6 +54,8 @@ from .performance import (
 )
 
 __all__ = [
+    "DocumentKind",
+    "EmployeeDocument",
     "CYCLE_TRANSITIONS",
     "CycleState",
     "Goal",

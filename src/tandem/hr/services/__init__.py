@@ -7,6 +7,12 @@ from .attendance import (
     attendance_overtime_to_payroll,
     attendance_record,
 )
+from .documents import (
+    document_check,
+    employee_document_add,
+    employee_document_delete,
+    employee_document_open,
+)
 from .leave import (
     approver_for,
     employee_calendar,
@@ -58,6 +64,10 @@ from .structures import (
 )
 
 __all__ = [
+    "document_check",
+    "employee_document_add",
+    "employee_document_delete",
+    "employee_document_open",
     "bank_file",
     "payroll_run_pay",
     "tax_summary",
