@@ -315,3 +315,50 @@ def test_service_level_outside_the_range_is_refused(level):
             forecast_per_period=1, sigma=1, lead_time_periods=1, service_level=level
         )
     assert caught.value.code == "analytics.bad_service_level"
+
+
+def _switchers(last: str):
+    """Five customers who bought A in their first four baskets, B in the next two, and `last`
+    in their seventh (the scored one)."""
+    rows = []
+    for c in range(5):
+        for n in range(1, 8):
+            product = "A" if n <= 4 else ("B" if n <= 6 else last)
+            rows.append((f"c{c}", f"c{c}-{n}", product, n))
+    return rows
+
+
+def test_the_blend_is_chosen_on_the_inner_validation_basket_never_the_scored_one():
+    # given customers who moved from A to B: their last basket of the training part (the
+    # sixth) holds B, which only a recency decay ranks above the more frequent A
+    switched = recommend.evaluate_next_basket(_switchers("B"), k=1)
+    assert switched["params"]["decay"] == 0.5
+    assert switched["params"]["similar_weight"] == 0.0  # no pair goes together: no weight
+    assert switched["params"]["validation_recall"] == 1.0
+    assert switched["score"] == 1.0 and switched["baseline_score"] == 0.0
+    # when the scored basket says the opposite, the same blend is chosen (it never sees it)
+    back = recommend.evaluate_next_basket(_switchers("A"), k=1)
+    assert back["params"] == switched["params"]
+    assert back["score"] == 0.0 and back["baseline_score"] == 1.0
+
+
+def test_the_customers_own_repeat_list_is_kept_and_co_purchase_fills_the_rest():
+    # ann bought tea three times, jam twice, lemon once; bob's baskets pair lemon with honey
+    rows = [("ann", 1, "tea"), ("ann", 2, "tea"), ("ann", 3, "tea")]
+    rows += [("ann", 1, "jam"), ("ann", 2, "jam"), ("ann", 3, "lemon")]
+    rows += [("bob", 10 + i, p) for i in range(4) for p in ("lemon", "honey")]
+    rows += [("cid", 20 + i, "bread") for i in range(6)]
+    model = recommend.fit(rows)
+    # however strong the similarity weight, her own three come first, by how often she bought
+    for weight in (0.0, 0.5):
+        items = recommend.for_customer(model, "ann", k=4, similar_weight=weight)
+        assert [(p, r) for p, _s, r in items][:3] == [
+            ("tea", "repeat"),
+            ("jam", "repeat"),
+            ("lemon", "repeat"),
+        ]
+        # the slot left goes to what goes with her lemon, not to the popular bread
+        assert items[3][0] == "honey" and items[3][2] == "similar"
+    # a decay of 0.5 ranks by recency: lemon (her latest basket) before jam
+    recent = recommend.for_customer(model, "ann", k=3, counts=recommend.repeat_counts(model, 0.5))
+    assert [p for p, _s, _r in recent] == ["tea", "lemon", "jam"]

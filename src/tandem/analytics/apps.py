@@ -11,6 +11,7 @@ class AnalyticsConfig(AppConfig):
         from tandem.core import providers
         from tandem.crm.scoring import LEAD_SCORES, PARTY_SCORES
         from tandem.purchasing.forecast_points import REORDER_POINTS
+        from tandem.sales.suggestions import ORDER_SUGGESTIONS
 
         from . import queries
 
@@ -19,3 +20,5 @@ class AnalyticsConfig(AppConfig):
         providers.provide(PARTY_SCORES, queries.party_score_map)
         # the reorder rules show (and may follow) the demand forecast's reorder points
         providers.provide(REORDER_POINTS, queries.reorder_point_map)
+        # the quotation editor's "Suggested" panel reads the stored recommendations
+        providers.provide(ORDER_SUGGESTIONS, queries.order_suggestions)

@@ -129,6 +129,10 @@ class ProductPair(CompanyScoped):
     other = models.ForeignKey("catalog.Product", on_delete=models.CASCADE, related_name="+")
     rank = models.PositiveSmallIntegerField(_("rank"))
     score = models.FloatField(_("similarity"))
+    # the other product's typical quantity on an order line (median), for the stock check
+    quantity = models.DecimalField(
+        _("typical quantity"), max_digits=18, decimal_places=3, null=True, blank=True
+    )
 
     class Meta:
         verbose_name = _("product pair")
@@ -145,6 +149,10 @@ class PartyRecommendation(CompanyScoped):
     rank = models.PositiveSmallIntegerField(_("rank"))
     score = models.FloatField(_("score"))
     reason = models.CharField(_("reason"), max_length=10)  # repeat | similar | popular
+    # the customer's median quantity of the product (else everybody's), for the stock check
+    quantity = models.DecimalField(
+        _("typical quantity"), max_digits=18, decimal_places=3, null=True, blank=True
+    )
 
     class Meta:
         verbose_name = _("recommendation")

@@ -164,3 +164,73 @@ def party_score_map(company, ids) -> dict[int, dict]:
         }
         for row in rows
     }
+
+
+def order_suggestions(company, *, party_id: int | None, product_ids, limit: int = 5) -> dict:
+    """The quotation editor's "Suggested" panel, from the stored predictions: "for this
+    customer" (the active run's list for `party_id`) and "bought together" (the stored pairs of
+    the products already on the lines, their scores summed), leaving out the products already
+    on the order and repeating none. Each item carries its typical quantity, the available
+    stock (on hand - reserved in internal locations) and `short` when goods cannot cover it.
+    Three queries, whatever the number of lines."""
+    from django.db.models import Sum
+
+    from tandem.catalog.models import ProductType
+    from tandem.inventory.models import LocationUsage, StockLevel
+
+    on_order = {int(pk) for pk in product_ids}
+    mine = []
+    if party_id:
+        recs = (
+            PartyRecommendation.objects.filter(
+                company=company,
+                party_id=party_id,
+                run__state=RunState.ACTIVE,
+                product__active=True,
+            )
+            .exclude(product_id__in=on_order)
+            .select_related("product")
+            .order_by("rank")[:limit]
+        )
+        mine = [
+            {"product": row.product, "quantity": row.quantity, "reason": row.reason} for row in recs
+        ]
+    together: dict[int, dict] = {}
+    if on_order:
+        shown = {item["product"].pk for item in mine}
+        pairs = (
+            ProductPair.objects.filter(
+                company=company,
+                product_id__in=on_order,
+                run__state=RunState.ACTIVE,
+                other__active=True,
+            )
+            .exclude(other_id__in=on_order | shown)
+            .select_related("other")
+        )
+        for pair in pairs:
+            item = together.setdefault(
+                pair.other_id,
+                {"product": pair.other, "quantity": pair.quantity, "reason": "together", "s": 0},
+            )
+            item["s"] += pair.score
+    together_list = sorted(together.values(), key=lambda i: (-i["s"], i["product"].pk))[:limit]
+    items = mine + together_list
+    goods = [i["product"].pk for i in items if i["product"].type != ProductType.SERVICE]
+    available = {
+        row["product_id"]: row["total"]
+        for row in StockLevel.objects.filter(
+            company=company, product_id__in=goods, location__usage=LocationUsage.INTERNAL
+        )
+        .values("product_id")
+        .annotate(total=Sum(F("on_hand") - F("reserved")))
+    }
+    for item in items:
+        item.pop("s", None)
+        product = item["product"]
+        if product.type == ProductType.SERVICE:
+            item["available"], item["short"] = None, False
+            continue
+        item["available"] = available.get(product.pk) or 0
+        item["short"] = item["available"] < (item["quantity"] or 1)
+    return {"for_customer": mine, "bought_together": together_list}

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import suggestions, views
 
 app_name = "sales"
 urlpatterns = [
@@ -8,6 +8,7 @@ urlpatterns = [
     path("orders/", views.order_list, name="order_list"),
     path("orders/new/", views.order_create, name="order_create"),
     path("orders/preview/", views.order_preview, name="order_preview"),
+    path("orders/suggestions/", suggestions.order_suggestions, name="order_suggestions"),
     path("orders/<int:pk>/", views.order_detail, name="order_detail"),
     path("orders/<int:pk>/edit/", views.order_edit, name="order_edit"),
     path("orders/<int:pk>/send/", views.order_send, name="order_send"),

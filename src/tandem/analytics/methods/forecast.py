@@ -165,12 +165,13 @@ def seasonal_naive_forecast(y, m: int, h: int, *, level: float = 0.8) -> Forecas
 
 
 def forecast_auto(
-    y, m: int, h: int, *, level: float = 0.8, validation: int | None = None, origins: int = 2
+    y, m: int, h: int, *, level: float = 0.8, validation: int | None = None, origins: int = 1
 ):
     """ETS with automatic selection, guarded by the seasonal naive forecast.
 
-    The guard: from each of `origins` forecast origins in the recent past (the last
-    `origins` x `validation` periods; `validation` defaults to one season, at least 2), ETS is
+    The guard (an inner validation split): by default the last season of the series given
+    (`validation` periods, one season, at least 2) is held out; more `origins` step back one
+    validation length each. From each origin ETS is
     selected by AICc on the history before the origin and forecasts the next `validation`
     periods; its summed absolute error is compared with the seasonal naive forecast's from the
     same origins. If ETS is not better, the seasonal naive forecast is used; else ETS is

@@ -9,10 +9,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-# similarity and popularity count less than having bought the item: they break ties and fill
-# the list (weights tuned on the Instacart sample, see docs/analytics.md)
+# "For this customer" keeps the customer's own repeat list and lets co-purchase similarity
+# re-rank it (weight `similar_weight`) and fill the slots it leaves empty (with a popularity
+# prior). The weight and the recency decay of the repeat counts are chosen per training on an
+# inner validation split (each customer's last basket of the training part: choose_blend),
+# never on the scored basket. These are the defaults when nothing was chosen.
 SIMILAR_WEIGHT = 0.05
-POPULAR_WEIGHT = 0.05
+DECAY = 1.0
+BLEND_GRID = {"similar_weight": (0.0, 0.05, 0.2, 0.5), "decay": (1.0, 0.9, 0.75, 0.5)}
 
 
 @dataclass
@@ -23,23 +27,30 @@ class CoPurchase:
     popularity: object  # numpy array: number of baskets with the product
     customer_counts: object  # csr (n_customers x n_products): baskets of the customer with it
     customers: dict  # customer id -> row
+    basket: object = None  # csr (n_orders x n_products), presence
+    order_owner: object = None  # numpy: order row -> customer row
+    order_age: object = None  # numpy: later baskets of the same customer (0: their latest)
 
 
 def fit(baskets, *, shrink: float = 5.0) -> CoPurchase:
     """Cosine similarity of the products' basket vectors (binary), shrunk towards zero for
-    pairs seen in few baskets: sim = co / sqrt(n_i n_j) * co / (co + shrink)."""
+    pairs seen in few baskets: sim = co / sqrt(n_i n_j) * co / (co + shrink).
+
+    Rows are (customer, order, product) or (customer, order, product, when): `when` orders a
+    customer's baskets for the recency decay (else the order of appearance)."""
     import numpy as np
     from scipy import sparse
 
     product_index: dict = {}
     order_index: dict = {}
     customer_index: dict = {}
-    rows, cols, owners = [], [], {}
-    for customer, order, product in baskets:
+    rows, cols, owners, when = [], [], {}, {}
+    for customer, order, product, *rest in baskets:
         p = product_index.setdefault(product, len(product_index))
         o = order_index.setdefault(order, len(order_index))
         c = customer_index.setdefault(customer, len(customer_index))
         owners[o] = c
+        when.setdefault(o, (rest[0] if rest else 0, o))
         rows.append(o)
         cols.append(p)
     n_orders, n_products = len(order_index), len(product_index)
@@ -66,7 +77,23 @@ def fit(baskets, *, shrink: float = 5.0) -> CoPurchase:
     products = [None] * n_products
     for product, index in product_index.items():
         products[index] = product
-    return CoPurchase(products, product_index, similarity, counts, customer_counts, customer_index)
+    age = np.zeros(n_orders, dtype=np.int64)
+    by_customer: dict = {}
+    for o in sorted(range(n_orders), key=lambda o: when[o], reverse=True):
+        c = owners[o]
+        age[o] = by_customer.get(c, 0)
+        by_customer[c] = age[o] + 1
+    return CoPurchase(
+        products,
+        product_index,
+        similarity,
+        counts,
+        customer_counts,
+        customer_index,
+        basket,
+        owner_rows,
+        age,
+    )
 
 
 def _top(scores, k: int, exclude=()) -> list[int]:
@@ -110,42 +137,148 @@ def score_items(model: CoPurchase, items: dict, *, exclude=()) -> object:
     return scores
 
 
+def repeat_counts(model: CoPurchase, decay: float = 1.0):
+    """Per customer and product: the baskets with it, each weighted decay^age (age 0 for the
+    customer's latest basket); decay 1 counts them all alike."""
+    import numpy as np
+    from scipy import sparse
+
+    if decay >= 1.0 or model.basket is None:
+        return model.customer_counts
+    n_orders = model.basket.shape[0]
+    weights = np.power(float(decay), model.order_age.astype(float))
+    assign = sparse.csr_matrix(
+        (weights, (model.order_owner, np.arange(n_orders))),
+        shape=(len(model.customers), n_orders),
+    )
+    return (assign @ model.basket).tocsr()
+
+
+def similar_to_own(model: CoPurchase):
+    """Per customer: summed similarity of every product to the products they bought (csr)."""
+    own = model.customer_counts.copy()
+    own.data[:] = 1.0
+    return (own @ model.similarity).tocsr()
+
+
+def _blend(model, own: dict, similar_row, k: int, similar_weight: float, prior):
+    """Own products first, ranked by repeat share + similar_weight x normalised similarity
+    (ties: popularity); the slots left are filled by similarity + the popularity prior."""
+    import numpy as np
+
+    similar = np.zeros(len(model.products))
+    similar[similar_row.indices] = similar_row.data
+    top_similar = float(similar.max()) if similar.size else 0.0
+    if top_similar > 0:
+        similar = similar / top_similar
+    most = max(own.values()) if own else 1.0
+    ranked = sorted(
+        own,
+        key=lambda i: (-(own[i] / most + similar_weight * similar[i]), -model.popularity[i], i),
+    )[:k]
+    items = [(i, own[i] / most + similar_weight * similar[i], "repeat") for i in ranked]
+    if len(items) < k:
+        scores = similar + prior
+        for i in _top(scores, k - len(items), list(own)):
+            if scores[i] > 0:
+                items.append((i, float(scores[i]), "similar" if similar[i] > 0 else "popular"))
+    return [(model.products[i], float(score), reason) for i, score, reason in items]
+
+
 def for_customer(
     model: CoPurchase,
     customer,
     *,
     k: int = 10,
-    repeat_weight: float = 1.0,
     similar_weight: float | None = None,
-    new_only=False,
+    decay: float | None = None,
+    counts=None,
+    similar=None,
 ) -> list[tuple[object, float, str]]:
-    """Blend the customer's own repeat purchases (share of their baskets with the product)
-    with co-purchase similarity to what they bought. Answers (product, score, reason) where
-    reason is "repeat" or "similar"; a customer never seen gets the popular products."""
-    import numpy as np
-
+    """The customer's own repeat list (recency-decayed basket counts), re-ranked by
+    co-purchase similarity to what they bought and filled, when shorter than k, with similar
+    then popular products. Answers (product, score, reason), reason "repeat", "similar" or
+    "popular"; a customer never seen gets the popular products. `counts`/`similar` take the
+    precomputed matrices of repeat_counts/similar_to_own (many customers at once)."""
     row_index = model.customers.get(customer)
     if row_index is None:
         return [(p, 0.0, "popular") for p in popular(model, k=k)]
-    row = model.customer_counts.getrow(row_index)
+    counts = counts if counts is not None else repeat_counts(model, decay or DECAY)
+    similar = similar if similar is not None else similar_to_own(model)
+    row = counts.getrow(row_index)
     own = dict(zip(row.indices.tolist(), row.data.tolist(), strict=True))
-    baskets = max(own.values()) if own else 1.0
-    similar = score_items(model, {i: 1.0 for i in own})
-    if similar.max() > 0:
-        similar = similar / similar.max()
-    repeat = np.zeros(len(model.products))
-    for index, count in own.items():
-        repeat[index] = count / baskets
-    weight = SIMILAR_WEIGHT if similar_weight is None else similar_weight
     prior = model.popularity / max(float(model.popularity.max()), 1.0)
-    scores = repeat_weight * repeat + weight * similar + POPULAR_WEIGHT * prior
-    exclude = list(own) if new_only else []
-    top = _top(scores, k, exclude)
-    return [
-        (model.products[i], float(scores[i]), "repeat" if i in own else "similar")
-        for i in top
-        if scores[i] > 0
-    ]
+    weight = SIMILAR_WEIGHT if similar_weight is None else similar_weight
+    return _blend(model, own, similar.getrow(row_index), k, weight, prior)
+
+
+def _last_baskets(rows):
+    """Split rows into each customer's last basket (by `when`, then order) and the rest."""
+    last_order: dict = {}
+    order_key: dict = {}
+    for customer, order, _product, *rest in rows:
+        key = (rest[0] if rest else 0, order)
+        if customer not in last_order or key > order_key[customer]:
+            last_order[customer], order_key[customer] = order, key
+    held: dict = {}
+    train = []
+    for row in rows:
+        customer, order, product = row[0], row[1], row[2]
+        if last_order[customer] == order:
+            held.setdefault(customer, set()).add(product)
+        else:
+            train.append(row)
+    return train, held
+
+
+def _recall_for_customers(model, held: dict, k: int, similar_weight: float, counts, similar):
+    recall, n = 0.0, 0
+    for customer, items in held.items():
+        if customer not in model.customers:
+            continue
+        n += 1
+        mine = [
+            p
+            for p, _s, _r in for_customer(
+                model,
+                customer,
+                k=k,
+                similar_weight=similar_weight,
+                counts=counts,
+                similar=similar,
+            )
+        ]
+        recall += len(items & set(mine)) / min(len(items), k)
+    return recall / n if n else 0.0, n
+
+
+def choose_blend(rows, *, k: int = 10, grid: dict | None = None) -> dict:
+    """Choose the similarity weight and the recency decay on an inner validation split: each
+    customer's last basket of `rows` is held out, the rest fitted, and the pair with the best
+    recall@k wins (ties: the smaller weight, the weaker decay). Answers the chosen values and
+    the validation recall; the defaults when no customer has two baskets."""
+    grid = grid or BLEND_GRID
+    train, held = _last_baskets(list(rows))
+    chosen = {"similar_weight": SIMILAR_WEIGHT, "decay": DECAY, "validation_recall": None}
+    if not train or not held:
+        return chosen
+    model = fit(train)
+    similar = similar_to_own(model)
+    best = None
+    for decay in sorted(grid["decay"], reverse=True):
+        counts = repeat_counts(model, decay)
+        for weight in sorted(grid["similar_weight"]):
+            score, n = _recall_for_customers(model, held, k, weight, counts, similar)
+            if n and (best is None or score > best[0] + 1e-12):
+                best = (score, weight, decay, n)
+    if best is not None:
+        chosen = {
+            "similar_weight": best[1],
+            "decay": best[2],
+            "validation_recall": best[0],
+            "validation_cases": best[3],
+        }
+    return chosen
 
 
 # -- evaluation -------------------------------------------------------------------------------
@@ -200,31 +333,19 @@ def evaluate_hide_one(baskets, *, k: int = 10, seed: int = 0) -> dict:
 
 def evaluate_next_basket(baskets, *, k: int = 10) -> dict:
     """ "For this customer": fit on all but each customer's last basket, recommend k, score
-    recall@k on the last basket. Baseline: the customer's own most frequent products (ties by
-    popularity), filled with popular ones."""
-    rows = list(baskets)
-    last_order: dict = {}
-    order_key: dict = {}
-    for customer, order, _product, *rest in rows:
-        key = (rest[0] if rest else 0, order)
-        if customer not in last_order or key > order_key[customer]:
-            last_order[customer], order_key[customer] = order, key
-    held: dict = {}
-    train = []
-    for customer, order, product, *_ in rows:
-        if last_order[customer] == order:
-            held.setdefault(customer, set()).add(product)
-        else:
-            train.append((customer, order, product))
+    recall@k on the last basket. The blend's weight and decay are chosen by choose_blend on
+    the training part only (its own last baskets). Baseline: the customer's own most frequent
+    products (ties by popularity), filled with popular ones."""
+    train, held = _last_baskets(list(baskets))
+    params = choose_blend(train, k=k)
     model = fit(train)
-    recall = base_recall = 0.0
-    n = 0
+    counts = repeat_counts(model, params["decay"])
+    similar = similar_to_own(model)
+    score, n = _recall_for_customers(model, held, k, params["similar_weight"], counts, similar)
+    base_recall = 0.0
     for customer, items in held.items():
         if customer not in model.customers:
             continue
-        n += 1
-        mine = [p for p, _s, _r in for_customer(model, customer, k=k)]
-        recall += len(items & set(mine)) / min(len(items), k)
         row = model.customer_counts.getrow(model.customers[customer])
         own = sorted(
             zip(row.indices, row.data, strict=True),
@@ -237,7 +358,8 @@ def evaluate_next_basket(baskets, *, k: int = 10) -> dict:
     return {
         "metric": f"recall@{k}",
         "cases": n,
-        "score": recall / n if n else 0.0,
+        "score": score,
         "baseline": "own_top_frequency",
         "baseline_score": base_recall / n if n else 0.0,
+        "params": params,
     }

@@ -367,12 +367,17 @@ def train_recommendations(t: Training) -> None:
         mine.split = _("each customer's last order held out (%(n)s customers)") % {
             "n": nxt["cases"]
         }
+        mine.params = {  # the blend chosen on the inner validation split
+            key: round(value, 4) if isinstance(value, float) else value
+            for key, value in nxt["params"].items()
+        }
         _verdict(mine)
-        model = recommend.fit([(p, o, prod) for p, o, prod, _w in baskets])
+        model = recommend.fit(baskets)
     except MethodError as error:
         t.fail(together, error)
         t.fail(mine, error)
         return
+    usual, usual_of = _typical_quantities(t.lines)
     pairs = []
     for product in model.products:
         if together.uses_baseline:
@@ -390,15 +395,26 @@ def train_recommendations(t: Training) -> None:
                 other_id=other,
                 rank=rank,
                 score=score,
+                quantity=usual.get(other),
             )
             for rank, (other, score) in enumerate(top, start=1)
         ]
     recommendations = []
+    blend = nxt["params"]
+    counts = recommend.repeat_counts(model, blend["decay"])
+    similar = recommend.similar_to_own(model)
     for customer in model.customers:
         if mine.uses_baseline:
             items = _own_top(model, customer)
         else:
-            items = recommend.for_customer(model, customer, k=TOP_K)
+            items = recommend.for_customer(
+                model,
+                customer,
+                k=TOP_K,
+                similar_weight=blend["similar_weight"],
+                counts=counts,
+                similar=similar,
+            )
         recommendations += [
             PartyRecommendation(
                 company=t.company,
@@ -408,10 +424,26 @@ def train_recommendations(t: Training) -> None:
                 rank=rank,
                 score=score,
                 reason=reason,
+                quantity=usual_of.get((customer, p), usual.get(p)),
             )
             for rank, (p, score, reason) in enumerate(items, start=1)
         ]
     t.activate([together, mine], [pairs, recommendations])
+
+
+def _typical_quantities(lines) -> tuple[dict, dict]:
+    """The median quantity of a line per product, and per (customer, product)."""
+    from statistics import median
+
+    by_product: dict = defaultdict(list)
+    by_pair: dict = defaultdict(list)
+    for party, _o, _w, product, quantity, _a in lines:
+        by_product[product].append(quantity)
+        by_pair[(party, product)].append(quantity)
+    return (
+        {key: qty(median(values)) for key, values in by_product.items()},
+        {key: qty(median(values)) for key, values in by_pair.items()},
+    )
 
 
 def _own_top(model, customer):
