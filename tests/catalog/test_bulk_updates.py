@@ -9,11 +9,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from tandem.catalog.imports import PLAIN, _category_found, _uom, product_import_chunk
 from tandem.catalog.models import Product
-from tandem.catalog.services.bulk import products_update_bulk
 from tandem.core import imports
-from tandem.core.errors import DomainError
 
 from .test_imports_bulk import _company, _import, _snapshot
 
@@ -39,7 +36,7 @@ SECOND = (
             "VAL-3,Check valve,,,10,6.5,,,",  # a new cost: the costing hook
             "VAL-4,Butterfly valve,,,-1,,,,",  # a negative price: refused
             "VAL-5,Needle valve,,bushel,,,,,",  # an unknown unit: refused by the row handler
-            "VAL-6,Globe valve,,,,,96385074,,",  # a new barcode: row by row
+            "VAL-6,Globe valve,,,,,96385074,,",  # a new barcode, VAL-9's: row by row, refused
             "VAL-2,Gate valve twice,,,,,,,",  # the key again: the engine's refusal
             "VAL-7,Plug valve v2,Pumps / New,,,,,,",  # a category to create: row by row
         ]
@@ -48,51 +45,13 @@ SECOND = (
 )
 
 
-def _updates(run, rows) -> list:
-    """The leading rows whose SKU the company has, through products_update_bulk."""
-    entries = []
-    for row in rows:
-        values = row.values
-        data = {n: values[n] for n in PLAIN if n in values and values[n] is not None}
-        if values.get("category"):
-            data["category"] = _category_found(run, values["category"])
-            if data["category"] is None:
-                break
-        if values.get("uom"):
-            try:
-                data["uom"] = _uom(run, values["uom"])
-            except DomainError:
-                break  # the row handler names it
-        entries.append({"sku": values["sku"], **data})
-    done = products_update_bulk(company=run.company, entries=entries)
-    return [d if isinstance(d, DomainError) else (d.pk, False) for d in done]
-
-
-def _writer(run, rows) -> list:
-    """product_import_chunk with the set-based updates (the change proposed for
-    tandem/catalog/imports.py): runs of new SKUs and of known ones, in file order."""
-    outcomes: list = []
-    while len(outcomes) < len(rows):
-        rest = rows[len(outcomes) :]
-        known = Product.objects.filter(
-            company=run.company, sku__iexact=rest[0].values["sku"]
-        ).exists()
-        done = _updates(run, rest) if known else product_import_chunk(run, rest)
-        if not done:
-            break
-        outcomes.extend(done)
-    return outcomes
-
-
 def _both_paths(monkeypatch, second, chunk_size=500):
     products = imports.import_object("products")
     set_based, by_row = _company("BULK"), _company("ROWS")
     for company in (set_based, by_row):
         _import(company, FIRST)
     monkeypatch.setitem(
-        imports._OBJECTS,
-        "products",
-        dataclasses.replace(products, bulk=_writer, chunk_size=chunk_size),
+        imports._OBJECTS, "products", dataclasses.replace(products, chunk_size=chunk_size)
     )
     bulk_report = _import(set_based, second)
     monkeypatch.setitem(imports._OBJECTS, "products", dataclasses.replace(products, bulk=None))
@@ -107,17 +66,21 @@ def test_a_reimport_through_both_paths_leaves_the_same_rows(monkeypatch, chunk_s
 
     assert set_based == by_row
     rows, created, updated, errors = set_based["report"]
-    assert (rows, created) == (9, 1)
-    assert "import.duplicate_key" in {e["code"] for e in errors}
+    assert (rows, created, updated) == (9, 1, 4)
+    assert [(e["row"], e["field"], e["code"]) for e in errors] == [
+        (6, "list_price", "validation.min_value"),
+        (7, "uom", "reference.invalid"),
+        (8, "barcode", "product.barcode_duplicate"),
+        (9, "sku", "import.duplicate_key"),
+    ]
+    assert errors[1]["message"] == "No uom called bushel."
     names = {p[0]: p[1] for p in set_based["products"]}
     assert (names["VAL-1"], names["VAL-7"]) == ("Ball valve DN50", "Plug valve v2")
     assert "Pumps / New" in set_based["categories"]
 
 
 @pytest.mark.django_db
-def test_the_same_file_twice_updates_and_does_not_duplicate(monkeypatch, company):
-    products = imports.import_object("products")
-    monkeypatch.setitem(imports._OBJECTS, "products", dataclasses.replace(products, bulk=_writer))
+def test_the_same_file_twice_updates_and_does_not_duplicate(company):
     first = _import(company, FIRST)
     second = _import(company, FIRST)
 
@@ -131,18 +94,63 @@ def _file(rows: int, offset: int, suffix: str = "") -> str:
     return HEADER + body
 
 
-@pytest.mark.django_db
-def test_the_statements_of_an_update_chunk_do_not_grow_with_its_rows(monkeypatch, company):
-    products = imports.import_object("products")
-    monkeypatch.setitem(imports._OBJECTS, "products", dataclasses.replace(products, bulk=_writer))
-    _import(company, _file(20, 100))
-    _import(company, _file(200, 1000))
-    with CaptureQueriesContext(connection) as small:
-        _import(company, _file(20, 100, " v2"))
-    with CaptureQueriesContext(connection) as large:
-        report = _import(company, _file(200, 1000, " v2"))
+def _statements(captured) -> list[str]:
+    """Each statement as its verb and table (savepoints as their verb)."""
+    out = []
+    for query in captured:
+        words = query["sql"].replace('"', "").split()
+        table = next((w for w in words[1:4] if w not in ("INTO", "FROM", "OR")), "")
+        verb = words[0]
+        out.append(f"{verb} {table}" if verb in ("INSERT", "UPDATE", "DELETE") else verb)
+    return out
 
-    assert (report.updated, report.errors) == (200, [])
-    # the driver's parameter limit splits the UPDATEs; row by row: ~6 per row
-    assert len(small.captured_queries) <= len(large.captured_queries) <= 40
-    assert Product.objects.get(company=company, sku="S1199").name == "Part 1199 v2"
+
+@pytest.mark.django_db
+def test_the_statements_of_an_update_chunk_do_not_grow_with_its_rows(company):
+    _import(company, _file(5, 100))
+    _import(company, _file(30, 1000))
+    with CaptureQueriesContext(connection) as small:
+        _import(company, _file(5, 100, " v2"))
+    with CaptureQueriesContext(connection) as large:
+        report = _import(company, _file(30, 1000, " v2"))
+
+    assert (report.updated, report.errors) == (30, [])
+    # 5 rows or 30 (one UPDATE and one INSERT of history each): the very same statements
+    assert _statements(large.captured_queries) == _statements(small.captured_queries)
+    assert Product.objects.get(company=company, sku="S1029").name == "Part 1029 v2"
+    assert Product.history.filter(company=company, history_type="~").count() == 35
+
+
+@pytest.mark.django_db
+def test_a_chunk_of_400_updates_costs_a_bounded_number_of_statements(
+    company, django_assert_max_num_queries
+):
+    _import(company, _file(400, 5000))
+    # row by row about 6 statements a row (2,400); set-based, one chunk's reads and
+    # savepoints, and the writes split by SQLite's 999 parameters per statement
+    with django_assert_max_num_queries(40):
+        report = _import(company, _file(400, 5000, " v2"))
+
+    assert (report.rows, report.created, report.updated, report.errors) == (400, 0, 400, [])
+    assert Product.objects.filter(company=company, name__endswith=" v2").count() == 400
+
+
+@pytest.mark.django_db
+def test_creates_and_updates_alternating_cost_the_same_statements_as_a_few(company):
+    def mixed(rows, offset):
+        body = "".join(
+            f"S{n},Part {n} v2,,,{n % 97}.5,1,,,\n" for n in range(offset, offset + rows)
+        )
+        return HEADER + body
+
+    _import(company, HEADER + "".join(f"S{n},Part {n},,,1,1,,,\n" for n in range(100, 106, 2)))
+    _import(company, HEADER + "".join(f"S{n},Part {n},,,1,1,,,\n" for n in range(1000, 1030, 2)))
+    with CaptureQueriesContext(connection) as small:
+        few = _import(company, mixed(6, 100))
+    with CaptureQueriesContext(connection) as large:
+        many = _import(company, mixed(30, 1000))
+
+    assert (few.created, few.updated, few.errors) == (3, 3, [])
+    assert (many.created, many.updated, many.errors) == (15, 15, [])
+    assert _statements(large.captured_queries) == _statements(small.captured_queries)
+    assert Product.objects.filter(company=company, name__endswith=" v2").count() == 36

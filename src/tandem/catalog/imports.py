@@ -29,7 +29,7 @@ from .services import (
     product_create,
     product_update,
 )
-from .services.bulk import products_create_bulk
+from .services.bulk import products_create_bulk, products_update_bulk
 
 F = ImportField
 PRODUCT_FIELDS = (
@@ -147,41 +147,56 @@ def _category_found(run, path: str) -> ProductCategory | None:
 
 
 def product_import_chunk(run, rows) -> list:
-    """The chunk's leading new products written set-based. Left to product_import_row: a
-    SKU the company has (an update), one repeated in the chunk (which updates the first)
-    and a row whose category is still to be created (the row handler creates it once)."""
+    """The chunk written set-based in two passes whatever the order of its rows: the SKUs the
+    company has through products_update_bulk, the new ones through products_create_bulk (an
+    update here takes no new barcode and changes no SKU, so neither pass depends on the
+    other). The passes stop before a row left to product_import_row: a SKU repeated in the
+    chunk (it updates what the first wrote), a row whose category is still to be created
+    (the row handler creates it once) and the first update products_update_bulk leaves (a
+    new barcode, which needs the uniqueness check)."""
     skus = {row.values["sku"].casefold() for row in rows}
     known = set(
         Product.objects.annotate(sku_lower=Lower("sku"))
         .filter(company=run.company, sku_lower__in=skus)
         .values_list("sku_lower", flat=True)
     )
-    outcomes: list = []
-    new, entries = [], []
-    for row in rows:
+    outcomes: dict[int, object] = {}
+    updates: list[tuple[int, dict]] = []
+    creates: list[tuple[int, dict]] = []
+    seen: set[str] = set()
+    end = len(rows)
+    for index, row in enumerate(rows):
         values = row.values
         sku = values["sku"].casefold()
-        if sku in known:
+        category = _category_found(run, values["category"]) if values.get("category") else None
+        if sku in seen or (values.get("category") and category is None):
+            end = index
             break
-        known.add(sku)
+        seen.add(sku)
         data = {n: values[n] for n in PLAIN if n in values and values[n] is not None}
-        if values.get("category"):
-            data["category"] = _category_found(run, values["category"])
-            if data["category"] is None:
-                break
-        outcomes.append(None)
+        if category is not None:
+            data["category"] = category
         try:
             if values.get("uom"):
                 data["uom"] = _uom(run, values["uom"])
         except DomainError as exc:
-            outcomes[-1] = exc
+            outcomes[index] = exc
             continue
-        new.append(len(outcomes) - 1)
-        entries.append({"sku": values["sku"], **data})
-    results = products_create_bulk(company=run.company, entries=entries)
-    for index, result in zip(new, results, strict=True):
+        (updates if sku in known else creates).append((index, {"sku": values["sku"], **data}))
+    done = (
+        products_update_bulk(company=run.company, entries=[e for _i, e in updates])
+        if updates
+        else []
+    )
+    if len(done) < len(updates):
+        end = updates[len(done)][0]
+    for (index, _entry), result in zip(updates, done, strict=False):
+        outcomes[index] = result if isinstance(result, DomainError) else (result.pk, False)
+    new = [(index, entry) for index, entry in creates if index < end]
+    results = products_create_bulk(company=run.company, entries=[e for _i, e in new]) if new else []
+    for (index, _entry), result in zip(new, results, strict=True):
         outcomes[index] = result if isinstance(result, DomainError) else (result.pk, True)
-    return outcomes
+    return [outcomes[index] for index in range(end)]
 
 
 def product_export(company):
