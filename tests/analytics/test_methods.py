@@ -255,6 +255,43 @@ def test_bgnbd_recovers_a_simulated_population():
     assert silent[0] < silent[1]
 
 
+def _stayers_and_leavers():
+    """40 customers from 2026-01-01 buying every two weeks: 20 until the end of the year,
+    20 who stop for good between weeks 10 and 29."""
+    start = date(2026, 1, 1)
+    rows = []
+    for i in range(40):
+        last_week = 52 if i < 20 else 10 + i % 20
+        rows += [
+            (f"c{i:02d}", start + timedelta(weeks=w), 10.0 + i % 5)
+            for w in range(0, last_week + 1, 2)
+        ]
+    return start, rows
+
+
+def test_the_churn_model_learns_inside_the_calibration_period_who_stops():
+    start, rows = _stayers_and_leavers()
+    as_of = start + timedelta(weeks=40)
+    # learnt on weeks 0-27 (features) and 27-40 (who bought again), nothing after as_of
+    churn = clv.fit_churn_logistic(rows, as_of=as_of)
+    assert churn.label_weeks == 13 and set(churn.coefficients) == set(clv.CHURN_FEATURES)
+    ids, risk, _summary, _bg = clv.churn_risk(churn, rows, as_of=as_of)
+    by_id = dict(zip(ids, risk, strict=True))
+    stayers = [by_id[f"c{i:02d}"] for i in range(20)]
+    leavers = [by_id[f"c{i:02d}"] for i in range(20, 40)]
+    # every customer who stopped is riskier than every one who still buys
+    assert max(stayers) < min(leavers)
+    assert max(stayers) < 0.5 < min(leavers)
+
+
+def test_the_churn_model_refuses_a_history_with_one_outcome():
+    start, rows = _stayers_and_leavers()
+    stayers = [row for row in rows if int(row[0][1:]) < 20]
+    with pytest.raises(MethodError) as caught:
+        clv.fit_churn_logistic(stayers, as_of=start + timedelta(weeks=40))
+    assert caught.value.code == "analytics.too_few_rows"
+
+
 def test_gamma_gamma_shrinks_towards_the_population_mean():
     import numpy as np
 

@@ -189,9 +189,17 @@ def evaluate_churn(rows, *, holdout_weeks: int = 39) -> dict:
     churned = [0 if c in after else 1 for c in ids]
     bg = clvm.fit_bgnbd(x, t_x, T)
     risk = [float(v) for v in bg.p_no_purchase(holdout_weeks, x, t_x, T)]
+    model = "bgnbd"
+    try:  # the logistic model on RFM + P(alive), learnt inside the calibration period
+        churn = clvm.fit_churn_logistic(transactions, as_of=cutoff)
+        risk = clvm.churn_risk(churn, transactions, as_of=cutoff)[1]
+        model = "logistic_rfm"
+    except MethodError:
+        pass  # too little history inside the calibration period: BG/NBD alone
     result = {
         "task": "churn",
         "metric": "auc",
+        "model": model,
         "score": leadscore.auc(churned, risk),
         "baseline": "recency",
         "baseline_score": leadscore.auc(churned, clvm.recency_score(t_x, T)),

@@ -225,3 +225,96 @@ def recency_score(t_x, T):
 
 def _isfinite(value) -> bool:
     return isinstance(value, int | float) and math.isfinite(value)
+
+
+# -- churn: BG/NBD's P(alive) beside the RFM figures in a small logistic model ----------------
+
+CHURN_LABEL_WEEKS = 13
+
+
+@dataclass
+class ChurnLogistic:
+    """A logistic regression of "no purchase in the next `label_weeks`" on the customer's
+    frequency, recency, age, spend and BG/NBD probability of being alive, learnt inside the
+    calibration period: features as of `label_weeks` before its end, labels from those weeks."""
+
+    model: object  # sklearn pipeline (scaler + logistic regression)
+    label_weeks: float
+    coefficients: dict
+
+
+CHURN_FEATURES = (
+    "log_repeat_purchases",
+    "weeks_since_last",
+    "log_weeks_since_last",
+    "weeks_since_first",
+    "log_total_spend",
+    "log_mean_spend",
+    "p_alive",
+    "purchase_rate",
+)
+
+
+def churn_features(transactions, *, as_of):
+    """Per customer who bought up to `as_of`: the CHURN_FEATURES columns. Answers (customers,
+    matrix, (x, t_x, T, mean spend), the BG/NBD fitted on them)."""
+    import numpy as np
+
+    ids, x, t_x, T, m = summarise(transactions, calibration_end=as_of)
+    totals: dict = {}
+    for customer, when, amount in transactions:
+        if when <= as_of:
+            totals[customer] = totals.get(customer, 0.0) + float(amount)
+    bg = fit_bgnbd(x, t_x, T)
+    xa, ta, Ta = (np.asarray(v, dtype=float) for v in (x, t_x, T))
+    spend = np.asarray([totals[c] for c in ids], dtype=float).clip(min=0)
+    gap = Ta - ta
+    matrix = np.column_stack(
+        [
+            np.log1p(xa),
+            gap,
+            np.log1p(gap),
+            Ta,
+            np.log1p(spend),
+            np.log1p(spend / (xa + 1)),
+            bg.p_alive(xa, ta, Ta),
+            xa / (Ta + 1),
+        ]
+    )
+    return ids, matrix, (x, t_x, T, m), bg
+
+
+def fit_churn_logistic(transactions, *, as_of, label_weeks: float = CHURN_LABEL_WEEKS):
+    """Learn churn inside the history up to `as_of` (see ChurnLogistic). Too few customers or
+    a single outcome: MethodError `analytics.too_few_rows`."""
+    from datetime import timedelta
+
+    import numpy as np
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    start = as_of - timedelta(weeks=label_weeks)
+    ids, matrix, _summary, _bg = churn_features(
+        [row for row in transactions if row[1] <= start], as_of=start
+    )
+    bought = {c for c, when, _a in transactions if start < when <= as_of}
+    labels = np.asarray([0 if c in bought else 1 for c in ids])
+    if len(ids) < MIN_CUSTOMERS or len(set(labels.tolist())) < 2:
+        raise MethodError(
+            "Too little history to learn churn inside the calibration period.",
+            code="analytics.too_few_rows",
+        )
+    model = make_pipeline(StandardScaler(), LogisticRegression(C=1.0, max_iter=2000))
+    model.fit(matrix, labels)
+    weights = model[-1].coef_[0]
+    coefficients = {name: float(w) for name, w in zip(CHURN_FEATURES, weights, strict=True)}
+    return ChurnLogistic(model, label_weeks, coefficients)
+
+
+def churn_risk(churn: ChurnLogistic, transactions, *, as_of):
+    """Probability of no purchase in the `label_weeks` after `as_of`, per customer. Answers
+    (customers, risks, (x, t_x, T, mean spend), BG/NBD fitted as of `as_of`)."""
+    ids, matrix, summary, bg = churn_features(transactions, as_of=as_of)
+    risk = churn.model.predict_proba(matrix)[:, 1]
+    return ids, [float(v) for v in risk], summary, bg

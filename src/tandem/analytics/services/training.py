@@ -223,9 +223,17 @@ def train_customers(t: Training) -> None:
         clv_run.metric, clv_run.baseline = "holdout_total_error_pct", "run_rate"
         clv_run.higher_is_better = False
         churn_model = None
+        churn_kind = "bgnbd"
         try:
             bg = clvm.fit_bgnbd(x, t_x, T)
             risk = [float(v) for v in bg.p_no_purchase(weeks, x, t_x, T)]
+            churn_kind = "bgnbd"
+            try:  # a logistic model on RFM + P(alive), learnt inside the calibration period
+                learnt = clvm.fit_churn_logistic(transactions, as_of=cutoff)
+                risk = clvm.churn_risk(learnt, transactions, as_of=cutoff)[1]
+                churn_kind = "logistic_rfm"
+            except MethodError:
+                pass  # too little history before the cutoff: BG/NBD alone
             churn_run.score = _clean(leadscore.auc(churned, risk))
             churn_run.baseline_score = _clean(leadscore.auc(churned, clvm.recency_score(t_x, T)))
             _verdict(churn_run)
@@ -256,9 +264,19 @@ def train_customers(t: Training) -> None:
             risk = bg.p_no_purchase(CHURN_WEEKS, x, t_x, T)
             alive = bg.p_alive(x, t_x, T)
             expected = bg.expected(CLV_WEEKS, x, t_x, T)
+            churn_run.params = {"r": bg.r, "alpha": bg.alpha, "a": bg.a, "b": bg.b}
+            if churn_kind == "logistic_rfm":
+                try:
+                    learnt = clvm.fit_churn_logistic(
+                        transactions, as_of=t.as_of, label_weeks=CHURN_WEEKS
+                    )
+                    risk = clvm.churn_risk(learnt, transactions, as_of=t.as_of)[1]
+                    churn_run.params["coefficients"] = learnt.coefficients
+                except MethodError:
+                    churn_kind = "bgnbd"
+            churn_run.params["model"] = churn_kind
             if churn_run.uses_baseline:  # recency ranks better: say so, keep the scale
                 risk = _recency_risk(t_x, T)
-            churn_run.params = {"r": bg.r, "alpha": bg.alpha, "a": bg.a, "b": bg.b}
             if clv_run.state == RunState.TRAINING:
                 gg = clvm.fit_gamma_gamma(x, m)
                 value = clvm.clv(bg, gg, x, t_x, T, m, weeks=CLV_WEEKS)
