@@ -133,6 +133,10 @@ def main() -> None:
         ("api: recommendations for a party", f"/api/v1/analytics/recommendations?party={party}"),
         ("api: bought together", f"/api/v1/analytics/recommendations?product={product}"),
         ("api: forecast of a product", f"/api/v1/analytics/forecast?product={product}"),
+        (
+            "page: quotation editor's suggestions",
+            f"/sales/orders/suggestions/?party={party}&lines-a-product={product}",
+        ),
     ]
     for label, url in pages:
         client.get(url)  # warm

@@ -58,6 +58,20 @@ def test_the_guard_keeps_the_naive_forecast_when_ets_is_worse():
     assert result.lower == season and result.upper == season  # no spread: zero width
 
 
+def test_the_guard_judges_on_the_last_season_of_the_history_given():
+    # given noisy, trending seasons and then a last season that repeats the one before exactly
+    rng = random.Random(5)
+    season = [10, 30, 20, 50, 40, 60, 35, 25, 15, 45, 55, 5]
+    y = [v + 0.5 * t + rng.gauss(0, 3) for t, v in enumerate(season * 5)]
+    y += y[-12:]
+    # when forecast: the seasonal naive is exact on the validation season, so it is used
+    result = forecast.forecast_auto(y, 12, 12)
+    assert result.method == "seasonal_naive"
+    assert len(result.validation["ets"]) == 1  # one origin: the last season
+    assert result.validation["naive_mae"] == 0.0 < result.validation["ets_mae"]
+    assert result.mean == pytest.approx(y[-12:])
+
+
 def test_forecast_intervals_contain_the_mean():
     result = forecast.forecast_auto(seasonal_series(), 12, 6)
     assert len(result.mean) == 6
