@@ -13,7 +13,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from tandem.accounting.services._common import check_company, choice, text
+from tandem.accounting.services._common import choice, text
 from tandem.core.errors import NotFound, ValidationFailed
 
 from ..errors import DocumentTooLarge, DocumentTypeRefused
@@ -112,12 +112,8 @@ def employee_document_add(
 
 
 @transaction.atomic
-def employee_document_delete(*, document: EmployeeDocument, employee: Employee | None = None):
+def employee_document_delete(*, document: EmployeeDocument) -> None:
     """Remove the document; its file is deleted from storage once this commits."""
-    if employee is not None:
-        check_company(employee.company, document, field="document")
-        if document.employee_id != employee.pk:
-            raise NotFound(f"No document with id {document.pk}", code="employee_document.not_found")
     stored, storage = document.file.name, document.file.storage
     EmployeeDocument.objects.filter(pk=document.pk).delete()
     if stored:
