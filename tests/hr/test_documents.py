@@ -304,3 +304,18 @@ def test_hr_home_sends_an_employee_without_hr_rights_to_their_own_page(company, 
     answer = _login(own).get("/hr/")
     assert answer.status_code == 302 and answer["Location"] == "/hr/me/"
     assert _login(_member(company, ["sales"], "nobody")).get("/hr/").status_code == 403
+
+
+def test_a_malformed_upload_answers_4xx_never_500(api_as, company, employee, media):
+    hr = api_as(_member(company, ["hr"], "hr"), company)
+    url = f"/employees/{employee.pk}/documents"
+
+    assert hr.post(url, {"kind": "contract"}).status_code == 422  # JSON, no file
+    no_file = hr.client.post("/api/v1" + url, {"kind": "contract"}, headers=hr._headers(None))
+    assert no_file.status_code == 422
+    assert _upload(hr, employee, kind="passport").status_code == 422
+    assert _upload(hr, employee, valid_to="31.12.2026").status_code == 422
+    assert _upload(hr, employee, title="a\x00b").status_code == 422
+    assert hr.get("/employee-documents", {"kind": "passport"}).status_code == 422
+    assert hr.get("/employee-documents", {"expiring_within": -1}).status_code == 422
+    assert EmployeeDocument.objects.count() == 0 and _files(media) == []
