@@ -320,6 +320,60 @@ def test_an_invoice_sent_from_its_page_through_the_composer(served, page, catalo
     )
 
 
+def test_a_quotation_wording_saved_on_the_templates_page_fills_the_composer(served, page, catalog):
+    """The owner opens CRM settings, follows "Edit the templates", opens the Chinese
+    quotation (the demo company's customers read Chinese), saves a subject without a body
+    (refused beside the form, the subject kept), then both; the composer of a draft order
+    proposes that wording with its placeholders filled in. Clearing both fields brings the
+    built-in wording back."""
+    from playwright.sync_api import expect
+
+    order = _api(
+        served,
+        "/sales-orders",
+        {
+            "party": catalog["customer"]["id"],
+            "lines": [{"product": catalog["products"]["Gamma Desk"]["id"], "quantity": "2"}],
+        },
+    )
+    _log_in(page, served)
+    page.goto(served["url"] + "/crm/settings/")
+    page.get_by_role("link", name="Edit the templates").click()
+    quotation = page.locator("details", has_text="Quotation · 简体中文")
+    quotation.locator("summary").click()
+    subject = quotation.get_by_label("Subject")
+    subject.fill("报价 {number} 致 {party}")
+    quotation.get_by_role("button", name="Save").click()
+    quotation = page.locator("details", has_text="Quotation · 简体中文")
+    expect(quotation.locator(".errorlist")).to_contain_text(
+        "Enter a subject and a body, or clear both."
+    )
+    expect(quotation.get_by_label("Subject")).to_have_value("报价 {number} 致 {party}")
+    quotation.get_by_label("Message").fill("{party}：\n\n本报价合计 {total}。")
+    quotation.get_by_role("button", name="Save").click()
+    expect(page.locator(".messages")).to_contain_text("The template was saved.")
+    expect(page.locator("summary", has_text="Quotation · 简体中文")).to_contain_text("customised")
+
+    page.goto(served["url"] + f"/sales/orders/{order['id']}/")
+    page.get_by_test_id("send-by-email").click()
+    expect(page.get_by_label("Subject")).to_have_value(
+        re.compile(rf"^报价 \S+ 致 {re.escape(catalog['customer']['name'])}$")
+    )
+    expect(page.get_by_label("Message")).to_have_value(
+        re.compile(rf"^{re.escape(catalog['customer']['name'])}：\s+本报价合计 .*45\.20")
+    )
+
+    page.goto(served["url"] + "/crm/settings/document-emails/")
+    quotation = page.locator("details", has_text="Quotation · 简体中文")
+    quotation.get_by_label("Subject").fill("")
+    quotation.get_by_label("Message").fill("")
+    quotation.get_by_role("button", name="Save").click()
+    expect(page.locator(".messages")).to_contain_text("The template was saved.")
+    expect(page.locator("summary", has_text="Quotation · 简体中文")).not_to_contain_text(
+        "customised"
+    )
+
+
 CHINESE = {
     "customer": "客户",
     "add_line": "添加明细行",

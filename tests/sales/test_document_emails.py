@@ -9,7 +9,7 @@ from django.core import mail
 from django.urls import reverse
 
 from tandem.core.services import membership_grant
-from tandem.crm.models import Interaction
+from tandem.crm.models import DocumentEmailTemplate, Interaction
 from tandem.parties.models import Contact
 from tandem.sales.models import SalesOrder
 from tests.factories import UserFactory
@@ -172,6 +172,9 @@ def test_the_templates_page_saves_one_wording_and_refuses_half_of_one(web, quota
     )
     assert refused.status_code == 422
     assert "Enter a subject and a body, or clear both." in refused.content.decode()
+    # what was typed stays in the form beside the message; nothing was saved
+    assert 'value="Only this"' in refused.content.decode()
+    assert not DocumentEmailTemplate.objects.filter(kind="invoice").exists()
     saved = web.post(
         url, {"kind": "quotation", "language": "en", "subject": "Offer {number}", "body": "Hi"}
     )

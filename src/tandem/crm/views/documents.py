@@ -122,7 +122,12 @@ def document_templates(request):
                 body=request.POST.get("body", ""),
             )
         except DomainError as error:
-            errors[(kind, language)] = error.message
+            # what was typed comes back beside the message, not the saved wording
+            errors[(kind, language)] = {
+                "message": error.message,
+                "subject": request.POST.get("subject", ""),
+                "body": request.POST.get("body", ""),
+            }
         else:
             messages.success(request, _("The template was saved."))
             return redirect("crm:document_templates")
@@ -134,18 +139,26 @@ def document_templates(request):
     for kind, label in DocumentKind.choices:
         for language, language_name in settings.LANGUAGES:
             row = saved.get((kind, language))
+            error = errors.get((kind, language))
             subject, body = default_wording(kind, language)
+            if error:
+                current = error
+            elif row:
+                current = {"subject": row.subject, "body": row.body}
+            else:
+                current = {"subject": "", "body": ""}
             rows.append(
                 {
                     "kind": kind,
                     "label": label,
                     "language": language,
                     "language_name": language_name,
-                    "subject": row.subject if row else "",
-                    "body": row.body if row else "",
+                    "subject": current["subject"],
+                    "body": current["body"],
+                    "is_customised": row is not None,
                     "default_subject": subject,
                     "default_body": body,
-                    "error": errors.get((kind, language), ""),
+                    "error": error["message"] if error else "",
                 }
             )
     return render(
