@@ -10,7 +10,7 @@ from django.test import Client
 from django.utils import timezone
 
 from tandem.core.errors import DomainError
-from tandem.core.services import membership_grant
+from tandem.core.services import company_zone, membership_grant
 from tandem.hr import services
 from tandem.hr.models import Employee, EmployeeDocument
 from tandem.hr.services.documents import MAX_BYTES
@@ -26,6 +26,11 @@ PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 40
 def media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     return tmp_path / "media"
+
+
+def _today(company):
+    """Today where the company is: pages and the API count expiry in its time zone."""
+    return timezone.localdate(timezone=company_zone(company))
 
 
 def _files(media):
@@ -198,7 +203,7 @@ def test_only_hr_reads_documents_and_another_company_cannot(
 
 
 def test_documents_expiring_within_30_days_are_listed_soonest_first(api_as, company, hire):
-    today = timezone.localdate()
+    today = _today(company)
     first, second = hire("E1", 10000), hire("E2", 10000)
     soon = services.employee_document_add(
         employee=second, kind="id", content=PNG, valid_to=today + timedelta(days=10)
@@ -255,7 +260,7 @@ def test_hr_uploads_on_the_employee_page_and_the_employee_downloads_from_their_o
             "file": SimpleUploadedFile("id-card.png", PNG),
             "kind": "id",
             "title": "ID card",
-            "valid_to": str(timezone.localdate() + timedelta(days=5)),
+            "valid_to": str(_today(company) + timedelta(days=5)),
         },
         follow=True,
     )

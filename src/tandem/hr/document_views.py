@@ -6,7 +6,6 @@ from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -26,7 +25,7 @@ def documents_context(request, employee, *, own_page: bool = False) -> dict:
     may_view = own_page or request_has_perm(request, "hr.view_employeedocument")
     if not may_view:
         return {"show_documents": False}
-    today = timezone.localdate()
+    today = queries.company_today(request.company)
     rows = list(queries.employee_documents(request.company, employee))
     for row in rows:
         row.expiry = queries.expiry_state(row, today)

@@ -29,6 +29,7 @@ def _document(request, employee_id: int, document_id: int) -> EmployeeDocument:
     employee = _employee(request, employee_id)
     document = (
         EmployeeDocument.objects.filter(company=company_of(request), employee=employee)
+        .select_related("company")
         .filter(pk=document_id)
         .first()
     )
