@@ -420,7 +420,7 @@ def main() -> int:
         reruns.append(time.perf_counter() - start)
 
     from tandem.manufacturing import mrp as engine
-    from tandem.manufacturing.services.mrp import mrp_inputs
+    from tandem.manufacturing.services.mrp import company_working_days, mrp_inputs
 
     start = time.perf_counter()
     inputs = mrp_inputs(company, TODAY)
@@ -428,7 +428,14 @@ def main() -> int:
     items, demands, supplies, on_hand = inputs
     start = time.perf_counter()
     engine.plan(
-        items=items, demands=demands, supplies=supplies, on_hand=on_hand, today=TODAY, messages=[]
+        items=items,
+        demands=demands,
+        supplies=supplies,
+        on_hand=on_hand,
+        today=TODAY,
+        messages=[],
+        # lead times in working days, as the run counts them (the index built in the phase)
+        working_days=company_working_days(company, TODAY, demands, supplies),
     )
     plan_s = time.perf_counter() - start
     codes = engine.low_level_codes(items)

@@ -13,7 +13,7 @@ from tandem.manufacturing.models import DemandForecast, MrpMessage, MrpRun, Plan
 from tandem.purchasing.services import purchase_order_create
 
 from .conftest import D
-from .test_mrp import _planned, demand  # noqa: F401  (the fixture)
+from .test_mrp import _planned, demand, released  # noqa: F401  (the fixture)
 
 pytestmark = pytest.mark.django_db
 
@@ -114,7 +114,7 @@ def test_open_orders_get_reschedule_and_cancel_messages(demand, owner):  # noqa:
         m.purchase_order_line.order_id: (m.kind, m.current_date, m.suggested_date, m.quantity)
         for m in MrpMessage.objects.filter(company=company).select_related("purchase_order_line")
     }
-    release = today + timedelta(9)
+    release = released(company, today, today + timedelta(10))
     assert found == {
         late.pk: ("reschedule_in", today + timedelta(30), release, D(20)),
         early.pk: ("reschedule_out", today + timedelta(2), release, D(10)),
@@ -185,7 +185,8 @@ def test_net_change_rewrites_only_the_changed_items_and_matches_a_full_run(deman
     pegs = sorted(
         (g.demand_kind, g.demand_id is not None)
         for g in PlannedOrder.objects.get(
-            product=demand["shade"], due_date=today + timedelta(9)
+            product=demand["shade"],
+            due_date=released(company, today, today + timedelta(10)),
         ).pegging.all()
     )
     assert ("planned_order", True) in pegs  # still pointing at the kept lamp order

@@ -9,7 +9,7 @@ from tandem.catalog.models import Product, Uom
 from tandem.core.models import BusinessCalendar
 from tandem.inventory.models import Lot, Warehouse
 
-from .models import Bom, BomLineKind, BomOperation, QualityTest, QualityTrigger, WorkCenter
+from .models import Bom, BomLineKind, BomOperation, BomType, QualityTest, QualityTrigger, WorkCenter
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 NUMBER = {"max_digits": 24, "decimal_places": 6}
@@ -49,6 +49,13 @@ class BomForm(CompanyForm):
     product = forms.ModelChoiceField(queryset=Product.objects.none(), label=_("Product"))
     quantity = forms.DecimalField(label=_("Quantity"), initial=1, **NUMBER)
     uom = forms.ModelChoiceField(queryset=Uom.objects.none(), label=_("Unit"), required=False)
+    type = forms.ChoiceField(
+        label=_("Type"),
+        choices=BomType.choices,
+        initial=BomType.NORMAL,
+        required=False,
+        help_text=_("A kit is not manufactured: selling it delivers its components."),
+    )
     scrap_percent = forms.DecimalField(label=_("Scrap %"), initial=0, **NUMBER)
     valid_from = forms.DateField(label=_("Valid from"), required=False, widget=DATE)
     valid_to = forms.DateField(label=_("Valid to"), required=False, widget=DATE)

@@ -8,7 +8,9 @@ MRP_RUN = "manufacturing.mrp"
 
 
 @job_kind(MRP_RUN, label=_("MRP run"), resumable=True)
-def mrp_job(ctx, bucket: str = "day", mode: str = "regenerative") -> dict:
+def mrp_job(
+    ctx, bucket: str = "day", mode: str = "regenerative", analytics_forecast: bool = False
+) -> dict:
     """Plan again: resumable, a second run replaces the first's planned orders."""
     from .services.mrp import mrp_run
 
@@ -16,5 +18,6 @@ def mrp_job(ctx, bucket: str = "day", mode: str = "regenerative") -> dict:
         company=ctx.company,
         bucket=bucket,
         mode=mode,
+        analytics_forecast=analytics_forecast,
         progress=lambda done, total: ctx.progress(done, total),
     )

@@ -9,7 +9,11 @@ what is on hand, then from scheduled receipts (open purchase and manufacturing o
 by the day of the demand (a demand already late counts as due today), then from planned
 orders made for the rest; safety stock is a demand on the first day that is never consumed.
 A planned order is due on the day of the demand that opened it and released its lead time
-earlier; a manufactured item's components are demanded on that release day. Lead times
+earlier; a manufactured item's components are demanded on that release day. Given a
+`WorkingDays` calendar, a manufacturing lead time counts working days (a 5-day lead time due
+on a Monday is released the Monday before; weekends and holidays are skipped) and a
+purchase lead time, the supplier's promise in calendar days, is released on the last working
+day on or before it; without one, both count calendar days. Lead times
 therefore add up along each branch separately, and the earliest release of a tree is set by
 its longest branch, not by the sum of all.
 
@@ -19,7 +23,9 @@ to at most its quantity (lot sizing can leave a rest that later demands use).
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections import defaultdict, deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import ROUND_CEILING, Decimal
@@ -118,6 +124,77 @@ def lot_size(need: Decimal, item: Item) -> Decimal:
 BUCKETS = ("day", "week")
 
 
+class WorkingDays:
+    """Lead-time offsets in working days over a calendar given as `is_working(date)`.
+
+    The working dates are listed once, sorted, for the span the run needs (from `first` to
+    `last`, widened a year at a time when an offset reaches past either end), so an offset
+    is a binary search, whatever the number of items; `is_working` is asked once per date.
+    A calendar without a single working day in ten years counts calendar days."""
+
+    SPAN = 366
+    LIMIT = 3660
+
+    def __init__(self, is_working: Callable[[date], bool], first: date, last: date):
+        self.is_working = is_working
+        self.first = first
+        self.last = first - timedelta(days=1)
+        self.days: list[date] = []
+        self._extend_to(max(last, first))
+        self.cache: dict[tuple[date, int], date] = {}
+
+    def _extend_to(self, last: date) -> None:
+        day = self.last + timedelta(days=1)
+        while day <= last:
+            if self.is_working(day):
+                self.days.append(day)
+            day += timedelta(days=1)
+        self.last = max(self.last, last)
+
+    def _extend_back(self, span: int) -> None:
+        first = self.first - timedelta(days=span)
+        day, earlier = first, []
+        while day < self.first:
+            if self.is_working(day):
+                earlier.append(day)
+            day += timedelta(days=1)
+        self.days[:0] = earlier
+        self.first = first
+
+    def before(self, day: date, count: int) -> date:
+        """The `count`-th working day before `day` (`day` itself not counted); `day` when
+        `count` is 0."""
+        if count <= 0:
+            return day
+        key = (day, count)
+        found = self.cache.get(key)
+        if found is not None:
+            return found
+        if day > self.last:
+            self._extend_to(day)
+        while True:
+            index = bisect_left(self.days, day)  # working days from `first` to the day before
+            if index >= count:
+                found = self.days[index - count]
+                break
+            if (day - self.first).days > self.LIMIT:
+                found = day - timedelta(days=count)  # no calendar worth the name
+                break
+            self._extend_back(max(self.SPAN, count * 2))
+        self.cache[key] = found
+        return found
+
+    def on_or_before(self, day: date) -> date:
+        """`day` when it is a working day, else the last working day before it."""
+        if day > self.last:
+            self._extend_to(day)
+        if day >= self.first:
+            index = bisect_left(self.days, day)
+            if index < len(self.days) and self.days[index] == day:
+                return day
+        return self.before(day, 1)
+
+
 def bucket_start(day: date, bucket: str = "day") -> date:
     """The first day of the bucket holding `day`: itself, or the Monday of its week."""
     if bucket == "week":
@@ -163,6 +240,7 @@ def plan(
     today: date,
     bucket: str = "day",
     messages: list[Message] | None = None,
+    working_days: WorkingDays | None = None,
 ) -> list[Planned]:
     """The planned orders that cover every demand and each item's safety stock, in daily or
     weekly buckets (every date is its bucket's first day). A demand that on-hand stock and the
@@ -172,6 +250,15 @@ def plan(
     if bucket not in BUCKETS:
         raise ValueError(f"bucket must be one of {BUCKETS}")
     codes = low_level_codes(items)
+
+    def released(item: Item, due: date) -> date:
+        if working_days is None:
+            return due - timedelta(days=item.lead_days)
+        if item.make:  # the factory's lead time, in its working days
+            return working_days.before(due, item.lead_days)
+        # the supplier's lead time in calendar days; the order goes out on a working day
+        return working_days.on_or_before(due - timedelta(days=item.lead_days))
+
     first = bucket_start(today, bucket)
 
     def when(day: date) -> date:
@@ -260,7 +347,7 @@ def plan(
                 make=item.make,
                 quantity=quantity,
                 due=day,
-                release=day - timedelta(days=item.lead_days),
+                release=released(item, day),
                 bom_id=item.bom_id if item.make else None,
                 supplier_id=None if item.make else item.supplier_id,
                 pegging=[(source, day, need) for source, need in unmet],

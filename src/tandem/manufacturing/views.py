@@ -407,6 +407,7 @@ def mrp_run(request):
     params = {
         "bucket": bucket if bucket in MrpBucket.values else MrpBucket.DAY,
         "mode": mode if mode in MrpMode.values else MrpMode.REGENERATIVE,
+        "analytics_forecast": request.POST.get("analytics_forecast") == "on",
     }
     job = job_start(MRP_RUN, company=request.company, user=request.user, params=params)
     return redirect(reverse("manufacturing:mrp") + f"?job={job.pk}")

@@ -9,6 +9,33 @@ from tandem.inventory.models import MoveState, StockMove
 
 from .models import InvoicePolicy, OrderState, SalesOrder, SalesOrderLine
 from .services.invoicing import invoiced_by_links
+from .services.stock import (
+    KIT_EXISTS,
+    delivered_allocation,
+    done_quantities,
+    order_lines,
+)
+
+
+def _kits(order_ids):
+    """For the orders among `order_ids` that sell a kit: their lines, the kit lines'
+    components, and the delivered quantities recomputed from the done moves."""
+    from tandem.core import providers
+
+    exists = providers.ask(KIT_EXISTS, "product_id", default=None)
+    if exists is None:
+        return [], {}, {}, {}
+    ids = set(
+        SalesOrderLine.objects.filter(order_id__in=order_ids)
+        .filter(exists)
+        .values_list("order_id", flat=True)
+        .distinct()
+    )
+    if not ids:
+        return [], {}, {}, {}
+    lines, parts = order_lines(ids)
+    delivered, kit_taken = delivered_allocation(done_quantities(ids), lines, parts)
+    return lines, parts, delivered, kit_taken
 
 
 @register("sales: invoiced quantities stay within the invoicing policy")
@@ -52,6 +79,23 @@ def delivered_match_moves():
     ):
         lines[(order_id, product, uom)] += qty
         codes[order_id] = (company, number)
+    # a kit line is delivered as its components: those count instead of the kit, and the
+    # kit line's own figure must be what its components make
+    kit_lines, parts, delivered, kit_taken = _kits(
+        SalesOrder.objects.filter(state__in=[OrderState.CONFIRMED, OrderState.DONE]).values("pk")
+    )
+    for line in kit_lines:
+        if line.pk not in parts:
+            continue
+        lines[(line.order_id, line.product_id, line.uom_id)] -= line.qty_delivered
+        if line.qty_delivered != delivered[line.pk]:
+            company, number = codes[line.order_id]
+            yield (
+                f"{company} {number} kit line {line.pk}: delivered {line.qty_delivered}, "
+                f"its components make {delivered[line.pk]}"
+            )
+    for key, qty in kit_taken.items():
+        lines[key] += qty
     moved = defaultdict(lambda: 0)
     for order_id, product, uom, qty in (
         StockMove.objects.filter(
@@ -86,6 +130,11 @@ def deliveries_match_lines():
     )
     if not ordered:
         return
+    # a kit line is delivered as its components
+    kit_lines, parts, _delivered, _taken = _kits(list(ordered))
+    for line in kit_lines:
+        if line.pk in parts:
+            ordered[line.order_id] += sum(q for _key, q in parts[line.pk]) - line.quantity
     moved = dict(
         StockMove.objects.filter(
             transfer__sales_orders__in=list(ordered), transfer__kind="delivery"

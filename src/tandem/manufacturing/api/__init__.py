@@ -117,6 +117,7 @@ def _bom_out(bom: Bom) -> dict:
         "valid_from": bom.valid_from,
         "valid_to": bom.valid_to,
         "active": bom.active,
+        "type": bom.type,
         "scrap_percent": bom.scrap_percent,
         "notes": bom.notes,
         "lines": [
@@ -533,7 +534,9 @@ def mrp_run(request, payload: MrpRunIn | None = None):
     """Plan again as a job (202 with it; poll `GET /jobs/{id}`): the planned orders of the
     last run are replaced (`mode` `regenerative`, or `net_change`: only the items whose demand
     or supply changed since the last run, and their components), in `day` or `week`
-    buckets. While a run is queued or running for the company, 409 `mrp.running`."""
+    buckets. `analytics_forecast`: the analytics demand forecast (per product and week) is
+    demand too, for what it expects beyond the confirmed orders due that week (pegged as
+    `forecast`). While a run is queued or running for the company, 409 `mrp.running`."""
     require_perm(request, "manufacturing.add_plannedorder")
     company = company_of(request)
     if Job.objects.filter(

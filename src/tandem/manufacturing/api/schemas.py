@@ -88,6 +88,7 @@ class BomOut(Schema):
     valid_from: date | None
     valid_to: date | None
     active: bool
+    type: Literal["normal", "phantom"]
     scrap_percent: Decimal
     notes: str
     lines: list[BomLineIO]
@@ -105,6 +106,8 @@ class BomIn(Schema):
     valid_from: date | None = None
     valid_to: date | None = None
     active: bool = True
+    # phantom: a kit, never manufactured; selling it delivers its components
+    type: Literal["normal", "phantom"] = "normal"
     scrap_percent: Number = Decimal(0)
     notes: Text(10_000) = ""
     lines: list[BomLineIO]
@@ -119,6 +122,7 @@ class BomPatch(Schema):
     valid_from: date | None = None
     valid_to: date | None = None
     active: bool | None = None
+    type: Literal["normal", "phantom"] | None = None
     scrap_percent: Number | None = None
     notes: Text(10_000) | None = None
     lines: list[BomLineIO] | None = None
@@ -308,6 +312,8 @@ class PlannedOrderOut(Schema):
 class MrpRunIn(Schema):
     bucket: Literal["day", "week"] = "day"
     mode: Literal["regenerative", "net_change"] = "regenerative"
+    # the analytics demand forecast as demand too, beyond the orders of each week
+    analytics_forecast: bool = False
 
 
 class DemandForecastIn(Schema):

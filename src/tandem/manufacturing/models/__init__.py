@@ -71,9 +71,16 @@ class WorkCenter(CompanyScoped):
         return f"{self.code} {self.name}"
 
 
+class BomType(models.TextChoices):
+    NORMAL = "normal", _("Manufacture")
+    # a kit is never made: a sales delivery (and MRP) takes its components instead
+    PHANTOM = "phantom", _("Kit")
+
+
 class Bom(CompanyScoped):
     """Makes `quantity` `uom` of `product` from its lines; versions of a product's BOM are
-    told apart by `version` and dated by `valid_from`/`valid_to`."""
+    told apart by `version` and dated by `valid_from`/`valid_to`. A BOM of type `phantom`
+    (a kit) is not manufactured: selling its product delivers its components."""
 
     product = models.ForeignKey(
         "catalog.Product", on_delete=models.PROTECT, related_name="+", verbose_name=_("product")
@@ -86,9 +93,11 @@ class Bom(CompanyScoped):
     valid_from = models.DateField(_("valid from"), null=True, blank=True)
     valid_to = models.DateField(_("valid to"), null=True, blank=True)
     active = models.BooleanField(_("active"), default=True)
+    type = models.CharField(_("type"), max_length=10, choices=BomType, default=BomType.NORMAL)
     scrap_percent = models.DecimalField(_("scrap %"), default=ZERO, **PERCENT)
-    # days from releasing an order of this BOM to its output being ready (MRP's offset)
-    lead_time_days = models.PositiveIntegerField(_("lead time (days)"), default=1)
+    # working days of the company calendar from releasing an order of this BOM to its output
+    # being ready (MRP's offset)
+    lead_time_days = models.PositiveIntegerField(_("lead time (working days)"), default=1)
     notes = models.TextField(_("notes"), blank=True, default="")
 
     class Meta:
@@ -100,6 +109,7 @@ class Bom(CompanyScoped):
                 fields=["company", "product", "version"], name="bom_unique_version"
             ),
             models.CheckConstraint(condition=Q(quantity__gt=0), name="bom_quantity_positive"),
+            models.CheckConstraint(condition=Q(type__in=BomType.values), name="bom_type_valid"),
             models.CheckConstraint(
                 condition=Q(scrap_percent__gte=0, scrap_percent__lt=100), name="bom_scrap_valid"
             ),

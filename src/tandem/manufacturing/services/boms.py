@@ -17,7 +17,7 @@ from tandem.core.money import quantize_quantity
 from tandem.inventory.models import ProductStock
 
 from ..errors import BomCostShare, BomCycle, PhantomWithoutBom
-from ..models import Bom, BomByproduct, BomLine, BomLineKind, BomOperation, WorkCenter
+from ..models import Bom, BomByproduct, BomLine, BomLineKind, BomOperation, BomType, WorkCenter
 from ._common import (
     HUNDRED,
     ZERO,
@@ -194,6 +194,19 @@ def _head(company, bom: Bom, data: dict) -> None:
         )
     if "active" in data:
         bom.active = bool(data["active"])
+    if data.get("type"):  # empty: unchanged (a new BOM is a normal one)
+        if data["type"] not in BomType.values:
+            raise ValidationFailed(
+                f"type: choose one of {', '.join(BomType.values)}",
+                code="validation.choice",
+                field="type",
+            )
+        if data["type"] != bom.type and bom.pk and bom.orders.exists():
+            raise Conflict(
+                "Manufacturing orders use this BOM; it cannot become a kit",
+                code="bom.in_use",
+            )
+        bom.type = data["type"]
     if "notes" in data:
         bom.notes = text(data["notes"], field="notes", max_length=10_000)
     if data.get("version") is not None:
@@ -247,8 +260,11 @@ def bom_create(
     notes: str = "",
     byproducts: Iterable[Mapping] = (),
     operations: Iterable[Mapping] = (),
+    type: str = BomType.NORMAL,
 ) -> Bom:
-    """A BOM for `product`; without `version` it is the product's next version."""
+    """A BOM for `product`; without `version` it is the product's next version. `type`
+    `phantom` makes it a kit: never manufactured, delivered to customers as its
+    components."""
     product = ref(company, product, Product, field="product")
     bom = Bom(company=company, product=product, uom=product.uom)
     _head(
@@ -263,6 +279,7 @@ def bom_create(
             "active": active,
             "notes": notes,
             "version": version,
+            "type": type,
         },
     )
     if version is None:
@@ -281,6 +298,7 @@ BOM_FIELDS = {
     "active",
     "scrap_percent",
     "notes",
+    "type",
 }
 
 

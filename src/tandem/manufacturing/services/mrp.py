@@ -19,12 +19,14 @@ import gc
 from collections import defaultdict
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import NamedTuple
 
+from django.apps import apps as django_apps
 from django.db import connection, transaction
 from django.db.models import F
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -44,6 +46,7 @@ from ..models import (
     Bom,
     BomLine,
     BomLineKind,
+    BomType,
     DemandForecast,
     ManufacturingOrder,
     MoComponent,
@@ -92,6 +95,7 @@ class _Bom:
     product_uom_id: int
     scrap_percent: Decimal
     lead_time_days: int
+    type: str = BomType.NORMAL
     # (product id, quantity, uom id, product's uom id, kind)
     lines: list = field(default_factory=list)
 
@@ -126,14 +130,16 @@ def _boms(company, today: date) -> dict[int, _Bom]:
             "lead_time_days",
             "valid_from",
             "valid_to",
+            "type",
         )
     )
-    for pk, product, sku, qty, uom, product_uom, scrap, lead, valid_from, valid_to in rows:
+    for pk, product, sku, qty, uom, product_uom, scrap, lead, *rest in rows:
+        valid_from, valid_to, kind = rest
         if product in chosen:
             continue
         if (valid_from and valid_from > today) or (valid_to and valid_to < today):
             continue
-        chosen[product] = _Bom(pk, product, sku, qty, uom, product_uom, scrap, lead)
+        chosen[product] = _Bom(pk, product, sku, qty, uom, product_uom, scrap, lead, kind)
     by_pk = {bom.pk: bom for bom in chosen.values()}
     lines = (
         BomLine.objects.filter(bom__company=company, bom__active=True)
@@ -160,7 +166,9 @@ def _per_unit(bom: _Bom, boms: dict[int, _Bom], factor, seen: tuple = ()) -> dic
     found: dict[int, Decimal] = defaultdict(Decimal)
     for product, qty, uom, product_uom, kind in bom.lines:
         quantity = qty * factor(uom, product_uom) / output * scrap
-        if kind == BomLineKind.PHANTOM and product in boms:
+        if product in boms and (
+            kind == BomLineKind.PHANTOM or boms[product].type == BomType.PHANTOM
+        ):
             for component, per in _per_unit(
                 boms[product], boms, factor, (*seen, bom.product_id)
             ).items():
@@ -170,12 +178,91 @@ def _per_unit(bom: _Bom, boms: dict[int, _Bom], factor, seen: tuple = ()) -> dic
     return dict(found)
 
 
-def mrp_inputs(company, today: date):
-    """(items, demands, supplies, on_hand) for `mrp.plan`, one query per source."""
+ANALYTICS_MODEL = ("analytics", "Forecast")
+
+
+def analytics_forecast(company, first_week: date) -> list[tuple]:
+    """(row id, product, week's Monday, quantity) of the analytics app's demand forecast in
+    use (its active run), from `first_week` on; one query. Analytics sits above
+    manufacturing, so its table is looked up by name, not imported; without the app, none.
+    The forecast counts a product's units ordered per week."""
+    try:
+        model = django_apps.get_model(*ANALYTICS_MODEL)
+    except LookupError:
+        return []
+    return list(
+        model.objects.filter(
+            company=company,
+            run__name="demand_forecast",
+            run__state="active",
+            product__isnull=False,
+            period__gte=first_week,
+            forecast__gt=0,
+        )
+        .order_by("product_id", "period", "pk")
+        .values_list("pk", "product_id", "period", "forecast")
+    )
+
+
+def _forecast_weeks(company, today: date, demands, manual, factor) -> list[mrp.Requirement]:
+    """The analytics forecast as independent demand, consumed by the orders of its week:
+    for each product and week from this one on, what the forecast expects beyond what the
+    confirmed (and done) orders due that week already asked for, so the week's demand is
+    max(forecast, orders). A week that a manual forecast of the product covers is left to
+    it (the planner's figure wins)."""
+    first = mrp.bucket_start(today, "week")
+    rows = analytics_forecast(company, first)
+    if not rows:
+        return []
+    products = {row[1] for row in rows}
+    ordered: dict[tuple[int, date], Decimal] = defaultdict(Decimal)
+    lines = (
+        SalesOrderLine.objects.filter(
+            order__company=company,
+            order__state__in=(SoState.CONFIRMED, SoState.DONE),
+            product_id__in=products,
+        )
+        .annotate(day=Coalesce("order__commitment_date", "order__order_date"))
+        .filter(day__gte=first)
+        .values_list("product_id", "quantity", "uom_id", "product__uom_id", "day")
+    )
+    for product_id, qty, uom_id, unit_id, day in lines:
+        ordered[(product_id, mrp.bucket_start(day, "week"))] += qty * factor(uom_id, unit_id)
+    label = _("Forecast, week of %(week)s")
+    found = []
+    for pk, product_id, week, quantity in rows:
+        week = mrp.bucket_start(week, "week")
+        end = week + timedelta(days=6)
+        if any(f <= end and t >= week for f, t in manual.get(product_id, ())):
+            continue
+        extra = quantity - ordered.get((product_id, week), ZERO)
+        if extra > 0:
+            found.append(
+                mrp.Requirement(
+                    product_id,
+                    max(week, today),
+                    extra,
+                    mrp.Source(PeggingKind.FORECAST, pk, label % {"week": week.isoformat()}),
+                )
+            )
+    return found
+
+
+def mrp_inputs(company, today: date, *, analytics: bool = False):
+    """(items, demands, supplies, on_hand) for `mrp.plan`, one query per source; with
+    `analytics`, the analytics demand forecast is demand too (`_forecast_weeks`)."""
     factor = _Factors(company)
     boms = _boms(company, today)
     items: dict[int, mrp.Item] = {}
+    # a kit is never made nor stocked: what is demanded of it is demanded of its components
+    kits = {
+        product_id: _per_unit(bom, boms, factor)
+        for product_id, bom in boms.items()
+        if bom.type == BomType.PHANTOM
+    }
     for product_id, bom in boms.items():
+        if product_id in kits:
+            continue
         items[product_id] = mrp.Item(
             product_id,
             make=True,
@@ -244,9 +331,11 @@ def mrp_inputs(company, today: date):
     ordered = defaultdict(list)
     for demand in demands:
         ordered[demand.product_id].append(demand)
+    manual = defaultdict(list)
     for forecast in DemandForecast.objects.filter(
         company=company, date_to__gte=today, quantity__gt=0
     ).order_by("pk"):
+        manual[forecast.product_id].append((forecast.date_from, forecast.date_to))
         taken = sum(
             (
                 d.quantity
@@ -265,6 +354,26 @@ def mrp_inputs(company, today: date):
                 )
             )
             used.add(forecast.product_id)
+    if analytics:
+        weekly = _forecast_weeks(company, today, demands, manual, factor)
+        demands.extend(weekly)
+        used.update(r.product_id for r in weekly)
+    if kits:
+        exploded = []
+        for demand in demands:
+            parts = kits.get(demand.product_id)
+            if parts is None:
+                exploded.append(demand)
+                continue
+            for component, per_unit in sorted(parts.items()):
+                exploded.append(
+                    mrp.Requirement(
+                        component, demand.day, demand.quantity * per_unit, demand.source
+                    )
+                )
+                used.add(component)
+        demands = exploded
+        used -= set(kits)
     components = (
         MoComponent.objects.filter(
             mo__company=company, mo__state__in=OPEN_MO, quantity__gt=F("quantity_consumed")
@@ -355,7 +464,28 @@ def mrp_inputs(company, today: date):
     return items, demands, supplies, on_hand
 
 
-def _changed_products(company, since) -> set[int]:
+def company_working_days(company, today: date, demands, supplies) -> mrp.WorkingDays:
+    """The run's working-day index on the company's calendar: its country's public holidays
+    and adjusted working days, Monday to Friday (as a work centre without its own calendar,
+    `capacity.center_calendar`); built once, for the span of the run's dates."""
+    from tandem.core.calendars import is_working_day
+    from tandem.core.models.calendars import BusinessCalendar, default_week
+
+    calendar = BusinessCalendar(
+        company=company,
+        name="default",
+        country=company.country or "",
+        time_zone=company.time_zone or "Asia/Shanghai",
+        week=default_week(),
+    )
+    days = [r.day for r in demands] + [r.day for r in supplies]
+    last = max([today, *days]) + timedelta(days=7)
+    return mrp.WorkingDays(
+        lambda day: is_working_day(calendar, day), today - timedelta(days=90), last
+    )
+
+
+def _changed_products(company, since, *, analytics: bool = False) -> set[int]:
     """Products whose demand or supply rows changed at or after `since`."""
     changed: set[int] = set()
 
@@ -379,6 +509,9 @@ def _changed_products(company, since) -> set[int]:
     add(DemandForecast.objects.filter(company=company, updated_at__gte=since))
     add(Bom.objects.filter(company=company, updated_at__gte=since))
     add(BomLine.objects.filter(company=company, updated_at__gte=since), "bom__product_id")
+    if analytics and django_apps.is_installed("tandem.analytics"):
+        forecasts = django_apps.get_model(*ANALYTICS_MODEL).objects
+        add(forecasts.filter(company=company, updated_at__gte=since, product__isnull=False))
     return changed
 
 
@@ -511,15 +644,24 @@ def mrp_run(
     bucket: str = MrpBucket.DAY,
     mode: str = MrpMode.REGENERATIVE,
     progress=None,
+    analytics_forecast: bool = False,
 ) -> dict:
     """Plan again: the planned orders and messages of the last run are replaced by this
     run's (all of them, or in net-change mode those of the changed items and their
-    components)."""
+    components). `analytics_forecast`: the analytics demand forecast is demand too, for
+    what it expects beyond the orders of each week."""
     with _gc_paused():
-        return _mrp_run(company=company, today=today, bucket=bucket, mode=mode, progress=progress)
+        return _mrp_run(
+            company=company,
+            today=today,
+            bucket=bucket,
+            mode=mode,
+            progress=progress,
+            analytics=bool(analytics_forecast),
+        )
 
 
-def _mrp_run(*, company, today, bucket, mode, progress) -> dict:
+def _mrp_run(*, company, today, bucket, mode, progress, analytics) -> dict:
     if bucket not in MrpBucket.values:
         raise ValidationFailed(_("Buckets are daily or weekly."), code="mrp.bucket", field="bucket")
     if mode not in MrpMode.values:
@@ -531,9 +673,14 @@ def _mrp_run(*, company, today, bucket, mode, progress) -> dict:
     started = timezone.now()
     today = today or company_today(company)
     last = _last_run(company) if mode == MrpMode.NET_CHANGE else None
-    if last is None or last.today != today or last.bucket != bucket:
+    if (
+        last is None
+        or last.today != today
+        or last.bucket != bucket
+        or bool(last.result.get("analytics_forecast")) != analytics
+    ):
         mode = MrpMode.REGENERATIVE
-    items, demands, supplies, on_hand = mrp_inputs(company, today)
+    items, demands, supplies, on_hand = mrp_inputs(company, today, analytics=analytics)
     messages: list[mrp.Message] = []
     try:
         plan = mrp.plan(
@@ -544,6 +691,7 @@ def _mrp_run(*, company, today, bucket, mode, progress) -> dict:
             today=today,
             bucket=bucket,
             messages=messages,
+            working_days=company_working_days(company, today, demands, supplies),
         )
     except mrp.BomCycle as exc:
         raise BomCycle(
@@ -559,7 +707,9 @@ def _mrp_run(*, company, today, bucket, mode, progress) -> dict:
     labels: dict[int, str] = {}
     planned_label = _("Planned order")
     if mode == MrpMode.NET_CHANGE:
-        scope = _with_components(_changed_products(company, last.started_at), items)
+        scope = _with_components(
+            _changed_products(company, last.started_at, analytics=analytics), items
+        )
         # the plan of an unchanged item is the same as the last run's: its rows stay, and
         # the changed components' pegging points at them
         kept = {
@@ -635,6 +785,7 @@ def _mrp_run(*, company, today, bucket, mode, progress) -> dict:
         "mode": mode,
         "bucket": bucket,
         "items": len(items) if scope is None else len(scope),
+        "analytics_forecast": analytics,
     }
     MrpRun.objects.create(
         company=company,

@@ -36,6 +36,7 @@ from ..models import (
     MO_TRANSITIONS,
     Bom,
     BomOperation,
+    BomType,
     ManufacturingOrder,
     MoComponent,
     MoEntryKind,
@@ -160,6 +161,12 @@ def mo_create(
     `planned_end` it ends on the day its routing finishes, scheduled forward from the start
     on the work centres' working calendars (capacity.routing_end)."""
     bom = ref(company, bom, Bom, field="bom")
+    if bom.type == BomType.PHANTOM:
+        raise ValidationFailed(
+            "A kit is not manufactured: it is delivered as its components",
+            code="bom.kit_not_manufactured",
+            field="bom",
+        )
     uom = ref(company, uom, Uom, field="uom", required=False) or bom.uom
     convert(from_uom=uom, to_uom=bom.product.uom, field="uom")
     qty = clean_quantity(quantity, field="quantity", places=uom.decimal_places, positive=True)

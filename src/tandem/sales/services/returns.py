@@ -21,12 +21,14 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from datetime import date as date_type
 from decimal import Decimal
+from types import SimpleNamespace
 
 from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 
 from tandem.accounting.models import Invoice, InvoiceKind, InvoiceState
+from tandem.catalog.models import Product
 from tandem.catalog.services.pricing import company_today
 from tandem.core.errors import InvalidReference, InvalidTransition, ValidationFailed
 from tandem.core.services import sequence_next
@@ -44,6 +46,7 @@ from ..models import (
     SalesReturnLine,
 )
 from ._common import lock, lock_order, number, text
+from .stock import kit_parts
 
 RETURN_ORIGIN = "sales.return_line:"
 UNIT_COST = Decimal("0.000001")
@@ -211,9 +214,42 @@ def _book_goods(row: SalesReturn, order: SalesOrder, lines: list, *, user) -> No
     if not stocked:
         return
     costs = _delivered_costs(order)
+    # a kit comes back as the components it was delivered as, each at its delivered cost
+    parts = kit_parts(
+        company.pk,
+        [
+            SimpleNamespace(
+                pk=li.pk,
+                order_id=order.pk,
+                product_id=li.order_line.product_id,
+                uom_id=li.order_line.uom_id,
+                quantity=li.quantity,
+            )
+            for li in stocked
+        ],
+        {order.pk: order.order_date},
+    )
+
+    def goods(line, *, cost: bool) -> list[dict]:
+        if line.pk not in parts:
+            ol = line.order_line
+            row = {"product": ol.product, "quantity": line.quantity, "uom": ol.uom}
+            return [{**row, "unit_cost": line.unit_cost}] if cost else [row]
+        rows = []
+        for (product_id, uom_id), qty in parts[line.pk]:
+            row = {"product": Product(pk=product_id), "quantity": qty, "uom": None}
+            if cost:
+                row["unit_cost"] = costs.get((product_id, uom_id))
+            rows.append(row)
+        return rows
+
     for line in stocked:
         ol = line.order_line
-        line.unit_cost = costs.get((ol.product_id, ol.uom_id))
+        if line.pk in parts:
+            value = sum((qty * costs.get(key, ZERO) for key, qty in parts[line.pk]), ZERO)
+            line.unit_cost = (value / line.quantity).quantize(UNIT_COST)
+        else:
+            line.unit_cost = costs.get((ol.product_id, ol.uom_id))
     SalesReturnLine.objects.bulk_update(stocked, ["unit_cost"])
     stock = _stock_location(order)
     customer = virtual_location(company, LocationUsage.CUSTOMER)
@@ -225,15 +261,7 @@ def _book_goods(row: SalesReturn, order: SalesOrder, lines: list, *, user) -> No
         scheduled_date=row.date,
         location_src=customer,
         location_dest=stock,
-        moves=[
-            {
-                "product": li.order_line.product,
-                "quantity": li.quantity,
-                "uom": li.order_line.uom,
-                "unit_cost": li.unit_cost,
-            }
-            for li in stocked
-        ],
+        moves=[move for li in stocked for move in goods(li, cost=True)],
         confirm=True,
     )
     receipt = transfer_done(transfer=receipt, user=user)
@@ -247,14 +275,7 @@ def _book_goods(row: SalesReturn, order: SalesOrder, lines: list, *, user) -> No
             scheduled_date=row.date,
             location_src=receipt.location_dest,
             location_dest=virtual_location(company, LocationUsage.SCRAP),
-            moves=[
-                {
-                    "product": li.order_line.product,
-                    "quantity": li.quantity,
-                    "uom": li.order_line.uom,
-                }
-                for li in scrapped
-            ],
+            moves=[move for li in scrapped for move in goods(li, cost=False)],
             confirm=True,
         )
         row.scrap_transfer = transfer_done(transfer=scrap, user=user)

@@ -7,15 +7,18 @@ reads back what was delivered. A company without a warehouse sells without reser
 from __future__ import annotations
 
 from collections import defaultdict
+from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 
 from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 
-from tandem.catalog.models import ProductType
+from tandem.catalog.models import Product, ProductType, Uom
+from tandem.catalog.services.uoms import uom_factor
+from tandem.core import providers
 from tandem.core.bulk import rows_update
 from tandem.core.errors import InvalidTransition, ValidationFailed
-from tandem.inventory.models import MoveState, StockMove, Transfer, TransferKind, Warehouse
+from tandem.inventory.models import MoveState, StockMove, Transfer, TransferKind
 
 from ..errors import AwaitingPayment
 from ..models import (
@@ -40,23 +43,84 @@ STEPS = {
 }
 
 
+# Kits: a product whose BOM in use on the order date is a kit (manufacturing's phantom BOM)
+# is delivered as its components, exploded at every depth; manufacturing provides the
+# explosion (sales may not import it). Without manufacturing nothing is a kit.
+KIT_COMPONENTS = "sales.kit_components"
+KIT_EXISTS = "sales.kit_exists"
+
+
 def _stocked(lines) -> list:
     return [li for li in lines if li.product.type != ProductType.SERVICE]
 
 
+def kit_parts(company_id: int, lines, dates: dict[int, object]) -> dict[int, list]:
+    """{line id: [((product, unit), quantity), ...]}: the components (in their own unit,
+    rounded up to it) that the kit `lines` are delivered as; `dates` {order id: order date}.
+    Lines whose product is not a kit are left out. One query per level of kits, one for the
+    units when a line is not in its product's unit."""
+    lines = list(lines)
+    if not lines:
+        return {}
+    found = providers.ask(
+        KIT_COMPONENTS,
+        company_id,
+        {(li.product_id, dates[li.order_id]) for li in lines},
+        default={},
+    )
+    kits = [li for li in lines if (li.product_id, dates[li.order_id]) in found]
+    if not kits:
+        return {}
+    units = dict(
+        Product.objects.filter(pk__in={li.product_id for li in kits}).values_list("pk", "uom_id")
+    )
+    odd = {(li.uom_id, units[li.product_id]) for li in kits if li.uom_id != units[li.product_id]}
+    factors = {}
+    if odd:
+        uoms = Uom.objects.in_bulk({u for pair in odd for u in pair})
+        factors = {(a, b): uom_factor(from_uom=uoms[a], to_uom=uoms[b]) for a, b in odd}
+    parts = {}
+    for li in kits:
+        unit = units[li.product_id]
+        kit_units = li.quantity * factors.get((li.uom_id, unit), Decimal(1))
+        parts[li.pk] = [
+            (
+                (c.product_id, c.uom_id),
+                (kit_units * c.per_unit).quantize(Decimal(1).scaleb(-c.places), ROUND_CEILING),
+            )
+            for c in found[(li.product_id, dates[li.order_id])]
+        ]
+    return parts
+
+
 def reserve_for_order(*, order: SalesOrder, lines, user=None) -> Transfer | None:
-    """Create, confirm and assign the delivery; a shortfall opens a stock_shortage exception."""
+    """Create, confirm and assign the delivery; a shortfall opens a stock_shortage exception.
+    A kit line is delivered as its components."""
     from tandem.inventory.services.transfers import transfer_assign, transfer_create
+    from tandem.inventory.services.warehouses import warehouse_default
 
     stocked = _stocked(lines)
     if not stocked:
         return None
-    if not Warehouse.objects.filter(company_id=order.company_id, active=True).exists():
+    # the delivery's warehouse, read once here and passed on (not looked up again)
+    warehouse = warehouse_default(order.company)
+    if warehouse is None:
         return None
+    parts = kit_parts(order.company_id, stocked, {order.pk: order.order_date})
+    moves = []
+    for li in stocked:
+        if li.pk in parts:
+            moves.extend(
+                {"product": Product(pk=product_id), "quantity": qty, "uom": None}
+                for (product_id, _unit), qty in parts[li.pk]
+            )
+        else:
+            moves.append({"product": li.product, "quantity": li.quantity, "uom": li.uom})
     transfer = transfer_create(
         company=order.company,
         kind=TransferKind.DELIVERY,
-        moves=[{"product": li.product, "quantity": li.quantity, "uom": li.uom} for li in stocked],
+        moves=moves,
+        warehouse=warehouse,
         party=order.party,
         address=order.delivery_address,
         origin=str(order),
@@ -127,17 +191,12 @@ def sync_delivered(order: SalesOrder) -> bool:
     return bool(sync_delivered_many([order.pk]))
 
 
-def sync_delivered_many(order_ids) -> set[int]:
-    """`sync_delivered` for many orders in three statements; the ids of those that changed.
-
-    Moves carry product and the document's unit; several lines of one product take the
-    delivered quantity in line order.
-    """
-    ids = list(order_ids)
+def done_quantities(order_ids) -> dict[tuple, Decimal]:
+    """(order, product, unit) -> quantity (in that unit) of the orders' done deliveries."""
     done = defaultdict(lambda: ZERO)
     for order_id, product_id, uom_id, qty in (
         StockMove.objects.filter(
-            transfer__sales_orders__in=ids,
+            transfer__sales_orders__in=list(order_ids),
             transfer__kind=TransferKind.DELIVERY,
             state=MoveState.DONE,
         )
@@ -145,21 +204,96 @@ def sync_delivered_many(order_ids) -> set[int]:
         .annotate(q=Sum("uom_quantity"))
     ):
         done[(order_id, product_id, uom_id)] += qty
-    lines = SalesOrderLine.objects.filter(order_id__in=ids).order_by("order_id", "sequence", "pk")
-    changed = []
-    by_key = defaultdict(list)
+    return done
+
+
+def order_lines(order_ids) -> tuple[list[SalesOrderLine], dict[int, list]]:
+    """The orders' lines in line order, and the components of their kit lines ({line id:
+    [((product, unit), quantity)]}); without kits one query."""
+    lines = SalesOrderLine.objects.filter(order_id__in=list(order_ids)).order_by(
+        "order_id", "sequence", "pk"
+    )
+    # a kit flag in the same statement (an SQL EXISTS), so orders without kits pay nothing
+    exists = providers.ask(KIT_EXISTS, "product_id", default=None)
+    if exists is not None:
+        lines = lines.annotate(kit_product=exists)
+    lines = list(lines)
+    kits = [li for li in lines if getattr(li, "kit_product", False)]
+    if not kits:
+        return lines, {}
+    dates = dict(
+        SalesOrder.objects.filter(pk__in={li.order_id for li in kits}).values_list(
+            "pk", "order_date"
+        )
+    )
+    parts = {}
+    by_company = defaultdict(list)
+    for li in kits:
+        by_company[li.company_id].append(li)
+    for company_id, group in by_company.items():
+        parts.update(kit_parts(company_id, group, dates))
+    return lines, parts
+
+
+def delivered_allocation(done, lines, parts) -> tuple[dict[int, Decimal], dict[tuple, Decimal]]:
+    """({line id: delivered quantity}, {(order, product, unit): what kit lines took}).
+
+    The done quantity of an (order, product, unit) goes to the lines that ask for it in
+    line order (a kit line asks for its components), each taking up to its need and the
+    last one the rest. A kit line counts as delivered in whole kits, only as far as all its
+    components are: the floor of its quantity times the smallest share delivered of a
+    component (all of it when every component is complete)."""
+    wanting = defaultdict(list)
     for line in lines:
-        by_key[(line.order_id, line.product_id, line.uom_id)].append(line)
-    now = timezone.now()
-    for key, group in by_key.items():
+        if line.pk in parts:
+            for (product_id, uom_id), need in parts[line.pk]:
+                wanting[(line.order_id, product_id, uom_id)].append((line.pk, need))
+        else:
+            wanting[(line.order_id, line.product_id, line.uom_id)].append((line.pk, None))
+    taken, kit_taken = {}, defaultdict(lambda: ZERO)
+    quantity = {line.pk: line.quantity for line in lines}
+    for key, group in wanting.items():
         left = done.get(key, ZERO)
-        for index, line in enumerate(group):
-            share = left if index == len(group) - 1 else min(left, line.quantity)
+        for index, (pk, need) in enumerate(group):
+            cap = quantity[pk] if need is None else need
+            share = left if index == len(group) - 1 else min(left, cap)
             left -= share
-            if line.qty_delivered != share:
-                line.qty_delivered = share
-                line.updated_at = now
-                changed.append(line)
+            taken[(pk, key)] = share
+            if need is not None:
+                kit_taken[key] += share
+    delivered = {}
+    for line in lines:
+        if line.pk not in parts:
+            delivered[line.pk] = taken[(line.pk, (line.order_id, line.product_id, line.uom_id))]
+            continue
+        got = min(
+            taken[(line.pk, (line.order_id, product_id, uom_id))] * line.quantity / need
+            for (product_id, uom_id), need in parts[line.pk]
+        )
+        whole = got.to_integral_value(ROUND_FLOOR)
+        delivered[line.pk] = max(whole, line.quantity) if got >= line.quantity else whole
+    return delivered, dict(kit_taken)
+
+
+def sync_delivered_many(order_ids) -> set[int]:
+    """`sync_delivered` for many orders in three statements; the ids of those that changed.
+
+    Moves carry product and the document's unit; several lines of one product take the
+    delivered quantity in line order; a kit line is delivered as its components are
+    (`delivered_allocation`).
+    """
+    ids = list(order_ids)
+    done = done_quantities(ids)
+    lines, parts = order_lines(ids)
+    delivered, _kit_taken = delivered_allocation(done, lines, parts)
+    changed = []
+    now = timezone.now()
+    for line in lines:
+        share = delivered[line.pk]
+        if line.qty_delivered != share:
+            line.qty_delivered = share
+            line.updated_at = now
+            changed.append(line)
     if changed:
         rows_update(SalesOrderLine, changed, ["qty_delivered", "updated_at"])
     return {line.order_id for line in changed}
