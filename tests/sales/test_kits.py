@@ -215,3 +215,35 @@ def test_a_kit_is_not_manufactured(kit, books):
     with pytest.raises(DomainError) as refused:
         mfg.mo_create(company=books, bom=kit["bom"], quantity="1")
     assert refused.value.code == "bom.kit_not_manufactured"
+
+
+def test_a_phantom_line_in_a_kit_explodes_a_manufactured_product(
+    kit, books, make_product, customer
+):
+    """SUB is made (a normal BOM: 1 A + 1 B); PACK, a kit, takes 2 SUB as a phantom line and
+    1 A: selling a pack delivers 3 A and 2 B, never SUB."""
+    sub = make_product("60", sku="SUB")
+    mfg.bom_create(
+        company=books,
+        product=sub,
+        lines=[{"product": kit["a"], "quantity": "1"}, {"product": kit["b"], "quantity": "1"}],
+    )
+    pack = make_product("200", sku="PACK")
+    mfg.bom_create(
+        company=books,
+        product=pack,
+        type="phantom",
+        lines=[
+            {"product": sub, "quantity": "2", "kind": "phantom"},
+            {"product": kit["a"], "quantity": "1"},
+        ],
+    )
+    order = services.sales_order_create(
+        company=books, party=customer, lines=[{"product": pack, "quantity": D(1)}]
+    )
+    order = services.sales_order_confirm(order=order)
+    [delivery] = order.transfers.all()
+    assert moves_of(delivery) == [("A", D(3)), ("B", D(2))]
+    order = services.delivery_step(order=order, step="ship")
+    assert order.lines.get().qty_delivered == D(1)
+    assert_integrity()

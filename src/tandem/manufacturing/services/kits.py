@@ -110,20 +110,28 @@ def kit_components(
         return next((b for b in boms.get(product, ()) if _valid(b[1], b[2], day)), None)
 
     # read level by level, one query each: the lines of the kits asked for, then below
-    # them whatever may explode further (a kit's components, a phantom line's product)
-    frontier, follow_all = {p for p, _d in wanted}, False
+    # them what may explode further: a component's BOM (a kit, if it is one) and the BOM
+    # of a phantom line's product (exploded whatever its type); a manufactured
+    # component's own tree is not read
+    to_read = {p for p, _d in wanted}
+    to_follow, forced, followed = set(to_read), set(), set()
     for _level in range(MAX_DEPTH):
-        if not frontier:
+        if to_read:
+            read(to_read)
+        below = set()
+        for product in to_follow - followed:
+            for bom in boms[product]:
+                if bom[3] == BomType.PHANTOM or product in forced:
+                    followed.add(product)
+                    for line in bom[7]:
+                        below.add(line[0])
+                        if line[5] == BomLineKind.PHANTOM:
+                            forced.add(line[0])
+        # a product read already and reached now through a phantom line is followed too
+        to_follow = below | {p for p in forced if boms.get(p)} - followed
+        to_read = below - set(boms)
+        if not to_follow:
             break
-        read(frontier)
-        frontier = {
-            line[0]
-            for product in frontier
-            for bom in boms[product]
-            if follow_all or bom[3] == BomType.PHANTOM
-            for line in bom[7]
-        } - set(boms)
-        follow_all = True
 
     def explode(product: int, day: datetime.date, depth: int, out: dict, scale: Decimal):
         bom = in_use(product, day)
