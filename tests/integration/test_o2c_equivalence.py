@@ -1,6 +1,6 @@
 """The batch paths keep the books and stock of the one-at-a-time path (issue 20).
 
-Two companies seeded alike take the same 60 orders: one through `sales_order_create`,
+Two companies seeded alike take the same 200 orders: one through `sales_order_create`,
 `sales_order_confirm`, `delivery_step(ship)`, `sales_order_invoice(post=True)` and a
 payment per order, the other through the batch paths: `sales_orders_intake(confirm=True)`,
 `sales_orders_ship`, `sales_orders_invoice_period` and `payments_import` of a bank file.
@@ -36,7 +36,7 @@ from tandem.sales.models import SalesOrder, SalesOrderLine
 
 pytestmark = pytest.mark.django_db
 
-ORDERS = 60
+ORDERS = 200
 BATCH = 25  # several batches, the last one short
 CUSTOMERS = 12
 PRODUCTS = 9
@@ -238,7 +238,7 @@ def books_of(company) -> dict:
 
 
 def test_batch_intake_and_one_at_a_time_keep_identical_books_and_stock():
-    # given two companies seeded alike and the same 60 orders
+    # given two companies seeded alike and the same 200 orders
     work = plan(ORDERS)
     one = seed("ONE")
     many = seed("MANY")
