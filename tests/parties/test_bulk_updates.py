@@ -123,10 +123,13 @@ def _file(rows: int, offset: int = 0) -> str:
 
 
 def _statements(captured) -> list[str]:
-    """Each statement as its verb and table (savepoints as their verb)."""
+    """Each statement as its verb and table (savepoints as their verb); an executemany as
+    one statement, whatever its number of rows."""
     out = []
     for query in captured:
         words = query["sql"].replace('"', "").split()
+        if words[1:2] == ["times:"]:  # an executemany, logged as "N times: INSERT ..."
+            words = words[2:]
         table = next((w for w in words[1:4] if w not in ("INTO", "FROM", "OR")), "")
         out.append(
             f"{words[0]} {table}" if words[0] in ("INSERT", "UPDATE", "DELETE") else words[0]

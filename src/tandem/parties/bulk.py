@@ -18,12 +18,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from django.db import transaction
+from django.db.models import Model
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from tandem.core import events
 from tandem.core.errors import DomainError, Duplicate
+from tandem.core.imports.inserts import rows_insert
 from tandem.core.models import Company, Currency
 
 from .models import Address, Contact, Party
@@ -71,7 +73,16 @@ class _Plan:
     error: DomainError | None = None
     # a duplicate of an earlier entry of the same call: (field, that entry's index)
     duplicate_of: tuple[str, int] | None = None
-    created: Party | None = None
+    created: int | None = None  # the id of the party written
+
+
+@dataclass
+class _Owner:
+    """What `contact_clean` reads of the party a contact belongs to (a Party instance per
+    row cost more than the cleaning)."""
+
+    company: Company
+    country: str
 
 
 def _plan(company: Company, entry: PartyEntry, currencies: dict) -> _Plan:
@@ -92,7 +103,7 @@ def _plan(company: Company, entry: PartyEntry, currencies: dict) -> _Plan:
         return _Plan(error=exc)
     plan.tags = plan.party.pop("tags")
     # the contact and addresses are cleaned against the party they would belong to
-    party = Party(company=company, country=plan.party["country"])
+    party = _Owner(company, plan.party["country"])
     if entry.contact is not None:
         contact = {**CONTACT_DEFAULTS, **entry.contact, "is_primary": None}
         try:
@@ -185,19 +196,28 @@ def _set_tags(company: Company, written: list[_Plan]) -> None:
     Through = Party.tags.through
     Through.objects.bulk_create(
         [
-            Through(party_id=plan.created.pk, tag_id=tags[name.lower()].pk)
+            Through(party_id=plan.created, tag_id=tags[name.lower()].pk)
             for plan in written
             for name in plan.tags
         ]
     )
 
 
-def _publish_created(company: Company, parties: Sequence[Party]) -> None:
+def _publish_created(company: Company, ids: Sequence[int]) -> None:
     """`party.created` for each party, in one outbox INSERT, delivered together once the
     transaction commits (`events.publish_many`)."""
-    events.publish_many(
-        "party.created", ({"party_id": p.pk, "company_id": company.pk} for p in parties)
-    )
+    events.publish_many("party.created", ({"party_id": pk, "company_id": company.pk} for pk in ids))
+
+
+def _row(company: Company, data: dict, **more) -> dict:
+    """A cleaned dict as `rows_insert` takes it: a related record as its id."""
+    row = {"company_id": company.pk, **more}
+    for name, value in data.items():
+        if isinstance(value, Model):
+            row[f"{name}_id"] = value.pk
+        else:
+            row[name] = value
+    return row
 
 
 def _creates_planned(company: Company, entries: Sequence[PartyEntry]) -> list[_Plan]:
@@ -209,37 +229,35 @@ def _creates_planned(company: Company, entries: Sequence[PartyEntry]) -> list[_P
 
 
 def _creates_write(company: Company, plans: list[_Plan]) -> list:
-    """The duplicate check, then the planned parties written; per plan, the Party created
-    or the DomainError that refused it."""
+    """The duplicate check, then the planned parties, their contacts and addresses written
+    with their history (`rows_insert`: one statement stream per table); per plan, the id of
+    the party created or the DomainError that refused it."""
     _check_duplicates(company, plans)
     written = [p for p in plans if p.error is None and p.duplicate_of is None]
-    parties = [Party(company=company, **plan.party) for plan in written]
-    if parties:
-        parties = bulk_create_with_history(parties, Party, default_change_reason=None)
-    for plan, party in zip(written, parties, strict=True):
-        plan.created = party
+    now = timezone.now()
+    ids = rows_insert(Party, [_row(company, plan.party) for plan in written], now=now)
+    for plan, pk in zip(written, ids, strict=True):
+        plan.created = pk
     _set_tags(company, written)
     contacts = [
-        Contact(company=company, party_id=plan.created.pk, **plan.contact)
+        _row(company, plan.contact, party_id=plan.created)
         for plan in written
         if plan.contact is not None
     ]
-    if contacts:
-        bulk_create_with_history(contacts, Contact, default_change_reason=None)
+    rows_insert(Contact, contacts, now=now)
     addresses = [
-        Address(company=company, party_id=plan.created.pk, **address)
+        _row(company, address, party_id=plan.created)
         for plan in written
         for address in plan.addresses
     ]
-    if addresses:
-        bulk_create_with_history(addresses, Address, default_change_reason=None)
-    if parties:
-        _publish_created(company, parties)
+    rows_insert(Address, addresses, now=now)
+    if ids:
+        _publish_created(company, ids)
     for plan in plans:
         if plan.duplicate_of is not None:
             name, index = plan.duplicate_of
-            first = plans[index].created
-            plan.error = _duplicate(name, first.name, first.pk)
+            first = plans[index]
+            plan.error = _duplicate(name, first.party["name"], first.created)
     return [plan.created if plan.error is None else plan.error for plan in plans]
 
 
@@ -247,7 +265,9 @@ def _creates_write(company: Company, plans: list[_Plan]) -> list:
 def parties_create_bulk(*, company: Company, entries: Sequence[PartyEntry]) -> list:
     """Create each entry's party, contact and addresses; answers, per entry, the Party
     created or the DomainError that refused it (nothing of that entry written)."""
-    return _creates_write(company, _creates_planned(company, entries))
+    done = _creates_write(company, _creates_planned(company, entries))
+    found = Party.objects.in_bulk([d for d in done if not isinstance(d, DomainError)])
+    return [d if isinstance(d, DomainError) else found[d] for d in done]
 
 
 # -- updates --------------------------------------------------------------------------------
@@ -466,8 +486,8 @@ def parties_write_bulk(*, company: Company, entries: Sequence[tuple[int | None, 
     update here never takes a new tax id or email, so the two passes depend on each other
     only where `_cut` stops them.
 
-    Answers, per leading entry written, `(party, created?)` or the DomainError that refused
-    it. It stops before the first update the update path leaves to the row services, and
+    Answers, per leading entry written, `(party id, created?)` or the DomainError that
+    refused it. It stops before the first update the update path leaves to the row services, and
     where `_cut` says; the caller runs that entry through the row services and calls again
     with the rest."""
     updates = [(index, pk, e) for index, (pk, e) in enumerate(entries) if pk is not None]
@@ -484,7 +504,7 @@ def parties_write_bulk(*, company: Company, entries: Sequence[tuple[int | None, 
     plans = []
     for index, outcome, plan in taken:
         if index < end:
-            outcomes[index] = outcome if plan is None else (outcome, False)
+            outcomes[index] = outcome if plan is None else (outcome.pk, False)
             plans += [plan] if plan is not None else []
     if plans:
         _update_write(company, plans)

@@ -3,7 +3,7 @@ contact person, a billing and a shipping address, each written through this app'
 
 from django.utils.translation import gettext_lazy as _
 
-from tandem.core.errors import DomainError, InvalidReference
+from tandem.core.errors import InvalidReference
 from tandem.core.imports import (
     ImportField,
     ImportObject,
@@ -45,6 +45,20 @@ def party_for_import(run, text: str, *, field: str = "party") -> Party:
     if party is None:
         raise InvalidReference(_("No party %(party)s.") % {"party": text}, field=field)
     return party
+
+
+def party_refs(company, pks) -> dict[int, str]:
+    """How a file names each party for `party_for_import`: the key it was imported under,
+    else its name (an export of another object writes these)."""
+    pks = {pk for pk in pks if pk is not None}
+    if not pks:
+        return {}
+    refs = dict(Party.objects.filter(company=company, pk__in=pks).values_list("pk", "name"))
+    for key, target in ImportKey.objects.filter(
+        company=company, object="parties", target_id__in=pks
+    ).values_list("key", "target_id"):
+        refs[target] = key
+    return refs
 
 
 KEY_ALIASES = ("id", "external id", "code", "ref", "reference", "外部编号", "编号", "编码")
@@ -163,10 +177,9 @@ def party_import_chunk(run, rows) -> list:
     """The chunk written set-based (`parties_write_bulk`): its updates in one pass, its new
     parties in another. A row the update path leaves (a new tax id or email, which the
     duplicate check needs row by row; a party gone since) goes to party_import_row."""
-    done = parties_write_bulk(
+    return parties_write_bulk(
         company=run.company, entries=[(r.target_id, _entry(r.values)) for r in rows]
     )
-    return [d if isinstance(d, DomainError) else (d[0].pk, d[1]) for d in done]
 
 
 def party_export(company):

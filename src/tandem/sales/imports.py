@@ -14,10 +14,10 @@ from django.utils.translation import gettext_lazy
 
 from tandem.catalog.models import Product
 from tandem.core.errors import DomainError, InvalidReference, ValidationFailed
-from tandem.core.imports import ImportField, ImportObject, import_register
-from tandem.parties.imports import party_for_import
+from tandem.core.imports import ImportField, ImportObject, batches, import_register, text
+from tandem.parties.imports import party_for_import, party_refs
 
-from .models import SalesOrder
+from .models import OrderState, SalesOrder
 from .services import sales_order_confirm, sales_order_create
 
 F = ImportField
@@ -158,6 +158,46 @@ def open_orders_make(run) -> dict:
     }
 
 
+OPEN_STATES = (OrderState.DRAFT, OrderState.SENT, OrderState.CONFIRMED)
+
+
+def open_order_export(company):
+    """Orders still to deliver (draft, sent or confirmed), one row per line with the quantity
+    not delivered yet, in the import's columns: the file opens the same orders in another
+    company. An order is named by the reference it was imported under, else its number; a
+    customer by its import key, else its name; `confirmed` says whether it is confirmed."""
+    headers = [f.name for f in ORDER_FIELDS]
+    orders = SalesOrder.objects.filter(company=company, state__in=OPEN_STATES).prefetch_related(
+        "lines__product"
+    )
+
+    def rows():
+        for batch in batches(orders):
+            refs = party_refs(company, (o.party_id for o in batch))
+            for order in batch:
+                imported = order.channel == IMPORT_CHANNEL and order.external_reference
+                reference = order.external_reference if imported else order.number
+                for line in sorted(order.lines.all(), key=lambda line: (line.sequence, line.pk)):
+                    remaining = line.quantity - line.qty_delivered
+                    if remaining <= 0:
+                        continue
+                    yield [
+                        reference,
+                        refs.get(order.party_id, ""),
+                        text(order.order_date),
+                        line.product.sku,
+                        text(remaining),
+                        text(line.unit_price),
+                        text(line.discount),
+                        text(order.commitment_date),
+                        order.currency_id,
+                        text(order.state == OrderState.CONFIRMED),
+                        order.note,
+                    ]
+
+    return headers, rows()
+
+
 def register() -> None:
     import_register(
         ImportObject(
@@ -174,5 +214,7 @@ def register() -> None:
             atomic=True,
             max_rows=20_000,
             perms=("sales.add_salesorder", "sales.change_salesorder"),
+            export=open_order_export,
+            export_perm="sales.view_salesorder",
         )
     )

@@ -7,6 +7,7 @@ import re
 from collections.abc import Iterable
 
 from ..models import ImportKey
+from .inserts import rows_insert
 from .registry import ImportObject
 
 OWN_KEY = re.compile(r"tandem:(\d{1,18})")
@@ -37,8 +38,12 @@ def _save_keys(company, obj: ImportObject, written: dict[str, int], known: dict[
     if obj.natural_key:
         return
     fresh = [k for k in written if k not in known]
-    ImportKey.objects.bulk_create(
-        [ImportKey(company=company, object=obj.name, key=k, target_id=written[k]) for k in fresh]
+    rows_insert(
+        ImportKey,
+        [
+            {"company_id": company.pk, "object": obj.name, "key": k, "target_id": written[k]}
+            for k in fresh
+        ],
     )
     for key in written:  # a key whose record was deleted since points at the new one
         if key in known and known[key] != written[key]:
