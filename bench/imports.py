@@ -95,9 +95,9 @@ def _setup(data_dir: str, rows: int) -> str:
 
     from tandem.core.services import company_create
 
-    if connection.vendor == "postgresql":
-        call_command("flush", interactive=False, verbosity=0)
     call_command("migrate", interactive=False, verbosity=0)
+    if connection.vendor == "postgresql":  # a database of an earlier run: emptied
+        call_command("flush", interactive=False, verbosity=0, allow_cascade=True)
     for code in ("BENCH", "FLOOR", "EXPORT"):
         company_create(code=code, name=code, currency="CNY", country="CN")
     _write_files(data_dir, rows)
