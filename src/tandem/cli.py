@@ -550,6 +550,23 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--company", default=None, help="company code (default: the only one)")
     a.set_defaults(func=cmd_analytics_train)
 
+    p = sub.add_parser("si-rule", help="PRC social insurance bases per city and period")
+    si_sub = p.add_subparsers(dest="si_command", required=True)
+    a = si_sub.add_parser("list", help="print every city's periods and bases")
+    a.set_defaults(func=cmd_si_rule_list)
+    a = si_sub.add_parser(
+        "add", help="enter a city's newly published bases (rates carry over from its last period)"
+    )
+    a.add_argument("--city", required=True, help="shanghai or beijing")
+    a.add_argument("--from", dest="valid_from", required=True, help="first day, YYYY-MM-01")
+    a.add_argument("--to", dest="valid_to", default=None, help="last day (default: open)")
+    a.add_argument("--base-floor", required=True)
+    a.add_argument("--base-ceiling", required=True)
+    a.add_argument("--housing-fund-floor", required=True)
+    a.add_argument("--housing-fund-ceiling", default=None, help="default: the base ceiling")
+    a.add_argument("--source", default="", help="the notice the figures come from")
+    a.set_defaults(func=cmd_si_rule_add)
+
     p = sub.add_parser("manage", help="run a Django management command")
     p.add_argument("rest", nargs=argparse.REMAINDER)
     p.set_defaults(func=cmd_manage)
@@ -572,6 +589,45 @@ def cmd_analytics_train(args):
             f"{run.name}: {run.state} {run.verdict} {run.metric}={run.score} "
             f"{run.baseline}={run.baseline_score} {run.message}".rstrip()
         )
+
+
+def _si_rule_line(rule) -> str:
+    return (
+        f"{rule.city} {rule.valid_from} .. {rule.valid_to or 'open'}: "
+        f"base {rule.base_floor} / {rule.base_ceiling}, "
+        f"housing fund {rule.housing_fund_floor} / {rule.housing_fund_ceiling}"
+        + (f"  [{rule.source}]" if rule.source else "")
+    )
+
+
+def cmd_si_rule_list(args):
+    _django()
+    from tandem.hr.models import SocialInsuranceRule
+
+    for rule in SocialInsuranceRule.objects.order_by("city", "valid_from"):
+        print(_si_rule_line(rule))
+
+
+def cmd_si_rule_add(args):
+    _django()
+    from tandem.core.errors import DomainError
+    from tandem.hr.services.pack import si_rule_add
+
+    try:
+        rule = si_rule_add(
+            city=args.city,
+            valid_from=args.valid_from,
+            valid_to=args.valid_to,
+            base_floor=args.base_floor,
+            base_ceiling=args.base_ceiling,
+            housing_fund_floor=args.housing_fund_floor,
+            housing_fund_ceiling=args.housing_fund_ceiling,
+            source=args.source,
+        )
+    except DomainError as error:
+        print(f"Refused: {error.message}", file=sys.stderr)
+        sys.exit(2)
+    print(f"Added {_si_rule_line(rule)}")
 
 
 def cmd_manage(args):

@@ -89,3 +89,46 @@ def test_july_2026_computes_in_beijing_and_fails_in_shanghai_with_the_reason(prc
     sh = run.payslips.get(employee__number="SH")
     assert sh.state == "failed"
     assert "no social insurance rule for shanghai on 2026-07-31" in sh.error
+    assert "tandem si-rule add" in sh.error
+
+
+def test_an_operator_enters_shanghai_s_new_year_and_the_month_computes(prc, hire, capsys):
+    from tandem.cli import main
+
+    # given Shanghai's July 2026 failing for want of the city's new bases
+    hire("SH", 20000)
+    run = services.payroll_run_create(company=prc.company, period="2026-07", structure=prc)
+    run = services.payroll_run_compute(run=run)
+    assert run.payslips.get().state == "failed"
+    before = SocialInsuranceRule.objects.count()
+    # when the operator enters bases that are wrong in each way, nothing is written
+    refusals = [
+        (["--from", "2026-07-15"], "first day of a month"),
+        (["--from", "2026-06-01"], "already has a period covering 2026-06-01"),
+        (["--from", "2026-07-01", "--base-ceiling", "7000"], "below base_floor"),
+        (["--from", "2026-07-01", "--city", "shenzhen"], "city: one of"),
+        (["--from", "2026-07-01", "--base-floor", "abc"], "not a number"),
+    ]
+    for options, message in refusals:
+        argv = ["si-rule", "add", "--city", "shanghai", "--base-floor", "7500"]
+        argv += ["--base-ceiling", "37500", "--housing-fund-floor", "2740", *options]
+        with pytest.raises(SystemExit) as refused:
+            main(argv)
+        assert refused.value.code == 2 and message in capsys.readouterr().err, options
+    assert SocialInsuranceRule.objects.count() == before
+    # and then the figures of the city's notice (here made up: the test needs no real ones)
+    main(
+        ["si-rule", "add", "--city", "shanghai", "--from", "2026-07-01"]
+        + ["--base-floor", "7500", "--base-ceiling", "37500", "--housing-fund-floor", "2740"]
+        + ["--source", "operator's entry from the city's notice"]
+    )
+    assert "Added shanghai 2026-07-01 .. open: base 7500.00 / 37500.00" in capsys.readouterr().out
+    # then the period is in force with the previous period's rates, and the month computes
+    rule = si_rules_on(date(2026, 12, 31))["shanghai"]
+    previous = SocialInsuranceRule.objects.get(city="shanghai", valid_from=date(2025, 7, 1))
+    assert (rule.pension_employee, rule.housing_fund_ceiling) == (previous.pension_employee, 37500)
+    assert previous.valid_to == date(2026, 6, 30)  # unchanged: it was already closed
+    run = services.payroll_run_compute(run=run)
+    slip = run.payslips.get()
+    assert slip.state == "done", slip.error
+    assert slip.lines.get(code="PENSION_EE").amount == Decimal("1600.00")  # 20,000 x 8 %

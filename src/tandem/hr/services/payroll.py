@@ -276,7 +276,10 @@ def _compute(run: PayrollRun, progress=None) -> tuple[list, list[Slip]]:
         )
         try:
             if city and city not in si_rules:
-                raise FormulaFailed(f"no social insurance rule for {city} on {end}")
+                raise FormulaFailed(
+                    f"no social insurance rule for {city} on {end}: enter the city's bases "
+                    "for that period with `tandem si-rule add`"
+                )
             values, totals = _slip_figures(plan, names, functions.get(city, no_city))
         except FormulaFailed as error:
             slips.append(Slip(employee_id, version.pk, PayslipState.FAILED, str(error)))
