@@ -95,3 +95,34 @@ def test_payslip_pdf_in_both_languages_for_hr_and_the_employee(web, company, prc
     services.employee_update(employee=employee, user=own)
     assert _login(own).get(f"/hr/payslips/{slip.pk}/pdf/").status_code == 200
     assert _login(stranger).get(f"/hr/payslips/{slip.pk}/pdf/").status_code == 404
+
+
+def test_an_employee_is_not_offered_the_approval_of_their_own_request(web, company):
+    # given an employee with a user, and a submitted request of theirs
+    user = UserFactory(username="li.lei")
+    membership_grant(user=user, company=company, roles=["sales"])
+    li = services.employee_create(
+        company=company,
+        number="E1",
+        name="Li Lei",
+        hire_date=date(2020, 1, 1),
+        version={"base_salary": "10000"},
+    )
+    services.employee_update(employee=li, user=user)
+    annual = services.leave_type_create(company=company, code="ANNUAL", name="Annual")
+    services.leave_allocation_create(
+        company=company, employee=li, leave_type=annual, amount="5", date="2025-01-01"
+    )
+    request = services.leave_request_create(
+        company=company, employee=li, leave_type=annual, start="2025-03-03", end="2025-03-04"
+    )
+    services.leave_request_submit(request=request, notify=False)
+    approve = f"/hr/leave/{request.pk}/approve/"
+    # when the employee opens their own page and the leave list, then no Approve is offered
+    own = _login(user)
+    for path in ("/hr/me/", "/hr/leave/"):
+        page = own.get(path).content.decode()
+        assert f'data-request="{request.pk}"' in page and approve not in page, path
+    # while HR sees it on the employee's page and the list
+    for path in (f"/hr/employees/{li.pk}/", "/hr/leave/"):
+        assert approve in web.get(path).content.decode(), path

@@ -102,6 +102,16 @@ def employee_list(request):
     return render(request, "hr/employee_list.html", {"page": page, "q": q})
 
 
+def _with_decisions(request, rows):
+    """The rows, each marked with whether this user may approve or refuse it (never their
+    own request), so the page offers only the buttons the service would accept."""
+    is_hr = request_has_perm(request, "hr.change_leaverequest")
+    rows = list(rows)
+    for row in rows:
+        row.may_decide = services.may_decide(row, request.user, is_hr=is_hr)
+    return rows
+
+
 def _employee_context(request, employee) -> dict:
     """What the employee's page shows: versions, leave balances and requests, payslips and
     the goals of their review cycles."""
@@ -128,9 +138,12 @@ def _employee_context(request, employee) -> dict:
         "balances": services.leave_balances(
             company=request.company, employee=employee, as_of=today
         ),
-        "requests": LeaveRequest.objects.filter(employee=employee)
-        .select_related("leave_type", "employee", "approver")
-        .order_by("-start", "-pk")[:20],
+        "requests": _with_decisions(
+            request,
+            LeaveRequest.objects.filter(employee=employee)
+            .select_related("leave_type", "employee", "approver")
+            .order_by("-start", "-pk")[:20],
+        ),
         "types": LeaveType.objects.filter(company=request.company, active=True),
         "today": today,
     }
@@ -343,6 +356,7 @@ def leave_list(request):
     if state in LeaveState.values:
         rows = rows.filter(state=state)
     page = Paginator(rows, 50).get_page(request.GET.get("page"))
+    page.object_list = _with_decisions(request, page.object_list)
     context = {
         "page": page,
         "state": state,
