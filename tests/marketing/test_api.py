@@ -11,6 +11,7 @@ from django.utils import timezone
 from tandem.core.services import membership_grant
 from tandem.marketing import services
 from tandem.marketing.models import Campaign, CampaignRecipient, Consent, EmailTemplate, Segment
+from tandem.parties.models import Party
 from tests.factories import UserFactory
 
 RULES = {"all": [{"field": "consent", "op": "granted", "value": "newsletter"}]}
@@ -186,8 +187,12 @@ def test_campaign_lifecycle(
     assert created.json()["cost"] == "100.00"
 
     test = api.post(f"/campaigns/{campaign_id}/test", {"addresses": ["qa@example.com"]})
-    assert test.json() == {"sent": 1}
-    assert mail.outbox[-1].subject == "[TEST] News for Ada Lovelace"
+    ada = Party.objects.get(company=company, name="Ada")
+    assert test.json() == {
+        "sent": 1,
+        "sample": {"party_id": ada.pk, "name": "Ada", "chosen": "first"},
+    }
+    assert mail.outbox[-1].subject == "[TEST] News for Ada"
     bad = api.post(f"/campaigns/{campaign_id}/test", {"addresses": ["not an address"]})
     assert (bad.status_code, bad.json()["code"]) == (422, "email.invalid")
 

@@ -77,3 +77,50 @@ def test_each_recipient_gets_its_own_recommendations(
 
 def test_products_is_a_known_merge_field():
     template_check(subject="Hi", body_html=HTML)
+
+
+def test_a_test_send_shows_the_products_of_a_sample_recipient_and_the_page_names_it(
+    web, company, party, catalogue
+):
+    """The test addresses have no party: the products block is filled in for the segment's
+    first recipient with recommendations (Bo comes first but has none), and the campaign
+    page says whose they are."""
+    tea, cups, kettle, tray = catalogue
+    bo, ada = party("Bo", consent=["newsletter"]), party("Ada", consent=["newsletter"])
+    active = _run(company, "active")
+    for rank, product in enumerate((kettle, tea), start=1):
+        PartyRecommendation.objects.create(
+            company=company, run=active, party=ada, product=product, rank=rank, score=1, reason="x"
+        )
+    template = services.template_create(
+        company=company, name="Picks", language="en", subject="For {{ name }}", body_html=HTML
+    )
+    segment = services.segment_create(
+        company=company, name="Picks", kind="static", members=[bo.pk, ada.pk]
+    )
+    campaign = services.campaign_create(
+        company=company, name="Picks", segment=segment, template=template
+    )
+    page = web.get(f"/marketing/campaigns/{campaign.pk}/").content.decode()
+    sample = page.split('id="test-sample">', 1)[1].split("</span>", 1)[0]
+    assert "Ada" in sample and "product recommendations" in sample
+
+    answer = web.post(
+        f"/marketing/campaigns/{campaign.pk}/test/", {"addresses": "qa@example.com, b@example.com"}
+    )
+    assert answer.status_code == 302
+    assert sorted(m.to[0] for m in mail.outbox) == ["b@example.com", "qa@example.com"]
+    message = mail.outbox[0]
+    assert message.subject == "[TEST] For Ada"
+    html = message.alternatives[0][0]
+    assert html.index("Kettle") < html.index("Longjing tea")
+    assert "- Kettle: 1,200.00 CNY" in message.body
+    assert not campaign.recipients.exists()  # a test send leaves no trace
+
+    # without {{ products }} in the template the sample is simply the first recipient
+    plain = services.template_create(
+        company=company, name="Plain", language="en", subject="Hi {{ name }}", body_html="<p>x</p>"
+    )
+    other = services.campaign_create(company=company, name="Plain", segment=segment, template=plain)
+    result = services.campaign_test(campaign=other, addresses=["qa@example.com"])
+    assert result == {"sent": 1, "sample": {"party_id": bo.pk, "name": "Bo", "chosen": "first"}}

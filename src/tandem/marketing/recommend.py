@@ -58,6 +58,21 @@ def recommendations_map(company_id: int, party_ids, *, limit: int = BLOCK_SIZE) 
     return out
 
 
+def first_with_recommendations(company_id: int, parties):
+    """The first party (by id) of a queryset of parties that has recommendations in the
+    active run, or None (also without analytics). One query."""
+    from django.apps import apps
+
+    if not apps.is_installed("tandem.analytics"):
+        return None
+    from tandem.analytics.models import PartyRecommendation
+
+    having = PartyRecommendation.objects.filter(
+        company_id=company_id, run__state="active", product__active=True
+    ).values("party_id")
+    return parties.filter(pk__in=having).order_by("pk").first()
+
+
 def product_block(items, currency: str) -> Block:
     """The block for one recipient: an HTML table of name and price, and the same as text
     lines. Names are escaped (a product name is data, not markup)."""

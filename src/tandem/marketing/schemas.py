@@ -191,8 +191,15 @@ class TestIn(Schema):
     addresses: list[str] = Field(min_length=1, max_length=20)
 
 
+class TestSampleOut(Schema):
+    party_id: int | None
+    name: str
+    chosen: str  # recommended | first | none
+
+
 class TestOut(Schema):
     sent: int
+    sample: TestSampleOut
 
 
 class AttributionModelOut(Schema):

@@ -16,6 +16,7 @@ urlpatterns = [
     path("campaigns/new/", views.campaign_new, name="campaign_new"),
     path("campaigns/<int:pk>/", views.campaign_detail, name="campaign_detail"),
     path("campaigns/<int:pk>/send/", views.campaign_send, name="campaign_send"),
+    path("campaigns/<int:pk>/test/", views.campaign_test, name="campaign_test"),
     path("campaigns/<int:pk>/cancel/", views.campaign_cancel, name="campaign_cancel"),
     path("campaigns/<int:pk>/ab-decide/", views.campaign_ab_decide, name="campaign_ab_decide"),
     path("automations/", views.automation_list, name="automation_list"),

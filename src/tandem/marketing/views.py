@@ -318,9 +318,11 @@ def campaign_detail(request, pk):
     )
     recipients = CampaignRecipient.objects.filter(campaign=campaign).select_related("party")
     page = Paginator(recipients.order_by("pk"), 50).get_page(request.GET.get("page"))
-    reachable = None
+    reachable = sample = None
     if campaign.state in (CampaignState.DRAFT, CampaignState.SCHEDULED):
         reachable = services.campaign_reachable_count(campaign)
+        party, chosen = services.test_sample(campaign)
+        sample = {"name": party.name if party is not None else "", "chosen": chosen}
     pct = {
         key: (stats[key] * 100).quantize(Decimal("0.1"))
         for key in ("bounce_rate", "open_rate", "click_rate", "roi")
@@ -338,6 +340,7 @@ def campaign_detail(request, pk):
         "chart": chart,
         "page": page,
         "reachable": reachable,
+        "sample": sample,
         "can_change": request_has_perm(request, "marketing.change_campaign"),
     }
     return render(request, "marketing/campaign_detail.html", context)
@@ -358,6 +361,26 @@ def campaign_send(request, pk):
         messages.error(request, exc.message)
     else:
         messages.success(request, _("Sending started."))
+    return redirect("marketing:campaign_detail", pk)
+
+
+@require_POST
+@company_view("marketing.change_campaign")
+def campaign_test(request, pk):
+    """A test send to the addresses typed (comma or space separated), merged with the
+    sample recipient the page names."""
+    campaign = get_object_or_404(_rows(request, Campaign), pk=pk)
+    addresses = request.POST.get("addresses", "").replace(",", " ").split()
+    try:
+        result = services.campaign_test(campaign=campaign, addresses=addresses)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request,
+            _("Test sent to %(n)s address(es), merged with %(name)s.")
+            % {"n": result["sent"], "name": result["sample"]["name"]},
+        )
     return redirect("marketing:campaign_detail", pk)
 
 

@@ -301,10 +301,12 @@ def campaign_patch(request, campaign_id: int, payload: CampaignPatch):
 
 @router.post("/campaigns/{campaign_id}/test", response=TestOut)
 def campaign_test(request, campaign_id: int, payload: TestIn):
-    """Send the email to the given addresses (merged with a sample; no trace)."""
+    """Send the email to the given addresses, merged with a sample recipient (`sample`: the
+    segment's first member with recommendations when the template has `{{ products }}`,
+    else its first member); no trace."""
     require_perm(request, "marketing.change_campaign")
     campaign = get_scoped(Campaign, request, campaign_id, label="campaign")
-    return {"sent": services.campaign_test(campaign=campaign, addresses=payload.addresses)}
+    return services.campaign_test(campaign=campaign, addresses=payload.addresses)
 
 
 @router.post("/campaigns/{campaign_id}/schedule", response=CampaignOut)

@@ -13,6 +13,7 @@ from .campaigns import (
     campaign_test,
     campaign_update,
     campaigns_start_due,
+    test_sample,
 )
 from .consent import (
     address_clean,
@@ -68,6 +69,7 @@ __all__ = [
     "campaign_schedule",
     "campaign_send",
     "campaign_test",
+    "test_sample",
     "campaign_update",
     "campaigns_start_due",
     "click_record",

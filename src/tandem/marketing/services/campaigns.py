@@ -255,22 +255,46 @@ def campaigns_resume_due(*, now=None) -> int:
     return resumed
 
 
-def campaign_test(*, campaign: Campaign, addresses: list[str]) -> int:
-    """Send the campaign's email, merged with a sample recipient, to the given addresses
-    (no trace, no tracking); returns the number sent."""
+def test_sample(campaign: Campaign):
+    """The party a test send is merged with, and how it was chosen: the segment's first
+    member (by id) with product recommendations when the template has `{{ products }}`,
+    else its first member; (None, "none") for an empty segment (then a made-up person)."""
+    from ..recommend import first_with_recommendations
+    from .sending import _uses_products
+
+    members = segment_members(segment=campaign.segment)
+    variants = {v.label: v for v in campaign.variants.select_related("template")}
+    if _uses_products(campaign, variants):
+        party = first_with_recommendations(campaign.company_id, members)
+        if party is not None:
+            return party, "recommended"
+    party = members.order_by("pk").first()
+    return (party, "first") if party is not None else (None, "none")
+
+
+def campaign_test(*, campaign: Campaign, addresses: list[str]) -> dict:
+    """Send the campaign's email, merged with a sample recipient (`test_sample`), to the
+    given addresses (no trace, no tracking); returns {"sent": n, "sample": {...}}."""
+    from ..recommend import product_block, recommendations_map
+    from .sending import _salespeople
+
     clean = [address_clean(a, field="addresses") for a in addresses]
     if not clean or len(clean) > 20:
         raise ValidationFailed(
             "addresses: 1 to 20 addresses", code="campaign.bad_test_addresses", field="addresses"
         )
     compiled = compile_template(campaign.template)
+    party, chosen = test_sample(campaign)
     values = merge_values(
-        party_name="Ada Lovelace",
-        kind="person",
+        party_name=party.name if party is not None else "Ada Lovelace",
+        kind=party.kind if party is not None else "person",
         email=clean[0],
-        salesperson="",
+        salesperson=_salespeople([party.pk]).get(party.pk, "") if party is not None else "",
         sender_company=campaign.company.name,
     )
+    if party is not None:
+        items = recommendations_map(campaign.company_id, [party.pk]).get(party.pk)
+        values["products"] = product_block(items, campaign.company.currency_id or "")
     subject, body_html, body_text = compiled.render(values)
     sender = campaign.sender or settings.DEFAULT_FROM_EMAIL
     messages = []
@@ -279,4 +303,6 @@ def campaign_test(*, campaign: Campaign, addresses: list[str]) -> int:
         message.attach_alternative(body_html, "text/html")
         messages.append(message)
     with get_connection() as connection:
-        return connection.send_messages(messages) or 0
+        sent = connection.send_messages(messages) or 0
+    sample = {"party_id": party.pk if party else None, "name": values["name"], "chosen": chosen}
+    return {"sent": sent, "sample": sample}
