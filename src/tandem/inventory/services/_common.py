@@ -21,24 +21,29 @@ QTY_LIMIT = Decimal(10) ** 15
 LevelKey = tuple[int, int, int | None]  # product id, location id, lot id
 
 
-def lock(model: type[Model], pks: Iterable[int]) -> dict[int, Model]:
+def lock(model: type[Model], pks: Iterable[int], *, related: tuple = ()) -> dict[int, Model]:
     """Rows of `model` locked FOR UPDATE, always taken in primary-key order.
 
     Every service of the app locks through here (transfers, then levels, then product
     valuation rows, then layers), so transactions needing the same rows queue instead of
     deadlocking. Check states on what this returns, never on the caller's instance.
+    `related` names foreign keys read in the same statement (only the rows of `model` are
+    locked, not the related ones).
     """
     ids = sorted(set(pks))
     if not ids:
         return {}
-    rows = model._default_manager.select_for_update().filter(pk__in=ids).order_by("pk")
+    rows = model._default_manager.select_for_update(**({"of": ("self",)} if related else {}))
+    if related:
+        rows = rows.select_related(*related)
+    rows = rows.filter(pk__in=ids).order_by("pk")
     return {row.pk: row for row in rows}
 
 
-def lock_one(model: type[Model], pk: int, *, label: str):
+def lock_one(model: type[Model], pk: int, *, label: str, related: tuple = ()):
     from tandem.core.errors import NotFound
 
-    row = lock(model, [pk]).get(pk)
+    row = lock(model, [pk], related=related).get(pk)
     if row is None:
         raise NotFound(f"No {label} with id {pk}", code=f"{label}.not_found")
     return row
