@@ -211,3 +211,67 @@ def test_a_vendor_bill_is_not_sent_back_to_its_supplier(
         )
     assert (answer.status_code, answer.json()["code"]) == (422, "document.not_sendable")
     assert mail.outbox == [] and not Interaction.objects.exists()
+
+
+def test_a_delivery_slip_is_sent_to_the_customer_and_a_receipt_is_not(
+    api, web, books, wh, customer, make_product, django_capture_on_commit_callbacks
+):
+    from tandem.inventory import services as inventory
+    from tandem.parties.models import Party
+
+    product = make_product("100")
+    delivery = inventory.transfer_create(
+        company=books,
+        kind="delivery",
+        warehouse=wh,
+        party=customer,
+        moves=[{"product": product, "quantity": D(3)}],
+        confirm=True,
+    )
+    customer.language = "en"
+    customer.save()
+    # the transfer's page offers the composer, which proposes the delivery wording
+    page = web.get(f"/inventory/transfers/{delivery.pk}/").content.decode()
+    assert f"/crm/send/delivery/{delivery.pk}/" in page
+    draft = api.get(f"/document-emails/draft?document=delivery&id={delivery.pk}").json()
+    assert draft["kind"] == "delivery_slip"
+    assert draft["subject"] == f"Delivery slip {delivery} from Acme Trading"
+    assert "your goods are on their way" in draft["body"] and "{total}" not in draft["body"]
+    with django_capture_on_commit_callbacks(execute=True):
+        answer = api.post(
+            "/document-emails",
+            {
+                "document": "delivery",
+                "id": delivery.pk,
+                "to": "buyer@example.com",
+                "subject": draft["subject"],
+                "body": draft["body"],
+            },
+        )
+    assert answer.status_code == 201, answer.json()
+    ((name, content, mimetype),) = mail.outbox[0].attachments
+    assert mimetype == "application/pdf" and content.startswith(b"%PDF")
+    assert Interaction.objects.get(pk=answer.json()["id"]).party_id == customer.pk
+
+    # a goods receipt is the supplier's delivery: nothing to send back, nothing written
+    supplier = Party.objects.create(
+        company=books, name="Maker", is_supplier=True, currency_id="CNY", email="m@example.com"
+    )
+    receipt = inventory.transfer_create(
+        company=books,
+        kind="receipt",
+        warehouse=wh,
+        party=supplier,
+        moves=[{"product": product, "quantity": D(3)}],
+    )
+    assert (
+        f"/crm/send/delivery/{receipt.pk}/"
+        not in web.get(f"/inventory/transfers/{receipt.pk}/").content.decode()
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        refused = api.post(
+            "/document-emails",
+            {"document": "delivery", "id": receipt.pk, "to": "m@example.com", "subject": "x"},
+        )
+    assert (refused.status_code, refused.json()["code"]) == (422, "document.not_sendable")
+    assert len(mail.outbox) == 1 and Interaction.objects.count() == 1

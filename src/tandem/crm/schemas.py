@@ -399,7 +399,7 @@ class SendEmailIn(Schema):
 
 
 class DocumentEmailIn(Schema):
-    document: Literal["sales_order", "invoice", "purchase_order", "payment"]
+    document: Literal["sales_order", "invoice", "purchase_order", "payment", "delivery"]
     id: Id
     to: Text(1000) | list[Text(254)] = Field(
         description="One address, several separated by commas, or a list (at most 20)"

@@ -25,7 +25,7 @@ router = Router(tags=["interactions"])
 
 
 class DraftQuery(Schema):
-    document: Literal["sales_order", "invoice", "purchase_order", "payment"]
+    document: Literal["sales_order", "invoice", "purchase_order", "payment", "delivery"]
     id: Id = Field(description="The document's id")
 
 
@@ -110,7 +110,13 @@ def document_email_templates(request):
 def document_email_template_put(
     request,
     kind: Literal[
-        "quotation", "sales_order", "invoice", "credit_note", "purchase_order", "payment_receipt"
+        "quotation",
+        "sales_order",
+        "invoice",
+        "credit_note",
+        "purchase_order",
+        "payment_receipt",
+        "delivery_slip",
     ],
     language: Literal["en", "zh-hans"],
     payload: DocumentEmailTemplateIn,

@@ -14,6 +14,7 @@ class DocumentKind(models.TextChoices):
     CREDIT_NOTE = "credit_note", _("Credit note")
     PURCHASE_ORDER = "purchase_order", _("Purchase order")
     PAYMENT_RECEIPT = "payment_receipt", _("Payment receipt")
+    DELIVERY_SLIP = "delivery_slip", _("Delivery slip")
 
 
 class DocumentEmailTemplate(CompanyScoped):

@@ -31,7 +31,7 @@ from ._common import text
 from .email import email_send
 
 # what the API's `document` names and each one's permission to send it
-DOCUMENTS = ("sales_order", "invoice", "purchase_order", "payment")
+DOCUMENTS = ("sales_order", "invoice", "purchase_order", "payment", "delivery")
 PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
 
@@ -63,6 +63,10 @@ def _defaults() -> dict[str, tuple[str, str]]:
         DocumentKind.PAYMENT_RECEIPT: (
             _("Payment receipt {number} from {company}"),
             _("we have received your payment of {total}. The receipt {number} is attached."),
+        ),
+        DocumentKind.DELIVERY_SLIP: (
+            _("Delivery slip {number} from {company}"),
+            _("your goods are on their way. The delivery slip {number} is attached."),
         ),
     } | {"_frame": (greeting, regards)}
 
@@ -104,7 +108,8 @@ def _values(record, company, party, language, *, total, currency, due_date=None)
         "number": str(record),
         "company": company.name,
         "party": party.name,
-        "total": f"{formats.money(total)} {currency}",
+        # a delivery slip has no amount: {total} then stays empty
+        "total": f"{formats.money(total)} {currency}" if total is not None else "",
         "due_date": formats.date(due_date) if due_date else "",
     }
 
@@ -251,6 +256,34 @@ def sendable(company: Company, document: str, pk) -> Sendable:
                 total=payment.amount,
                 currency=payment.currency_id,
             ),
+        )
+    if document == "delivery":
+        from tandem.inventory.models import Transfer
+        from tandem.inventory.pdf import transfer_pdf
+
+        transfer = (
+            Transfer.objects.select_related("party", "company").filter(company=company, pk=pk)
+        ).first()
+        if transfer is None:
+            raise NotFound(_("No such delivery."), code="not_found")
+        if transfer.kind != "delivery" or transfer.party is None:
+            # a receipt is the supplier's delivery; an internal move has no one to send to
+            raise ValidationFailed(
+                _("Only deliveries to a customer are sent by email."),
+                code="document.not_sendable",
+                field="id",
+            )
+        language = document_language(getattr(transfer.party, "language", ""), company=company)
+        return Sendable(
+            document,
+            transfer,
+            DocumentKind.DELIVERY_SLIP,
+            transfer.party,
+            str(transfer),
+            language,
+            ("inventory.view_transfer",),
+            lambda: transfer_pdf(transfer),
+            _values(transfer, company, transfer.party, language, total=None, currency=""),
         )
     raise ValidationFailed(
         _("Choose a document: %(kinds)s.") % {"kinds": ", ".join(DOCUMENTS)},
