@@ -150,7 +150,14 @@ class Consent(CompanyScoped):
         # view_consent is not enough to read it; marketing roles are granted this by name.
         permissions = [("manage_consents", _("Can read and record the consent ledger"))]
         indexes = [
-            models.Index(fields=["party", "purpose", "channel", "at"], name="mkt_consent_key"),
+            # The consent in force is the latest row of (party, purpose, channel) with no
+            # contact: `ORDER BY at DESC, id DESC LIMIT 1` is a backward scan of this index
+            # (no sort: `contact` comes after `at`, `id`, since PostgreSQL does not order by
+            # an `IS NULL` column), and `contact` and `state` in it make it index-only.
+            models.Index(
+                fields=["party", "purpose", "channel", "at", "id", "contact", "state"],
+                name="mkt_consent_current",
+            ),
         ]
         constraints = [
             models.CheckConstraint(
