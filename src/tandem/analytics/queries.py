@@ -193,7 +193,8 @@ def order_suggestions(company, *, party_id: int | None, product_ids, limit: int 
             .order_by("rank")[:limit]
         )
         mine = [
-            {"product": row.product, "quantity": row.quantity, "reason": row.reason} for row in recs
+            {"product": row.product, "quantity": row.quantity, "reason": row.reason, "s": row.score}
+            for row in recs
         ]
     together: dict[int, dict] = {}
     if on_order:
@@ -226,7 +227,7 @@ def order_suggestions(company, *, party_id: int | None, product_ids, limit: int 
         .annotate(total=Sum(F("on_hand") - F("reserved")))
     }
     for item in items:
-        item.pop("s", None)
+        item["score"] = item.pop("s", None)
         product = item["product"]
         if product.type == ProductType.SERVICE:
             item["available"], item["short"] = None, False
@@ -234,3 +235,74 @@ def order_suggestions(company, *, party_id: int | None, product_ids, limit: int 
         item["available"] = available.get(product.pk) or 0
         item["short"] = item["available"] < (item["quantity"] or 1)
     return {"for_customer": mine, "bought_together": together_list}
+
+
+def product_bought_together(company, product_id: int, *, limit: int = 10) -> list[dict]:
+    """The product page's "Bought together": the stored pairs of `product_id` (active others
+    only), best first, each with its score, typical quantity and stock flag, as in the
+    quotation editor's panel (the same query). Two queries."""
+    return order_suggestions(company, party_id=None, product_ids=[product_id], limit=limit)[
+        "bought_together"
+    ]
+
+
+def customer_insight(company, party_id: int, *, limit: int = 5) -> dict | None:
+    """The customer page's analytics panel: the stored RFM/churn/value row of the party, the
+    description of its segment, and "for this customer" with stock flags. Four queries; None
+    when nothing is stored for the party."""
+    score = (
+        PartyScore.objects.filter(
+            company=company,
+            run__state=RunState.ACTIVE,
+            run__name=ModelName.RFM,
+            party_id=party_id,
+        )
+        .select_related("run")
+        .first()
+    )
+    segment = None
+    if score is not None and score.cluster is not None:
+        segment = segments(company).filter(index=score.cluster).first()
+    recommended = order_suggestions(company, party_id=party_id, product_ids=[], limit=limit)[
+        "for_customer"
+    ]
+    if score is None and not recommended:
+        return None
+    return {"score": score, "segment": segment, "recommended": recommended}
+
+
+CUSTOMER_SORTS = {
+    # key: ordering (the tie-breaker keeps pages stable)
+    "at_stake": ("-at_stake", "party_id"),
+    "risk": ("-churn_risk", "-clv", "party_id"),
+    "value": ("-clv", "churn_risk", "party_id"),
+    "recency": ("-recency_days", "party_id"),
+    "name": ("party__name", "party_id"),
+}
+
+
+def customers_ranked(company, *, sort: str = "at_stake", band: str = ""):
+    """Every scored customer, sortable: at stake (churn risk x expected 12-month value, else
+    x past sales when no value is stored), churn risk, expected value, days since the last
+    order, name; optionally one RFM band. Nulls last."""
+    from django.db.models import Case, DecimalField, When
+
+    rows = party_scores(company).annotate(
+        at_stake=ExpressionWrapper(
+            F("churn_risk")
+            * Case(
+                When(clv__isnull=False, then=F("clv")),
+                default=F("monetary"),
+                output_field=DecimalField(max_digits=18, decimal_places=2),
+            ),
+            output_field=FloatField(),
+        )
+    )
+    if band:
+        rows = rows.filter(band=band)
+    order = CUSTOMER_SORTS.get(sort, CUSTOMER_SORTS["at_stake"])
+    fields = [
+        F(key[1:]).desc(nulls_last=True) if key.startswith("-") else F(key).asc(nulls_last=True)
+        for key in order
+    ]
+    return rows.order_by(*fields)

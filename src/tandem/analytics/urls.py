@@ -7,4 +7,5 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("train/", views.train, name="train"),
     path("forecast/", views.forecast, name="forecast"),
+    path("customers/", views.customers, name="customers"),
 ]

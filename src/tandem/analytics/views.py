@@ -2,7 +2,9 @@
 
 from datetime import timedelta
 from decimal import Decimal
+from urllib.parse import urlencode
 
+from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -213,3 +215,43 @@ def _weekly_history(company, product, since, first):
         out.append((current.strftime("%m-%d"), weeks.get(current, 0)))
         current += timedelta(weeks=1)
     return out
+
+
+CUSTOMER_SORT_LABELS = {
+    "at_stake": _l("At stake (risk x value)"),
+    "risk": _l("Churn risk"),
+    "value": _l("Expected value, next 12 months"),
+    "recency": _l("Days since the last order"),
+    "name": _l("Name"),
+}
+CUSTOMERS_PAGE = 50
+
+
+@company_view(VIEW)
+def customers(request):
+    """Every scored customer, sortable by what is at stake, churn risk, expected value,
+    recency or name, optionally one RFM band; 50 a page."""
+    sort = request.GET.get("sort", "at_stake")
+    if sort not in queries.CUSTOMER_SORTS:
+        sort = "at_stake"
+    band = request.GET.get("band", "")
+    if band not in BANDS:
+        band = ""
+    rows = queries.customers_ranked(request.company, sort=sort, band=band)
+    page = Paginator(rows, CUSTOMERS_PAGE).get_page(request.GET.get("page"))
+    for row in page.object_list:
+        row.risk_pct = _shown(row.churn_risk * 100, 0) if row.churn_risk is not None else None
+        row.band_label = BANDS.get(row.band, row.band)
+    query = {"sort": sort, **({"band": band} if band else {})}
+    return render(
+        request,
+        "analytics/customers.html",
+        {
+            "page": page,
+            "sort": sort,
+            "band": band,
+            "sorts": CUSTOMER_SORT_LABELS.items(),
+            "bands": BANDS.items(),
+            "query": urlencode(query),
+        },
+    )

@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from tandem.core import panels
 from tandem.core.audit import history_rows
 from tandem.core.errors import DomainError
 from tandem.core.exports import export_response
@@ -188,6 +189,8 @@ def product_detail(request, pk):
     }
     if request.htmx and request.htmx.target == "price-check":
         return render(request, "catalog/_price_check.html", context)
+    # sections higher apps register (analytics: "Bought together")
+    context["panels"] = panels.render("product.detail", request, product)
     return render(request, "catalog/product_detail.html", context)
 
 
