@@ -1,0 +1,53 @@
+"""Issue 19, "Done when": on the demo, the sorted customer list leads to a customer page that
+shows the customer's scores and "for this customer"; a recommended product's page shows what
+is bought together with it."""
+
+import re
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+
+def _login(served, page):
+    from playwright.sync_api import expect
+
+    page.goto(served["url"] + "/")
+    page.get_by_label("Username").fill("admin")
+    page.get_by_label("Password").fill(served["password"])
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()
+
+
+def test_customer_and_product_pages_show_the_stored_predictions(served, page):
+    from playwright.sync_api import expect
+
+    _login(served, page)
+    page.get_by_role("link", name="Analytics").first.click()
+    page.get_by_role("link", name="All customers by risk and value").first.click()
+    expect(page.get_by_role("heading", name="Customers by risk and value")).to_be_visible()
+    page.get_by_label("Sort by").select_option(label="Churn risk")
+    page.get_by_role("button", name="Show").click()
+    expect(page).to_have_url(re.compile(r"sort=risk"))
+    rows = page.locator("#customers tbody tr[data-party]")
+    expect(rows.first).to_be_visible()
+
+    # the riskiest customer's page: band, segment, churn risk with drivers, expected value
+    rows.first.get_by_role("link").click()
+    panel = page.locator("#customer-analytics")
+    expect(panel.get_by_role("heading", name="Customer analytics")).to_be_visible()
+    expect(panel.get_by_test_id("rfm-band")).to_contain_text("R ")
+    expect(panel.get_by_test_id("churn")).to_contain_text("chance of no order in the next 13")
+    expect(panel.get_by_test_id("churn")).to_contain_text("days ago")
+    expect(panel.get_by_role("heading", name="For this customer")).to_be_visible()
+    recommended = panel.locator("[data-recommended]")
+    expect(recommended.first).to_be_visible()
+
+    # a recommended product's page: what is bought together with it, each with its stock
+    recommended.first.get_by_role("link").click()
+    section = page.locator("#bought-together")
+    expect(section.get_by_role("heading", name="Bought together")).to_be_visible()
+    together = section.locator("[data-together]")
+    expect(together.first).to_be_visible()
+    expect(together.first).to_contain_text("bought together")
+    expect(together.first.locator("td").nth(3)).to_contain_text(re.compile("In stock|available"))
