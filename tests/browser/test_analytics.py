@@ -4,23 +4,15 @@ product's forecast page draws its chart and its suggested reorder point."""
 
 import pytest
 
+from tests.browser.helpers import log_in
+
 pytestmark = pytest.mark.browser
-
-
-def _login(served, page):
-    from playwright.sync_api import expect
-
-    page.goto(served["url"] + "/")
-    page.get_by_label("Username").fill("admin")
-    page.get_by_label("Password").fill(served["password"])
-    page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()
 
 
 def test_analytics_page_shows_models_beside_baselines_and_trains(served, page):
     from playwright.sync_api import expect
 
-    _login(served, page)
+    log_in(page, served)
     page.get_by_role("link", name="Analytics").first.click()
     expect(page.get_by_role("heading", name="Analytics", exact=True)).to_be_visible()
     churn = page.locator('#model-table tr[data-model="churn"]')

@@ -6,23 +6,15 @@ import re
 
 import pytest
 
+from tests.browser.helpers import log_in
+
 pytestmark = pytest.mark.browser
-
-
-def _login(served, page):
-    from playwright.sync_api import expect
-
-    page.goto(served["url"] + "/")
-    page.get_by_label("Username").fill("admin")
-    page.get_by_label("Password").fill(served["password"])
-    page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()
 
 
 def test_customer_and_product_pages_show_the_stored_predictions(served, page):
     from playwright.sync_api import expect
 
-    _login(served, page)
+    log_in(page, served)
     page.get_by_role("link", name="Analytics").first.click()
     page.get_by_role("link", name="All customers by risk and value").first.click()
     expect(page.get_by_role("heading", name="Customers by risk and value")).to_be_visible()

@@ -12,6 +12,8 @@ import uuid
 
 import pytest
 
+from tests.browser.helpers import log_in
+
 pytestmark = pytest.mark.browser
 
 
@@ -85,18 +87,6 @@ def catalog(served):
         "sale9": sale9,
         "sale13": sale13,
     }
-
-
-def _log_in(page, served, language="en"):
-    page.goto(served["url"] + "/")
-    page.get_by_label("Username").fill("admin")
-    page.get_by_label("Password").fill(served["password"])
-    page.get_by_role("button", name=re.compile("Log in|登录")).click()
-    page.wait_for_load_state()
-    wanted, other = ("lang-zh", "lang-en") if language == "zh-hans" else ("lang-en", "lang-zh")
-    if page.get_by_test_id(wanted).is_visible():
-        page.get_by_test_id(wanted).click()
-    page.get_by_test_id(other).wait_for()
 
 
 def _pick(page, box, typed: str, option: str):
@@ -176,7 +166,7 @@ ENGLISH = {
 def test_quotation_to_paid_invoice_in_the_browser(served, page, catalog):
     from playwright.sync_api import expect
 
-    _log_in(page, served)
+    log_in(page, served)
     _quotation(page, served, catalog, ENGLISH)
     order_url = page.url
     expect(page.locator("body")).to_contain_text("404.40")
@@ -203,7 +193,7 @@ def test_quotation_to_paid_invoice_in_the_browser(served, page, catalog):
 def test_a_refused_line_value_shows_in_its_cell_and_stays(served, page, catalog):
     from playwright.sync_api import expect
 
-    _log_in(page, served)
+    log_in(page, served)
     page.goto(served["url"] + "/sales/orders/new/")
     _pick(
         page,
@@ -236,7 +226,7 @@ def test_a_refused_line_value_shows_in_its_cell_and_stays(served, page, catalog)
 def test_rfq_to_paid_vendor_bill_in_the_browser(served, page, catalog):
     from playwright.sync_api import expect
 
-    _log_in(page, served)
+    log_in(page, served)
     page.goto(served["url"] + "/purchasing/orders/new/")
     _pick(
         page,
@@ -297,7 +287,7 @@ def test_an_invoice_sent_from_its_page_through_the_composer(served, page, catalo
         },
     )
     _api(served, f"/invoices/{invoice['id']}/post", {})
-    _log_in(page, served)
+    log_in(page, served)
     page.goto(served["url"] + f"/accounting/invoices/{invoice['id']}/")
     page.get_by_test_id("send-by-email").click()
     composer = page.get_by_test_id("composer")
@@ -336,7 +326,7 @@ def test_a_quotation_wording_saved_on_the_templates_page_fills_the_composer(serv
             "lines": [{"product": catalog["products"]["Gamma Desk"]["id"], "quantity": "2"}],
         },
     )
-    _log_in(page, served)
+    log_in(page, served)
     page.goto(served["url"] + "/crm/settings/")
     page.get_by_role("link", name="Edit the templates").click()
     quotation = page.locator("details", has_text="Quotation · 简体中文")
@@ -386,7 +376,7 @@ CHINESE = {
 def test_quotation_in_chinese(served, page, catalog):
     from playwright.sync_api import expect
 
-    _log_in(page, served, language="zh-hans")
+    log_in(page, served, language="zh-hans")
     try:
         _quotation(page, served, catalog, CHINESE)
         expect(page.locator("html")).to_have_attribute("lang", "zh-hans")
@@ -396,7 +386,7 @@ def test_quotation_in_chinese(served, page, catalog):
 
 def test_the_dashboard_shows_the_books_and_its_bars_open_the_report(page, served):
     # given the demo company, whose invoices and payments are posted
-    _log_in(page, served)
+    log_in(page, served)
     page.goto(served["url"] + "/")
     # the owner sees figures from the books and two server-drawn charts
     figures = page.locator("#dashboard-figures")

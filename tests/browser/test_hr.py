@@ -4,23 +4,15 @@ its PDF."""
 
 import pytest
 
+from tests.browser.helpers import log_in
+
 pytestmark = pytest.mark.browser
-
-
-def _login(served, page):
-    from playwright.sync_api import expect
-
-    page.goto(served["url"] + "/")
-    page.get_by_label("Username").fill("admin")
-    page.get_by_label("Password").fill(served["password"])
-    page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()
 
 
 def test_hr_opens_an_employee_approves_leave_and_opens_a_payslip(served, page):
     from playwright.sync_api import expect
 
-    _login(served, page)
+    log_in(page, served)
     page.goto(served["url"] + "/hr/employees/?q=E0020")
     page.get_by_role("link", name="E0020").first.click()
     expect(page.locator("#leave-balances")).to_contain_text("Annual leave")
@@ -58,7 +50,7 @@ def test_a_manager_rates_a_review_by_clicking(served, page):
     manager-review form and submits it: the row shows the rating, the form is gone."""
     from playwright.sync_api import expect
 
-    _login(served, page)
+    log_in(page, served)
     page.goto(served["url"] + "/hr/")
     page.get_by_role("link", name="Reviews").first.click()
     page.locator("#cycle-table tbody tr a").first.click()
@@ -80,7 +72,7 @@ def test_hr_runs_a_payroll_month_from_the_page(served, page):
     offered."""
     from playwright.sync_api import expect
 
-    _login(served, page)
+    log_in(page, served)
     page.on("dialog", lambda dialog: dialog.accept())  # "Post this payroll run?"
     page.goto(served["url"] + "/hr/")
     page.get_by_role("link", name="Payroll runs").first.click()

@@ -10,21 +10,12 @@ from datetime import date, timedelta
 import pytest
 
 from tests.browser.conftest import _tandem_cmd
+from tests.browser.helpers import log_in
 
 pytestmark = pytest.mark.browser
 
 PDF = b"%PDF-1.4\n% a labour contract\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 EMPLOYEE_PASSWORD = "Own-page-2026!"
-
-
-def _login(served, page, username="admin", password=None):
-    from playwright.sync_api import expect
-
-    page.goto(served["url"] + "/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(password or served["password"])
-    page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()
 
 
 def _set_password(served, username: str, password: str) -> None:
@@ -60,7 +51,7 @@ def _set_password(served, username: str, password: str) -> None:
 def test_hr_uploads_a_contract_on_the_employee_page_and_sees_it_listed(served, page):
     from playwright.sync_api import expect
 
-    _login(served, page)
+    log_in(page, served)
     page.goto(served["url"] + "/hr/employees/?q=E0030")
     page.get_by_role("link", name="E0030").first.click()
     expect(page.locator("#document-table")).to_contain_text("No documents yet.")
@@ -103,7 +94,7 @@ def test_an_employee_sees_their_own_payslips_and_leave_and_asks_for_leave(served
     from playwright.sync_api import expect
 
     _set_password(served, "li.na", EMPLOYEE_PASSWORD)
-    _login(served, page, "li.na", EMPLOYEE_PASSWORD)
+    log_in(page, served, username="li.na", password=EMPLOYEE_PASSWORD)
     page.locator("nav.sidebar").get_by_role("link", name="HR", exact=True).click()
 
     expect(page.get_by_role("heading", level=1)).to_contain_text("My page")

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.browser.helpers import log_in
+
 pytestmark = pytest.mark.browser
 
 FILE = (
@@ -20,10 +22,7 @@ FILE = (
 def test_a_party_file_imports_through_the_page(served, page):
     from playwright.sync_api import expect
 
-    page.goto(served["url"] + "/")
-    page.get_by_label("Username").fill("admin")
-    page.get_by_label("Password").fill(served["password"])
-    page.get_by_role("button", name="Log in").click()
+    log_in(page, served)
     expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()
 
     page.goto(served["url"] + "/imports/")

@@ -5,6 +5,8 @@ import re
 
 import pytest
 
+from tests.browser.helpers import log_in
+
 pytestmark = pytest.mark.browser
 
 # a public address literal: the served Tandem refuses private ones and has no DNS to ask
@@ -14,10 +16,7 @@ PUBLIC_URL = "https://93.184.216.34/tandem-hook"
 def test_create_a_webhook_endpoint_and_see_the_secret_once(served, page):
     from playwright.sync_api import expect
 
-    page.goto(served["url"] + "/")
-    page.get_by_label("Username").fill("admin")
-    page.get_by_label("Password").fill(served["password"])
-    page.get_by_role("button", name="Log in").click()
+    log_in(page, served)
     expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()
 
     page.goto(served["url"] + "/settings/")

@@ -3,16 +3,15 @@ progress bar polls (htmx, no inline script) until the job is done, and the Jobs 
 
 import pytest
 
+from tests.browser.helpers import log_in
+
 pytestmark = pytest.mark.browser
 
 
 def test_replenishment_runs_as_a_job_with_a_live_progress_bar(served, page):
     from playwright.sync_api import expect
 
-    page.goto(served["url"] + "/")
-    page.get_by_label("Username").fill("admin")
-    page.get_by_label("Password").fill(served["password"])
-    page.get_by_role("button", name="Log in").click()
+    log_in(page, served)
     expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()
 
     page.goto(served["url"] + "/purchasing/replenishment/")

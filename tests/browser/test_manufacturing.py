@@ -12,19 +12,11 @@ import re
 
 import pytest
 
+from tests.browser.helpers import log_in
+
 pytestmark = pytest.mark.browser
 
 FINISHED = "SKU-00012"  # the demo's docking station, made here from a hub and two mice
-
-
-def _login(served, page):
-    from playwright.sync_api import expect
-
-    page.goto(served["url"] + "/")
-    page.get_by_label("Username").fill("admin")
-    page.get_by_label("Password").fill(served["password"])
-    page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()
 
 
 def _pick(page, select: str, text: str) -> None:
@@ -51,7 +43,7 @@ def test_an_order_is_made_on_its_page_and_mrp_runs_from_its_page(served, page):
     from playwright.sync_api import expect
 
     page.on("dialog", lambda dialog: dialog.accept())  # the "Mark done?" question
-    _login(served, page)
+    log_in(page, served)
     base = served["url"] + "/manufacturing"
     _bom(page, base)
     # an order for 3, confirmed, reserved, produced and done
@@ -100,7 +92,7 @@ def test_a_quality_point_a_failed_check_holds_the_lot_until_released(served, pag
     from playwright.sync_api import expect
 
     page.on("dialog", lambda dialog: dialog.accept())
-    _login(served, page)
+    log_in(page, served)
     base = served["url"] + "/manufacturing"
     _bom(page, base)  # its own, so this test also runs alone
     page.goto(base + "/quality/")
@@ -138,7 +130,7 @@ def test_a_work_centre_gets_a_working_calendar_and_the_capacity_chart_follows_it
     centres five)."""
     from playwright.sync_api import expect
 
-    _login(served, page)
+    log_in(page, served)
     base = served["url"] + "/manufacturing"
     page.goto(base + "/work-centers/")
     page.get_by_role("link", name="New work centre").click()

@@ -10,6 +10,8 @@ import uuid
 
 import pytest
 
+from tests.browser.helpers import log_in
+
 pytestmark = pytest.mark.browser
 
 
@@ -27,17 +29,6 @@ def _api(served, path, body=None):
         return json.loads(response.read())
 
 
-def _log_in(page, served):
-    page.goto(served["url"] + "/")
-    page.get_by_label("Username").fill("admin")
-    page.get_by_label("Password").fill(served["password"])
-    page.get_by_role("button", name=re.compile("Log in|登录")).click()
-    page.wait_for_load_state()
-    if page.get_by_test_id("lang-en").is_visible():
-        page.get_by_test_id("lang-en").click()
-    page.get_by_test_id("lang-zh").wait_for()
-
-
 def test_build_a_segment_and_see_the_count(served, page):
     rule = {"field": "consent", "op": "granted", "value": "newsletter"}
     everyone = _api(served, "/segments/preview", {"rules": {"all": [rule]}})["count"]
@@ -48,7 +39,7 @@ def test_build_a_segment_and_see_the_count(served, page):
     )["count"]
     assert everyone > 0
 
-    _log_in(page, served)
+    log_in(page, served)
     page.get_by_role("link", name="Marketing", exact=True).first.click()
     page.get_by_role("link", name="Segments", exact=True).first.click()
     page.locator("#segment-new").click()
@@ -83,7 +74,7 @@ def test_open_a_campaign_report(served, page):
     stats = _api(served, f"/campaigns/{autumn['id']}/stats")
     assert stats["recipients"] > 0 and stats["opened"] > 0
 
-    _log_in(page, served)
+    log_in(page, served)
     page.goto(served["url"] + "/marketing/campaigns/")
     page.get_by_role("link", name="Autumn newsletter").click()
     page.locator("#campaign-report").wait_for()
@@ -108,7 +99,7 @@ MJML = (
 
 
 def test_write_an_mjml_template(served, page):
-    _log_in(page, served)
+    log_in(page, served)
     page.goto(served["url"] + "/marketing/templates/new/")
     name = f"Spring MJML {uuid.uuid4().hex[:6]}"
     page.locator('input[name="name"]').fill(name)

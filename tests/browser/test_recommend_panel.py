@@ -6,23 +6,15 @@ import re
 
 import pytest
 
+from tests.browser.helpers import log_in
+
 pytestmark = pytest.mark.browser
-
-
-def _login(served, page):
-    from playwright.sync_api import expect
-
-    page.goto(served["url"] + "/")
-    page.get_by_label("Username").fill("admin")
-    page.get_by_label("Password").fill(served["password"])
-    page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()
 
 
 def test_a_suggestion_is_added_to_the_quotation_lines(served, page):
     from playwright.sync_api import expect
 
-    _login(served, page)
+    log_in(page, served)
     # a demo customer with a history: the first of the Analytics page's customers at risk
     page.get_by_role("link", name="Analytics").first.click()
     customer = page.locator("#at-risk tbody a").first

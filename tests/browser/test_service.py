@@ -3,10 +3,11 @@ swaps the ticket in place), resolves it, and the API agrees; then a quality issu
 where-used page lists the lot's customers."""
 
 import json
-import re
 import urllib.request
 
 import pytest
+
+from tests.browser.helpers import log_in
 
 pytestmark = pytest.mark.browser
 
@@ -20,19 +21,8 @@ def _api(served, path):
         return json.loads(response.read())
 
 
-def _log_in(page, served):
-    page.goto(served["url"] + "/")
-    page.get_by_label("Username").fill("admin")
-    page.get_by_label("Password").fill(served["password"])
-    page.get_by_role("button", name=re.compile("Log in|登录")).click()
-    page.wait_for_load_state()
-    if page.get_by_test_id("lang-en").is_visible():
-        page.get_by_test_id("lang-en").click()
-    page.get_by_test_id("lang-zh").wait_for()
-
-
 def test_an_agent_opens_replies_and_resolves(served, page):
-    _log_in(page, served)
+    log_in(page, served)
     page.goto(served["url"] + "/service/")
     backlog = int(page.locator("#service-backlog").inner_text().replace(",", ""))
     assert backlog == _api(served, "/reports/service")["backlog"]
@@ -60,7 +50,7 @@ def test_an_agent_opens_replies_and_resolves(served, page):
 
 
 def test_where_used_of_the_demo_quality_issue(served, page):
-    _log_in(page, served)
+    log_in(page, served)
     issue = _api(served, "/quality-issues")["items"][0]
     used = _api(served, f"/quality-issues/{issue['id']}/where-used")
     page.goto(served["url"] + "/service/quality/")

@@ -3,10 +3,11 @@ page to a team's agents, an agent's own hours and languages set by clicking, an 
 added; the API (GET /service-teams/{id}/agents, /absences) agrees with the screen."""
 
 import json
-import re
 import urllib.request
 
 import pytest
+
+from tests.browser.helpers import log_in
 
 pytestmark = pytest.mark.browser
 
@@ -20,19 +21,8 @@ def _api(served, path):
         return json.loads(response.read())
 
 
-def _log_in(page, served):
-    page.goto(served["url"] + "/")
-    page.get_by_label("Username").fill("admin")
-    page.get_by_label("Password").fill(served["password"])
-    page.get_by_role("button", name=re.compile("Log in|登录")).click()
-    page.wait_for_load_state()
-    if page.get_by_test_id("lang-en").is_visible():
-        page.get_by_test_id("lang-en").click()
-    page.get_by_test_id("lang-zh").wait_for()
-
-
 def test_an_agents_own_hours_and_an_absence_are_set_on_the_page(served, page):
-    _log_in(page, served)
+    log_in(page, served)
     team = next(t for t in _api(served, "/service-teams")["items"] if t["members"])
     agent = team["members"][-1]
     page.goto(served["url"] + "/service/")

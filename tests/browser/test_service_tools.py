@@ -4,11 +4,12 @@ and applied to a ticket, a thread split by ticking a message, and the escalation
 the ticket page; the API agrees with every screen."""
 
 import json
-import re
 import urllib.parse
 import urllib.request
 
 import pytest
+
+from tests.browser.helpers import log_in
 
 pytestmark = pytest.mark.browser
 
@@ -22,23 +23,12 @@ def _api(served, path):
         return json.loads(response.read())
 
 
-def _log_in(page, served):
-    page.goto(served["url"] + "/")
-    page.get_by_label("Username").fill("admin")
-    page.get_by_label("Password").fill(served["password"])
-    page.get_by_role("button", name=re.compile("Log in|登录")).click()
-    page.wait_for_load_state()
-    if page.get_by_test_id("lang-en").is_visible():
-        page.get_by_test_id("lang-en").click()
-    page.get_by_test_id("lang-zh").wait_for()
-
-
 def _open_tickets(served):
     return _api(served, "/tickets?state=open&limit=100")["items"]
 
 
 def test_a_canned_response_is_made_and_inserted_into_a_reply(served, page):
-    _log_in(page, served)
+    log_in(page, served)
     page.goto(served["url"] + "/service/")
     page.locator("#nav-canned").click()
     page.locator("#canned-new").click()
@@ -70,7 +60,7 @@ def test_a_canned_response_is_made_and_inserted_into_a_reply(served, page):
 
 
 def test_a_macro_is_made_and_applied_to_a_ticket(served, page):
-    _log_in(page, served)
+    log_in(page, served)
     page.goto(served["url"] + "/service/macros/")
     page.locator("#macro-new").click()
     page.locator("#macro-name").fill("Urgent and wait")
@@ -92,7 +82,7 @@ def test_a_macro_is_made_and_applied_to_a_ticket(served, page):
 
 
 def test_a_thread_with_two_matters_is_split(served, page):
-    _log_in(page, served)
+    log_in(page, served)
     search = urllib.parse.quote("also an invoice copy")
     (ticket,) = _api(served, f"/tickets?search={search}")["items"]
     messages = _api(served, f"/tickets/{ticket['id']}/messages")["items"]
@@ -113,7 +103,7 @@ def test_a_thread_with_two_matters_is_split(served, page):
 
 
 def test_the_escalation_trail_is_on_the_ticket_page(served, page):
-    _log_in(page, served)
+    log_in(page, served)
     search = urllib.parse.quote("Cold room compressor stopped")
     (ticket,) = _api(served, f"/tickets?search={search}")["items"]
     trail = _api(served, f"/tickets/{ticket['id']}/escalations")
