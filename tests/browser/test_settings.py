@@ -6,7 +6,7 @@ import uuid
 
 import pytest
 
-from tests.browser.test_documents import _log_in
+from tests.browser.helpers import log_in
 from tests.pdf_helpers import pdf_text
 
 pytestmark = pytest.mark.browser
@@ -16,7 +16,7 @@ def test_the_company_profile_page_changes_what_the_invoice_pdf_prints(served, pa
     from playwright.sync_api import expect
 
     phone = "021-" + str(uuid.uuid4().int)[:8]
-    _log_in(page, served)
+    log_in(page, served)
     page.goto(served["url"] + "/settings/")
     page.locator("#company-profile-link").click()
     page.wait_for_url(re.compile(r"/settings/profile/$"))
