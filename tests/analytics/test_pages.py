@@ -254,3 +254,30 @@ def test_customers_list_pages_by_fifty(web, company):
     second = web.get("/analytics/customers/", {"sort": "risk", "page": 2}).content.decode()
     assert second.count('data-party="') == 1
     assert f'data-party="{parties[0].pk}"' in second  # the lowest risk is last
+
+
+def test_the_reorder_rules_show_the_expected_stock_of_each_level(web, company, monkeypatch):
+    """Lead-time demand 100, safety stock 16.449 (95 %): at the current minimum 80 the stock
+    expected when a replenishment arrives is 80 - 100 = -20, at the forecast's point 16.449."""
+    from tandem.core import providers
+    from tandem.purchasing.forecast_points import REORDER_POINTS
+    from tandem.purchasing.services import reorder_rule_create
+
+    widget = product_create(company=company, sku="W", name="Widget", list_price=D(5))
+    wh = inventory.warehouse_create(company=company, code="WH", name="Main")
+    rule = reorder_rule_create(
+        company=company, product=widget, warehouse=wh, min_quantity=D(80), max_quantity=D(200)
+    )
+    point = {
+        "reorder_point": D("116.449"),
+        "safety_stock": D("16.449"),
+        "lead_time_demand": D("100"),
+        "lead_time_days": 14,
+        "service_level": D("0.95"),
+    }
+    monkeypatch.setitem(
+        providers._providers, REORDER_POINTS, lambda company, ids: {widget.pk: point}
+    )
+    page = web.get("/purchasing/reorder-rules/").content.decode()
+    row = page.partition(f"/purchasing/reorder-rules/{rule.pk}/")[0].rpartition("<tr>")[2]
+    assert "stock expected on arrival -20 → 16.449" in row

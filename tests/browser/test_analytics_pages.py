@@ -43,3 +43,21 @@ def test_customer_and_product_pages_show_the_stored_predictions(served, page):
     expect(together.first).to_be_visible()
     expect(together.first).to_contain_text("bought together")
     expect(together.first.locator("td").nth(3)).to_contain_text(re.compile("In stock|available"))
+
+
+def test_the_buyer_applies_a_forecast_reorder_point(served, page):
+    from playwright.sync_api import expect
+
+    log_in(page, served)
+    page.goto(served["url"] + "/purchasing/reorder-rules/")
+    expect(page.get_by_role("heading", name="Reorder rules")).to_be_visible()
+    row = page.locator("tr", has=page.get_by_test_id("forecast-point")).first
+    expect(row.get_by_test_id("expected-stock")).to_contain_text("stock expected on arrival")
+    point = row.get_by_test_id("forecast-point").inner_text().split(" ")[0]
+    row.get_by_role("button", name="Use as minimum").click()
+    expect(page.get_by_text("the minimum is now the forecast's reorder point")).to_be_visible()
+    # the row's minimum is now the forecast's point rounded up to the product's unit
+    applied = page.locator("tr", has=page.get_by_test_id("forecast-point")).first
+    minimum = applied.locator("td").nth(2).inner_text()
+    assert float(minimum.replace(",", "")) >= float(point.replace(",", ""))
+    assert float(minimum.replace(",", "")) - float(point.replace(",", "")) < 1
