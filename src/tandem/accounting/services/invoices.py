@@ -19,7 +19,7 @@ from tandem.catalog.models import Product, Uom
 from tandem.core import events
 from tandem.core.errors import ValidationFailed
 from tandem.core.models import Company, Currency
-from tandem.core.money import minor_unit, quantize_money, to_decimal
+from tandem.core.money import quantize_money, to_decimal
 from tandem.core.services import exchange_rate_for, sequence_next
 from tandem.parties.models import Party, PaymentTerm
 
@@ -50,6 +50,7 @@ from ..models import (
     TaxScope,
 )
 from ._common import UNSET, account_for_role, check_company, choice, company_today, lock_one, text
+from ._payment_common import _currency as ledger_currency
 from .category_accounts import accounts_for_categories
 from .credit_notes import credit_check, credit_left, credit_settle
 from .entries import entry_create_posted, entry_reverse
@@ -141,21 +142,8 @@ def _number(value, *, field: str, unit: Decimal, minimum=ZERO, maximum=None) -> 
 
 def _currency(company: Company, value, party: Party | None) -> Currency:
     if value in (None, ""):
-        code = party.currency_id if party is not None else company.currency_id
-    else:
-        code = str(getattr(value, "code", value)).strip().upper()
-    currency = Currency.objects.filter(code=code).first()
-    if currency is None:
-        raise ValidationFailed(
-            f"Unknown currency {code}", code="currency.unknown", field="currency"
-        )
-    if minor_unit(code) > 2:
-        raise ValidationFailed(
-            f"{code} has {minor_unit(code)} decimal places; the ledger keeps two",
-            code="currency.unsupported",
-            field="currency",
-        )
-    return currency
+        value = party.currency_id if party is not None else company.currency_id
+    return ledger_currency(value)
 
 
 def _journal(company: Company, kind: str, journal) -> Journal:
